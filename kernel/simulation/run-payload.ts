@@ -1,0 +1,73 @@
+/**
+ * The shapes that leave a run: its record file and its live MIME bundle.
+ * Shared by the kernel (which writes them), the CLI and the VS Code extension
+ * (which read them), so it holds types and constants only.
+ */
+
+/** MIME type of the live run bundle consumed by the VS Code chart and renderer. */
+export const RUN_MIME = 'application/vnd.fedbook.run+json';
+
+/** Metrics of one finished round. Optional fields appear when the feature is on. */
+export interface RoundMetrics {
+  round: number;
+  testAccuracy?: number;
+  testLoss?: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  /** Clients whose updates were aggregated. */
+  clients: number;
+  /** Clients that failed (error, crash, timeout, invalid update). */
+  failures: number;
+  bytesDown: number;
+  bytesUp: number;
+  /** Wall time of the whole round, ms. */
+  ms: number;
+  /** Wall time of each phase, ms. */
+  phases?: { sample: number; broadcast: number; train: number; aggregate: number; evaluate: number };
+  epsilon?: number;
+  delta?: number;
+  secagg?: { dropped: number; recovered: boolean; ms: number; bytes: number };
+  [extra: string]: unknown;
+}
+
+/** First line of `.fedbook/runs/<runId>.jsonl`. */
+export interface RunConfigRecord {
+  type: 'config';
+  runId: string;
+  /** Human label for legends, e.g. "fedAvg E=1 B=10 lr=0.1". */
+  label: string;
+  strategy: string;
+  hyperparameters: Record<string, unknown>;
+  seed: number;
+  backend: string;
+  workers: number;
+  version: string;
+  startedAt: string;
+  plannedRounds?: number;
+}
+
+/** One line per round after the config line. */
+export interface RunRoundRecord extends RoundMetrics {
+  type: 'round';
+}
+
+/** Last line when the run ended in an orderly way (absent if the process was killed). */
+export interface RunEndRecord {
+  type: 'end';
+  status: 'completed' | 'stopped' | 'aborted' | 'failed';
+  message?: string;
+  endedAt: string;
+}
+
+export type RunRecordLine = RunConfigRecord | RunRoundRecord | RunEndRecord;
+
+/** Data of the `application/vnd.fedbook.run+json` bundle: the run so far. */
+export interface RunBundle {
+  runId: string;
+  label: string;
+  strategy: string;
+  hyperparameters: Record<string, unknown>;
+  plannedRounds?: number;
+  status: 'running' | 'completed' | 'stopped' | 'aborted' | 'failed';
+  rounds: RoundMetrics[];
+}

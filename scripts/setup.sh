@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One set-up command for a fresh machine: npm packages, then the system
+# packages the tests need (installed when run as root, listed otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm install --no-audit --no-fund
+
+APT_PACKAGES=(
+  # Real Jupyter clients for the kernel's real-client tests (use /usr/bin/python3).
+  jupyter-client python3-jupyter-client jupyter-console python3-nbclient python3-nbformat jupyter-nbconvert python3-ipykernel
+  # Real browser for the VS Code end-to-end test, and gssapi headers code-server's native module builds against.
+  chromium libkrb5-dev
+)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  else
+    echo "Please install these Debian packages (as root): apt-get install -y ${missing[*]}" >&2
+  fi
+fi
+
+npm run build

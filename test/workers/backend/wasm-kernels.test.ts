@@ -1,0 +1,109 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomValues, relativeError, runOn, type KernelCase } from './compare';
+
+/** Runs the case on both backends and checks WASM against cpu. */
+async function assertMatchesCpu(c: KernelCase): Promise<void> {
+  const reference = await runOn('cpu', c);
+  const wasm = await runOn('wasm', c);
+  const label = `${c.kernel} ${JSON.stringify(c.attrs)} inputs ${JSON.stringify(Object.values(c.inputs).map((i) => i.shape))}`;
+  assert.deepEqual(wasm.shape, reference.shape, `shape of ${label}`);
+  const error = relativeError(wasm.values, reference.values);
+  assert.ok(error < 1e-4, `relative error ${error} for ${label}`);
+  assert.equal(wasm.leakedBuffers, 0, `WASM buffers leaked by ${label}`);
+}
+
+function input(shape: number[], seed: number) {
+  return { shape, values: randomValues(shape, seed) };
+}
+
+describe('WASM BatchMatMul (transposes through XNNPACK) against cpu', () => {
+  const combos: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+  for (const [transposeA, transposeB] of combos) {
+    it(`2-D, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+      const [m, k, n] = [13, 37, 7];
+      const a = input(transposeA ? [k, m] : [m, k], 1);
+      const b = input(transposeB ? [n, k] : [k, n], 2);
+      await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b }, attrs: { transposeA, transposeB } });
+    });
+    it(`batched 3-D and broadcast batch, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+      const [batch, m, k, n] = [3, 5, 11, 4];
+      const a = input(transposeA ? [batch, k, m] : [batch, m, k], 3);
+      const b = input(transposeB ? [batch, n, k] : [batch, k, n], 4);
+      await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b }, attrs: { transposeA, transposeB } });
+      const shared = input(transposeB ? [1, n, k] : [1, k, n], 5);
+      await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b: shared }, attrs: { transposeA, transposeB } });
+    });
+  }
+  it('the backprop shapes of a 784-200 dense layer at batch 10', async () => {
+    const x = input([10, 784], 6);
+    const dy = input([10, 200], 7);
+    const w = input([784, 200], 8);
+    await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a: x, b: dy }, attrs: { transposeA: true, transposeB: false } });
+    await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a: dy, b: w }, attrs: { transposeA: false, transposeB: true } });
+  });
+});
+
+/** Convolution geometries: [x shape, filter shape, strides, pad]. */
+const convCases: Array<[number[], number[], [number, number], 'same' | 'valid' | number]> = [
+  [[2, 9, 9, 3], [3, 3, 3, 4], [1, 1], 'same'],
+  [[2, 9, 9, 3], [3, 3, 3, 4], [1, 1], 'valid'],
+  [[2, 9, 9, 3], [3, 3, 3, 4], [2, 2], 'same'],
+  [[2, 9, 9, 3], [3, 3, 3, 4], [2, 2], 'valid'],
+  [[1, 10, 8, 2], [2, 2, 2, 3], [2, 2], 'same'],
+  [[1, 10, 8, 2], [2, 2, 2, 3], [2, 2], 'valid'],
+  [[3, 7, 6, 1], [5, 5, 1, 6], [1, 1], 'same'],
+  [[2, 8, 11, 2], [3, 2, 2, 2], [1, 2], 'valid'],
+  [[2, 7, 7, 2], [3, 3, 2, 3], [2, 1], 1],
+  [[4, 12, 12, 5], [5, 5, 5, 8], [1, 1], 'same'],
+  [[2, 5, 5, 3], [1, 1, 3, 2], [2, 2], 'valid'],
+];
+
+/** The forward convolution's output shape, from the cpu backend. */
+async function forwardShape(xShape: number[], filterShape: number[], strides: [number, number], pad: 'same' | 'valid' | number): Promise<number[]> {
+  const out = await runOn('cpu', {
+    kernel: 'Conv2D',
+    inputs: { x: input(xShape, 0), filter: input(filterShape, 0) },
+    attrs: { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] },
+  });
+  return out.shape;
+}
+
+describe('WASM Conv2DBackpropFilter (added) against cpu', () => {
+  for (const [xShape, filterShape, strides, pad] of convCases) {
+    it(`x ${xShape} filter ${filterShape} strides ${strides} pad ${pad}`, async () => {
+      const dyShape = await forwardShape(xShape, filterShape, strides, pad);
+      await assertMatchesCpu({
+        kernel: 'Conv2DBackpropFilter',
+        inputs: { x: input(xShape, 11), dy: input(dyShape, 12) },
+        attrs: { strides, pad, dataFormat: 'NHWC', filterShape },
+      });
+    });
+  }
+});
+
+describe('WASM Conv2DBackpropInput (through XNNPACK) against cpu', () => {
+  for (const [xShape, filterShape, strides, pad] of convCases) {
+    it(`x ${xShape} filter ${filterShape} strides ${strides} pad ${pad}`, async () => {
+      const dyShape = await forwardShape(xShape, filterShape, strides, pad);
+      await assertMatchesCpu({
+        kernel: 'Conv2DBackpropInput',
+        inputs: { dy: input(dyShape, 13), filter: input(filterShape, 14) },
+        attrs: { strides, pad, dataFormat: 'NHWC', inputShape: xShape },
+      });
+    });
+  }
+});
+
+describe('WASM convolution gradients: errors', () => {
+  it('rejects NCHW with a clear message', async () => {
+    await assert.rejects(
+      runOn('wasm', {
+        kernel: 'Conv2DBackpropFilter',
+        inputs: { x: input([1, 2, 5, 5], 1), dy: input([1, 2, 5, 5], 2) },
+        attrs: { strides: [1, 1], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 2] },
+      }),
+      { message: "Conv2DBackpropFilter on the WASM backend supports dataFormat 'NHWC' only, got 'NCHW'" },
+    );
+  });
+});

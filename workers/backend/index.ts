@@ -1,0 +1,129 @@
+/**
+ * The TensorFlow.js backend layer: picks, loads and probes the backend that
+ * local training runs on, on the main thread or inside a worker thread.
+ *
+ * Order for 'auto': native (@tensorflow/tfjs-node) → WASM (with fedbook's
+ * training kernels) → the pure-JS cpu backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activateNative, NATIVE_PACKAGES, NativeBackendUnavailable } from './native';
+import { withoutTfjsBanner } from './quiet-console';
+import { activateWasm } from './wasm';
+
+export { registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
+export type { WasmTrainingKernel } from './wasm-kernels';
+export { resolveWasmDir } from './wasm';
+
+/** Which backend to train on; 'auto' takes the fastest that works here. */
+export type BackendPreference = 'auto' | 'native' | 'gpu' | 'wasm' | 'cpu';
+
+/** The preferences loadBackend accepts. */
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'native', 'gpu', 'wasm', 'cpu'];
+
+/** A loaded, active backend. */
+export interface LoadedBackend {
+  /** The TensorFlow.js namespace to build models with (tfjs-node's when native). */
+  tf: typeof import('@tensorflow/tfjs');
+  /** What actually runs: 'gpu', 'native', 'wasm' or 'cpu'. */
+  name: 'gpu' | 'native' | 'wasm' | 'cpu';
+  /** Versions, kernels, and why a preferred backend was skipped. */
+  detail?: string;
+}
+
+interface Activated extends LoadedBackend {
+  /** tfjs's own backend name, to re-activate on a later call. */
+  tfBackend: string;
+}
+
+const loading = new Map<BackendPreference, Promise<Activated>>();
+
+/**
+ * Loads the TensorFlow.js backend for `preference` and makes it active.
+ * Idempotent per thread: each preference loads once; a later call re-activates
+ * it if another backend was made active in between.
+ *
+ * 'native' fails with an install hint when @tensorflow/tfjs-node is missing;
+ * 'gpu' tries @tensorflow/tfjs-node-gpu, then native, then WASM, recording
+ * why in `detail`.
+ *
+ * @example
+ * const { tf, name } = await loadBackend('auto'); // name === 'wasm' without tfjs-node
+ */
+export async function loadBackend(preference: BackendPreference): Promise<LoadedBackend> {
+  if (!BACKEND_PREFERENCES.includes(preference)) {
+    throw new Error(`loadBackend: preference must be one of ${BACKEND_PREFERENCES.map((p) => `'${p}'`).join(', ')}, got ${JSON.stringify(preference)}`);
+  }
+  let pending = loading.get(preference);
+  if (pending === undefined) {
+    pending = activate(preference);
+    loading.set(preference, pending);
+    // A failed load may be retried (e.g. after installing the package).
+    pending.catch(() => loading.delete(preference));
+  }
+  const loaded = await pending;
+  if (loaded.tf.getBackend() !== loaded.tfBackend) await loaded.tf.setBackend(loaded.tfBackend);
+  const { tf: tfNamespace, name, detail } = loaded;
+  return detail === undefined ? { tf: tfNamespace, name } : { tf: tfNamespace, name, detail };
+}
+
+async function activate(preference: BackendPreference): Promise<Activated> {
+  switch (preference) {
+    case 'native':
+      try {
+        return { ...(await activateNative('native')), name: 'native', tfBackend: 'tensorflow' };
+      } catch (error) {
+        if (!(error instanceof NativeBackendUnavailable)) throw error;
+        throw new Error(`loadBackend('native'): ${error.reason}. Or use 'auto' or 'wasm', which need nothing extra.`);
+      }
+    case 'gpu':
+      return fallBack([
+        ['gpu', () => activateNativeAs('gpu')],
+        ['native', () => activateNativeAs('native')],
+        ['wasm', activateWasmBackend],
+      ]);
+    case 'auto':
+      return fallBack([
+        ['native', () => activateNativeAs('native')],
+        ['wasm', activateWasmBackend],
+        ['cpu', activateCpu],
+      ]);
+    case 'wasm':
+      return activateWasmBackend();
+    case 'cpu':
+      return activateCpu();
+  }
+}
+
+async function activateNativeAs(kind: 'native' | 'gpu'): Promise<Activated> {
+  return { ...(await activateNative(kind)), name: kind, tfBackend: 'tensorflow' };
+}
+
+async function activateWasmBackend(): Promise<Activated> {
+  return { tf, name: 'wasm', tfBackend: 'wasm', detail: await activateWasm() };
+}
+
+async function activateCpu(): Promise<Activated> {
+  await withoutTfjsBanner(async () => {
+    if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+    tf.tidy(() => tf.scalar(0).dataSync()); // the banner comes with the first write
+  });
+  return { tf, name: 'cpu', tfBackend: 'cpu', detail: 'tfjs-backend-cpu (pure JavaScript, slowest)' };
+}
+
+/** Tries each candidate in turn; the one that works carries the skipped ones' reasons. */
+async function fallBack(candidates: Array<[string, () => Promise<Activated>]>): Promise<Activated> {
+  const skipped: string[] = [];
+  for (const [label, attempt] of candidates) {
+    try {
+      const loaded = await attempt();
+      if (skipped.length === 0) return loaded;
+      return { ...loaded, detail: [loaded.detail, `skipped ${skipped.join('; ')}`].filter(Boolean).join('; ') };
+    } catch (error) {
+      const reason = error instanceof NativeBackendUnavailable ? error.reason : (error as Error).message;
+      skipped.push(`${label}: ${reason}`);
+    }
+  }
+  throw new Error(`loadBackend: no backend could be loaded (${skipped.join('; ')})`);
+}
+
+export { NATIVE_PACKAGES };

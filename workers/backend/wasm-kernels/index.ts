@@ -1,0 +1,71 @@
+/**
+ * Training kernels for the WASM backend: replacements registered over the ones
+ * tfjs-backend-wasm 4.x ships, composed from its own XNNPACK-backed kernels.
+ *
+ * - BatchMatMul: the shipped kernel is scalar whenever an operand is transposed
+ *   (every backprop matmul); here transposes are materialised first.
+ * - Conv2DBackpropFilter: not shipped at all (CNNs cannot train); here a convolution.
+ * - Conv2DBackpropInput: the shipped kernel is scalar; here a convolution.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { batchMatMulConfig } from './batch-mat-mul';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
+
+/** Names of the kernels fedbook registers for the WASM backend. */
+export const WASM_TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
+/** One of the kernels fedbook registers for the WASM backend. */
+export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
+
+const registered = new Set<WasmTrainingKernel>();
+
+function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
+  const shipped = captureShipped(name);
+  switch (name) {
+    case 'BatchMatMul':
+      // Our kernel calls the shipped one, whose setup binds its WASM function.
+      return { ...batchMatMulConfig, setupFunc: shipped?.setupFunc };
+    case 'Conv2DBackpropFilter':
+      return conv2DBackpropFilterConfig;
+    case 'Conv2DBackpropInput':
+      return createConv2DBackpropInputConfig(shipped);
+  }
+}
+
+/**
+ * Registers fedbook's training kernels for the WASM backend (all of them, or
+ * only those named), replacing the shipped ones. Idempotent; safe to call
+ * before or after `tf.setBackend('wasm')`.
+ */
+export function registerWasmTrainingKernels(only: readonly WasmTrainingKernel[] = WASM_TRAINING_KERNELS): void {
+  // Capture every kernel we compose from before any is replaced, so that our
+  // BatchMatMul never ends up calling itself.
+  for (const name of COMPOSED_KERNELS) captureShipped(name);
+  for (const name of only) {
+    if (!WASM_TRAINING_KERNELS.includes(name)) {
+      throw new Error(`Unknown WASM training kernel '${name}'; expected one of ${WASM_TRAINING_KERNELS.join(', ')}`);
+    }
+    if (registered.has(name)) continue;
+    const config = replacementFor(name);
+    if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+    registered.add(name);
+  }
+}
+
+/** Puts back the kernels tfjs-backend-wasm shipped (for benchmarks and tests). */
+export function restoreShippedWasmKernels(): void {
+  for (const name of registered) {
+    tf.unregisterKernel(name, 'wasm');
+    const shipped = captureShipped(name);
+    if (shipped !== undefined) tf.registerKernel(shipped);
+  }
+  registered.clear();
+}
+
+/** The fedbook kernels currently registered for WASM. */
+export function registeredWasmTrainingKernels(): WasmTrainingKernel[] {
+  return [...registered];
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts a kernel process the way a Jupyter front end does: a connection file
+ * with a random key and free loopback ports, then `fedbook kernel -f FILE`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ConnectionInfo } from '../protocol/connection';
+
+export interface LaunchedKernel {
+  connection: ConnectionInfo;
+  connectionFile: string;
+  child: ChildProcess;
+  /** Everything the kernel wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process has ended. */
+  exited: Promise<number | string | null>;
+  /** SIGTERM, then SIGKILL after a grace period; removes the connection file. */
+  kill(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** The command before `-f FILE`; default: this package's `fedbook kernel`. */
+  command?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Passes the kernel's stdout/stderr through to ours as well. */
+  inheritOutput?: boolean;
+}
+
+/** The absolute path of bin/fedbook.js in this package. */
+export const FEDBOOK_BIN = resolve(__dirname, '../../../bin/fedbook.js');
+
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<import('node:net').Server>((done, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => done(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
+
+export async function createConnectionInfo(): Promise<ConnectionInfo> {
+  const [shell, control, stdin, iopub, hb] = (await freePorts(5)) as [number, number, number, number, number];
+  return {
+    transport: 'tcp',
+    ip: '127.0.0.1',
+    shell_port: shell,
+    control_port: control,
+    stdin_port: stdin,
+    iopub_port: iopub,
+    hb_port: hb,
+    key: randomBytes(32).toString('hex'),
+    signature_scheme: 'hmac-sha256',
+    kernel_name: 'fedbook',
+  };
+}
+
+export async function launchKernel(options: LaunchOptions = {}): Promise<LaunchedKernel> {
+  const connection = await createConnectionInfo();
+  const dir = mkdtempSync(join(tmpdir(), 'fedbook-kernel-'));
+  const connectionFile = join(dir, 'connection.json');
+  writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600 });
+  const [command, ...args] = options.command ?? [process.execPath, FEDBOOK_BIN, 'kernel'];
+  const child = spawn(command!, [...args, '-f', connectionFile], {
+    cwd: options.cwd,
+    env: { ...(options.env ?? process.env), JPY_PARENT_PID: String(process.pid) },
+    stdio: ['ignore', options.inheritOutput ? 'inherit' : 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (options.inheritOutput) process.stderr.write(chunk);
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | string | null>((done) => {
+    child.once('exit', (code, signal) => {
+      rmSync(dir, { recursive: true, force: true });
+      done(code ?? signal);
+    });
+  });
+  return {
+    connection,
+    connectionFile,
+    child,
+    stderr: () => stderr,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * A small Jupyter client over ZeroMQ: connects to a kernel from its
+ * connection info, sends signed requests, matches replies and IOPub output to
+ * their request, answers `input_request`, and checks the heartbeat.
+ * Depends only on zeromq and node:crypto, so that the CLI, the tests and the
+ * VS Code extension can share it.
+ *
+ * @example
+ * const client = await connectKernel(info);
+ * const { reply, outputs } = await client.execute('1 + 1');
+ * await client.close();
+ */
+import { Dealer, Request, Subscriber } from 'zeromq';
+import { randomBytes } from 'node:crypto';
+import { endpointOf, type ConnectionInfo } from './connection';
+import { buildMessage, createSessionIdentity, type Message, type ReplyType, type SessionIdentity } from './messages';
+import { createSigner } from './signing';
+import { createSendQueue, readLoop, type SendQueue } from './channels';
+import { parseFrames, serializeMessage, WireError } from './wire';
+
+export type ClientChannel = 'shell' | 'control' | 'stdin';
+
+export interface ExecuteOptions {
+  silent?: boolean;
+  storeHistory?: boolean;
+  userExpressions?: Record<string, string>;
+  stopOnError?: boolean;
+  /** Answers `input_request`; without it allow_stdin is false. */
+  onInput?: (prompt: string, password: boolean) => string | Promise<string>;
+  /** Sees every IOPub message of this request as it arrives (streams, displays, status). */
+  onOutput?: (message: Message) => void;
+  /** Rejects after this many ms without reply and idle (the kernel keeps running). */
+  timeoutMs?: number;
+}
+
+/** A request's reply plus every IOPub message it caused, up to its `idle` status. */
+export interface RequestResult<R extends string = string> {
+  request: Message;
+  reply: Message<ReplyType<R>>;
+  /** IOPub messages with this request as parent, in arrival order, ending with status idle. */
+  iopub: Message[];
+}
+
+export interface KernelClient {
+  readonly identity: SessionIdentity;
+  /** Sends a request and resolves with its reply and IOPub output once the kernel is idle again. */
+  request<R extends `${string}_request`>(channel: 'shell' | 'control', msgType: R, content?: Record<string, unknown>, timeoutMs?: number): Promise<RequestResult<R>>;
+  /** Runs code; resolves when the execute_reply and the idle status have both arrived. */
+  execute(code: string, options?: ExecuteOptions): Promise<RequestResult<'execute_request'>>;
+  /** Sends a message that has no reply (comm_msg, input_reply...); returns it. */
+  send(channel: ClientChannel, msgType: string, content: Record<string, unknown>, parent?: Message): Message;
+  /** Sends raw frames, bypassing signing (for tests of forged messages). */
+  sendFrames(channel: ClientChannel, frames: Buffer[]): void;
+  /** Waits for the IOPub idle of a request sent with send(). */
+  waitForIdle(request: Message, timeoutMs?: number): Promise<Message[]>;
+  /** Every IOPub message, whoever caused it; returns an unsubscribe function. */
+  onIopub(listener: (message: Message) => void): () => void;
+  /** True when the heartbeat echoes within the timeout. */
+  heartbeat(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  reply?: Message;
+  iopub: Message[];
+  idle: boolean;
+  onOutput?: (message: Message) => void;
+  onInput?: ExecuteOptions['onInput'];
+  settle?: () => void;
+}
+
+/** Connects to a running kernel; IOPub is subscribed before this resolves. */
+export async function connectKernel(info: ConnectionInfo, options: { username?: string } = {}): Promise<KernelClient> {
+  const signer = createSigner(info.key, info.signature_scheme);
+  const identity = createSessionIdentity(options.username ?? 'fedbook-client');
+  const routingId = randomBytes(8).toString('hex');
+  const sockets = {
+    shell: new Dealer({ routingId }),
+    control: new Dealer({ routingId: `${routingId}-c` }),
+    stdin: new Dealer({ routingId }),
+  };
+  const iopubSocket = new Subscriber();
+  iopubSocket.subscribe();
+  for (const socket of [...Object.values(sockets), iopubSocket]) {
+    socket.linger = 0;
+  }
+  sockets.shell.connect(endpointOf(info, 'shell'));
+  sockets.control.connect(endpointOf(info, 'control'));
+  sockets.stdin.connect(endpointOf(info, 'stdin'));
+  iopubSocket.connect(endpointOf(info, 'iopub'));
+
+  const onError = (error: Error): void => void process.stderr.write(`[fedbook client] ${error.message}\n`);
+  const queues: Record<ClientChannel, SendQueue> = {
+    shell: createSendQueue(sockets.shell, onError),
+    control: createSendQueue(sockets.control, onError),
+    stdin: createSendQueue(sockets.stdin, onError),
+  };
+  const pending = new Map<string, Pending>();
+  const listeners = new Set<(message: Message) => void>();
+
+  const decode = (frames: Buffer[], channel: string): Message | undefined => {
+    try {
+      return parseFrames(frames, signer).message;
+    } catch (error) {
+      if (error instanceof WireError) onError(new Error(`dropped a message on ${channel}: ${error.message}`));
+      else throw error;
+      return undefined;
+    }
+  };
+  const parentId = (message: Message): string | undefined => (message.parent_header as { msg_id?: string }).msg_id;
+
+  const onReply = (channel: string) => (frames: Buffer[]) => {
+    const message = decode(frames, channel);
+    const entry = message && pending.get(parentId(message) ?? '');
+    if (!message || !entry) return;
+    entry.reply = message;
+    entry.settle?.();
+  };
+  void readLoop(sockets.shell, onReply('shell'), onError);
+  void readLoop(sockets.control, onReply('control'), onError);
+  void readLoop(
+    sockets.stdin,
+    (frames) => {
+      const message = decode(frames, 'stdin');
+      if (!message || message.header.msg_type !== 'input_request') return;
+      const entry = pending.get(parentId(message) ?? '');
+      const content = message.content as { prompt?: string; password?: boolean };
+      void Promise.resolve(entry?.onInput?.(content.prompt ?? '', content.password === true) ?? '').then((value) =>
+        client.send('stdin', 'input_reply', { value }, message),
+      );
+    },
+    onError,
+  );
+  void readLoop(
+    iopubSocket,
+    (frames) => {
+      const message = decode(frames, 'iopub');
+      if (!message) return;
+      for (const listener of listeners) listener(message);
+      const entry = pending.get(parentId(message) ?? '');
+      if (!entry) return;
+      entry.iopub.push(message);
+      entry.onOutput?.(message);
+      if (message.header.msg_type === 'status' && (message.content as { execution_state?: string }).execution_state === 'idle') {
+        entry.idle = true;
+        entry.settle?.();
+      }
+    },
+    onError,
+  );
+
+  const track = (message: Message, extra: Partial<Pending> = {}): Pending => {
+    const entry: Pending = { iopub: [], idle: false, ...extra };
+    pending.set(message.header.msg_id, entry);
+    return entry;
+  };
+  const until = (message: Message, entry: Pending, done: () => boolean, timeoutMs: number, what: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        entry.settle = undefined;
+        reject(new Error(`${message.header.msg_type} timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      entry.settle = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        entry.settle = undefined;
+        resolve();
+      };
+      entry.settle();
+    });
+
+  const client: KernelClient = {
+    identity,
+    async request(channel, msgType, content = {}, timeoutMs = 30_000) {
+      const message = buildMessage(msgType, content, identity) as Message;
+      const entry = track(message);
+      queues[channel].send(serializeMessage(message, signer));
+      await until(message, entry, () => entry.reply !== undefined && entry.idle, timeoutMs, 'its reply and idle status');
+      pending.delete(message.header.msg_id);
+      return { request: message, reply: entry.reply as RequestResult['reply'], iopub: entry.iopub } as never;
+    },
+    async execute(code, options = {}) {
+      const content = {
+        code,
+        silent: options.silent ?? false,
+        store_history: options.storeHistory ?? true,
+        user_expressions: options.userExpressions ?? {},
+        allow_stdin: options.onInput !== undefined,
+        stop_on_error: options.stopOnError ?? true,
+      };
+      const message = buildMessage('execute_request', content, identity) as Message;
+      const entry = track(message, { onOutput: options.onOutput, onInput: options.onInput });
+      queues.shell.send(serializeMessage(message, signer));
+      await until(message, entry, () => entry.reply !== undefined && entry.idle, options.timeoutMs ?? 2_147_000_000, 'its reply and idle status');
+      pending.delete(message.header.msg_id);
+      return { request: message, reply: entry.reply as Message<'execute_reply'>, iopub: entry.iopub };
+    },
+    send(channel, msgType, content, parent) {
+      const message = buildMessage(msgType, content, identity, parent) as Message;
+      track(message);
+      queues[channel].send(serializeMessage(message, signer));
+      return message;
+    },
+    sendFrames(channel, frames) {
+      queues[channel].send(frames);
+    },
+    async waitForIdle(message, timeoutMs = 30_000) {
+      const entry = pending.get(message.header.msg_id) ?? track(message);
+      await until(message, entry, () => entry.idle, timeoutMs, 'its idle status');
+      pending.delete(message.header.msg_id);
+      return entry.iopub;
+    },
+    onIopub(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    heartbeat: (timeoutMs = 2000) => pingHeartbeat(endpointOf(info, 'hb'), timeoutMs),
+    async close() {
+      await Promise.all(Object.values(queues).map((queue) => queue.drain()));
+      for (const socket of [...Object.values(sockets), iopubSocket]) socket.close();
+    },
+  };
+  await waitForSubscription(client);
+  return client;
+}
+
+/**
+ * IOPub subscriptions take a moment to reach the kernel: ask for kernel_info
+ * on shell until its status messages come through on IOPub (the kernel also
+ * holds shell requests until a first subscription arrives).
+ */
+async function waitForSubscription(client: KernelClient): Promise<void> {
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await client.request('shell', 'kernel_info_request', {}, 1000 + attempt * 500);
+      return;
+    } catch (error) {
+      lastError = error as Error;
+    }
+  }
+  throw new Error(`kernel did not answer kernel_info_request: ${lastError?.message}`);
+}
+
+async function pingHeartbeat(endpoint: string, timeoutMs: number): Promise<boolean> {
+  const socket = new Request({ receiveTimeout: timeoutMs, sendTimeout: timeoutMs, linger: 0 });
+  socket.connect(endpoint);
+  try {
+    const ping = Buffer.from(`ping-${Date.now()}`);
+    await socket.send(ping);
+    const [echo] = await socket.receive();
+    return echo !== undefined && echo.equals(ping);
+  } catch {
+    return false;
+  } finally {
+    socket.close();
+  }
+}

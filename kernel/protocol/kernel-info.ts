@@ -1,0 +1,40 @@
+/** The `kernel_info_reply` content: who this kernel is and what language it speaks. */
+import { PROTOCOL_VERSION } from './messages';
+
+export interface KernelInfo {
+  status: 'ok';
+  protocol_version: string;
+  implementation: string;
+  implementation_version: string;
+  language_info: {
+    name: string;
+    version: string;
+    mimetype: string;
+    file_extension: string;
+    codemirror_mode: string;
+    pygments_lexer: string;
+  };
+  banner: string;
+  help_links: { text: string; url: string }[];
+  debugger: boolean;
+}
+
+export function buildKernelInfo(version: string): KernelInfo {
+  return {
+    status: 'ok',
+    protocol_version: PROTOCOL_VERSION,
+    implementation: 'fedbook',
+    implementation_version: version,
+    language_info: {
+      name: 'typescript',
+      version: '5',
+      mimetype: 'text/typescript',
+      file_extension: '.ts',
+      codemirror_mode: 'typescript',
+      pygments_lexer: 'typescript',
+    },
+    banner: `Fedbook ${version}: federated learning in TypeScript (Node ${process.version}). The \`fed\` namespace is in scope; help(x) shows documentation.`,
+    help_links: [],
+    debugger: false,
+  };
+}

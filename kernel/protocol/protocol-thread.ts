@@ -1,0 +1,125 @@
+/**
+ * The protocol thread: owns the kernel's ZeroMQ sockets so that heartbeat and
+ * interrupts keep working while the main thread is stuck in a cell. It
+ * verifies and decodes requests and forwards them to the main thread, signs
+ * and sends what the main thread answers, echoes heartbeats, and answers
+ * `interrupt_request` itself by raising SIGINT in the process.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { writeSync } from 'node:fs';
+import { Reply, Router, XPublisher } from 'zeromq';
+import { endpointOf } from './connection';
+import { buildMessage, createSessionIdentity, type Message } from './messages';
+import { createSigner } from './signing';
+import { createSendQueue, readLoop, type SendQueue } from './channels';
+import { createSubscriptionGate } from './subscription-gate';
+import { parseFrames, serializeMessage, WireError } from './wire';
+import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
+
+const log = (line: string): void => {
+  writeSync(2, `[fedbook kernel] ${line}\n`);
+};
+
+async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadData): Promise<void> {
+  const { connection } = data;
+  const signer = createSigner(connection.key, connection.signature_scheme);
+  const identity = createSessionIdentity('kernel');
+  const post = (message: ToMainThread): void => port.postMessage(message);
+
+  const routers = { shell: new Router(), control: new Router(), stdin: new Router() };
+  const iopub = new XPublisher();
+  const heartbeat = new Reply();
+  const all = [routers.shell, routers.control, routers.stdin, iopub, heartbeat];
+  for (const socket of all) socket.linger = 1000;
+  await Promise.all([
+    routers.shell.bind(endpointOf(connection, 'shell')),
+    routers.control.bind(endpointOf(connection, 'control')),
+    routers.stdin.bind(endpointOf(connection, 'stdin')),
+    iopub.bind(endpointOf(connection, 'iopub')),
+    heartbeat.bind(endpointOf(connection, 'hb')),
+  ]);
+
+  const onError = (error: Error): void => log(`socket error: ${error.message}`);
+  const queues: Record<RequestChannel | 'iopub', SendQueue> = {
+    shell: createSendQueue(routers.shell, onError),
+    control: createSendQueue(routers.control, onError),
+    stdin: createSendQueue(routers.stdin, onError),
+    iopub: createSendQueue(iopub, onError),
+  };
+  const send = (channel: RequestChannel | 'iopub', message: Message<string, unknown>, identities: Uint8Array[] = []): void => {
+    const ids = channel === 'iopub' ? [Buffer.from(message.header.msg_type)] : identities;
+    queues[channel].send(serializeMessage(message, signer, ids));
+  };
+  const forward = (item: Extract<ToMainThread, { kind: 'request' }>): void => post(item);
+  const gate = createSubscriptionGate(forward, data.subscriptionWaitMs);
+
+  const onFrames = (channel: RequestChannel) => (frames: Buffer[]) => {
+    const receivedAt = Date.now();
+    let envelope;
+    try {
+      envelope = parseFrames(frames, signer);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      log(`dropped a message on ${channel}: ${error.message}`);
+      return;
+    }
+    const { identities, message } = envelope;
+    if (channel === 'control' && message.header.msg_type === 'interrupt_request') {
+      answerInterrupt(message, identities);
+      return;
+    }
+    const item = { kind: 'request' as const, channel, identities, message, receivedAt };
+    if (channel === 'shell') gate.pass(item);
+    else forward(item);
+  };
+
+  const answerInterrupt = (request: Message, identities: Buffer[]): void => {
+    send('iopub', buildMessage('status', { execution_state: 'busy' }, identity, request));
+    // SIGINT stops a synchronous loop (vm breakOnSigint) or, through the main
+    // thread's handler, the async work of the running cell.
+    process.kill(process.pid, 'SIGINT');
+    send('control', buildMessage('interrupt_reply', { status: 'ok' }, identity, request), identities);
+    send('iopub', buildMessage('status', { execution_state: 'idle' }, identity, request));
+  };
+
+  void readLoop(routers.shell, onFrames('shell'), onError);
+  void readLoop(routers.control, onFrames('control'), onError);
+  void readLoop(routers.stdin, onFrames('stdin'), onError);
+  void readLoop(
+    iopub,
+    (frames) => {
+      if (frames[0]?.[0] === 1) gate.open();
+    },
+    onError,
+  );
+  void (async () => {
+    while (!heartbeat.closed) {
+      try {
+        const frames = await heartbeat.receive();
+        await heartbeat.send(frames);
+      } catch {
+        return;
+      }
+    }
+  })();
+
+  port.on('message', (command: ToProtocolThread) => {
+    if (command.kind === 'send') {
+      send(command.channel, command.message, command.identities);
+    } else {
+      void (async () => {
+        await Promise.all(Object.values(queues).map((queue) => queue.drain()));
+        for (const socket of all) socket.close();
+        post({ kind: 'closed' });
+      })();
+    }
+  });
+  post({ kind: 'ready' });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  main(port, workerData as ProtocolThreadData).catch((error: Error) => {
+    port.postMessage({ kind: 'failed', message: error.message } satisfies ToMainThread);
+  });
+}

@@ -1,0 +1,28 @@
+/** What the protocol thread and the kernel's main thread say to each other. */
+import type { Message } from './messages';
+
+/** A channel whose requests reach the main thread. */
+export type RequestChannel = 'shell' | 'control' | 'stdin';
+
+export type ToMainThread =
+  | { kind: 'ready' }
+  | {
+      kind: 'request';
+      channel: RequestChannel;
+      identities: Uint8Array[];
+      message: Message;
+      /** Wall-clock ms when the socket received it (decides which queued cells stop_on_error aborts). */
+      receivedAt: number;
+    }
+  | { kind: 'closed' }
+  | { kind: 'failed'; message: string };
+
+export type ToProtocolThread =
+  | { kind: 'send'; channel: RequestChannel | 'iopub'; identities: Uint8Array[]; message: Message<string, unknown> }
+  | { kind: 'close' };
+
+export interface ProtocolThreadData {
+  connection: import('./connection').ConnectionInfo;
+  /** Longest time shell requests wait for the first IOPub subscription. */
+  subscriptionWaitMs: number;
+}

@@ -1,0 +1,106 @@
+/**
+ * `fedbook run NOTEBOOK.ipynb`: executes every code cell in order through a
+ * real kernel process, echoes streams and display updates to the terminal,
+ * and writes the outputs back into the notebook.
+ */
+import { dirname, resolve } from 'node:path';
+import { connectKernel, type KernelClient } from '../protocol/client';
+import type { Message } from '../protocol/messages';
+import { launchKernel, type LaunchOptions } from './launch-kernel';
+import { cellSource, readNotebook, writeNotebook } from './notebook-file';
+import { createOutputCollector, terminalText } from './notebook-outputs';
+
+export interface RunNotebookOptions {
+  notebook: string;
+  /** Where to write the executed notebook; default: back into `notebook`. */
+  out?: string;
+  /** Per-cell limit in seconds. */
+  timeoutS?: number;
+  /** Overrides how the kernel is started (tests). */
+  launch?: LaunchOptions;
+  write?: (text: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface RunNotebookResult {
+  ok: boolean;
+  /** 1-based position of the failed cell in the notebook. */
+  failedCell?: number;
+  message?: string;
+}
+
+export async function runNotebook(options: RunNotebookOptions): Promise<RunNotebookResult> {
+  const path = resolve(options.notebook);
+  const notebook = readNotebook(path);
+  const write = options.write ?? ((text, stream) => void process[stream].write(text));
+  const kernel = await launchKernel({ cwd: dirname(path), ...options.launch });
+  let client: KernelClient | undefined;
+  const collector = createOutputCollector();
+  let result: RunNotebookResult = { ok: true };
+  try {
+    client = await connectKernel(kernel.connection);
+    const info = await client.request('shell', 'kernel_info_request');
+    notebook.metadata.language_info = (info.reply.content as { language_info?: unknown }).language_info;
+    for (const [index, cell] of notebook.cells.entries()) {
+      if (cell.cell_type !== 'code') continue;
+      const number = index + 1;
+      const source = cellSource(cell);
+      const echo = (message: Message): void => {
+        if (message.header.msg_type === 'execute_result') return;
+        const text = terminalText(message);
+        if (text !== undefined) write(text, (message.content as { name?: string }).name === 'stderr' ? 'stderr' : 'stdout');
+      };
+      const outcome = await executeCell(client, source, options.timeoutS, (message) => {
+        collector.apply(index, message);
+        echo(message);
+      });
+      cell.outputs = collector.outputs(index);
+      cell.execution_count = outcome.executionCount;
+      if (outcome.timedOut) {
+        result = { ok: false, failedCell: number, message: `Cell ${number} timed out after ${options.timeoutS} s` };
+        write(`${result.message}\n`, 'stderr');
+        break;
+      }
+      if (outcome.error) {
+        const { ename, evalue, traceback } = outcome.error;
+        result = { ok: false, failedCell: number, message: `Cell ${number} failed: ${ename}: ${evalue}` };
+        write(`${result.message}\n${traceback.join('\n')}\n`, 'stderr');
+        break;
+      }
+    }
+    // Updates that arrive after a later cell started (a run's last round) still land in place.
+    for (const [index, cell] of notebook.cells.entries()) if (cell.cell_type === 'code' && cell.outputs) cell.outputs = collector.outputs(index);
+    await client.request('control', 'shutdown_request', { restart: false }, 10_000).catch(() => undefined);
+  } finally {
+    await client?.close();
+    const timer = setTimeout(() => void kernel.kill(), 5000);
+    await kernel.exited;
+    clearTimeout(timer);
+    writeNotebook(options.out ? resolve(options.out) : path, notebook);
+  }
+  return result;
+}
+
+interface CellOutcome {
+  executionCount: number | null;
+  error?: { ename: string; evalue: string; traceback: string[] };
+  timedOut?: boolean;
+}
+
+async function executeCell(client: KernelClient, code: string, timeoutS: number | undefined, onOutput: (m: Message) => void): Promise<CellOutcome> {
+  try {
+    const { reply } = await client.execute(code, {
+      onOutput,
+      timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+      stopOnError: true,
+    });
+    const c = reply.content as { status: string; execution_count?: number; ename?: string; evalue?: string; traceback?: string[] };
+    const executionCount = c.execution_count ?? null;
+    if (c.status === 'error') return { executionCount, error: { ename: c.ename ?? 'Error', evalue: c.evalue ?? '', traceback: c.traceback ?? [] } };
+    if (c.status === 'aborted') return { executionCount, error: { ename: 'Aborted', evalue: 'the kernel aborted this cell', traceback: [] } };
+    return { executionCount };
+  } catch (error) {
+    if (!/timed out/.test((error as Error).message)) throw error;
+    await client.request('control', 'interrupt_request', {}, 5000).catch(() => undefined);
+    return { executionCount: null, timedOut: true };
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The pool of client worker threads (Piscina). min = max = the worker count
+ * and a long idle timeout: Piscina's defaults on 2 cores oversubscribe and
+ * restart workers, and a new worker costs ~125 ms to load tfjs and WASM.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import type { WorkerResult, WorkerTask } from '../../workers/task-types';
+
+export interface ClientPool {
+  readonly workers: number;
+  run<T extends WorkerResult>(task: WorkerTask, signal?: AbortSignal): Promise<T>;
+  close(): Promise<void>;
+}
+
+const WORKER_FILE = join(__dirname, '..', '..', 'workers', 'client-worker.js');
+
+/** Default number of workers: one per core. */
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}
+
+export function createClientPool(workers: number): ClientPool {
+  const piscina = new Piscina({
+    filename: WORKER_FILE,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 24 * 60 * 60 * 1000,
+    concurrentTasksPerWorker: 1,
+    // Workers inherit stdout/stderr, so tfjs warnings appear where the user looks.
+  });
+  let closed = false;
+  return {
+    workers,
+    run<T extends WorkerResult>(task: WorkerTask, signal?: AbortSignal): Promise<T> {
+      if (closed) return Promise.reject(new Error('the client pool was shut down (fed.shutdown() was called)'));
+      return piscina.run(task, signal ? { signal } : {}) as Promise<T>;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await piscina.destroy();
+    },
+  };
+}
+
+const pools = new Map<number, ClientPool>();
+
+/** The shared pool for a worker count, created on first use and kept warm across rounds and runs. */
+export function getClientPool(workers: number): ClientPool {
+  let pool = pools.get(workers);
+  if (!pool) {
+    pool = createClientPool(workers);
+    pools.set(workers, pool);
+  }
+  return pool;
+}
+
+/** Ends every pool so that the process can exit. */
+export async function shutdownPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((pool) => pool.close()));
+}

@@ -1,0 +1,119 @@
+/**
+ * Trains one round's cohort in parallel on the client pool and sorts the
+ * outcomes into updates and failures. A client that throws, crashes its
+ * thread, overruns its deadline or returns a bad update becomes a failure
+ * record; only an abort of the whole run throws.
+ */
+import { findInvalidUpdate } from '../federated/aggregation';
+import type { ClientFailure, ClientTrainConfig, ClientUpdate } from '../federated/types';
+import type { ModelSpec } from '../../workers/model-spec';
+import type { InjectedFault, SharedData, TrainResult } from '../../workers/task-types';
+import type { ClientPool } from './client-pool';
+
+/** How long a client may keep running after an abort or its deadline before its thread is stopped. */
+export const ABORT_GRACE_MS = 800;
+
+export class RunAbortedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunAbortedError';
+  }
+}
+
+export interface CohortTrainingRequest {
+  pool: ClientPool;
+  backend: string;
+  spec: ModelSpec;
+  data: SharedData;
+  cohort: readonly number[];
+  clientIndices: (clientId: number) => Int32Array;
+  globalWeights: Float32Array;
+  config: ClientTrainConfig;
+  seedFor: (clientId: number) => number;
+  clientDeadlineMs: number;
+  signal?: AbortSignal;
+  faults?: ReadonlyMap<number, InjectedFault>;
+}
+
+export interface CohortOutcome {
+  updates: ClientUpdate[];
+  failures: ClientFailure[];
+  backends: Set<string>;
+  bytesUp: number;
+}
+
+export async function trainCohort(request: CohortTrainingRequest): Promise<CohortOutcome> {
+  const { pool, cohort, signal } = request;
+  if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
+  const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+  const controllers = cohort.map(() => new AbortController());
+  const timers: NodeJS.Timeout[] = [];
+  const stopAll = (): void => {
+    Atomics.store(abortFlag, 0, 1);
+    timers.push(setTimeout(() => controllers.forEach((c) => c.abort()), ABORT_GRACE_MS));
+  };
+  signal?.addEventListener('abort', stopAll, { once: true });
+  const started = Date.now();
+  try {
+    const settled = await Promise.allSettled(cohort.map((clientId, i) => {
+      if (request.clientDeadlineMs > 0) {
+        timers.push(setTimeout(() => controllers[i].abort(), request.clientDeadlineMs + ABORT_GRACE_MS));
+      }
+      return pool.run<TrainResult>({
+        type: 'train', backend: request.backend, spec: request.spec, data: request.data, clientId,
+        indices: request.clientIndices(clientId), globalWeights: request.globalWeights, config: request.config,
+        seed: request.seedFor(clientId), abortFlag,
+        deadlineAt: request.clientDeadlineMs > 0 ? started + request.clientDeadlineMs : 0,
+        fault: request.faults?.get(clientId),
+      }, controllers[i].signal);
+    }));
+    if (signal?.aborted) throw new RunAbortedError('the run was aborted mid-round');
+    return sortOutcomes(cohort, settled, request.globalWeights.length, request.clientDeadlineMs);
+  } finally {
+    signal?.removeEventListener('abort', stopAll);
+    timers.forEach(clearTimeout);
+  }
+}
+
+function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<TrainResult>[], dimension: number, deadlineMs: number): CohortOutcome {
+  const outcome: CohortOutcome = { updates: [], failures: [], backends: new Set(), bytesUp: 0 };
+  settled.forEach((result, i) => {
+    const clientId = cohort[i];
+    if (result.status === 'rejected') {
+      outcome.failures.push(failureFromError(clientId, result.reason, deadlineMs));
+      return;
+    }
+    const reply = result.value;
+    outcome.backends.add(reply.backend);
+    if (reply.status === 'timeout') {
+      outcome.failures.push({ clientId, reason: 'timeout', message: `client ${clientId} exceeded its deadline of ${deadlineMs} ms` });
+      return;
+    }
+    if (reply.status === 'aborted' || !reply.delta) {
+      outcome.failures.push({ clientId, reason: 'aborted', message: `client ${clientId} stopped: the run was aborted` });
+      return;
+    }
+    outcome.bytesUp += reply.delta.byteLength;
+    const problem = findInvalidUpdate(reply.delta, dimension);
+    if (problem) {
+      outcome.failures.push({ clientId, reason: 'invalid', message: `client ${clientId} sent an invalid update: ${problem}` });
+      return;
+    }
+    outcome.updates.push({ clientId, delta: reply.delta, numExamples: reply.numExamples, trainLoss: reply.trainLoss, trainAccuracy: reply.trainAccuracy });
+  });
+  return outcome;
+}
+
+function failureFromError(clientId: number, reason: unknown, deadlineMs: number): ClientFailure {
+  const error = reason as { name?: string; message?: string };
+  const message = error?.message ?? String(reason);
+  if (error?.name === 'AbortError') {
+    return deadlineMs > 0
+      ? { clientId, reason: 'timeout', message: `client ${clientId} exceeded its deadline of ${deadlineMs} ms and its thread was stopped` }
+      : { clientId, reason: 'aborted', message: `client ${clientId} was stopped: the run was aborted` };
+  }
+  if (/exit|terminated/i.test(message)) {
+    return { clientId, reason: 'crash', message: `client ${clientId}'s worker thread died: ${message}` };
+  }
+  return { clientId, reason: "error", message: `client ${clientId} failed: ${message}`, ...(process.env.FEDBOOK_DEBUG ? { stack: (error as Error)?.stack } : {}) } as ClientFailure;
+}

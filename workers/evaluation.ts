@@ -1,0 +1,30 @@
+/** Loss and accuracy of given weights on a slice of a dataset (inference only). */
+import type * as tfjs from '@tensorflow/tfjs';
+import { exampleSize } from './batches';
+import { setFlatWeights, type CachedModel } from './model-cache';
+import type { EvaluateResult, EvaluateTask } from './task-types';
+
+const EVALUATION_BATCH = 500;
+
+export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: EvaluateTask, backendName: string): EvaluateResult {
+  setFlatWeights(tf, cached, task.weights);
+  const size = exampleSize(task.data);
+  let lossSum = 0, correct = 0;
+  for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
+    const end = Math.min(start + EVALUATION_BATCH, task.end);
+    const [batchLoss, batchCorrect] = tf.tidy(() => {
+      const xs = tf.tensor(task.data.x.slice(start * size, end * size), [end - start, ...task.data.exampleShape]);
+      const labels = tf.tensor1d(task.data.y.slice(start, end), 'int32');
+      const outputs = cached.model.apply(xs, { training: false }) as tfjs.Tensor2D;
+      const oneHot = tf.oneHot(labels, outputs.shape[1]);
+      const perExample = cached.softmaxOutput
+        ? tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.add(outputs, 1e-7))), 1))
+        : tf.losses.softmaxCrossEntropy(oneHot, outputs, undefined, undefined, tf.Reduction.NONE);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32'));
+      return [tf.sum(perExample).dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += batchLoss;
+    correct += batchCorrect;
+  }
+  return { type: 'evaluate', lossSum, correct, count: task.end - task.start, backend: backendName };
+}

@@ -1,0 +1,79 @@
+/**
+ * One client's local training: E epochs of minibatch steps over its own
+ * examples, shuffled with the round's seed, starting from the global weights.
+ * A hand-written step (variableGrads + applyGradients inside tidy) is faster
+ * than model.fit and keeps WASM memory flat (WASM memory never shrinks).
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { createRng } from '../kernel/federated/random';
+import { exampleSize, gatherBatch } from './batches';
+import { getFlatWeights, setFlatWeights, type CachedModel } from './model-cache';
+import type { TrainResult, TrainTask } from './task-types';
+
+export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; outputs: tfjs.Tensor2D } {
+  const outputs = cached.model.apply(xs, { training: true }) as tfjs.Tensor2D;
+  const oneHot = tf.oneHot(labels, outputs.shape[1]);
+  const loss = cached.softmaxOutput
+    ? tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.add(outputs, 1e-7))), 1)))
+    : tf.losses.softmaxCrossEntropy(oneHot, outputs);
+  return { loss: loss as tfjs.Scalar, outputs };
+}
+
+export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): TrainResult {
+  const started = Date.now();
+  const { config, data } = task;
+  const numExamples = task.indices.length;
+  const base = { type: 'train' as const, clientId: task.clientId, numExamples, backend: backendName };
+  if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0 };
+
+  setFlatWeights(tf, cached, task.globalWeights);
+  const batchSize = config.batchSize > 0 && Number.isFinite(config.batchSize) ? Math.min(config.batchSize, numExamples) : numExamples;
+  const size = exampleSize(data);
+  const xBuffer = new Float32Array(batchSize * size);
+  const yBuffer = new Int32Array(batchSize);
+  const order = Int32Array.from(task.indices);
+  const rng = createRng(task.seed);
+  const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.clientLr) : tf.train.sgd(config.clientLr);
+  // FedProx: the proximal term pulls local weights toward the round's global weights.
+  const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
+  let lossSum = 0, correct = 0, seen = 0;
+  let status: TrainResult['status'] = 'ok';
+  try {
+    training: for (let epoch = 0; epoch < config.localEpochs; epoch++) {
+      rng.shuffle(order);
+      for (let start = 0; start < numExamples; start += batchSize) {
+        if (Atomics.load(task.abortFlag, 0) !== 0) { status = 'aborted'; break training; }
+        if (task.deadlineAt > 0 && Date.now() > task.deadlineAt) { status = 'timeout'; break training; }
+        const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), xBuffer, yBuffer);
+        const [batchLoss, batchCorrect] = tf.tidy(() => {
+          const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);
+          const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
+          let hits: tfjs.Scalar | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
+            // variableGrads disposes intermediates; keep the hit count for the accuracy metric.
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32')));
+            if (anchors.length === 0) return loss;
+            const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));
+            return tf.add(loss, tf.mul(config.proximalMu / 2, proximal)) as tfjs.Scalar;
+          }, cached.trainableVariables);
+          optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
+          const hitCount = hits!.dataSync()[0];
+          hits!.dispose();
+          return [value.dataSync()[0], hitCount];
+        });
+        lossSum += batchLoss * count;
+        correct += batchCorrect;
+        seen += count;
+      }
+    }
+  } finally {
+    optimizer.dispose();
+    for (const anchor of anchors) anchor.dispose();
+  }
+  if (status !== 'ok') return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started };
+  const local = getFlatWeights(cached);
+  const delta = new Float32Array(cached.dimension);
+  for (let j = 0; j < delta.length; j++) delta[j] = local[j] - task.globalWeights[j];
+  return { ...base, status: 'ok', delta, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started };
+}

@@ -1,0 +1,84 @@
+/**
+ * Messages between the simulation's worker pool and a client worker thread.
+ * Large arrays are SharedArrayBuffer views (shared, not copied) on the way in,
+ * and a transferred Float32Array (moved, not copied) on the way back.
+ */
+import type { ModelSpec } from './model-spec';
+import type { ClientTrainConfig } from '../kernel/federated/types';
+
+/** The shared training or test data, as seen by a worker. */
+export interface SharedData {
+  x: Float32Array;
+  y: Int32Array;
+  exampleShape: number[];
+  numClasses: number;
+}
+
+/** Test-only fault injection: makes a client misbehave in a chosen way. */
+export type InjectedFault = 'throw' | 'exit' | 'nan' | 'wrong-length' | 'hang';
+
+export interface TrainTask {
+  type: 'train';
+  backend: string;
+  spec: ModelSpec;
+  data: SharedData;
+  clientId: number;
+  /** Example indices of this client in `data`. */
+  indices: Int32Array;
+  /** The round's global weights (one shared copy per round). */
+  globalWeights: Float32Array;
+  config: ClientTrainConfig;
+  /** Seed for this client's shuffling in this round. */
+  seed: number;
+  /** abortFlag[0] becomes 1 when the run is aborted: stop between batches. */
+  abortFlag: Int32Array;
+  /** Epoch ms after which the client gives up (0 = no deadline). */
+  deadlineAt: number;
+  fault?: InjectedFault;
+}
+
+export interface TrainResult {
+  type: 'train';
+  clientId: number;
+  status: 'ok' | 'aborted' | 'timeout';
+  delta?: Float32Array;
+  numExamples: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  backend: string;
+  ms: number;
+}
+
+export interface EvaluateTask {
+  type: 'evaluate';
+  backend: string;
+  spec: ModelSpec;
+  data: SharedData;
+  start: number;
+  end: number;
+  weights: Float32Array;
+}
+
+export interface EvaluateResult {
+  type: 'evaluate';
+  lossSum: number;
+  correct: number;
+  count: number;
+  backend: string;
+}
+
+export interface DescribeTask {
+  type: 'describe';
+  backend: string;
+  spec: ModelSpec;
+}
+
+export interface DescribeResult {
+  type: 'describe';
+  weights: { name: string; shape: number[]; trainable: boolean }[];
+  backend: string;
+  backendDetail?: string;
+}
+
+export type WorkerTask = TrainTask | EvaluateTask | DescribeTask;
+export type WorkerResult = TrainResult | EvaluateResult | DescribeResult;

@@ -1,0 +1,160 @@
+/**
+ * The round chart's data: runs keyed by id, rounds appended in order,
+ * series per metric, CSV export and run-record parsing. Pure: shared by the
+ * extension host and the chart webview.
+ */
+import type { RoundMetrics, RunBundle, RunRecordLine } from '../../kernel/simulation/run-payload';
+
+/** Metrics the chart can plot. `bytes` is up + down traffic of the round. */
+export type MetricKey = 'testAccuracy' | 'testLoss' | 'trainLoss' | 'epsilon' | 'bytes' | 'ms';
+
+export const METRICS: ReadonlyArray<{ key: MetricKey; label: string }> = [
+  { key: 'testAccuracy', label: 'Test accuracy' },
+  { key: 'testLoss', label: 'Test loss' },
+  { key: 'trainLoss', label: 'Train loss' },
+  { key: 'epsilon', label: 'Privacy ε' },
+  { key: 'bytes', label: 'Bytes per round' },
+  { key: 'ms', label: 'Round time (ms)' },
+];
+
+/** A run as the chart holds it. */
+export type ChartRun = Omit<RunBundle, 'rounds'> & { rounds: RoundMetrics[] };
+
+/** Value of one metric in a round, or undefined when the round lacks it. */
+export function metricValue(round: RoundMetrics, metric: MetricKey): number | undefined {
+  const value = metric === 'bytes' ? (round.bytesUp ?? 0) + (round.bytesDown ?? 0) : round[metric];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Legend text: the run's label, else strategy plus key hyperparameters. */
+export function legendLabel(run: Pick<ChartRun, 'label' | 'strategy' | 'hyperparameters' | 'runId'>): string {
+  if (run.label) return run.label;
+  const params = Object.entries(run.hyperparameters ?? {})
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return [run.strategy || run.runId, params].filter(Boolean).join(' ');
+}
+
+/** One plotted line. */
+export interface Series {
+  runId: string;
+  name: string;
+  x: number[];
+  y: number[];
+}
+
+/** Points of `rounds` for `metric`, skipping rounds without it. */
+export function points(rounds: readonly RoundMetrics[], metric: MetricKey): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (const round of rounds) {
+    const value = metricValue(round, metric);
+    if (value === undefined) continue;
+    x.push(round.round);
+    y.push(value);
+  }
+  return { x, y };
+}
+
+export class RunStore {
+  private readonly byId = new Map<string, ChartRun>();
+
+  /**
+   * Merges a run bundle (the run so far) and returns the rounds not seen
+   * before, in round order: what the chart must append.
+   */
+  upsert(bundle: RunBundle): RoundMetrics[] {
+    let run = this.byId.get(bundle.runId);
+    if (!run) {
+      run = { ...bundle, rounds: [] };
+      this.byId.set(bundle.runId, run);
+    } else {
+      run.status = bundle.status;
+      run.label = bundle.label;
+      if (bundle.plannedRounds !== undefined) run.plannedRounds = bundle.plannedRounds;
+    }
+    const last = run.rounds.length > 0 ? run.rounds[run.rounds.length - 1].round : -Infinity;
+    const fresh = bundle.rounds.filter((r) => r.round > last).sort((a, b) => a.round - b.round);
+    run.rounds.push(...fresh);
+    return fresh;
+  }
+
+  /** Appends rounds already known to be new (the webview side of `upsert`). */
+  append(runId: string, rounds: readonly RoundMetrics[]): void {
+    const run = this.byId.get(runId);
+    if (!run) throw new Error(`unknown run "${runId}"`);
+    run.rounds.push(...rounds);
+  }
+
+  has(runId: string): boolean {
+    return this.byId.has(runId);
+  }
+
+  get(runId: string): ChartRun | undefined {
+    return this.byId.get(runId);
+  }
+
+  runs(): ChartRun[] {
+    return [...this.byId.values()];
+  }
+
+  remove(runId: string): void {
+    this.byId.delete(runId);
+  }
+
+  /** One series per run for `metric`, runs in insertion order. */
+  series(metric: MetricKey): Series[] {
+    return this.runs().map((run) => ({ runId: run.runId, name: legendLabel(run), ...points(run.rounds, metric) }));
+  }
+
+  /** Long-format CSV of every run and round: run, label, round, then every metric column. */
+  toCsv(): string {
+    const columns: MetricKey[] = METRICS.map((m) => m.key);
+    const lines = [['runId', 'label', 'round', ...columns].join(',')];
+    for (const run of this.runs()) {
+      for (const round of run.rounds) {
+        const values = columns.map((key) => metricValue(round, key) ?? '');
+        lines.push([csvField(run.runId), csvField(legendLabel(run)), round.round, ...values].join(','));
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+}
+
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Parses a `.fedbook/runs/<runId>.jsonl` record into a chart run. Blank lines
+ * are skipped; a malformed line throws with its line number.
+ */
+export function parseRunRecord(text: string, source = 'run record'): ChartRun {
+  let run: ChartRun | undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let record: RunRecordLine;
+    try {
+      record = JSON.parse(line) as RunRecordLine;
+    } catch {
+      if (i === lines.length - 1) break; // A half-written last line of a running or killed run.
+      throw new Error(`${source}: line ${i + 1} is not valid JSON`);
+    }
+    if (record.type === 'config') {
+      run = { runId: record.runId, label: record.label, strategy: record.strategy, hyperparameters: record.hyperparameters, status: 'running', rounds: [] };
+      if (record.plannedRounds !== undefined) run.plannedRounds = record.plannedRounds;
+    } else if (!run) {
+      throw new Error(`${source}: line ${i + 1} comes before the config line`);
+    } else if (record.type === 'round') {
+      const { type: _type, ...round } = record;
+      run.rounds.push(round);
+    } else if (record.type === 'end') {
+      run.status = record.status;
+    }
+  }
+  if (!run) throw new Error(`${source}: no config line`);
+  return run;
+}

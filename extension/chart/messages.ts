@@ -1,0 +1,30 @@
+/**
+ * The one typed message union between the chart panel (extension host) and
+ * its webview script. Types only.
+ */
+import type { RoundMetrics } from '../../kernel/simulation/run-payload';
+import type { ChartRun, MetricKey } from './chart-data';
+
+/** Extension → webview. */
+export type ToChart =
+  /** Replaces the whole picture (first load, restore, loaded runs). */
+  | { type: 'runs'; runs: ChartRun[]; metric?: MetricKey }
+  /** New rounds of one run; `run` is sent with the first rounds of a run the webview does not know. */
+  | { type: 'rounds'; runId: string; rounds: RoundMetrics[]; run?: Omit<ChartRun, 'rounds'>; publishedAt?: number }
+  | { type: 'status'; runId: string; status: ChartRun['status'] }
+  | { type: 'export'; format: 'png' | 'csv' };
+
+/** Webview → extension. */
+export type FromChart =
+  | { type: 'ready' }
+  | { type: 'metric'; metric: MetricKey }
+  | { type: 'exportPng'; dataUrl: string }
+  | { type: 'exportCsv'; csv: string }
+  | { type: 'openRun' }
+  | { type: 'latency'; ms: number; runId: string; round: number };
+
+/** What the webview persists for `WebviewPanelSerializer` restore. */
+export interface ChartState {
+  metric: MetricKey;
+  runIds: string[];
+}

@@ -1,0 +1,75 @@
+/**
+ * Fedbook's VS Code face. activate() only wires things up: the notebook
+ * controller, the round chart, the status bar and the commands.
+ */
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FedbookController } from './notebook/controller';
+import { resolveNodeRuntime } from './kernel/node-runtime';
+import { ChartPanel, CHART_VIEW_TYPE } from './chart/chart-panel';
+import { loadRunById } from './chart/run-files';
+import type { ChartState } from './chart/messages';
+import { KernelStatusBar } from './status/status-bar';
+import { newNotebook } from './commands/new-notebook';
+import { openRun } from './commands/open-run';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Fedbook');
+  const config = () => vscode.workspace.getConfiguration('fedbook');
+  const wasmDir = join(context.extensionPath, 'dist', 'wasm');
+  const controller = new FedbookController({
+    resolveRuntime: () => resolveNodeRuntime(config().get<string>('nodePath') || undefined),
+    kernelEntry: config().get<string>('kernelPath') || join(context.extensionPath, 'bin', 'fedbook.js'),
+    env: existsSync(wasmDir) ? { FEDBOOK_WASM_DIR: wasmDir } : {},
+    log: (text) => log.appendLine(text),
+  });
+  const status = new KernelStatusBar();
+  const showChart = (preserveFocus = true) => ChartPanel.createOrShow(context.extensionUri, loadRunById, preserveFocus);
+  const seenRuns = new Set<string>();
+
+  const activeNotebook = (arg?: unknown): vscode.NotebookDocument | undefined => {
+    const uri = (arg as { notebookEditor?: { notebookUri?: vscode.Uri } } | undefined)?.notebookEditor?.notebookUri ?? (arg instanceof vscode.Uri ? arg : undefined);
+    return (uri && vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString())) ?? vscode.window.activeNotebookEditor?.notebook;
+  };
+
+  context.subscriptions.push(
+    log,
+    controller,
+    status,
+    controller.onDidChangeKernelState(({ notebook, state }) => {
+      if (!vscode.window.activeNotebookEditor || vscode.window.activeNotebookEditor.notebook === notebook) status.setState(state);
+    }),
+    controller.onDidReceiveRun(({ run }) => {
+      status.setRun(run.bundle);
+      const isNew = !seenRuns.has(run.bundle.runId);
+      seenRuns.add(run.bundle.runId);
+      if (isNew && !ChartPanel.current && config().get<boolean>('chart.openOnRun', true)) showChart();
+      ChartPanel.current?.update(run.bundle, run.publishedAt);
+    }),
+    vscode.window.registerWebviewPanelSerializer(CHART_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state: ChartState | undefined) => ChartPanel.revive(panel, context.extensionUri, state, loadRunById),
+    }),
+    vscode.commands.registerCommand('fedbook.newNotebook', () => newNotebook(context.extensionUri)),
+    vscode.commands.registerCommand('fedbook.showChart', () => void showChart(false)),
+    vscode.commands.registerCommand('fedbook.openRun', (uri?: vscode.Uri) => openRun(() => showChart(), uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand('fedbook.exportChartPng', () => showChart().export('png')),
+    vscode.commands.registerCommand('fedbook.exportChartCsv', () => showChart().export('csv')),
+    vscode.commands.registerCommand('fedbook.restartKernel', async (arg?: unknown) => {
+      const notebook = activeNotebook(arg);
+      if (!notebook) return void vscode.window.showWarningMessage('Open a notebook to restart its Fedbook kernel.');
+      await controller.restart(notebook);
+    }),
+    vscode.commands.registerCommand('fedbook.interruptKernel', (arg?: unknown) => {
+      const notebook = activeNotebook(arg);
+      if (notebook) controller.interrupt(notebook);
+    }),
+    /** Chart update latencies measured so far (kernel publish → point drawn), for diagnostics and tests. */
+    vscode.commands.registerCommand('fedbook.chartLatencies', () => [...ChartPanel.latencies]),
+  );
+  log.appendLine('Fedbook activated');
+}
+
+export function deactivate(): void {
+  ChartPanel.current?.dispose();
+}

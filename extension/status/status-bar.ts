@@ -1,0 +1,51 @@
+/**
+ * The status-bar item: kernel state of the active notebook and, during a
+ * run, "round 12/50".
+ */
+import * as vscode from 'vscode';
+import type { RunBundle } from '../../kernel/simulation/run-payload';
+import type { KernelState } from '../notebook/kernel-session';
+
+/** Status text for a kernel state and the latest run bundle (pure). */
+export function statusText(state: KernelState, run: Pick<RunBundle, 'rounds' | 'plannedRounds' | 'status'> | undefined): string {
+  const icon = state === 'busy' ? '$(sync~spin)' : state === 'dead' ? '$(error)' : state === 'starting' ? '$(loading~spin)' : '$(circle-outline)';
+  let text = `${icon} Fedbook: ${state}`;
+  if (run && run.status === 'running') {
+    const last = run.rounds[run.rounds.length - 1]?.round ?? 0;
+    text += ` · round ${last}${run.plannedRounds ? `/${run.plannedRounds}` : ''}`;
+  }
+  return text;
+}
+
+export class KernelStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('fedbook.kernelStatus', vscode.StatusBarAlignment.Left, 100);
+  private state: KernelState = 'not started';
+  private run: RunBundle | undefined;
+
+  constructor() {
+    this.item.name = 'Fedbook Kernel';
+    this.item.command = 'fedbook.showChart';
+    this.item.tooltip = 'Fedbook kernel state; click to show the round chart';
+    this.render();
+    this.item.show();
+  }
+
+  setState(state: KernelState): void {
+    this.state = state;
+    if (state === 'dead' || state === 'not started') this.run = undefined;
+    this.render();
+  }
+
+  setRun(run: RunBundle): void {
+    this.run = run;
+    this.render();
+  }
+
+  private render(): void {
+    this.item.text = statusText(this.state, this.run);
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

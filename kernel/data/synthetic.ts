@@ -20,6 +20,7 @@
  */
 import { createRng, type Rng } from '../federated/random';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from './dataset';
+import { checkKnownOptions } from './options';
 
 /** Options of {@link generateSynthetic}. */
 export interface SyntheticOptions {
@@ -56,6 +57,8 @@ export interface SyntheticSplits {
  * const clients = fed.partition(train, { scheme: 'natural' }); // 30 devices
  */
 export function generateSynthetic(options: SyntheticOptions): SyntheticSplits {
+  if (!options || typeof options !== 'object') throw new TypeError('synthetic needs options, e.g. { alpha: 1, beta: 1, seed: 0 }');
+  checkKnownOptions('synthetic', options, ['alpha', 'beta', 'seed', 'devices', 'features', 'classes', 'testFraction', 'iid']);
   const { alpha, beta } = options;
   checkNumber('alpha', alpha, 0);
   checkNumber('beta', beta, 0);

@@ -73,6 +73,9 @@ describe('loadCsv', () => {
     assert.throws(() => csvToDataset(text, { label: 'y', numClasses: 3 }, 't.csv'), { message: 't.csv: line 3, column "y": label 5 is not below numClasses 3' });
     assert.throws(() => csvToDataset(text, { label: 'y', features: ['y'] }, 't.csv'), { message: 't.csv: column "y" cannot be both the label and a feature' });
     assert.throws(() => csvToDataset('a,y\n', { label: 'y' }, 't.csv'), { message: 't.csv: no data rows' });
+    assert.throws(() => csvToDataset(text, { label: 'y', headers: true } as never, 't.csv'), {
+      message: "csv: unknown option 'headers' (known: label, features, header, group, numClasses, delimiter, name)",
+    });
     assert.throws(() => csvToDataset('a,y\n1,\n', { label: 'y' }, 't.csv'), { message: 't.csv: line 2, column "y": the label is empty' });
     assert.throws(() => csvToDataset('a,y\n,1\n', { label: 'y' }, 't.csv'), { message: 't.csv: line 2, column "a": "" is not a number' });
   });

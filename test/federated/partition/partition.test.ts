@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from '../../../kernel/data/dataset';
 import { partition } from '../../../kernel/federated/partition';
 
@@ -26,6 +27,13 @@ describe('partition', () => {
     assert.equal(federated.describe().examples, 300);
     assert.ok(federated.indices.buffer instanceof SharedArrayBuffer);
     assert.deepEqual(Array.from(federated.clients[1]), Array.from(federated.indices.subarray(federated.offsets[1], federated.offsets[2])));
+  });
+
+  it('prints and serialises as a summary, not as every index', () => {
+    const federated = partition(data, { clients: 7, scheme: 'iid', seed: 1 });
+    const summary = { dataset: 'toy', scheme: 'iid', seed: 1, numClients: 7, examples: 300, minSize: 42, meanSize: 300 / 7, maxSize: 43, details: {} };
+    assert.deepEqual(JSON.parse(JSON.stringify(federated)), summary);
+    assert.equal(inspect(federated), `FederatedData ${JSON.stringify(summary)}`);
   });
 
   it('client(c) is a dataset holding that client\'s examples', () => {

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
   /** Passes the kernel's stdout/stderr through to ours as well. */
   inheritOutput?: boolean;
+  /** The process whose death ends the kernel (JPY_PARENT_PID); default: this one. */
+  parentPid?: number;
 }
 
 /** The absolute path of bin/fedbook.js in this package. */
@@ -71,7 +73,7 @@ export async function launchKernel(options: LaunchOptions = {}): Promise<Launche
   const [command, ...args] = options.command ?? [process.execPath, FEDBOOK_BIN, 'kernel'];
   const child = spawn(command!, [...args, '-f', connectionFile], {
     cwd: options.cwd,
-    env: { ...(options.env ?? process.env), JPY_PARENT_PID: String(process.pid) },
+    env: { ...(options.env ?? process.env), JPY_PARENT_PID: String(options.parentPid ?? process.pid) },
     stdio: ['ignore', options.inheritOutput ? 'inherit' : 'pipe', 'pipe'],
   });
   let stderr = '';

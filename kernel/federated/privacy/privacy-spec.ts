@@ -1,0 +1,131 @@
+/**
+ * What a user asks for when they turn on differential privacy: a small,
+ * serialisable description (it goes into run records as a hyperparameter),
+ * validated here with exact messages so that bad input fails at the edge.
+ */
+
+/** DP-FedAvg with a fixed clip norm (McMahan et al. 2018). */
+export interface GaussianPrivacySpec {
+  readonly kind: 'gaussian';
+  /** C: each client's update is scaled down to L2 norm at most C. */
+  readonly clip: number;
+  /** z: the noise added to the sum of clipped updates has standard deviation z·C per coordinate. */
+  readonly noiseMultiplier: number;
+  /** δ of the (ε, δ) guarantee reported each round. */
+  readonly delta: number;
+}
+
+/** DP-FedAvg with adaptive clipping toward a quantile of update norms (Andrew et al. 2021). */
+export interface AdaptivePrivacySpec {
+  readonly kind: 'adaptive';
+  /** γ: the fraction of clients whose update should be left unclipped. */
+  readonly targetQuantile: number;
+  /** Clip norm of the first round. */
+  readonly initialClip: number;
+  /** η_C of the geometric update C ← C·exp(−η_C (b̄ − γ)). */
+  readonly clipLr: number;
+  /** z: total noise multiplier used by the accountant (value and count queries together). */
+  readonly noiseMultiplier: number;
+  /** σ_b: std of the noise on the count of unclipped clients; default 0.05 × expected cohort (TFF's choice). */
+  readonly clippedCountStddev?: number;
+  readonly delta: number;
+}
+
+export type PrivacySpec = GaussianPrivacySpec | AdaptivePrivacySpec;
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function requirePositive(where: string, name: string, value: unknown): number {
+  if (!isFiniteNumber(value) || value <= 0) throw new RangeError(`${where}: ${name} must be a finite number > 0 (got ${String(value)})`);
+  return value;
+}
+
+function requireNonNegative(where: string, name: string, value: unknown): number {
+  if (!isFiniteNumber(value) || value < 0) throw new RangeError(`${where}: ${name} must be a finite number >= 0 (got ${String(value)})`);
+  return value;
+}
+
+function requireOpenUnit(where: string, name: string, value: unknown): number {
+  if (!isFiniteNumber(value) || value <= 0 || value >= 1) throw new RangeError(`${where}: ${name} must be in (0, 1) (got ${String(value)})`);
+  return value;
+}
+
+function requireObject(where: string, options: unknown): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${where} needs an options object (got ${options === null ? 'null' : typeof options})`);
+  }
+  return options as Record<string, unknown>;
+}
+
+function rejectUnknown(where: string, options: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected one of ${known.join(', ')})`);
+  }
+}
+
+/** Validates and builds a fixed-clip Gaussian spec. */
+export function createGaussianSpec(options: unknown, where = 'dp.gaussian'): GaussianPrivacySpec {
+  const o = requireObject(where, options);
+  rejectUnknown(where, o, ['kind', 'clip', 'noiseMultiplier', 'delta']);
+  return Object.freeze({
+    kind: 'gaussian' as const,
+    clip: requirePositive(where, 'clip', o.clip),
+    noiseMultiplier: requireNonNegative(where, 'noiseMultiplier', o.noiseMultiplier),
+    delta: requireOpenUnit(where, 'delta', o.delta),
+  });
+}
+
+/** Validates and builds an adaptive-clipping spec, filling TFF's defaults (initial clip 0.1, clip learning rate 0.2). */
+export function createAdaptiveSpec(options: unknown, where = 'dp.adaptive'): AdaptivePrivacySpec {
+  const o = requireObject(where, options);
+  rejectUnknown(where, o, ['kind', 'targetQuantile', 'initialClip', 'clipLr', 'noiseMultiplier', 'clippedCountStddev', 'delta']);
+  const targetQuantile = o.targetQuantile;
+  if (!isFiniteNumber(targetQuantile) || targetQuantile < 0 || targetQuantile > 1) {
+    throw new RangeError(`${where}: targetQuantile must be in [0, 1] (got ${String(targetQuantile)})`);
+  }
+  const noiseMultiplier = requireNonNegative(where, 'noiseMultiplier', o.noiseMultiplier);
+  const clippedCountStddev = o.clippedCountStddev === undefined ? undefined : requireNonNegative(where, 'clippedCountStddev', o.clippedCountStddev);
+  if (clippedCountStddev !== undefined && noiseMultiplier > 0) valueNoiseMultiplier(noiseMultiplier, clippedCountStddev, where);
+  return Object.freeze({
+    kind: 'adaptive' as const,
+    targetQuantile,
+    initialClip: o.initialClip === undefined ? 0.1 : requirePositive(where, 'initialClip', o.initialClip),
+    clipLr: o.clipLr === undefined ? 0.2 : requireNonNegative(where, 'clipLr', o.clipLr),
+    noiseMultiplier,
+    ...(clippedCountStddev === undefined ? {} : { clippedCountStddev }),
+    delta: requireOpenUnit(where, 'delta', o.delta),
+  });
+}
+
+/** Checks a spec that arrived from elsewhere (e.g. a strategy option or a run record). */
+export function validatePrivacySpec(spec: unknown, where = 'privacy'): PrivacySpec {
+  const o = requireObject(where, spec);
+  if (o.kind === 'gaussian') return createGaussianSpec(o, where);
+  if (o.kind === 'adaptive') return createAdaptiveSpec(o, where);
+  throw new TypeError(`${where}: kind must be 'gaussian' or 'adaptive' (got ${String(o.kind)}); build it with fed.dp.gaussian() or fed.dp.adaptive()`);
+}
+
+/** σ_b for a round: the spec's value, or 0.05 × expected cohort as in TFF's gaussian_adaptive (0 when there is no noise at all). */
+export function clippedCountStddevFor(spec: AdaptivePrivacySpec, expectedCohort: number): number {
+  if (spec.clippedCountStddev !== undefined) return spec.clippedCountStddev;
+  return spec.noiseMultiplier === 0 ? 0 : 0.05 * expectedCohort;
+}
+
+/**
+ * Noise multiplier applied to the sum of updates under adaptive clipping (Andrew et al. 2021, Thm 1):
+ * σ_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2). The count query (sensitivity 1/2, noise σ_b) and the value query
+ * together are then exactly as private as one Gaussian query with multiplier z, which the accountant uses.
+ */
+export function valueNoiseMultiplier(noiseMultiplier: number, clippedCountStddev: number, where = 'dp.adaptive'): number {
+  if (noiseMultiplier === 0) return 0;
+  const countMultiplier = 2 * clippedCountStddev;
+  if (countMultiplier <= noiseMultiplier) {
+    throw new RangeError(
+      `${where}: clippedCountStddev ${clippedCountStddev} is too small for noiseMultiplier ${noiseMultiplier}: ` +
+        `adaptive clipping needs 2·clippedCountStddev > noiseMultiplier so that the count query leaves privacy for the update`,
+    );
+  }
+  return 1 / Math.sqrt(noiseMultiplier ** -2 - countMultiplier ** -2);
+}

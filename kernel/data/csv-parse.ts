@@ -11,70 +11,83 @@ export interface CsvRecord {
   readonly cells: string[];
 }
 
+const QUOTE = 0x22, SPACE = 0x20, LF = 0x0a, CR = 0x0d;
+
 /**
- * Splits CSV text into records. Blank lines are skipped; a leading byte-order
- * mark is ignored. `source` names the file in error messages.
+ * Splits CSV text into records. Blank lines (and lines of only spaces) are
+ * skipped; a leading byte-order mark is ignored. Unquoted fields keep their
+ * spaces; a quoted field may be preceded by spaces. `source` names the file in
+ * error messages.
  */
 export function parseCsv(text: string, source: string, delimiter = ','): CsvRecord[] {
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new TypeError(`delimiter must be one character other than a quote or a line break (got ${JSON.stringify(delimiter)})`);
   }
+  const separator = delimiter.charCodeAt(0);
+  const length = text.length;
   const records: CsvRecord[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let line = 1;
-  let recordLine = 1;
-  let quoted = false;
-  let quoteLine = 0;
-  let cellStarted = false; // the record has content (so an empty line is not a record)
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const endRecord = (): void => {
-    // A line of nothing but spaces is blank too.
-    if (cells.length > 0 || (cellStarted && cell.trim() !== '')) {
-      cells.push(cell);
-      records.push({ line: recordLine, cells });
-    }
-    cells = [];
-    cell = '';
-    cellStarted = false;
-  };
-  for (; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
+  let line = 1;
+  while (i < length) {
+    const recordLine = line;
+    const cells: string[] = [];
+    let quotedRecord = false;
+    for (;;) {
+      let start = i;
+      while (start < length && text.charCodeAt(start) === SPACE) start++;
+      if (start < length && text.charCodeAt(start) === QUOTE) {
+        quotedRecord = true;
+        const field = readQuoted(text, start + 1, source, line);
+        line += field.lineBreaks;
+        i = endOfField(text, field.end, separator);
+        // Anything between the closing quote and the delimiter is kept, as most readers do.
+        cells.push(field.value + text.slice(field.end, i));
       } else {
-        if (char === '\n') line++;
-        cell += char;
+        const end = endOfField(text, i, separator);
+        cells.push(text.slice(i, end));
+        i = end;
       }
+      if (i < length && text.charCodeAt(i) === separator) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (i < length) {
+      i += text.charCodeAt(i) === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
+      line++;
+    }
+    if (quotedRecord || cells.length > 1 || cells[0].trim() !== '') records.push({ line: recordLine, cells });
+  }
+  return records;
+}
+
+/** Index of the delimiter or line break that ends the field starting at `from` (or the text's length). */
+function endOfField(text: string, from: number, separator: number): number {
+  let end = from;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (code === separator || code === LF || code === CR) break;
+    end++;
+  }
+  return end;
+}
+
+/** Reads a quoted field whose content starts at `from`; `end` is just past the closing quote. */
+function readQuoted(text: string, from: number, source: string, line: number): { value: string; end: number; lineBreaks: number } {
+  let value = '';
+  let at = from;
+  for (;;) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) throw new Error(`${source}: line ${line}: a quoted field is never closed`);
+    value += text.slice(at, quote);
+    if (text.charCodeAt(quote + 1) === QUOTE) {
+      value += '"';
+      at = quote + 2;
       continue;
     }
-    if (char === '"' && cell.trim() === '') {
-      quoted = true;
-      quoteLine = line;
-      cell = '';
-      cellStarted = true;
-    } else if (char === delimiter) {
-      cells.push(cell);
-      cell = '';
-      cellStarted = true;
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      if (!cellStarted && cells.length === 0) recordLine = line;
-      cell += char;
-      cellStarted = true;
-    }
+    let lineBreaks = 0;
+    for (let k = from; k < quote; k++) if (text.charCodeAt(k) === LF) lineBreaks++;
+    return { value, end: quote + 1, lineBreaks };
   }
-  if (quoted) throw new Error(`${source}: line ${quoteLine}: a quoted field is never closed`);
-  endRecord();
-  return records;
 }

@@ -115,18 +115,36 @@ function resolveColumn(column: CsvColumn, role: string, names: readonly string[]
   return index;
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 function readFeatures(rows: readonly CsvRecord[], columns: readonly number[], names: readonly string[], source: string): Float32Array {
-  const x = sharedFloat32(rows.length * columns.length);
-  rows.forEach((row, r) => {
-    columns.forEach((column, f) => {
-      const cell = row.cells[column].trim();
-      if (!NUMBER.test(cell)) throw new Error(`${source}: line ${row.line}, column "${names[column]}": ${JSON.stringify(row.cells[column])} is not a number`);
-      x[r * columns.length + f] = Number(cell);
-    });
-  });
+  const width = columns.length;
+  const x = sharedFloat32(rows.length * width);
+  for (let r = 0; r < rows.length; r++) {
+    const cells = rows[r].cells;
+    for (let f = 0; f < width; f++) {
+      const value = parseDecimal(cells[columns[f]]);
+      if (value === undefined) {
+        throw new Error(`${source}: line ${rows[r].line}, column "${names[columns[f]]}": ${JSON.stringify(cells[columns[f]])} is not a number`);
+      }
+      x[r * width + f] = value;
+    }
+  }
   return x;
+}
+
+/**
+ * A decimal number such as `3`, `-0.5`, `.5` or `1e-3`, with spaces around it
+ * allowed; undefined for anything else, including an empty cell, `NaN`,
+ * `Infinity` and hexadecimal, which `Number()` alone would accept or turn into 0.
+ */
+export function parseDecimal(cell: string): number | undefined {
+  const value = Number(cell);
+  if (!Number.isFinite(value)) return undefined;
+  const text = cell.trim();
+  if (text === '') return undefined;
+  // Number() also reads 0x1f, 0b11 and 0o17.
+  const second = text.charCodeAt(1) | 0x20;
+  if (text.charCodeAt(0) === 0x30 && (second === 0x78 || second === 0x62 || second === 0x6f)) return undefined;
+  return value;
 }
 
 function readLabels(rows: readonly CsvRecord[], column: number, name: string, numClasses: number | undefined, source: string):

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { csvToDataset, loadCsv } from '../../kernel/data/csv';
+import { csvToDataset, loadCsv, parseDecimal } from '../../kernel/data/csv';
 import { parseCsv } from '../../kernel/data/csv-parse';
 import { partition } from '../../kernel/federated/partition';
 
@@ -78,6 +78,13 @@ describe('loadCsv', () => {
     });
     assert.throws(() => csvToDataset('a,y\n1,\n', { label: 'y' }, 't.csv'), { message: 't.csv: line 2, column "y": the label is empty' });
     assert.throws(() => csvToDataset('a,y\n,1\n', { label: 'y' }, 't.csv'), { message: 't.csv: line 2, column "a": "" is not a number' });
+  });
+});
+
+describe('parseDecimal', () => {
+  it('reads decimal numbers and nothing else', () => {
+    assert.deepEqual(['3', '-0.5', ' .5 ', '1e-3', '+2', '0', '007'].map(parseDecimal), [3, -0.5, 0.5, 0.001, 2, 0, 7]);
+    assert.deepEqual(['', '  ', 'abc', 'NaN', 'Infinity', '-Infinity', '0x1f', '0B11', '0o17', '1,5', '1_000'].map(parseDecimal), new Array(11).fill(undefined));
   });
 });
 

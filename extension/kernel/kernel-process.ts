@@ -34,6 +34,12 @@ export function describeExit(exit: Pick<KernelExit, 'code' | 'signal'>): string 
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 
+/** The message shown in a cell whose kernel process died under it. */
+export function kernelDiedMessage(exit: KernelExit): string {
+  const tail = exit.stderrTail.trim().split('\n').slice(-8).join('\n');
+  return `The Fedbook kernel died (${describeExit(exit)}) while this cell was running. Restart the kernel to continue; its variables are lost.${tail ? `\n\nLast kernel output:\n${tail}` : ''}`;
+}
+
 export class KernelProcess {
   private readonly exitListeners = new Set<(exit: KernelExit) => void>();
   exited: KernelExit | undefined;

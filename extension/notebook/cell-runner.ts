@@ -5,7 +5,7 @@
  * the kernel dies meanwhile.
  */
 import * as vscode from 'vscode';
-import { describeExit, type KernelExit, type KernelProcess } from '../kernel/kernel-process';
+import { kernelDiedMessage, type KernelProcess } from '../kernel/kernel-process';
 import { kernelFailureItem, mapIopubMessage, type MappedItem, type MappedOutput, type OutputAction } from './output-mapper';
 
 /** Outputs that carry a Jupyter display_id, so update_display_data can find them. */
@@ -83,12 +83,6 @@ class OutputWriter {
         return;
     }
   }
-}
-
-/** The message shown when the kernel process dies under a running cell. */
-export function kernelDiedMessage(exit: KernelExit): string {
-  const tail = exit.stderrTail.trim().split('\n').slice(-8).join('\n');
-  return `The Fedbook kernel died (${describeExit(exit)}) while this cell was running. Restart the kernel to continue; its variables are lost.${tail ? `\n\nLast kernel output:\n${tail}` : ''}`;
 }
 
 /** Runs one cell; resolves true on success, false on error or kernel death. */

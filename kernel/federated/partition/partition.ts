@@ -31,7 +31,7 @@ export interface PartitionOptions {
   readonly shardsPerClient?: number;
   /** 'dirichlet': concentration α > 0; smaller is more skewed. Defaults to 0.5. */
   readonly alpha?: number;
-  /** 'dirichlet': smallest client size; defaults to min(10, ⌊n / clients⌋). */
+  /** 'dirichlet': smallest client size, at least 1; defaults to min(10, ⌊n / clients⌋). */
   readonly minSize?: number;
   /** 'natural': a group id per example, instead of `dataset.groups`. */
   readonly by?: Int32Array | readonly number[];
@@ -92,7 +92,8 @@ export function partition(dataset: Dataset, options: PartitionOptions): Federate
   const alpha = options.alpha ?? 0.5;
   if (typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`dirichlet needs alpha > 0 (got ${alpha})`);
   const minSize = options.minSize ?? Math.min(10, Math.floor(n / clients));
-  if (!Number.isInteger(minSize) || minSize < 0) throw new RangeError(`minSize must be a non-negative integer (got ${minSize})`);
+  // An empty client has nothing to train on (and n_i = 0 would weigh nothing), so every client gets at least one example.
+  if (!Number.isInteger(minSize) || minSize < 1) throw new RangeError(`minSize must be a positive integer (got ${minSize})`);
   if (clients * minSize > n) {
     throw new RangeError(`dirichlet: ${clients} clients × minSize ${minSize} need at least ${clients * minSize} examples (there are ${n})`);
   }

@@ -77,6 +77,7 @@ describe('partition', () => {
       [{ clients: 10, scheme: 'shards', shardsPerClient: 0 }, 'shardsPerClient must be a positive integer (got 0)'],
       [{ clients: 10, scheme: 'dirichlet', alpha: 0 }, 'dirichlet needs alpha > 0 (got 0)'],
       [{ clients: 10, scheme: 'dirichlet', alpha: 1, minSize: 31 }, 'dirichlet: 10 clients × minSize 31 need at least 310 examples (there are 300)'],
+      [{ clients: 10, scheme: 'dirichlet', minSize: 0 }, 'minSize must be a positive integer (got 0)'],
       [{ scheme: 'natural' }, 'natural partition needs groups: the dataset has none; pass { by: Int32Array }'],
       [{ scheme: 'natural', by: [1, 2] }, 'natural partition: by has 2 entries for 300 examples'],
       [{ clients: 10, scheme: 'iid', alpha: 0.1 }, "alpha only applies to scheme 'dirichlet' (scheme is 'iid')"],

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from '../../../kernel/data/dataset';
 import { partition } from '../../../kernel/federated/partition';
 
@@ -34,6 +36,24 @@ describe('partition', () => {
     const summary = { dataset: 'toy', scheme: 'iid', seed: 1, numClients: 7, examples: 300, minSize: 42, meanSize: 300 / 7, maxSize: 43, details: {} };
     assert.deepEqual(JSON.parse(JSON.stringify(federated)), summary);
     assert.equal(inspect(federated), `FederatedData ${JSON.stringify(summary)}`);
+  });
+
+  it("a client's indices reach a worker thread as views of the same shared memory", async () => {
+    const federated = partition(data, { clients: 4, scheme: 'iid', seed: 1 });
+    const view = federated.clients[2];
+    const expected = Array.from(view);
+    // The worker reads the view it was sent, then writes -1 into its first slot: shared memory shows the write here.
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const seen = Array.from(workerData.indices);
+       workerData.indices[0] = -1;
+       parentPort.postMessage(seen);`,
+      { eval: true, workerData: { indices: view } },
+    );
+    const [seen] = await once(worker, 'message');
+    await once(worker, 'exit');
+    assert.deepEqual(seen, expected);
+    assert.equal(federated.indices[federated.offsets[2]], -1);
   });
 
   it('client(c) is a dataset holding that client\'s examples', () => {

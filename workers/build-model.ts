@@ -6,7 +6,7 @@ export async function buildModel(tf: typeof tfjs, spec: ModelSpec): Promise<tfjs
   switch (spec.kind) {
     case 'mlp': {
       const model = tf.sequential();
-      model.add(tf.layers.flatten({ inputShape: spec.inputShape }));
+      addInput(tf, model, spec.inputShape);
       for (const units of spec.hidden) model.add(tf.layers.dense({ units, activation: spec.activation }));
       model.add(tf.layers.dense({ units: spec.numClasses }));
       return model;
@@ -25,7 +25,7 @@ export async function buildModel(tf: typeof tfjs, spec: ModelSpec): Promise<tfjs
     }
     case 'logistic': {
       const model = tf.sequential();
-      model.add(tf.layers.flatten({ inputShape: spec.inputShape }));
+      addInput(tf, model, spec.inputShape);
       model.add(tf.layers.dense({ units: spec.numClasses }));
       return model;
     }
@@ -41,4 +41,10 @@ export function endsInSoftmax(model: tfjs.LayersModel): boolean {
   const last = model.layers[model.layers.length - 1];
   const config = last.getConfig() as { activation?: string };
   return config.activation === 'softmax';
+}
+
+/** Flattens image-shaped inputs; vectors go straight in (flatten needs rank ≥ 3 with the batch). */
+function addInput(tf: typeof tfjs, model: tfjs.Sequential, inputShape: number[]): void {
+  if (inputShape.length === 1) model.add(tf.layers.inputLayer({ inputShape }));
+  else model.add(tf.layers.flatten({ inputShape }));
 }

@@ -21,6 +21,7 @@ async function handle(task: WorkerTask): Promise<WorkerResult> {
     case 'evaluate':
       return evaluateSlice(tf, cached, task, name);
     case 'train':
+      task.startTimes[task.startSlot] = Date.now();
       injectFault(task);
       return corruptIfAsked(task, trainLocally(tf, cached, task, name));
   }

@@ -21,6 +21,7 @@ export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Ten
 
 export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): TrainResult {
   const started = Date.now();
+  const deadlineAt = task.deadlineMs > 0 ? started + task.deadlineMs : Infinity;
   const { config, data } = task;
   const numExamples = task.indices.length;
   const base = { type: 'train' as const, clientId: task.clientId, numExamples, backend: backendName };
@@ -43,7 +44,7 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
       rng.shuffle(order);
       for (let start = 0; start < numExamples; start += batchSize) {
         if (Atomics.load(task.abortFlag, 0) !== 0) { status = 'aborted'; break training; }
-        if (task.deadlineAt > 0 && Date.now() > task.deadlineAt) { status = 'timeout'; break training; }
+        if (Date.now() > deadlineAt) { status = 'timeout'; break training; }
         const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), xBuffer, yBuffer);
         const [batchLoss, batchCorrect] = tf.tidy(() => {
           const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);

@@ -32,8 +32,11 @@ export interface TrainTask {
   seed: number;
   /** abortFlag[0] becomes 1 when the run is aborted: stop between batches. */
   abortFlag: Int32Array;
-  /** Epoch ms after which the client gives up (0 = no deadline). */
-  deadlineAt: number;
+  /** The client gives up this many ms after it starts (0 = no deadline). */
+  deadlineMs: number;
+  /** startTimes[startSlot] ← Date.now() when the task starts, for the pool's watchdog. */
+  startTimes: Float64Array;
+  startSlot: number;
   fault?: InjectedFault;
 }
 

@@ -53,17 +53,24 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
     timers.push(setTimeout(() => controllers.forEach((c) => c.abort()), ABORT_GRACE_MS));
   };
   signal?.addEventListener('abort', stopAll, { once: true });
-  const started = Date.now();
+  // Tasks queue for a free thread, so a deadline counts from when the client starts, which the worker writes here.
+  const startTimes = new Float64Array(new SharedArrayBuffer(8 * cohort.length));
+  if (request.clientDeadlineMs > 0) {
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      startTimes.forEach((startedAt, i) => {
+        if (startedAt > 0 && now - startedAt > request.clientDeadlineMs + ABORT_GRACE_MS) controllers[i].abort();
+      });
+    }, 100);
+    timers.push(watchdog);
+  }
   try {
     const settled = await Promise.allSettled(cohort.map((clientId, i) => {
-      if (request.clientDeadlineMs > 0) {
-        timers.push(setTimeout(() => controllers[i].abort(), request.clientDeadlineMs + ABORT_GRACE_MS));
-      }
       return pool.run<TrainResult>({
         type: 'train', backend: request.backend, spec: request.spec, data: request.data, clientId,
         indices: request.clientIndices(clientId), globalWeights: request.globalWeights, config: request.config,
         seed: request.seedFor(clientId), abortFlag,
-        deadlineAt: request.clientDeadlineMs > 0 ? started + request.clientDeadlineMs : 0,
+        deadlineMs: request.clientDeadlineMs, startTimes, startSlot: i,
         fault: request.faults?.get(clientId),
       }, controllers[i].signal);
     }));
@@ -71,7 +78,7 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
     return sortOutcomes(cohort, settled, request.globalWeights.length, request.clientDeadlineMs);
   } finally {
     signal?.removeEventListener('abort', stopAll);
-    timers.forEach(clearTimeout);
+    timers.forEach((timer) => clearTimeout(timer));
   }
 }
 
@@ -115,5 +122,5 @@ function failureFromError(clientId: number, reason: unknown, deadlineMs: number)
   if (/exit|terminated/i.test(message)) {
     return { clientId, reason: 'crash', message: `client ${clientId}'s worker thread died: ${message}` };
   }
-  return { clientId, reason: "error", message: `client ${clientId} failed: ${message}`, ...(process.env.FEDBOOK_DEBUG ? { stack: (error as Error)?.stack } : {}) } as ClientFailure;
+  return { clientId, reason: 'error', message: `client ${clientId} failed: ${message}` };
 }

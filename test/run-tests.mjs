@@ -7,11 +7,16 @@ import { spawnSync } from 'node:child_process';
 const root = new URL('../out/test/', import.meta.url).pathname;
 const only = process.argv.slice(2);
 
+// The end-to-end VS Code test has its own script (npm run test:e2e); it runs only when asked by name.
+const wantsE2e = only.some((pattern) => pattern.includes('e2e'));
+
 function collect(dir) {
   const found = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) found.push(...collect(path));
+    if (statSync(path).isDirectory()) {
+      if (name !== 'e2e' || wantsE2e) found.push(...collect(path));
+    }
     else if (name.endsWith('.test.js')) found.push(path);
   }
   return found;

@@ -1,0 +1,131 @@
+/**
+ * Live progress of federated runs started by a cell: one output per run
+ * (display_data with a display id) that is replaced after every round
+ * (update_display_data), carrying a text line, a compact HTML line and the
+ * `application/vnd.fedbook.run+json` bundle that the VS Code chart reads.
+ * Updates are throttled; the last one is always sent.
+ */
+import type { ExecutionSink, MimeBundle } from './executor';
+import { observeRuns, type RunEndedEvent, type RunRoundEvent, type RunStartedEvent } from '../simulation/run-events';
+import { RUN_MIME, type RoundMetrics, type RunBundle } from '../simulation/run-payload';
+import { escapeHtml, formatNumber } from './render';
+
+/** At most one update per run per this many milliseconds (the last one is never dropped). */
+export const PROGRESS_INTERVAL_MS = 100;
+
+interface RunView {
+  readonly displayId: string;
+  readonly startedAt: number;
+  readonly bundle: RunBundle;
+  lastSentAt: number;
+  timer?: NodeJS.Timeout;
+  dirty: boolean;
+}
+
+export interface ProgressWatcher {
+  /** Sends every pending update now (called before the cell's outcome is returned). */
+  flush(): void;
+  /** Flushes and stops listening. */
+  dispose(): void;
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
+}
+
+/** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" */
+export function progressLine(bundle: RunBundle, elapsedMs: number): string {
+  const last: RoundMetrics | undefined = bundle.rounds[bundle.rounds.length - 1];
+  const done = bundle.rounds.length;
+  const parts = [`round ${last ? last.round : 0}${bundle.plannedRounds ? `/${bundle.plannedRounds}` : ''}`];
+  const accuracy = last?.testAccuracy ?? last?.trainAccuracy;
+  const loss = last?.testLoss ?? last?.trainLoss;
+  if (accuracy !== undefined) parts.push(`acc ${formatNumber(accuracy, 3)}`);
+  if (loss !== undefined) parts.push(`loss ${formatNumber(loss, 2)}`);
+  if (last?.epsilon !== undefined) parts.push(`ε ${formatNumber(last.epsilon, 2)}`);
+  parts.push(`${seconds(elapsedMs)} elapsed`);
+  if (bundle.status === 'running' && bundle.plannedRounds && done > 0 && done < bundle.plannedRounds) {
+    parts.push(`ETA ${seconds((elapsedMs / done) * (bundle.plannedRounds - done))}`);
+  }
+  if (bundle.status !== 'running') parts.push(bundle.status);
+  return parts.join(' · ');
+}
+
+function bundleOf(view: RunView, now: number): MimeBundle {
+  const line = progressLine(view.bundle, now - view.startedAt);
+  const data: RunBundle = { ...view.bundle, rounds: [...view.bundle.rounds] };
+  return {
+    'text/plain': `${view.bundle.label}: ${line}`,
+    'text/html': `<div class="fedbook-run"><b>${escapeHtml(view.bundle.label)}</b> <code>${escapeHtml(line)}</code></div>`,
+    [RUN_MIME]: data,
+  };
+}
+
+/** Shows the runs that start while a cell runs, through `currentSink()`. */
+export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () => number = Date.now): ProgressWatcher {
+  const views = new Map<string, RunView>();
+
+  const send = (view: RunView): void => {
+    if (view.timer) clearTimeout(view.timer);
+    view.timer = undefined;
+    view.dirty = false;
+    view.lastSentAt = now();
+    currentSink()?.updateDisplay(bundleOf(view, view.lastSentAt), view.displayId);
+  };
+  const schedule = (view: RunView): void => {
+    view.dirty = true;
+    const wait = view.lastSentAt + PROGRESS_INTERVAL_MS - now();
+    if (wait <= 0) send(view);
+    else view.timer ??= setTimeout(() => send(view), wait);
+  };
+
+  const unsubscribe = observeRuns({
+    runStarted(event: RunStartedEvent) {
+      const { strategy, name, ...hyperparameters } = event.config as Record<string, unknown>;
+      const view: RunView = {
+        displayId: `fedbook-run-${event.runId}`,
+        startedAt: now(),
+        lastSentAt: now(),
+        dirty: false,
+        bundle: {
+          runId: event.runId,
+          label: event.label,
+          strategy: String(strategy ?? name ?? event.label),
+          hyperparameters,
+          ...(event.rounds !== undefined ? { plannedRounds: event.rounds } : {}),
+          status: 'running',
+          rounds: [],
+        },
+      };
+      views.set(event.runId, view);
+      currentSink()?.display(bundleOf(view, view.startedAt), undefined, view.displayId);
+    },
+    roundFinished(event: RunRoundEvent) {
+      const view = views.get(event.runId);
+      if (!view) return;
+      view.bundle.rounds.push({ ...(event.metrics as RoundMetrics) });
+      schedule(view);
+    },
+    runEnded(event: RunEndedEvent) {
+      const view = views.get(event.runId);
+      if (!view) return;
+      view.bundle.status = event.status;
+      send(view);
+      views.delete(event.runId);
+    },
+  });
+
+  const flush = (): void => {
+    for (const view of views.values()) if (view.dirty) send(view);
+  };
+  return {
+    flush,
+    dispose() {
+      flush();
+      for (const view of views.values()) if (view.timer) clearTimeout(view.timer);
+      views.clear();
+      unsubscribe();
+    },
+  };
+}

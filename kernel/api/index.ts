@@ -12,6 +12,7 @@ import { RunInterruptedError } from '../simulation/run-loop';
 import { RoundFailedError } from '../simulation/federated-process';
 import { cnn, custom, logistic, mlp } from './models';
 import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi } from './algorithms';
+import { accountant, dp, secagg } from './privacy';
 
 /** Datasets that load offline. */
 const datasets = {
@@ -49,6 +50,12 @@ export const fed = {
   fedYogi,
   fedAdagrad,
   runs,
+  /** Differential privacy specs for a strategy's `privacy` option. */
+  dp,
+  /** Rényi-DP accountant: rdp, epsilon, noiseFor. */
+  accountant,
+  /** Secure aggregation on its own: secagg.sum(vectors, { threshold, dropouts }). */
+  secagg,
   /** Errors a cell may want to catch. */
   errors: { RunInterruptedError, RoundFailedError },
   /** Ends the worker pools so that the process can exit. */

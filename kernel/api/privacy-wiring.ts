@@ -5,12 +5,17 @@
  */
 import type { Weighting } from '../federated/aggregation';
 import type { Aggregator } from '../federated/types';
+import { buildPrivateAggregator, privacyAfter, requiresPoissonSampling } from '../federated/privacy/private-aggregator';
+import { validatePrivacySpec } from '../federated/privacy/privacy-spec';
+import { resolveSecureAggregation } from '../federated/privacy/secure-aggregation-option';
 
 export interface PrivacyOptions {
   /** Client-level DP: fed.dp.gaussian({...}) or fed.dp.adaptive({...}). Switches sampling to Poisson. */
   privacy?: unknown;
   /** Secure aggregation (Bonawitz et al.): true, or { threshold }. */
-  secureAggregation?: boolean | { threshold: number; dropouts?: number };
+  secureAggregation?: boolean | { threshold: number; dropouts?: number; bound?: number };
+  /** Checked against the secure-aggregation threshold and dropouts. */
+  clientsPerRound?: number;
 }
 
 export interface PrivacyHooks {
@@ -22,5 +27,23 @@ export interface PrivacyHooks {
 
 export function privacyHooks(where: string, options: PrivacyOptions, weighting: Weighting): PrivacyHooks {
   if (options.privacy === undefined && !options.secureAggregation) return {};
-  throw new Error(`${where}: privacy and secureAggregation are not wired in yet (weighting ${weighting})`);
+  const spec = options.privacy === undefined ? undefined : validatePrivacySpec(options.privacy, `${where}: privacy`);
+  const secure = resolveSecureAggregation(options.secureAggregation, options.clientsPerRound, `${where}: secureAggregation`);
+  const aggregator = buildPrivateAggregator({ privacy: spec, secureAggregation: options.secureAggregation, weighting });
+  return {
+    aggregator,
+    poissonSampling: requiresPoissonSampling(spec),
+    ...(spec
+      ? {
+          privacyAfter: (rounds: number, q: number) => {
+            const { epsilon, delta } = privacyAfter(spec, { q, rounds });
+            return { epsilon, delta };
+          },
+        }
+      : {}),
+    describe: {
+      ...(spec ? { privacy: spec } : {}),
+      ...(secure ? { secureAggregation: { threshold: secure.threshold, dropouts: secure.dropouts, bound: secure.bound } } : {}),
+    },
+  };
 }

@@ -41,15 +41,20 @@ function modInverse(a: bigint): bigint {
  */
 export function shareSecret(secret: bigint, n: number, threshold: number, randomField: () => bigint): Share[] {
   if (secret < 0n || secret >= FIELD_PRIME) throw new RangeError('Shamir secret must be in [0, p)');
+  if (!Number.isInteger(n) || n < 1 || n >= 2 ** 32) throw new RangeError(`Shamir share count must be an integer in [1, 2^32) (got ${n})`);
   if (!Number.isInteger(threshold) || threshold < 1 || threshold > n) throw new RangeError(`Shamir threshold must be an integer in [1, ${n}] (got ${threshold})`);
   const coefficients = [secret];
   for (let k = 1; k < threshold; k++) coefficients.push(mod(randomField()));
   const shares: Share[] = [];
   for (let x = 1; x <= n; x++) {
-    // Horner's rule from the highest coefficient.
+    // Horner's rule from the highest coefficient, reducing mod p every 8 steps only
+    // (x < 2^32, so y grows by at most 32 bits a step: cheap, and far fewer divisions).
     const bx = BigInt(x);
     let y = 0n;
-    for (let k = coefficients.length - 1; k >= 0; k--) y = (y * bx + coefficients[k]) % FIELD_PRIME;
+    for (let k = coefficients.length - 1; k >= 0; k--) {
+      y = y * bx + coefficients[k];
+      if (k % 8 === 0) y %= FIELD_PRIME;
+    }
     shares.push({ x, y });
   }
   return shares;

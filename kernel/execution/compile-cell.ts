@@ -175,9 +175,10 @@ function rewriteStatement(
       return;
     case 'ExpressionStatement':
       if (isLast && !('directive' in statement && statement.directive)) {
-        const expression = statement.expression;
-        edits.insert(expression.start, 'return [(');
-        edits.insert(expression.end, ')]');
+        // The statement's range, not the expression's: acorn leaves the parentheses of `({ a: 1 })` outside.
+        const end = js[statement.end - 1] === ';' ? statement.end - 1 : statement.end;
+        edits.insert(statement.start, 'return [(');
+        edits.insert(end, ')]');
       }
       return;
     default:

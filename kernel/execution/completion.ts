@@ -106,7 +106,7 @@ export function nameAt(code: string, cursorPos: number): string[] | undefined {
   const right = /^[\w$]*/.exec(code.slice(cursor))?.[0] ?? '';
   if (left === '' && right === '') {
     // Just after an opening parenthesis: inspect the function being called.
-    const call = /([A-Za-z_$][\w$]*(?:\s*\??\.\s*[A-Za-z_$][\w$]*)*)\s*\(\s*$/.exec(code.slice(0, cursor));
+    const call = /([A-Za-z_$][\w$]*(?:\s*\??\.\s*[A-Za-z_$][\w$]*)*)\s*\(\s*\{?\s*$/.exec(code.slice(0, cursor));
     if (!call) return undefined;
     left = call[1];
   }

@@ -59,7 +59,7 @@ export function describe(value: unknown, path: readonly string[], docs: DocIndex
   const name = path.join('.') || 'value';
   const entry: DocEntry | undefined = path.length > 0 ? docs.lookup(path) : undefined;
   const lines: string[] = [];
-  if (entry) lines.push(`${name}: ${entry.signature}`);
+  if (entry && !/[:=]$/.test(entry.signature)) lines.push(`${name}: ${entry.signature}`);
   else if (typeof value === 'function') lines.push(sourceSignature(value, name));
   else lines.push(`${name}: ${kindOf(value)}`);
   if (entry?.doc) lines.push('', entry.doc);

@@ -29,9 +29,9 @@ export interface ProgressWatcher {
   dispose(): void;
 }
 
-function seconds(ms: number): string {
+function seconds(ms: number, precise: boolean): string {
   const s = ms / 1000;
-  return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
+  return precise && s < 100 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
 /** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" */
@@ -44,9 +44,9 @@ export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   if (accuracy !== undefined) parts.push(`acc ${formatNumber(accuracy, 3)}`);
   if (loss !== undefined) parts.push(`loss ${formatNumber(loss, 2)}`);
   if (last?.epsilon !== undefined) parts.push(`ε ${formatNumber(last.epsilon, 2)}`);
-  parts.push(`${seconds(elapsedMs)} elapsed`);
+  parts.push(`${seconds(elapsedMs, true)} elapsed`);
   if (bundle.status === 'running' && bundle.plannedRounds && done > 0 && done < bundle.plannedRounds) {
-    parts.push(`ETA ${seconds((elapsedMs / done) * (bundle.plannedRounds - done))}`);
+    parts.push(`ETA ${seconds((elapsedMs / done) * (bundle.plannedRounds - done), false)}`);
   }
   if (bundle.status !== 'running') parts.push(bundle.status);
   return parts.join(' · ');

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench`: client training throughput (next to PyTorch), round
+ * parallel efficiency and overhead, and rounds to 97% on MNIST.
+ *
+ *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target]
+ *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR]
+ *
+ * --quick (the default) keeps the whole run to a few minutes: small rounds,
+ * WASM only, and 5 rounds of each rounds-to-target split with a projection.
+ * --full adds the pure-JS cpu backend, uses the paper's round sizes and runs
+ * rounds-to-target to 97% (caps: 300 rounds IID, 1,000 shards; --max-rounds
+ * overrides both). Never run by CI; timings are not asserted anywhere.
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { fed } from '../kernel/api/index';
+import type { Dataset } from '../kernel/data/dataset';
+import { benchRounds } from './round-efficiency';
+import { benchRoundsToTarget } from './rounds-to-target';
+import { formatTables, toJson, type BenchRow } from './table';
+import { benchThroughput } from './throughput';
+
+const BENCHES = ['throughput', 'round', 'rounds-to-target'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+export interface BenchArgs {
+  full: boolean;
+  only?: BenchName;
+  json?: string;
+  workers: number;
+  maxRounds?: number;
+  lr: number;
+}
+
+const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR]';
+
+/** Parses the command line; throws with the usage line on anything unknown. */
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = { full: false, workers: availableParallelism(), lr: 0.1 };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+    return v;
+  };
+  const positive = (text: string, flag: string, integer: boolean): number => {
+    const n = Number(text);
+    if (!(n > 0) || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got ${text})\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    switch (flag) {
+      case '--quick': args.full = false; break;
+      case '--full': args.full = true; break;
+      case '--only': {
+        const name = value(i++, flag);
+        if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only must be one of ${BENCHES.join(', ')} (got ${name})\n${USAGE}`);
+        args.only = name as BenchName;
+        break;
+      }
+      case '--json': args.json = value(i++, flag); break;
+      case '--workers': args.workers = positive(value(i++, flag), flag, true); break;
+      case '--max-rounds': args.maxRounds = positive(value(i++, flag), flag, true); break;
+      case '--lr': args.lr = positive(value(i++, flag), flag, false); break;
+      case '--help': case '-h': throw new Error(USAGE);
+      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  return args;
+}
+
+function nativeInstalled(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  const wants = (name: BenchName): boolean => args.only === undefined || args.only === name;
+  const log = (line: string): void => console.log(line);
+  const W = args.workers;
+  const workers = W > 1 ? [1, W] : [1];
+  const backend = nativeInstalled() ? 'native' as const : 'wasm' as const;
+  const started = Date.now();
+  log(`fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}`);
+
+  const mnist = new Map<number, Promise<Dataset>>();
+  const load = (examples: number): Promise<Dataset> => {
+    let pending = mnist.get(examples);
+    if (!pending) {
+      pending = fed.datasets.mnist(examples >= 60000 ? {} : { trainLimit: examples, subsetSeed: 1 }).then((s) => s.train);
+      mnist.set(examples, pending);
+    }
+    return pending;
+  };
+
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  try {
+    if (wants('throughput')) {
+      log('throughput…');
+      const result = await benchThroughput(await load(6000), {
+        full: args.full, workers, log, models: ['2nn', 'cnn'], batches: [10, 50],
+        backends: args.full ? [backend, 'wasm', 'cpu'].filter((b, i, all) => all.indexOf(b) === i) as Array<'native' | 'wasm' | 'cpu'> : [backend],
+      });
+      rows.push(...result.rows);
+      notes.push(...result.notes);
+    }
+    if (wants('round')) {
+      log('round efficiency…');
+      rows.push(...await benchRounds({ full: args.full, workers, backend, load, log }));
+    }
+    if (wants('rounds-to-target')) {
+      log('rounds to target…');
+      const { test } = await fed.datasets.mnist();
+      const caps = args.full ? { iid: 300, shards: 1000 } : { iid: 5, shards: 5 };
+      rows.push(...await benchRoundsToTarget({
+        splits: ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
+        target: 0.97, clientLr: args.lr, workers: W, backend, train: await load(60000), test, log,
+      }));
+      notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);
+    }
+  } finally {
+    await fed.shutdown();
+  }
+
+  log('');
+  log(formatTables(rows));
+  if (notes.length) log(`\n${notes.map((n) => `note: ${n}`).join('\n')}`);
+  log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (args.json) {
+    writeFileSync(args.json, toJson(rows));
+    log(`wrote ${rows.length} rows to ${args.json}`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * The bench's rows and how they print: pure functions, no timing, no I/O.
+ * Each bench measures raw times; the derived columns (ratio, efficiency,
+ * overhead) are computed here, once, so the table and the JSON agree.
+ */
+
+/** Client training throughput through the real pool, next to a PyTorch CPU loop. */
+export interface ThroughputRow {
+  bench: 'throughput';
+  model: string;
+  batch: number;
+  /** What actually trained: 'wasm', 'cpu', 'native'. */
+  backend: string;
+  workers: number;
+  /** Examples trained in the round / train phase (s). */
+  samplesPerSec: number;
+  /** The same model and batch in a PyTorch CPU loop with `workers` threads; null when torch is absent. */
+  torchSamplesPerSec: number | null;
+  /** samplesPerSec / torchSamplesPerSec; null without torch. */
+  ratio: number | null;
+  /** Clients in the round and examples per client. */
+  clients: number;
+  examplesPerClient: number;
+}
+
+/** One round's wall time with W workers, its parallel efficiency and the time spent on anything but local training. */
+export interface RoundRow {
+  bench: 'round';
+  model: string;
+  workers: number;
+  clientsPerRound: number;
+  /** Whole round (sample, broadcast, train, aggregate, server step; no evaluation), ms, median of the measured rounds. */
+  roundMs: number;
+  /** The round's train phase (dispatch to the pool until the last client's update is back), ms. */
+  trainMs: number;
+  /** T1 / (W · TW) with T the round time; 1 for the one-worker row; null when there is no one-worker row. */
+  efficiency: number | null;
+  /** roundMs − trainMs: sampling, broadcast, aggregation and the server step. */
+  overheadMs: number;
+  /** overheadMs as a percentage of roundMs. */
+  overheadPct: number;
+  backend: string;
+}
+
+/** Rounds and wall time to a test accuracy. */
+export interface RoundsToTargetRow {
+  bench: 'rounds-to-target';
+  split: 'iid' | 'shards';
+  /** Rounds run (to the target, or to the cap). */
+  rounds: number;
+  /** Wall time of those rounds, evaluation included, s. */
+  seconds: number;
+  /** Best test accuracy seen. */
+  accuracy: number;
+  /** Whether the target was reached within the cap. */
+  reached: boolean;
+  target: number;
+  /** McMahan et al. 2017's rounds to 97% for this split (87 IID, 664 shards). */
+  paperRounds: number;
+  /** seconds / rounds × paperRounds: wall time the paper's round count would take here. */
+  projectedSeconds: number;
+  backend: string;
+}
+
+export type BenchRow = ThroughputRow | RoundRow | RoundsToTargetRow;
+
+/** A throughput row with its ratio to torch. */
+export function throughputRow(fields: Omit<ThroughputRow, 'bench' | 'ratio'>): ThroughputRow {
+  const { torchSamplesPerSec, samplesPerSec } = fields;
+  const ratio = torchSamplesPerSec && torchSamplesPerSec > 0 ? samplesPerSec / torchSamplesPerSec : null;
+  return { bench: 'throughput', ...fields, ratio };
+}
+
+/**
+ * A round row. `oneWorkerRoundMs` is T1, the same round's time with one worker
+ * (undefined when it was not measured).
+ */
+export function roundRow(fields: Omit<RoundRow, 'bench' | 'efficiency' | 'overheadMs' | 'overheadPct'>, oneWorkerRoundMs?: number): RoundRow {
+  const overheadMs = Math.max(0, fields.roundMs - fields.trainMs);
+  const efficiency = oneWorkerRoundMs === undefined ? null : oneWorkerRoundMs / (fields.workers * fields.roundMs);
+  return { bench: 'round', ...fields, efficiency, overheadMs, overheadPct: fields.roundMs > 0 ? (100 * overheadMs) / fields.roundMs : 0 };
+}
+
+/** A rounds-to-target row with its projection to the paper's round count. */
+export function roundsToTargetRow(fields: Omit<RoundsToTargetRow, 'bench' | 'projectedSeconds'>): RoundsToTargetRow {
+  const projectedSeconds = fields.rounds > 0 ? (fields.seconds / fields.rounds) * fields.paperRounds : NaN;
+  return { bench: 'rounds-to-target', ...fields, projectedSeconds };
+}
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+type Cell = string | number | boolean | null;
+
+function show(value: Cell, digits: number): string {
+  if (value === null) return '—';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return String(value);
+    return Number.isInteger(value) && digits <= 0 ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  return String(value);
+}
+
+interface Column<R> { header: string; value: (row: R) => Cell; digits?: number }
+
+/** Renders rows as an aligned text table: text left, numbers right. */
+export function formatTable<R>(title: string, rows: readonly R[], columns: readonly Column<R>[]): string {
+  const cells = rows.map((row) => columns.map((c) => show(c.value(row), c.digits ?? 0)));
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((row) => { const v = c.value(row); return v === null || typeof v === 'number'; }));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((line) => line[i].length)));
+  const pad = (text: string, i: number): string => (numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i]));
+  const lines = [
+    columns.map((c, i) => pad(c.header, i)).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.map((line) => line.map(pad).join('  ')),
+  ];
+  return `${title}\n${lines.map((l) => l.trimEnd()).join('\n')}`;
+}
+
+const THROUGHPUT_COLUMNS: Column<ThroughputRow>[] = [
+  { header: 'model', value: (r) => r.model },
+  { header: 'batch', value: (r) => r.batch },
+  { header: 'backend', value: (r) => r.backend },
+  { header: 'workers', value: (r) => r.workers },
+  { header: 'samples/s', value: (r) => r.samplesPerSec },
+  { header: 'torch samples/s', value: (r) => r.torchSamplesPerSec },
+  { header: 'ratio', value: (r) => r.ratio, digits: 2 },
+  { header: 'round', value: (r) => `${r.clients}×${r.examplesPerClient}` },
+];
+
+const ROUND_COLUMNS: Column<RoundRow>[] = [
+  { header: 'model', value: (r) => r.model },
+  { header: 'workers', value: (r) => r.workers },
+  { header: 'K', value: (r) => r.clientsPerRound },
+  { header: 'round ms', value: (r) => r.roundMs, digits: 1 },
+  { header: 'train ms', value: (r) => r.trainMs, digits: 1 },
+  { header: 'efficiency', value: (r) => (r.efficiency === null ? null : `${(100 * r.efficiency).toFixed(0)}%`) },
+  { header: 'overhead ms', value: (r) => r.overheadMs, digits: 1 },
+  { header: 'overhead %', value: (r) => r.overheadPct, digits: 2 },
+];
+
+const TARGET_COLUMNS: Column<RoundsToTargetRow>[] = [
+  { header: 'split', value: (r) => r.split },
+  { header: 'rounds', value: (r) => r.rounds },
+  { header: 'seconds', value: (r) => r.seconds, digits: 1 },
+  { header: 'accuracy', value: (r) => r.accuracy, digits: 4 },
+  { header: 'reached', value: (r) => (r.reached ? `yes (${r.target})` : `no (${r.target})`) },
+  { header: 'paper rounds', value: (r) => r.paperRounds },
+  { header: 'projected s', value: (r) => r.projectedSeconds, digits: 0 },
+];
+
+/** Numbers rounded for JSON: rates to integers, times to 0.1 ms, ratios to 3 decimals. */
+export function roundForJson(row: BenchRow): BenchRow {
+  const out: Record<string, unknown> = { ...row };
+  const round = (key: string, digits: number): void => {
+    const v = out[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = Number(v.toFixed(digits));
+  };
+  for (const key of ['samplesPerSec', 'torchSamplesPerSec', 'projectedSeconds']) round(key, 0);
+  for (const key of ['roundMs', 'trainMs', 'overheadMs', 'seconds']) round(key, 1);
+  for (const key of ['ratio', 'efficiency', 'overheadPct']) round(key, 3);
+  round('accuracy', 4);
+  return out as unknown as BenchRow;
+}
+
+/** Every bench's table, in the order throughput, round, rounds-to-target; benches with no rows are left out. */
+export function formatTables(rows: readonly BenchRow[]): string {
+  const rounded = rows.map(roundForJson);
+  const of = <K extends BenchRow['bench']>(bench: K) => rounded.filter((r): r is Extract<BenchRow, { bench: K }> => r.bench === bench);
+  const tables: string[] = [];
+  const throughput = of('throughput');
+  if (throughput.length) tables.push(formatTable('Client training throughput (samples/s; ratio = ours / torch with as many threads as workers)', throughput, THROUGHPUT_COLUMNS));
+  const round = of('round');
+  if (round.length) tables.push(formatTable('Round parallel efficiency (T1 / (W·TW)) and overhead (round − train phase)', round, ROUND_COLUMNS));
+  const target = of('rounds-to-target');
+  if (target.length) tables.push(formatTable('Rounds to target test accuracy (2NN, E=1, B=10, 10 of 100 clients per round)', target, TARGET_COLUMNS));
+  return tables.join('\n\n');
+}
+
+/** The rows as the JSON array `--json FILE` writes. */
+export function toJson(rows: readonly BenchRow[]): string {
+  return `${JSON.stringify(rows.map(roundForJson), null, 2)}\n`;
+}

@@ -1,0 +1,185 @@
+/**
+ * Client training throughput through the real pool: one round of K clients,
+ * each with the same number of examples, E = 1; throughput = examples trained
+ * / the round's train phase. Next to it, in the same run, the same model and
+ * batch trained by a PyTorch CPU loop (bench/torch_reference.py) with as many
+ * threads as the pool has workers.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fed } from '../kernel/api/index';
+import type { Dataset } from '../kernel/data/dataset';
+import type { FederatedData } from '../kernel/federated/partition/federated-data';
+import type { ModelSpec } from '../workers/model-spec';
+import { median, throughputRow, type ThroughputRow } from './table';
+
+/** The FedAvg paper's models, by the names the tables use. */
+export const PAPER_MODELS: Record<'2nn' | 'cnn', () => ModelSpec> = {
+  '2nn': () => fed.models.mlp({ hidden: [200, 200] }),
+  cnn: () => fed.models.cnn(),
+};
+
+export interface TimedRounds {
+  backend: string;
+  /** Per measured round: whole round and train phase, ms. */
+  roundMs: number[];
+  trainMs: number[];
+}
+
+/**
+ * Runs `warmup` rounds (every worker loads its backend and builds the model),
+ * then `rounds` measured rounds without evaluation.
+ */
+export async function timeRounds(
+  options: { model: ModelSpec; clientsPerRound: number; batchSize: number; workers: number; backend: 'wasm' | 'cpu' | 'native' | 'auto' },
+  clients: FederatedData, rounds: number, warmup = 1,
+): Promise<TimedRounds> {
+  const algo = fed.fedAvg({
+    model: options.model, clientsPerRound: options.clientsPerRound, localEpochs: 1, batchSize: options.batchSize,
+    clientLr: 0.05, seed: 1, workers: options.workers, backend: options.backend,
+  });
+  let state = await algo.initialize();
+  const roundMs: number[] = [];
+  const trainMs: number[] = [];
+  for (let r = 0; r < warmup + rounds; r++) {
+    const result = await algo.next(state, clients);
+    state = result.state;
+    if (result.failures.length) throw new Error(`bench round failed: ${result.failures.map((f) => f.message).join('; ')}`);
+    if (r >= warmup) {
+      roundMs.push(result.metrics.ms);
+      trainMs.push(result.metrics.phases?.train ?? NaN);
+    }
+  }
+  return { backend: state.backend, roundMs, trainMs };
+}
+
+/** What torch_reference.py reports about itself. */
+export interface TorchInfo {
+  torch: string;
+  blasMapped: string[];
+  blasAlternative: string;
+  openblasThreads: string | null;
+  config: string;
+}
+
+/** A long-lived PyTorch reference process, asked one configuration at a time. */
+export interface TorchReference {
+  info: TorchInfo;
+  measure(request: { model: string; batch: number; threads: number; examples: number; minSeconds: number }): Promise<number>;
+  close(): void;
+}
+
+const PYTHON = '/usr/bin/python3';
+
+/** Starts bench/torch_reference.py, or says why it cannot (no python3, no torch). */
+export async function startTorchReference(): Promise<TorchReference | { unavailable: string }> {
+  const script = join(__dirname, '..', '..', 'bench', 'torch_reference.py');
+  if (!existsSync(PYTHON)) return { unavailable: `${PYTHON} not found` };
+  if (!existsSync(script)) return { unavailable: `${script} not found` };
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [script], {
+    // One BLAS thread: torch's own intra-op pool supplies the parallelism (two pools on two cores collapse).
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | undefined> => (await iterator.next()).value as string | undefined;
+  const first = await nextLine();
+  if (first === undefined) {
+    const why = /No module named 'torch'/.test(stderr) ? 'python3-torch is not installed (apt-get install python3-torch)' : stderr.trim().split('\n').pop() ?? 'exited';
+    return { unavailable: why };
+  }
+  const info = JSON.parse(first) as TorchInfo;
+  return {
+    info,
+    async measure(request) {
+      child.stdin.write(`${JSON.stringify({ model: request.model, batch: request.batch, threads: request.threads, examples: request.examples, min_seconds: request.minSeconds })}\n`);
+      const line = await nextLine();
+      if (line === undefined) throw new Error(`torch reference exited: ${stderr.trim()}`);
+      const answer = JSON.parse(line) as { samplesPerSec?: number; error?: string };
+      if (answer.error || answer.samplesPerSec === undefined) throw new Error(`torch reference: ${answer.error}`);
+      return answer.samplesPerSec;
+    },
+    close() {
+      child.stdin.end();
+      lines.close();
+    },
+  };
+}
+
+/** Which BLAS torch loaded, in one line. */
+export function describeTorch(info: TorchInfo): string {
+  const blas = info.blasMapped.find((path) => /openblas|mkl|blis|atlas/.test(path)) ?? info.blasMapped[0] ?? 'none mapped';
+  const kind = /openblas/.test(blas) ? 'OpenBLAS' : /mkl/.test(blas) ? 'MKL' : /blas\/libblas/.test(blas) ? 'reference BLAS (slow!)' : 'unknown BLAS';
+  return `torch ${info.torch} with ${kind} (${blas}; libblas.so.3 → ${info.blasAlternative}), OPENBLAS_NUM_THREADS=${info.openblasThreads}`;
+}
+
+export interface ThroughputOptions {
+  full: boolean;
+  workers: number[];
+  backends: Array<'wasm' | 'cpu' | 'native'>;
+  models: Array<'2nn' | 'cnn'>;
+  batches: number[];
+  log: (line: string) => void;
+}
+
+/** Round sizes: K clients × n examples. The pure-JS cpu backend is ~50× slower, so its rounds are smaller. */
+function roundSize(model: '2nn' | 'cnn', backend: string, full: boolean): { clients: number; examples: number; rounds: number } {
+  if (backend === 'cpu') return model === 'cnn' ? { clients: 2, examples: 20, rounds: 1 } : { clients: 2, examples: 150, rounds: 1 };
+  if (model === 'cnn') return full ? { clients: 4, examples: 300, rounds: 2 } : { clients: 4, examples: 100, rounds: 1 };
+  return full ? { clients: 4, examples: 600, rounds: 3 } : { clients: 4, examples: 300, rounds: 2 };
+}
+
+export async function benchThroughput(train: Dataset, options: ThroughputOptions): Promise<{ rows: ThroughputRow[]; notes: string[] }> {
+  const notes: string[] = [];
+  const torch = await startTorchReference();
+  if ('unavailable' in torch) notes.push(`torch column skipped: ${torch.unavailable}`);
+  else notes.push(describeTorch(torch.info));
+  const rows: ThroughputRow[] = [];
+  const partitions = new Map<number, FederatedData>();
+  const clientsOf = (examples: number): FederatedData => {
+    let data = partitions.get(examples);
+    if (!data) partitions.set(examples, data = fed.partition(train, { clients: Math.floor(train.length / examples), scheme: 'iid', seed: 1 }));
+    return data;
+  };
+  try {
+    backends: for (const backend of options.backends) {
+      for (const workers of options.workers) {
+        for (const model of options.models) {
+          for (const batch of options.batches) {
+            const size = roundSize(model, backend, options.full);
+            let timed: TimedRounds;
+            try {
+              timed = await timeRounds({ model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers, backend }, clientsOf(size.examples), size.rounds);
+            } catch (error) {
+              notes.push(`${backend} skipped: ${(error as Error).message.split('\n')[0]}`);
+              await fed.shutdown();
+              continue backends;
+            }
+            if (timed.backend !== backend) {
+              notes.push(`${backend} skipped: it fell back to ${timed.backend}`);
+              await fed.shutdown();
+              continue backends;
+            }
+            const examples = size.clients * size.examples;
+            const samplesPerSec = examples / (median(timed.trainMs) / 1000);
+            const torchSamplesPerSec = 'unavailable' in torch ? null
+              : await torch.measure({ model, batch, threads: workers, examples, minSeconds: options.full ? 2 : 1 });
+            const row = throughputRow({ model, batch, backend, workers, samplesPerSec, torchSamplesPerSec, clients: size.clients, examplesPerClient: size.examples });
+            options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(0)} samples/s` +
+              (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)})` : ''));
+            rows.push(row);
+          }
+        }
+        await fed.shutdown();
+      }
+    }
+  } finally {
+    if (!('unavailable' in torch)) torch.close();
+    await fed.shutdown();
+  }
+  return { rows, notes };
+}

@@ -38,7 +38,8 @@ function seconds(ms: number, precise: boolean): string {
 export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   const last: RoundMetrics | undefined = bundle.rounds[bundle.rounds.length - 1];
   const done = bundle.rounds.length;
-  const parts = [`round ${last ? last.round : 0}${bundle.plannedRounds ? `/${bundle.plannedRounds}` : ''}`];
+  // A run may continue from an earlier state: count this run's rounds against its plan.
+  const parts = [bundle.plannedRounds ? `round ${done}/${bundle.plannedRounds}` : `round ${last ? last.round : 0}`];
   const accuracy = last?.testAccuracy ?? last?.trainAccuracy;
   const loss = last?.testLoss ?? last?.trainLoss;
   if (accuracy !== undefined) parts.push(`acc ${formatNumber(accuracy, 3)}`);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { preferSwapped } from '../../../workers/backend/wasm-kernels/batch-mat-mul';
 import { randomValues, relativeError, runOn, type KernelCase } from './compare';
 
 /** Runs the case on both backends and checks WASM against cpu. */
@@ -17,22 +18,48 @@ function input(shape: number[], seed: number) {
   return { shape, values: randomValues(shape, seed) };
 }
 
+describe('preferSwapped (which way round BatchMatMul feeds XNNPACK)', () => {
+  it('picks the ways measured fastest for a 784-200 layer at batch 10', () => {
+    // forward x·W with new weights: transposing W beats packing it
+    assert.equal(preferSwapped(10, 784, 200, 1, 1, false, false, false), true);
+    // ...but weights already packed (evaluation) are used as they are
+    assert.equal(preferSwapped(10, 784, 200, 1, 1, false, false, true), false);
+    // dx = dy·Wᵀ: pack dyᵀ (2,000 values), not Wᵀ (156,800)
+    assert.equal(preferSwapped(10, 200, 784, 1, 1, false, true, false), true);
+    // dW = xᵀ·dy: pack dy (2,000 values) directly
+    assert.equal(preferSwapped(784, 10, 200, 1, 1, true, false, false), false);
+  });
+});
+
 describe('WASM BatchMatMul (transposes through XNNPACK) against cpu', () => {
   const combos: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
   for (const [transposeA, transposeB] of combos) {
-    it(`2-D, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+    it(`2-D, computed directly, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
       const [m, k, n] = [13, 37, 7];
+      assert.equal(preferSwapped(m, k, n, 1, 1, transposeA, transposeB, false), false);
       const a = input(transposeA ? [k, m] : [m, k], 1);
       const b = input(transposeB ? [n, k] : [k, n], 2);
       await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b }, attrs: { transposeA, transposeB } });
     });
-    it(`batched 3-D and broadcast batch, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+    it(`2-D, computed as (op(B)ᵀ·op(A)ᵀ)ᵀ, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+      const [m, k, n] = [3, 40, 120];
+      assert.equal(preferSwapped(m, k, n, 1, 1, transposeA, transposeB, false), true);
+      const a = input(transposeA ? [k, m] : [m, k], 21);
+      const b = input(transposeB ? [n, k] : [k, n], 22);
+      await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b }, attrs: { transposeA, transposeB } });
+    });
+    it(`batched 3-D and broadcast batch, both ways round, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
       const [batch, m, k, n] = [3, 5, 11, 4];
       const a = input(transposeA ? [batch, k, m] : [batch, m, k], 3);
       const b = input(transposeB ? [batch, n, k] : [batch, k, n], 4);
       await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b }, attrs: { transposeA, transposeB } });
       const shared = input(transposeB ? [1, n, k] : [1, k, n], 5);
       await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a, b: shared }, attrs: { transposeA, transposeB } });
+      const [wm, wn] = [2, 60];
+      assert.equal(preferSwapped(wm, k, wn, batch, 1, transposeA, transposeB, false), true);
+      const wideA = input(transposeA ? [batch, k, wm] : [batch, wm, k], 23);
+      const wideB = input(transposeB ? [1, wn, k] : [1, k, wn], 24);
+      await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a: wideA, b: wideB }, attrs: { transposeA, transposeB } });
     });
   }
   it('the backprop shapes of a 784-200 dense layer at batch 10', async () => {

@@ -1,0 +1,23 @@
+/**
+ * The kernel process: wires the protocol side to cell evaluation. Run it
+ * through `fedbook kernel -f CONNECTION_FILE`.
+ */
+import { createExecutor } from './execution/index';
+import { serveKernel } from './protocol/serve';
+
+/** Serves a Jupyter kernel on the sockets named in the connection file until shutdown. */
+export function runKernel(connectionFile: string): Promise<void> {
+  return serveKernel({
+    connectionFile,
+    createExecutor: () => createExecutor({ cwd: process.cwd() }),
+    version: packageVersion(),
+  });
+}
+
+export function packageVersion(): string {
+  try {
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

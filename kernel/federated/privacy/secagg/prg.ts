@@ -16,7 +16,8 @@ export function expandMask(seed: Uint8Array, length: number): Uint32Array {
   if (zeros.length < bytes) zeros = Buffer.alloc(bytes);
   const cipher = createCipheriv('aes-256-ctr', seed, ZERO_IV);
   const stream = cipher.update(zeros.subarray(0, bytes));
-  // Copy into an aligned buffer of our own (Buffer pools may be unaligned for Uint32Array).
+  // The keystream is little-endian words already; view it in place when aligned, else copy.
+  if (stream.byteOffset % 4 === 0) return new Uint32Array(stream.buffer, stream.byteOffset, length);
   const mask = new Uint32Array(length);
   new Uint8Array(mask.buffer).set(stream);
   return mask;

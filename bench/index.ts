@@ -12,7 +12,7 @@
  * overrides both). Never run by CI; timings are not asserted anywhere.
  */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import { benchRounds } from './round-efficiency';
@@ -69,6 +69,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   return args;
 }
 
+/** The 1-minute and 5-minute load averages: above the core count, timings are shared with other work. */
+function loadAverage(): string {
+  const [one, five] = loadavg();
+  return `${one.toFixed(1)} / ${five.toFixed(1)}`;
+}
+
 function nativeInstalled(): boolean {
   try {
     require.resolve('@tensorflow/tfjs-node');
@@ -92,7 +98,7 @@ async function main(): Promise<void> {
   const workers = W > 1 ? [1, W] : [1];
   const backend = nativeInstalled() ? 'native' as const : 'wasm' as const;
   const started = Date.now();
-  log(`fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}`);
+  log(`fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}, load average ${loadAverage()}`);
 
   const mnist = new Map<number, Promise<Dataset>>();
   const load = (examples: number): Promise<Dataset> => {
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
   log('');
   log(formatTables(rows));
   if (notes.length) log(`\n${notes.map((n) => `note: ${n}`).join('\n')}`);
-  log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()} (other processes on these cores make every number noisier)`);
   if (args.json) {
     writeFileSync(args.json, toJson(rows));
     log(`wrote ${rows.length} rows to ${args.json}`);

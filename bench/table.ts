@@ -18,6 +18,14 @@ export interface ThroughputRow {
   torchSamplesPerSec: number | null;
   /** samplesPerSec / torchSamplesPerSec; null without torch. */
   ratio: number | null;
+  /**
+   * The best PyTorch rate with 1..workers threads. On a loaded machine torch's
+   * OpenMP threads spin at barriers and 2 threads can be far slower than 1;
+   * this keeps the reference honest. Null without torch.
+   */
+  torchBestSamplesPerSec: number | null;
+  /** samplesPerSec / torchBestSamplesPerSec. */
+  ratioVsBest: number | null;
   /** Clients in the round and examples per client. */
   clients: number;
   examplesPerClient: number;
@@ -65,10 +73,10 @@ export interface RoundsToTargetRow {
 export type BenchRow = ThroughputRow | RoundRow | RoundsToTargetRow;
 
 /** A throughput row with its ratio to torch. */
-export function throughputRow(fields: Omit<ThroughputRow, 'bench' | 'ratio'>): ThroughputRow {
-  const { torchSamplesPerSec, samplesPerSec } = fields;
-  const ratio = torchSamplesPerSec && torchSamplesPerSec > 0 ? samplesPerSec / torchSamplesPerSec : null;
-  return { bench: 'throughput', ...fields, ratio };
+export function throughputRow(fields: Omit<ThroughputRow, 'bench' | 'ratio' | 'ratioVsBest'>): ThroughputRow {
+  const { torchSamplesPerSec, torchBestSamplesPerSec, samplesPerSec } = fields;
+  const over = (reference: number | null): number | null => (reference && reference > 0 ? samplesPerSec / reference : null);
+  return { bench: 'throughput', ...fields, ratio: over(torchSamplesPerSec), ratioVsBest: over(torchBestSamplesPerSec) };
 }
 
 /**
@@ -130,6 +138,8 @@ const THROUGHPUT_COLUMNS: Column<ThroughputRow>[] = [
   { header: 'samples/s', value: (r) => r.samplesPerSec },
   { header: 'torch samples/s', value: (r) => r.torchSamplesPerSec },
   { header: 'ratio', value: (r) => r.ratio, digits: 2 },
+  { header: 'torch best ≤W thr', value: (r) => r.torchBestSamplesPerSec },
+  { header: 'ratio vs best', value: (r) => r.ratioVsBest, digits: 2 },
   { header: 'round', value: (r) => `${r.clients}×${r.examplesPerClient}` },
 ];
 
@@ -161,9 +171,9 @@ export function roundForJson(row: BenchRow): BenchRow {
     const v = out[key];
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = Number(v.toFixed(digits));
   };
-  for (const key of ['samplesPerSec', 'torchSamplesPerSec', 'projectedSeconds']) round(key, 0);
+  for (const key of ['samplesPerSec', 'torchSamplesPerSec', 'torchBestSamplesPerSec', 'projectedSeconds']) round(key, 0);
   for (const key of ['roundMs', 'trainMs', 'overheadMs', 'seconds']) round(key, 1);
-  for (const key of ['ratio', 'efficiency', 'overheadPct']) round(key, 3);
+  for (const key of ['ratio', 'ratioVsBest', 'efficiency', 'overheadPct']) round(key, 3);
   round('accuracy', 4);
   return out as unknown as BenchRow;
 }

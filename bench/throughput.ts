@@ -166,11 +166,22 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
             }
             const examples = size.clients * size.examples;
             const samplesPerSec = examples / (median(timed.trainMs) / 1000);
-            const torchSamplesPerSec = 'unavailable' in torch ? null
-              : await torch.measure({ model, batch, threads: workers, examples, minSeconds: options.full ? 2 : 1 });
-            const row = throughputRow({ model, batch, backend, workers, samplesPerSec, torchSamplesPerSec, clients: size.clients, examplesPerClient: size.examples });
+            let torchSamplesPerSec: number | null = null;
+            let torchBestSamplesPerSec: number | null = null;
+            if (!('unavailable' in torch)) {
+              // With W threads (the reference the issue names), and with fewer, keeping the best.
+              const minSeconds = options.full ? 2 : 1;
+              torchSamplesPerSec = await torch.measure({ model, batch, threads: workers, examples, minSeconds });
+              torchBestSamplesPerSec = torchSamplesPerSec;
+              for (let threads = 1; threads < workers; threads++) {
+                torchBestSamplesPerSec = Math.max(torchBestSamplesPerSec, await torch.measure({ model, batch, threads, examples, minSeconds }));
+              }
+            }
+            const row = throughputRow({
+              model, batch, backend, workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
+            });
             options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(0)} samples/s` +
-              (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)})` : ''));
+              (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)}), best ≤${workers} threads ${torchBestSamplesPerSec!.toFixed(0)}` : ''));
             rows.push(row);
           }
         }

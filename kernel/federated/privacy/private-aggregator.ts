@@ -82,6 +82,8 @@ export function buildPrivateAggregator(options: PrivateAggregatorOptions): Priva
 
   const aggregate = (updates: readonly ClientUpdate[], context: AggregationContext): AggregationResult => {
     checkUpdates(updates, context.dimension);
+    // Round 1 follows initialize(): a new run starts from the initial clip, not the last run's.
+    if (context.round === 1 && privacy?.kind === 'adaptive') state = { clip: privacy.initialClip };
     if (privacy) {
       const { delta, dp, secagg, next } = aggregateWithDp(privacy, secure, state, updates, context);
       state = next;
@@ -133,7 +135,8 @@ function aggregateWithDp(
   let secagg: SecAggMetrics | undefined;
   if (secure && vectors.length > 0) {
     // |Δ_ij| ≤ ‖Δ_i‖ ≤ C after clipping, so C bounds every coordinate exactly.
-    const result = secureSumOfVectors(vectors, vectors.map(() => clip), secure, rng.fork('secagg'));
+    const settings = scaleToPoissonCohort(secure, vectors.length, expectedCohort);
+    const result = secureSumOfVectors(vectors, vectors.map(() => clip), settings, rng.fork('secagg'));
     sum = result.sum;
     secagg = result.metrics;
   } else {
@@ -154,6 +157,18 @@ function aggregateWithDp(
   const fraction = unclippedFraction(sum[dimension] / clip + countNoise, expectedCohort);
   const updated = nextClip(clip, fraction, privacy.targetQuantile, privacy.clipLr);
   return { delta, dp: { clip, noiseStd, unclippedFraction: fraction, nextClip: updated }, secagg, next: { clip: updated } };
+}
+
+/**
+ * Under DP, Poisson sampling makes the cohort size m vary around its expectation E, so a numeric
+ * threshold t (and the simulated dropouts) are scaled with it: the same fraction of the cohort,
+ * ⌈t·m/E⌉, must survive. Without this a round whose cohort happens to fall below t could not run.
+ */
+export function scaleToPoissonCohort(settings: SecureAggregationSettings, cohort: number, expectedCohort: number): SecureAggregationSettings {
+  if (settings.threshold === 'default' || cohort === expectedCohort) return settings;
+  const threshold = Math.min(cohort, Math.max(1, Math.ceil((settings.threshold * cohort) / expectedCohort)));
+  const dropouts = Math.min(cohort - threshold, Math.round((settings.dropouts * cohort) / expectedCohort));
+  return { ...settings, threshold, dropouts };
 }
 
 /** Without DP: the weighted mean Σ α_i Δ_i, α_i = n_i/Σn_j (or 1/m), through secure aggregation when asked. */

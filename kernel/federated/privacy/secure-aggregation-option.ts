@@ -4,7 +4,13 @@
  */
 import type { SecureAggregationSettings } from './secagg/secure-sum-layer';
 
-/** What a strategy accepts as its `secureAggregation` option. */
+/**
+ * What a strategy accepts as its `secureAggregation` option. `threshold` is the number of the
+ * clientsPerRound clients that must survive (default ⌈2m/3⌉); with DP on, cohorts are Poisson
+ * sampled and the threshold is scaled to each round's cohort size m as ⌈threshold·m/clientsPerRound⌉.
+ * `dropouts` simulates clients vanishing after the key exchange; `bound` is the per-coordinate
+ * bound on an update without DP (values beyond it are clamped; under DP the clip norm is the bound).
+ */
 export type SecureAggregationOption = boolean | { readonly threshold?: number; readonly dropouts?: number; readonly bound?: number };
 
 /** Per-coordinate bound on an update under secure aggregation without DP (values beyond it are clamped). */

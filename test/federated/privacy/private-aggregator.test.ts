@@ -52,7 +52,7 @@ test('adaptive clipping moves C toward the target quantile and carries it in sta
   assert.ok(Math.abs(dpMetrics.unclippedFraction - 0.5) < 1e-12);
   assert.ok(Math.abs(aggregator.state.clip! - Math.exp(-0.05)) < 1e-12);
   aggregator.restore({ clip: 3 });
-  const again = aggregator.aggregate(updates, context(2, 4));
+  const again = aggregator.aggregate(updates, context(2, 4, 1, 2));
   assert.equal((again.metrics.dp as { clip: number }).clip, 3);
   assert.throws(() => aggregator.restore({}), { message: 'adaptive clipping state needs a clip > 0 (got undefined)' });
 });
@@ -115,4 +115,32 @@ test('privacyAfter: epsilon grows every round; DP needs Poisson sampling', () =>
   assert.equal(privacyAfter(spec, { q: 0.1, rounds: 5 }).delta, 1e-5);
   assert.equal(requiresPoissonSampling(spec), true);
   assert.equal(requiresPoissonSampling(undefined), false);
+});
+
+test('under Poisson sampling a numeric threshold scales with the cohort: 7 of 10 planned becomes 5 of 7', async () => {
+  const { scaleToPoissonCohort } = await import('../../../kernel/federated/privacy/private-aggregator');
+  assert.deepEqual(scaleToPoissonCohort({ threshold: 7, dropouts: 3, bound: 1 }, 7, 10), { threshold: 5, dropouts: 2, bound: 1 });
+  assert.deepEqual(scaleToPoissonCohort({ threshold: 7, dropouts: 3, bound: 1 }, 13, 10), { threshold: 10, dropouts: 3, bound: 1 });
+  const fixed = { threshold: 7, dropouts: 3, bound: 1 };
+  assert.equal(scaleToPoissonCohort(fixed, 10, 10), fixed);
+  // A DP round whose Poisson cohort (3) is below the planned threshold (7 of 10) still aggregates.
+  const privacy = dp.gaussian({ clip: 1, noiseMultiplier: 0, delta: 1e-5 });
+  const aggregator = buildPrivateAggregator({ privacy, weighting: 'uniform', secureAggregation: { threshold: 7, dropouts: 0 } });
+  const { delta, metrics } = aggregator.aggregate([update(0, [0.1, 0]), update(1, [0, 0.2]), update(2, [0.3, 0])], context(2, 10));
+  assert.equal((metrics.secagg as { threshold: number }).threshold, 3);
+  assert.ok(Math.abs(delta[0] - 0.04) < 1e-7 && Math.abs(delta[1] - 0.02) < 1e-7, `got ${Array.from(delta)}`);
+});
+
+test('adaptive clipping restarts from the initial clip in round 1 (a new run)', () => {
+  const aggregator = buildPrivateAggregator({
+    privacy: dp.adaptive({ targetQuantile: 0, initialClip: 1, clipLr: 0.5, noiseMultiplier: 0, delta: 1e-5 }),
+    weighting: 'uniform',
+  });
+  const updates = [update(0, [0.1, 0])];
+  aggregator.aggregate(updates, context(2, 1, 1, 1));
+  const afterOne = aggregator.state.clip!;
+  aggregator.aggregate(updates, context(2, 1, 1, 2));
+  assert.ok(aggregator.state.clip! < afterOne, 'round 2 continues from round 1');
+  aggregator.aggregate(updates, context(2, 1, 1, 1));
+  assert.equal(aggregator.state.clip, afterOne, 'a new round 1 starts again from the initial clip');
 });

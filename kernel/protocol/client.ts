@@ -43,6 +43,10 @@ export interface RequestResult<R extends string = string> {
 
 export interface KernelClient {
   readonly identity: SessionIdentity;
+  /** The kernel_info_reply received while connecting (language_info, implementation, banner). */
+  readonly kernelInfo: Message<'kernel_info_reply'>;
+  /** performance.now() when that first kernel_info_reply arrived (for start-up measurements). */
+  readonly kernelInfoAt: number;
   /** Sends a request and resolves with its reply and IOPub output once the kernel is idle again. */
   request<R extends `${string}_request`>(channel: 'shell' | 'control', msgType: R, content?: Record<string, unknown>, timeoutMs?: number): Promise<RequestResult<R>>;
   /** Runs code; resolves when the execute_reply and the idle status have both arrived. */
@@ -60,6 +64,12 @@ export interface KernelClient {
   close(): Promise<void>;
 }
 
+export interface ConnectOptions {
+  username?: string;
+  /** How long to wait for the kernel's first kernel_info_reply and IOPub idle (default 60 s). */
+  startupTimeoutMs?: number;
+}
+
 interface Pending {
   reply?: Message;
   iopub: Message[];
@@ -70,7 +80,7 @@ interface Pending {
 }
 
 /** Connects to a running kernel; IOPub is subscribed before this resolves. */
-export async function connectKernel(info: ConnectionInfo, options: { username?: string } = {}): Promise<KernelClient> {
+export async function connectKernel(info: ConnectionInfo, options: ConnectOptions = {}): Promise<KernelClient> {
   const signer = createSigner(info.key, info.signature_scheme);
   const identity = createSessionIdentity(options.username ?? 'fedbook-client');
   const routingId = randomBytes(8).toString('hex');
@@ -83,6 +93,10 @@ export async function connectKernel(info: ConnectionInfo, options: { username?: 
   iopubSocket.subscribe();
   for (const socket of [...Object.values(sockets), iopubSocket]) {
     socket.linger = 0;
+    // A kernel that is still starting binds within a few hundred ms: retry the
+    // connection often at first (ZeroMQ's default waits 100 ms between tries).
+    socket.reconnectInterval = 20;
+    socket.reconnectMaxInterval = 1000;
   }
   sockets.shell.connect(endpointOf(info, 'shell'));
   sockets.control.connect(endpointOf(info, 'control'));
@@ -169,8 +183,16 @@ export async function connectKernel(info: ConnectionInfo, options: { username?: 
       entry.settle();
     });
 
+  let kernelInfo: Message<'kernel_info_reply'> | undefined;
+  let kernelInfoAt = 0;
   const client: KernelClient = {
     identity,
+    get kernelInfo() {
+      return kernelInfo!;
+    },
+    get kernelInfoAt() {
+      return kernelInfoAt;
+    },
     async request(channel, msgType, content = {}, timeoutMs = 30_000) {
       const message = buildMessage(msgType, content, identity) as Message;
       const entry = track(message);
@@ -220,26 +242,33 @@ export async function connectKernel(info: ConnectionInfo, options: { username?: 
       for (const socket of [...Object.values(sockets), iopubSocket]) socket.close();
     },
   };
-  await waitForSubscription(client);
-  return client;
-}
-
-/**
- * IOPub subscriptions take a moment to reach the kernel: ask for kernel_info
- * on shell until its status messages come through on IOPub (the kernel also
- * holds shell requests until a first subscription arrives).
- */
-async function waitForSubscription(client: KernelClient): Promise<void> {
-  let lastError: Error | undefined;
-  for (let attempt = 0; attempt < 20; attempt++) {
+  const deadline = Date.now() + (options.startupTimeoutMs ?? 60_000);
+  // The first kernel_info_request waits in ZeroMQ until the kernel binds; its
+  // reply proves the kernel is up. Its idle status proves our IOPub
+  // subscription has reached the kernel: until then, ask again.
+  for (let attempt = 0; ; attempt++) {
+    const message = buildMessage('kernel_info_request', {}, identity) as Message;
+    const entry = track(message);
+    queues.shell.send(serializeMessage(message, signer));
+    const left = deadline - Date.now();
     try {
-      await client.request('shell', 'kernel_info_request', {}, 1000 + attempt * 500);
-      return;
+      await until(message, entry, () => entry.reply !== undefined, Math.max(1, attempt === 0 ? left : Math.min(left, 1000)), 'its reply');
+      if (kernelInfo === undefined) {
+        kernelInfo = entry.reply as Message<'kernel_info_reply'>;
+        kernelInfoAt = performance.now();
+      }
+      await until(message, entry, () => entry.idle, Math.max(1, Math.min(deadline - Date.now(), 300 + attempt * 200)), 'its idle status');
+      pending.delete(message.header.msg_id);
+      break;
     } catch (error) {
-      lastError = error as Error;
+      pending.delete(message.header.msg_id);
+      if (Date.now() >= deadline) {
+        await client.close();
+        throw new Error(`kernel did not become ready within ${options.startupTimeoutMs ?? 60_000} ms: ${(error as Error).message}`);
+      }
     }
   }
-  throw new Error(`kernel did not answer kernel_info_request: ${lastError?.message}`);
+  return client;
 }
 
 async function pingHeartbeat(endpoint: string, timeoutMs: number): Promise<boolean> {

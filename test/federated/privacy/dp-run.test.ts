@@ -50,6 +50,24 @@ test('secure aggregation with dropouts trains and reports its cost', async () =>
   assert.ok(metrics.testAccuracy! > 0.3, `accuracy ${metrics.testAccuracy}`);
 });
 
+test('FedProx and FedAdam train with adaptive-clipping DP and secure aggregation together', async () => {
+  const options = {
+    model: fed.models.logistic(), clientsPerRound: 8, seed: 6, workers: 2,
+    privacy: fed.dp.adaptive({ targetQuantile: 0.5, initialClip: 0.5, noiseMultiplier: 0.5, delta: 1e-5 }),
+    secureAggregation: true,
+  };
+  for (const algo of [fed.fedProx({ ...options, mu: 0.01 }), fed.fedAdam({ ...options, serverLr: 0.01 })]) {
+    const run = await algo.run({ rounds: 2, clients, evaluate: test_ });
+    assert.equal(run.rounds.length, 2, algo.name);
+    const [first, second] = run.rounds.map((r) => r.dp as { clip: number; nextClip: number });
+    assert.equal(first.clip, 0.5, `${algo.name} starts from the initial clip`);
+    assert.equal(second.clip, first.nextClip, `${algo.name} carries the adapted clip to round 2`);
+    assert.ok(run.rounds.every((r) => (r.secagg as { recovered: boolean }).recovered), `${algo.name} secagg metrics`);
+    assert.ok((run.rounds[1].epsilon as number) > (run.rounds[0].epsilon as number));
+    assert.ok(Number.isFinite(run.rounds[1].testAccuracy), `${algo.name} accuracy ${run.rounds[1].testAccuracy}`);
+  }
+});
+
 test('a secure-aggregation threshold above clientsPerRound is refused when the algorithm is built', () => {
   assert.throws(
     () => fed.fedAvg({ model: fed.models.logistic(), clientsPerRound: 6, secureAggregation: { threshold: 7 } }),

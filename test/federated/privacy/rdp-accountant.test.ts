@@ -78,3 +78,13 @@ test('noiseMultiplierFor inverts epsilonFor: the returned sigma just reaches the
 test('noiseMultiplierFor reports an unreachable epsilon', () => {
   assert.throws(() => noiseMultiplierFor(0.5, 100, 1e-5, 1e-4), /epsilon 0.0001 cannot be reached/);
 });
+
+test('the fractional-order series agrees with the integer-order sum next to an integer order', () => {
+  // α = k + 1e-9 goes through the two erfc series; α = k through the binomial sum.
+  for (const [q, sigma] of [[0.01, 2.5], [0.1, 1.1], [0.5, 0.8]]) {
+    for (const k of [2, 5, 19, 50]) {
+      const [integer, fractional] = computeRdp(q, sigma, 1, [k, k + 1e-9]);
+      assertClose(fractional, integer, 1e-6, `q=${q} sigma=${sigma} alpha=${k}`);
+    }
+  }
+});

@@ -35,6 +35,7 @@ export function sKeyPairFromSeed(seed: bigint): KeyPair {
   return keyPairFromPrivate(deriveKey('fedbook-secagg-s-key', fieldToBytes(seed)));
 }
 
+/** A client in one secure-aggregation round: call advertiseKeys, shareKeys, maskedInput, unmask in order. */
 export class SecAggClient {
   private readonly cKeys: KeyPair;
   private readonly sSeed: bigint;

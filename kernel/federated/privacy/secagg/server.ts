@@ -25,6 +25,7 @@ export class SecureAggregationError extends Error {
   }
 }
 
+/** The server in one secure-aggregation round; it holds masked vectors and their sum, never an input. */
 export class SecAggServer {
   private roster: RosterEntry[] = [];
   private readonly pendingShares = new Map<number, EncryptedShares[]>();

@@ -16,14 +16,14 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '../kernel/data/mnist';
 import { createRng } from '../kernel/federated/random';
-import { loadBackend, registerWasmTrainingKernels, restoreShippedWasmKernels, type WasmTrainingKernel } from '../workers/backend';
+import { loadBackend, registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS, type WasmTrainingKernel } from '../workers/backend';
 
 /** Which WASM kernels a row runs with. */
 type KernelSet = 'shipped' | 'shipped+filter' | 'fedbook';
 const KERNEL_SETS: Record<KernelSet, readonly WasmTrainingKernel[]> = {
   shipped: [],
   'shipped+filter': ['Conv2DBackpropFilter'],
-  fedbook: ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'],
+  fedbook: WASM_TRAINING_KERNELS,
 };
 
 /** One measured configuration. */

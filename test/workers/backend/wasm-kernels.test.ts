@@ -71,6 +71,36 @@ describe('WASM BatchMatMul (transposes through XNNPACK) against cpu', () => {
   });
 });
 
+describe('WASM _FusedMatMul (dense layers) against cpu', () => {
+  const combos: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+  for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu']) {
+    for (const [transposeA, transposeB] of combos) {
+      it(`${activation}, with bias, both ways round, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+        for (const [m, k, n] of [[13, 37, 7], [3, 40, 120]]) {
+          const a = input(transposeA ? [1, k, m] : [1, m, k], 31);
+          const b = input(transposeB ? [1, n, k] : [1, k, n], 32);
+          const bias = input([n], 33);
+          await assertMatchesCpu({ kernel: '_FusedMatMul', inputs: { a, b, bias }, attrs: { transposeA, transposeB, activation, leakyreluAlpha: 0.1 } });
+        }
+      });
+    }
+  }
+  it('relu without bias; batched operands with a bias (which the shipped kernel adds wrongly)', async () => {
+    const attrs = { transposeA: false, transposeB: false, activation: 'relu', leakyreluAlpha: 0 };
+    await assertMatchesCpu({ kernel: '_FusedMatMul', inputs: { a: input([1, 10, 784], 34), b: input([1, 784, 200], 35) }, attrs });
+    await assertMatchesCpu({ kernel: '_FusedMatMul', inputs: { a: input([2, 4, 6], 36), b: input([2, 6, 5], 37), bias: input([5], 38) }, attrs });
+  });
+  it('prelu with its weights', async () => {
+    for (const [transposeA, transposeB] of combos) {
+      await assertMatchesCpu({
+        kernel: '_FusedMatMul',
+        inputs: { a: input(transposeA ? [1, 40, 3] : [1, 3, 40], 39), b: input(transposeB ? [1, 120, 40] : [1, 40, 120], 40), bias: input([120], 41), preluActivationWeights: input([120], 42) },
+        attrs: { transposeA, transposeB, activation: 'prelu', leakyreluAlpha: 0 },
+      });
+    }
+  });
+});
+
 /** Convolution geometries: [x shape, filter shape, strides, pad]. */
 const convCases: Array<[number[], number[], [number, number], 'same' | 'valid' | number]> = [
   [[2, 9, 9, 3], [3, 3, 3, 4], [1, 1], 'same'],

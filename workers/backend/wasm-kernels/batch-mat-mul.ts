@@ -14,6 +14,9 @@
  * fewer elements. In training every weight matrix is new at each step, so
  * this matters: at batch 10 the forward x·W and the backward dy·Wᵀ of a
  * 784×200 layer are about twice as fast computed the second way.
+ *
+ * XNNPACK serves only unbatched products (batch dimensions of 1); batched ones
+ * go to the shipped kernel unchanged, which loops over them in C++.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -72,13 +75,22 @@ export function preferSwapped(
   return swapped < direct;
 }
 
-function batchMatMul({ inputs, backend, attrs }: BatchMatMulArgs): tf.TensorInfo {
-  const ops = shippedOps(backend);
-  const { a, b } = inputs;
-  const { transposeA, transposeB } = attrs;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error(`BatchMatMul on the WASM backend needs float32 operands, got ${a.dtype} and ${b.dtype}`);
-  }
+/** Whether the product has batch dimensions of 1 only (what XNNPACK serves). */
+export function isUnbatched(a: tf.TensorInfo, b: tf.TensorInfo): boolean {
+  return batchOf(a) === 1 && batchOf(b) === 1;
+}
+
+/**
+ * op(A)·op(B) for unbatched operands through XNNPACK, whichever way round is
+ * cheaper. `direct` computes the untransposed product when that way wins (the
+ * fused kernel passes its bias and activation there).
+ */
+export function xnnpackProduct(
+  ops: ShippedOps,
+  a: tf.TensorInfo, b: tf.TensorInfo,
+  transposeA: boolean, transposeB: boolean,
+  direct: (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo = ops.matMul,
+): { product: tf.TensorInfo; fusedDirect: boolean } {
   const rankA = a.shape.length;
   const rankB = b.shape.length;
   const m = transposeA ? a.shape[rankA - 1] : a.shape[rankA - 2];
@@ -88,17 +100,32 @@ function batchMatMul({ inputs, backend, attrs }: BatchMatMulArgs): tf.TensorInfo
   // directly from its second use on (e.g. weights across evaluation batches).
   const rightAlreadyPacked = !transposeB && seenAsRight.has(b.dataId);
   if (!transposeB) seenAsRight.add(b.dataId);
-  if (!preferSwapped(m, k, n, batchOf(a), batchOf(b), transposeA, transposeB, rightAlreadyPacked)) {
-    if (!transposeA && !transposeB) return ops.matMul(a, b);
-    return multiply(ops, a, transposeA, b, transposeB);
+  if (!preferSwapped(m, k, n, 1, 1, transposeA, transposeB, rightAlreadyPacked)) {
+    if (!transposeA && !transposeB) return { product: direct(a, b), fusedDirect: true };
+    return { product: multiply(ops, a, transposeA, b, transposeB), fusedDirect: false };
   }
   // Cᵀ = op(B)ᵀ·op(A)ᵀ, where op(B)ᵀ is B itself when transposeB, and so on.
-  const productT = multiply(ops, b, !transposeB, a, !transposeA);
+  // XNNPACK caches packed right operands by tensor id alone (not shape), so
+  // an input is never made the right operand here: A is copied if it would be.
+  const right = transposeA ? ops.copy(a) : a;
+  const productT = multiply(ops, b, !transposeB, right, !transposeA);
+  if (right !== a) ops.release(right);
   try {
-    return transposeLastTwo(ops, productT);
+    return { product: transposeLastTwo(ops, productT), fusedDirect: false };
   } finally {
     ops.release(productT);
   }
+}
+
+function batchMatMul({ inputs, backend, attrs }: BatchMatMulArgs): tf.TensorInfo {
+  const ops = shippedOps(backend);
+  const { a, b } = inputs;
+  const { transposeA, transposeB } = attrs;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw new Error(`BatchMatMul on the WASM backend needs float32 operands, got ${a.dtype} and ${b.dtype}`);
+  }
+  if (!isUnbatched(a, b)) return ops.matMul(a, b, transposeA, transposeB);
+  return xnnpackProduct(ops, a, b, transposeA, transposeB).product;
 }
 
 /** Kernel config replacing the shipped WASM BatchMatMul. */

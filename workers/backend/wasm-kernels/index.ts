@@ -3,19 +3,22 @@
  * tfjs-backend-wasm 4.x ships, composed from its own XNNPACK-backed kernels.
  *
  * - BatchMatMul: the shipped kernel is scalar whenever an operand is transposed
- *   (every backprop matmul); here transposes are materialised first.
+ *   (every backprop matmul); here transposes are materialised first, and the
+ *   product is taken whichever way round packs fewer new weights into XNNPACK.
+ * - _FusedMatMul (dense layers): the same choice of way round.
  * - Conv2DBackpropFilter: not shipped at all (CNNs cannot train); here a convolution.
  * - Conv2DBackpropInput: the shipped kernel is scalar; here a convolution.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { fusedMatMulConfig } from './fused-mat-mul';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
-export const WASM_TRAINING_KERNELS = ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
+export const WASM_TRAINING_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -27,6 +30,8 @@ function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
     case 'BatchMatMul':
       // Our kernel calls the shipped one, whose setup binds its WASM function.
       return { ...batchMatMulConfig, setupFunc: shipped?.setupFunc };
+    case '_FusedMatMul':
+      return { ...fusedMatMulConfig, setupFunc: shipped?.setupFunc };
     case 'Conv2DBackpropFilter':
       return conv2DBackpropFilterConfig;
     case 'Conv2DBackpropInput':

@@ -13,7 +13,10 @@ type TensorInfo = tf.TensorInfo;
 type ShippedKernel = (args: { inputs: object; backend: BackendWasm; attrs?: object }) => TensorInfo;
 
 /** Kernels this folder composes from; captured before any of them is replaced. */
-export const COMPOSED_KERNELS = ['Conv2D', 'Transpose', 'PadV2', 'Reverse', 'Slice', 'Reshape', 'BatchMatMul'] as const;
+export const COMPOSED_KERNELS = [
+  'Conv2D', 'Transpose', 'PadV2', 'Reverse', 'Slice', 'Reshape', 'Identity', 'Add', 'BatchMatMul', '_FusedMatMul',
+  'Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu', 'Prelu',
+] as const;
 type ComposedKernel = (typeof COMPOSED_KERNELS)[number];
 
 /** The shipped configs of the kernels we compose from (and of those we replace). */
@@ -47,8 +50,17 @@ export interface ShippedOps {
   reshape(x: TensorInfo, shape: number[]): TensorInfo;
   /** NHWC 'valid' convolution with the given strides and dilations. */
   conv2dValid(x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number]): TensorInfo;
-  /** The shipped BatchMatMul, called only without transposes (its XNNPACK path). */
-  matMul(a: TensorInfo, b: TensorInfo): TensorInfo;
+  /** A copy of x in a new buffer. */
+  copy(x: TensorInfo): TensorInfo;
+  /** x + y, broadcasting. */
+  add(x: TensorInfo, y: TensorInfo): TensorInfo;
+  /** An elementwise activation kernel. */
+  unary(kernel: 'Relu' | 'Relu6' | 'Elu' | 'Sigmoid' | 'LeakyRelu', x: TensorInfo, attrs?: object): TensorInfo;
+  prelu(x: TensorInfo, alpha: TensorInfo): TensorInfo;
+  /** The shipped BatchMatMul (XNNPACK only untransposed and unbatched). */
+  matMul(a: TensorInfo, b: TensorInfo, transposeA?: boolean, transposeB?: boolean): TensorInfo;
+  /** The shipped _FusedMatMul with the given attrs and optional bias and PReLU weights. */
+  fusedMatMul(a: TensorInfo, b: TensorInfo, bias: TensorInfo | undefined, attrs: object, preluActivationWeights?: TensorInfo): TensorInfo;
   /** Frees intermediates (a reshape shares data with its source, so refcounts matter). */
   release(...infos: TensorInfo[]): void;
 }
@@ -65,7 +77,12 @@ export function shippedOps(backend: BackendWasm): ShippedOps {
     reshape: (x, shape) => call('Reshape', { x }, { shape }),
     conv2dValid: (x, filter, strides, dilations) =>
       call('Conv2D', { x, filter }, { strides, pad: 'valid', dataFormat: 'NHWC', dilations, dimRoundingMode: undefined }),
-    matMul: (a, b) => call('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }),
+    copy: (x) => call('Identity', { x }, {}),
+    add: (a, b) => call('Add', { a, b }, {}),
+    unary: (name, x, attrs = {}) => call(name, { x }, attrs),
+    prelu: (x, alpha) => call('Prelu', { x, alpha }, {}),
+    matMul: (a, b, transposeA = false, transposeB = false) => call('BatchMatMul', { a, b }, { transposeA, transposeB }),
+    fusedMatMul: (a, b, bias, attrs, preluActivationWeights) => call('_FusedMatMul', { a, b, bias, preluActivationWeights }, attrs),
     release: (...infos) => {
       for (const info of infos) backend.disposeData(info.dataId);
     },

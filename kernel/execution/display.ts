@@ -116,7 +116,7 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     const title = (normalised.layout?.title as { text?: string } | string | undefined);
     const titleText = typeof title === 'string' ? title : title?.text;
     const text = `Plotly figure${titleText ? ` "${titleText}"` : ''}: ${normalised.data.length} trace${normalised.data.length === 1 ? '' : 's'}`
-      + ` (${normalised.data.map((trace) => String(trace.type ?? 'scatter')).join(', ')})`;
+      + ` (${[...new Set(normalised.data.map((trace) => String(trace.type ?? 'scatter')))].join(', ')})`;
     const data = JSON.parse(JSON.stringify({ data: normalised.data, layout: normalised.layout ?? {}, ...(normalised.config ? { config: normalised.config } : {}) }));
     return show({ [PLOTLY_MIME]: data, 'text/plain': text }, options, 'display.plotly');
   };

@@ -127,7 +127,8 @@ const ROUND_COLUMNS: { key: keyof RoundMetrics; title: string }[] = [
 /** A run's rounds as a table (HTML) and as aligned text. */
 export function renderRunResult(run: RunResultLike): MimeBundle {
   const columns = ROUND_COLUMNS.filter(({ key }) => run.rounds.some((round) => round[key] !== undefined));
-  const cell = (round: RoundMetrics, key: keyof RoundMetrics): string => formatNumber(round[key] as number | undefined);
+  const cell = (round: RoundMetrics, key: keyof RoundMetrics): string =>
+    formatNumber(key === 'ms' ? Math.round(round.ms) : (round[key] as number | undefined));
   const title = `run ${run.id}${run.label ? ` (${run.label})` : ''}: ${run.rounds.length} round${run.rounds.length === 1 ? '' : 's'}${run.status ? `, ${run.status}` : ''}`;
   const widths = columns.map(({ key, title: t }) => Math.max(t.length, ...run.rounds.map((r) => cell(r, key).length)));
   const line = (values: string[]): string => values.map((v, i) => v.padStart(widths[i])).join('  ');

@@ -55,8 +55,9 @@ async function measure(kernel: KernelUnderTest, starts: number, cells: number): 
     }
     await client.request('control', 'shutdown_request', { restart: false }, 10_000).catch(() => undefined);
     await client.close();
-    await Promise.race([launched.exited, new Promise((r) => setTimeout(r, 5000))]);
-    await launched.kill();
+    const force = setTimeout(() => void launched.kill(), 5000);
+    await launched.exited;
+    clearTimeout(force);
   }
   return {
     kernel: kernel.name,

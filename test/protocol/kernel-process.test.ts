@@ -195,7 +195,9 @@ describe('kernel process over ZeroMQ', () => {
 test('the kernel exits when the process named by JPY_PARENT_PID dies', async () => {
   const parent = spawn('sleep', ['1']);
   const orphan = await launchKernel({ command: FAKE_KERNEL, parentPid: parent.pid });
-  const code = await Promise.race([orphan.exited, sleep(15_000).then(() => 'still running')]);
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([orphan.exited, new Promise((done) => (timer = setTimeout(() => done('still running'), 15_000)))]);
+  clearTimeout(timer);
   await orphan.kill();
   assert.equal(code, 0);
   assert.match(orphan.stderr(), /exiting: parent process died/);

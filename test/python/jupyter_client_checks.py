@@ -46,6 +46,31 @@ def check(name, condition, detail=""):
     print(f"ok {name}", flush=True)
 
 
+SETUP = """
+const { train, test } = await fed.datasets.mnist({ trainLimit: 1200, testLimit: 300, subsetSeed: 1 });
+const clients = fed.partition(train, { clients: 20, scheme: 'iid', seed: 7 });
+const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [32] }), clientsPerRound: 4, batchSize: 10, clientLr: 0.1, seed: 1, workers: 2 });
+let state = await algo.initialize();
+({ state } = await algo.next(state, clients));
+"""
+
+
+def interrupt_round(kc, km):
+    """Interrupts a running federated run after its first live round update; the session goes on."""
+    content, _ = run(kc, SETUP)
+    check("federated setup", content["status"] == "ok", content)
+    msg_id = kc.execute("const longRun = await algo.run({ rounds: 500, clients, evaluate: test, state });")
+    while True:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "update_display_data":
+            break
+    km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id)
+    check("interrupt stops a running round", reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply)
+    content, outputs = run(kc, "({ state } = await algo.next(state, clients));\n`${typeof longRun} ${typeof state}`")
+    check("interrupted run keeps state and trains again", result_text(outputs) == "'undefined object'", (content, result_text(outputs)))
+
+
 def main():
     km = KernelManager(kernel_name="fedbook")
     km.start_kernel()
@@ -84,6 +109,8 @@ def main():
         check("interrupt stops the loop", reply["status"] == "error", reply)
         content, outputs = run(kc, "[total, spins > 0]")
         check("interrupt keeps variables", result_text(outputs) is not None and "42" in result_text(outputs) and "true" in result_text(outputs), result_text(outputs))
+
+        interrupt_round(kc, km)
 
         km.restart_kernel(now=False)
         kc.wait_for_ready(timeout=TIMEOUT)

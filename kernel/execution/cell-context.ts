@@ -133,6 +133,7 @@ export function createCellContext(options: { cwd: string; slot: SinkSlot; tf: ()
   const runtime = {
     $m: undefined as LoadedModule | undefined,
     load: (specifier: string) => loader.load(specifier),
+    dynamicImport: (specifier: string) => loader.dynamicImport(specifier),
   };
   hidden(RUNTIME_GLOBAL, runtime);
 

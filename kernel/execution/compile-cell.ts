@@ -92,6 +92,11 @@ export function compileCell(code: string): CompiledCell {
     rewriteStatement(statement, isLast, js, edits, { declared, lexical, hoistedFunctions });
   });
 
+  // `import('x')` anywhere: vm scripts have no module loader of their own.
+  walk(program, (node) => {
+    if (node.type === 'ImportExpression') edits.replace(node.start, node.start + 'import'.length, `${RUNTIME_GLOBAL}.dynamicImport`);
+  });
+
   const { text, toSourceOffset } = edits.apply();
   const hoist = hoistedFunctions.map((name) => `globalThis[${JSON.stringify(name)}] = ${name};`).join(' ');
   const script = `(async () => { ${hoist}\n${text}\n})()`;
@@ -223,5 +228,17 @@ export function patternNames(pattern: Pattern | Node): string[] {
       return patternNames(node.left);
     default:
       return [];
+  }
+}
+
+/** Visits every node of an acorn tree, depth first. */
+function walk(node: Node, visit: (node: Node) => void): void {
+  visit(node);
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) {
+      for (const child of value) if (child && typeof child.type === 'string') walk(child, visit);
+    } else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') {
+      walk(value as Node, visit);
+    }
   }
 }

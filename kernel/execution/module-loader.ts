@@ -19,6 +19,8 @@ export interface ModuleLoader {
   require(specifier: string): unknown;
   /** `import` for cells: tries require, then falls back to ESM `import()` for ESM-only packages. */
   load(specifier: string): Promise<LoadedModule>;
+  /** `import('x')` in a cell: a namespace object, with `default` as Node gives CommonJS modules. */
+  dynamicImport(specifier: string): Promise<Record<string, unknown>>;
 }
 
 /** Specifiers that always mean the kernel's own copy (a second TensorFlow.js would have no backend). */
@@ -68,5 +70,11 @@ export function createModuleLoader(cwd: string): ModuleLoader {
     };
   };
 
-  return { require: requireModule, load };
+  const dynamicImport = async (specifier: string): Promise<Record<string, unknown>> => {
+    const { namespace, default: defaultExport } = await load(specifier);
+    if (Object.prototype.toString.call(namespace) === '[object Module]') return namespace;
+    return Object.freeze({ ...namespace, default: defaultExport });
+  };
+
+  return { require: requireModule, load, dynamicImport };
 }

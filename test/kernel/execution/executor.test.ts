@@ -69,6 +69,11 @@ test('import and require find packages next to the notebook and Node built-ins',
   assert.equal(plain(outcome), "'9 dflt a/b true'");
 });
 
+test('dynamic import() works inside a cell, also in nested code', async () => {
+  const { outcome } = await run("const load = async () => (await import('next-to-notebook')).triple(5);\n`${await load()} ${(await import('node:path')).basename('/a/b.txt')}`");
+  assert.equal(plain(outcome), "'15 b.txt'");
+});
+
 test('a missing package fails with the module-not-found message', async () => {
   const { outcome } = await run("import x from 'no-such-package-anywhere';");
   assert.equal(outcome.status, 'error');

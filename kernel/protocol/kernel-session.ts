@@ -12,7 +12,8 @@ import type { IncomingRequest, ProtocolLink } from './thread-link';
 
 export interface KernelSessionOptions {
   link: Pick<ProtocolLink, 'send'>;
-  createExecutor: () => Executor;
+  /** The executor, possibly still loading: kernel_info is answered without waiting for it. */
+  executor: Promise<Executor>;
   version: string;
   /** Called after the shutdown_reply is queued; the owner disposes and exits. */
   onShutdown(restart: boolean): void;
@@ -32,7 +33,9 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
   const log = options.log ?? ((line: string) => process.stderr.write(`[fedbook kernel] ${line}\n`));
   const identity = createSessionIdentity('kernel');
   const history = new InputHistory();
-  const executor = options.createExecutor();
+  const executorReady = options.executor;
+  // A failed load is reported on each request that needs the executor.
+  executorReady.catch((error: Error) => log(`the executor failed to load: ${error.stack ?? error}`));
   let executionCount = 0;
   let shellQueue: Promise<void> = Promise.resolve();
   /** Execute requests received at or before this time are aborted (stop_on_error). */
@@ -61,6 +64,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
         return reply(request, buildKernelInfo(options.version));
       case 'execute_request': {
         if (request.receivedAt <= abortReceivedBefore) return reply(request, { status: 'aborted' });
+        const executor = await executorReady;
         const { reply: body, outcome } = await handleExecute(executor, message as unknown as Message<string, ExecuteRequestContent>, request.identities, {
           identity,
           send,
@@ -76,7 +80,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
         const code = String(content.code ?? '');
         const cursor = Number(content.cursor_pos ?? code.length);
         try {
-          const r = await executor.complete(code, cursor);
+          const r = await (await executorReady).complete(code, cursor);
           return reply(request, { status: 'ok', matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: r.metadata ?? {} });
         } catch (error) {
           // An error reply crashes `jupyter console` on Tab: answer with no matches instead.
@@ -87,7 +91,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
       case 'inspect_request': {
         const code = String(content.code ?? '');
         try {
-          const r = await executor.inspect(code, Number(content.cursor_pos ?? code.length), content.detail_level === 1 ? 1 : 0);
+          const r = await (await executorReady).inspect(code, Number(content.cursor_pos ?? code.length), content.detail_level === 1 ? 1 : 0);
           return reply(request, { status: 'ok', found: r.found, data: r.data, metadata: {} });
         } catch (error) {
           log(`inspect failed: ${(error as Error).message}`);
@@ -95,7 +99,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
         }
       }
       case 'is_complete_request': {
-        const r = executor.isComplete(String(content.code ?? ''));
+        const r = (await executorReady).isComplete(String(content.code ?? ''));
         return reply(request, r.indent === undefined ? { status: r.status } : { status: r.status, indent: r.indent });
       }
       case 'history_request':
@@ -157,8 +161,8 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
       shellQueue = shellQueue.then(() => run(request));
     },
     interrupt() {
-      executor.interrupt();
+      void executorReady.then((executor) => executor.interrupt(), () => undefined);
     },
-    dispose: () => executor.dispose(),
+    dispose: () => executorReady.then((executor) => executor.dispose(), () => undefined),
   };
 }

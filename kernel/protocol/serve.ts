@@ -10,7 +10,8 @@ import { startProtocolThread } from './thread-link';
 
 export interface ServeKernelOptions {
   connectionFile: string;
-  createExecutor: () => Executor;
+  /** Called once the sockets are starting, so that loading the executor overlaps with binding them. */
+  createExecutor: () => Executor | Promise<Executor>;
   version: string;
   /** How often to check that the parent process is alive (ms). */
   parentPollMs?: number;
@@ -41,10 +42,14 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
     process.exit(code);
   };
 
-  const link = await startProtocolThread(connection, (request) => session?.handle(request));
+  const linkReady = startProtocolThread(connection, (request) => session?.handle(request));
+  // Load the executor while the protocol thread binds the sockets.
+  const executor = Promise.resolve().then(options.createExecutor);
+  executor.catch(() => undefined);
+  const link = await linkReady;
   session = createKernelSession({
     link,
-    createExecutor: options.createExecutor,
+    executor,
     version: options.version,
     onShutdown: (restart) => void exit(0, restart ? 'shutdown before restart' : 'shutdown requested'),
   });

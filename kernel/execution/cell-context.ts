@@ -117,8 +117,12 @@ export function createCellContext(options: { cwd: string; slot: SinkSlot; tf: ()
   const hidden = (name: string, value: unknown): void => {
     Object.defineProperty(sandbox, name, { value, writable: true, configurable: true, enumerable: false });
   };
+  // A getter until first use; a cell that declares the same name replaces it with its own value.
   const lazy = (name: string, get: () => unknown): void => {
-    Object.defineProperty(sandbox, name, { get, configurable: true, enumerable: false });
+    const set = (value: unknown): void => {
+      Object.defineProperty(sandbox, name, { value, writable: true, configurable: true, enumerable: true });
+    };
+    Object.defineProperty(sandbox, name, { get, set, configurable: true, enumerable: false });
   };
   sandbox.console = createSinkConsole(slot);
   sandbox.require = Object.assign((specifier: string) => loader.require(specifier), { resolve: (s: string) => require.resolve(s, { paths: [options.cwd] }) });

@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS } from '../../../workers/backend';
+import { registeredWasmTrainingKernels } from '../../../workers/backend/wasm-kernels';
 import { preferSwapped } from '../../../workers/backend/wasm-kernels/batch-mat-mul';
 import { randomValues, relativeError, runOn, type KernelCase } from './compare';
 
@@ -152,6 +154,32 @@ describe('WASM Conv2DBackpropInput (through XNNPACK) against cpu', () => {
   }
 });
 
+describe('WASM MaxPoolGrad (one pass over the windows) against cpu', () => {
+  /** [x shape, filter size, strides, pad]; overlapping windows, padding and ragged edges included. */
+  const poolCases: Array<[number[], [number, number], [number, number], 'same' | 'valid' | number]> = [
+    [[2, 8, 8, 3], [2, 2], [2, 2], 'valid'],
+    [[2, 9, 7, 3], [2, 2], [2, 2], 'same'],
+    [[1, 9, 9, 4], [3, 3], [2, 2], 'same'],
+    [[2, 7, 8, 2], [3, 2], [1, 2], 'valid'],
+    [[1, 6, 6, 5], [3, 3], [1, 1], 1],
+  ];
+  for (const [xShape, filterSize, strides, pad] of poolCases) {
+    for (const relu of [false, true]) {
+      it(`x ${xShape} window ${filterSize} strides ${strides} pad ${pad}${relu ? ', after a ReLU (tied zeros)' : ''}`, async () => {
+        const x = input(xShape, 51);
+        if (relu) x.values = x.values.map((v) => Math.max(0, v));
+        const attrs = { filterSize, strides, pad };
+        const forward = await runOn('cpu', { kernel: 'MaxPool', inputs: { x }, attrs });
+        await assertMatchesCpu({
+          kernel: 'MaxPoolGrad',
+          inputs: { dy: input(forward.shape, 52), input: x, output: { shape: forward.shape, values: forward.values } },
+          attrs,
+        });
+      });
+    }
+  }
+});
+
 describe('WASM convolution gradients: errors', () => {
   it('rejects NCHW with a clear message', async () => {
     await assert.rejects(
@@ -162,5 +190,39 @@ describe('WASM convolution gradients: errors', () => {
       }),
       { message: "Conv2DBackpropFilter on the WASM backend supports dataFormat 'NHWC' only, got 'NCHW'" },
     );
+  });
+});
+
+describe('registering and restoring the kernels', () => {
+  it('restores the shipped kernels in working order, then registers ours again', async () => {
+    await runOn('wasm', { kernel: 'Relu', inputs: { x: input([2], 1) }, attrs: {} }); // the backend is up
+    restoreShippedWasmKernels();
+    try {
+      assert.deepEqual(registeredWasmTrainingKernels(), []);
+      // Shipped kernels registered over ours after the backend started still work.
+      const x = input([1, 4, 4, 2], 61);
+      const pooled = await runOn('cpu', { kernel: 'MaxPool', inputs: { x }, attrs: { filterSize: 2, strides: 2, pad: 'valid' } });
+      await assertMatchesCpu({
+        kernel: 'MaxPoolGrad',
+        inputs: { dy: input(pooled.shape, 62), input: x, output: { shape: pooled.shape, values: pooled.values } },
+        attrs: { filterSize: 2, strides: 2, pad: 'valid' },
+      });
+      await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a: input([5, 3], 63), b: input([4, 5], 64) }, attrs: { transposeA: true, transposeB: true } });
+      await assert.rejects(
+        runOn('wasm', { kernel: 'Conv2DBackpropFilter', inputs: { x: input([1, 5, 5, 1], 1), dy: input([1, 5, 5, 1], 2) }, attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 1] } }),
+        { message: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" },
+      );
+    } finally {
+      registerWasmTrainingKernels();
+    }
+    assert.deepEqual(registeredWasmTrainingKernels(), [...WASM_TRAINING_KERNELS]);
+    registerWasmTrainingKernels(); // idempotent
+    assert.deepEqual(registeredWasmTrainingKernels(), [...WASM_TRAINING_KERNELS]);
+  });
+
+  it('names the known kernels when given an unknown one', () => {
+    assert.throws(() => registerWasmTrainingKernels(['Conv3D' as never]), {
+      message: "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad",
+    });
   });
 });

@@ -8,17 +8,19 @@
  * - _FusedMatMul (dense layers): the same choice of way round.
  * - Conv2DBackpropFilter: not shipped at all (CNNs cannot train); here a convolution.
  * - Conv2DBackpropInput: the shipped kernel is scalar; here a convolution.
+ * - MaxPoolGrad: one pass over the windows in JavaScript on the WASM heap.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { fusedMatMulConfig } from './fused-mat-mul';
+import { maxPoolGradConfig } from './max-pool-grad';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
-export const WASM_TRAINING_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
+export const WASM_TRAINING_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -28,14 +30,15 @@ function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
   const shipped = captureShipped(name);
   switch (name) {
     case 'BatchMatMul':
-      // Our kernel calls the shipped one, whose setup binds its WASM function.
-      return { ...batchMatMulConfig, setupFunc: shipped?.setupFunc };
+      return batchMatMulConfig;
     case '_FusedMatMul':
-      return { ...fusedMatMulConfig, setupFunc: shipped?.setupFunc };
+      return fusedMatMulConfig;
     case 'Conv2DBackpropFilter':
       return conv2DBackpropFilterConfig;
     case 'Conv2DBackpropInput':
       return createConv2DBackpropInputConfig(shipped);
+    case 'MaxPoolGrad':
+      return maxPoolGradConfig;
   }
 }
 
@@ -53,7 +56,10 @@ export function registerWasmTrainingKernels(only: readonly WasmTrainingKernel[] 
       throw new Error(`Unknown WASM training kernel '${name}'; expected one of ${WASM_TRAINING_KERNELS.join(', ')}`);
     }
     if (registered.has(name)) continue;
-    const config = replacementFor(name);
+    // The shipped kernel's setup binds its WASM function; ours runs it too, so
+    // that the shipped kernel works when we call it or when it is restored.
+    const shippedSetup = captureShipped(name)?.setupFunc;
+    const config = { ...replacementFor(name), setupFunc: shippedSetup };
     if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
     registered.add(name);
@@ -62,10 +68,14 @@ export function registerWasmTrainingKernels(only: readonly WasmTrainingKernel[] 
 
 /** Puts back the kernels tfjs-backend-wasm shipped (for benchmarks and tests). */
 export function restoreShippedWasmKernels(): void {
+  const backend = tf.findBackend('wasm');
   for (const name of registered) {
     tf.unregisterKernel(name, 'wasm');
     const shipped = captureShipped(name);
-    if (shipped !== undefined) tf.registerKernel(shipped);
+    if (shipped === undefined) continue;
+    tf.registerKernel(shipped);
+    // Kernels registered after the backend started are not set up by tfjs.
+    if (backend !== null && backend !== undefined) shipped.setupFunc?.(backend);
   }
   registered.clear();
 }

@@ -1,0 +1,82 @@
+/**
+ * MaxPoolGrad for the WASM backend, written over the WASM heap in JavaScript
+ * (as the shipped Slice kernel is); the shipped C++ kernel visits every input
+ * pixel's windows and was ~16% of a CNN training step.
+ *
+ * Each window's gradient goes to its first maximum in row-major order (a
+ * strictly greater value replaces it), which is how tfjs's cpu backend breaks
+ * ties; ties are common after a ReLU, where whole windows are zero.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+interface MaxPoolGradArgs {
+  inputs: { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
+  backend: BackendWasm;
+  attrs: {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+}
+
+function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.TensorInfo {
+  const { dy, input } = inputs;
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32') {
+    throw new Error(`MaxPoolGrad on the WASM backend needs float32 tensors, got ${input.dtype} and ${dy.dtype}`);
+  }
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+  );
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { effectiveFilterHeight: filterHeight, effectiveFilterWidth: filterWidth } = info;
+  const { top, left } = info.padInfo;
+
+  const out = backend.makeOutput(input.shape, 'float32');
+  // Views are taken after makeOutput, which may grow (and so move) the heap.
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const gradOut = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0);
+
+  const best = new Float32Array(channels);
+  const bestAt = new Int32Array(channels);
+  for (let b = 0; b < batchSize; b++) {
+    const imageBase = b * inHeight * inWidth * channels;
+    for (let yR = 0; yR < outHeight; yR++) {
+      const rStart = Math.max(0, yR * strideHeight - top);
+      const rEnd = Math.min(inHeight, yR * strideHeight - top + filterHeight);
+      for (let yC = 0; yC < outWidth; yC++) {
+        const cStart = Math.max(0, yC * strideWidth - left);
+        const cEnd = Math.min(inWidth, yC * strideWidth - left + filterWidth);
+        best.fill(Number.NEGATIVE_INFINITY);
+        bestAt.fill(-1);
+        for (let r = rStart; r < rEnd; r++) {
+          for (let c = cStart; c < cEnd; c++) {
+            const pixel = imageBase + (r * inWidth + c) * channels;
+            for (let d = 0; d < channels; d++) {
+              const value = x[pixel + d];
+              if (value > best[d]) {
+                best[d] = value;
+                bestAt[d] = pixel + d;
+              }
+            }
+          }
+        }
+        const dyBase = ((b * outHeight + yR) * outWidth + yC) * channels;
+        for (let d = 0; d < channels; d++) {
+          if (bestAt[d] >= 0) dx[bestAt[d]] += gradOut[dyBase + d];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Kernel config replacing the shipped WASM MaxPoolGrad. */
+export const maxPoolGradConfig: tf.KernelConfig = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: maxPoolGrad as unknown as tf.KernelFunc,
+};

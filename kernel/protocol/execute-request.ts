@@ -68,7 +68,8 @@ export async function handleExecute(
   }
   const expressions: Record<string, unknown> = {};
   for (const [name, expression] of Object.entries(user_expressions)) {
-    const value = await executor.execute(expression, sink, { silent: true, executionCount: count });
+    // Not `silent`: the executor renders no result for silent cells. Side output is muted instead.
+    const value = await executor.execute(expression, MUTED_SINK, { silent: false, executionCount: count });
     expressions[name] =
       value.status === 'ok'
         ? { status: 'ok', data: value.result ?? { 'text/plain': 'undefined' }, metadata: {} }
@@ -78,6 +79,16 @@ export async function handleExecute(
   }
   return { outcome, reply: { status: 'ok', execution_count: count, payload, user_expressions: expressions } };
 }
+
+/** Where user_expressions write: nowhere (IPython evaluates them without output). */
+const MUTED_SINK: ExecutionSink = {
+  stream: () => undefined,
+  display: () => undefined,
+  updateDisplay: () => undefined,
+  clearOutput: () => undefined,
+  input: () => Promise.reject(new Error('input() is not available in user_expressions')),
+  page: () => undefined,
+};
 
 function createSink(
   iopub: (type: string, content: unknown) => void,

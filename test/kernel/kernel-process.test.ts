@@ -44,6 +44,13 @@ describe('fedbook kernel process', () => {
     assert.equal(resultOf(second.iopub), "'10,20'");
   });
 
+  test('user_expressions come back rendered, and silent cells publish no result', async () => {
+    const { reply } = await client.execute('const half = 21;', { userExpressions: { whole: 'half * 2' } });
+    assert.deepEqual((reply.content as { user_expressions: unknown }).user_expressions, { whole: { status: 'ok', data: { 'text/plain': '42' }, metadata: {} } });
+    const silent = await client.execute('half', { silent: true });
+    assert.deepEqual(silent.iopub.map((m) => m.header.msg_type), ['status', 'status']);
+  });
+
   test('await input() reads a line through stdin', async () => {
     const { iopub } = await client.execute("const who = await input('Who? ');\nwho.toUpperCase()", { onInput: (prompt) => (prompt === 'Who? ' ? 'ada' : 'wrong prompt') });
     assert.equal(resultOf(iopub), "'ADA'");

@@ -48,12 +48,15 @@ export interface RoundOptions {
 
 export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
   const rows: RoundRow[] = [];
-  const measured = options.full ? 3 : 2;
   for (const c of roundCases(options.full)) {
-    const clients = fed.partition(await options.load(c.examples), { clients: c.numClients, scheme: 'iid', seed: 1 });
+    const measured = options.full && c.model !== 'cnn' ? 3 : 2;
+    const train = await options.load(c.examples);
+    const clients = fed.partition(train, { clients: c.numClients, scheme: 'iid', seed: 1 });
+    // Warm-up on clients a tenth the size (same dataset): the workers build the model without a full extra round.
+    const warmup = fed.partition(train, { clients: Math.min(train.length, c.numClients * 10), scheme: 'iid', seed: 2 });
     let oneWorkerMs: number | undefined;
     for (const workers of options.workers) {
-      const timed = await timeRounds({ model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: options.backend }, clients, measured);
+      const timed = await timeRounds({ model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: options.backend }, clients, measured, warmup);
       await fed.shutdown();
       const roundMs = median(timed.roundMs);
       // The train phase of the same (median) round: the overhead is taken round by round, then its median.

@@ -33,6 +33,7 @@ export interface SinkSlot {
   current: ExecutionSink | undefined;
 }
 
+/** The persistent context and what the executor needs to reach in it. */
 export interface CellContext {
   readonly context: Context;
   /** The context's global object, as seen from the kernel (user variables and builtins). */
@@ -97,6 +98,7 @@ function nameOf(value: unknown, global: Record<string, unknown>, roots: readonly
   return [];
 }
 
+/** Creates the context every cell of one kernel session runs in. */
 export function createCellContext(options: { cwd: string; slot: SinkSlot; tf: () => unknown }): CellContext {
   const { slot } = options;
   const loader = createModuleLoader(options.cwd);

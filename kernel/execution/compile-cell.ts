@@ -28,6 +28,7 @@ export class CellSyntaxError extends Error {
   }
 }
 
+/** A cell ready to run, with the map back to its own lines and columns. */
 export interface CompiledCell {
   /** Script text for vm.Script: an expression evaluating to a Promise of `[lastValue]` or undefined. */
   readonly script: string;

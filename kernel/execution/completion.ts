@@ -51,12 +51,14 @@ function declaredIn(code: string): string[] {
   return [...names];
 }
 
+/** Where completion and inspection look names up. */
 export interface CompletionContext {
   /** The cell context's global object (user variables, helpers and builtins). */
   readonly global: object;
   readonly docs: () => DocIndex;
 }
 
+/** Completions at a cursor (code points): members of a live object after a dot, else globals, declared names and keywords. */
 export function complete(code: string, cursorPos: number, context: CompletionContext): CompletionResult {
   const cursor = utf16Index(code, cursorPos);
   const before = code.slice(0, cursor);
@@ -114,6 +116,7 @@ export function nameAt(code: string, cursorPos: number): string[] | undefined {
   return text ? text.split('.') : undefined;
 }
 
+/** Documentation and a value summary for the name under the cursor (Shift+Tab). */
 export function inspectAt(code: string, cursorPos: number, detailLevel: 0 | 1, context: CompletionContext): InspectionResult {
   const path = nameAt(code, cursorPos);
   if (!path) return { found: false, data: {} };

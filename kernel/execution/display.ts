@@ -31,6 +31,7 @@ export interface PlotlyFigure {
   config?: Record<string, unknown>;
 }
 
+/** The `display` helper in scope in every cell. */
 export interface DisplayFunction {
   /**
    * Shows a value as a new output: any value (rendered like a cell result) or a

@@ -17,6 +17,7 @@ export interface DocEntry {
   readonly doc: string;
 }
 
+/** Documentation looked up by property path. */
 export interface DocIndex {
   /** Best entry for a property path like ['fed', 'datasets', 'mnist']: the longest suffix that is documented. */
   lookup(path: readonly string[]): DocEntry | undefined;

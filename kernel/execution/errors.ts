@@ -35,11 +35,13 @@ interface ErrorShape {
   constructor?: { name?: string };
 }
 
+/** True for anything shaped like an Error, whatever realm made it. */
 export function isErrorLike(value: unknown): value is ErrorShape {
   const v = value as Partial<ErrorShape> | null;
   return typeof v === 'object' && v !== null && typeof v.message === 'string' && typeof v.name === 'string';
 }
 
+/** True for the error Node throws when SIGINT breaks a script run with `breakOnSigint`. */
 export function isSigintInterruption(value: unknown): boolean {
   return isErrorLike(value) && value.code === SIGINT_CODE;
 }

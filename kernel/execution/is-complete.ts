@@ -5,6 +5,7 @@
  */
 import { stripTypes, CellSyntaxError } from './compile-cell';
 
+/** The answer to an is_complete_request. */
 export type Completeness = { status: 'complete' | 'incomplete' | 'invalid' | 'unknown'; indent?: string };
 
 /** Open brackets (and an unterminated template or comment) at the end of `code`. */
@@ -58,6 +59,7 @@ export function openBrackets(code: string): { depth: number; unterminated: boole
   return { depth: stack.length, unterminated: inTemplate, brokenString: false };
 }
 
+/** Whether `code` is a whole cell; when incomplete, `indent` is the next line's indentation. */
 export function isComplete(code: string): Completeness {
   if (code.trim() === '') return { status: 'complete' };
   const { depth, unterminated, brokenString } = openBrackets(code);

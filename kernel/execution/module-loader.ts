@@ -14,6 +14,7 @@ export interface LoadedModule {
   default: unknown;
 }
 
+/** How a cell's `require` and `import` load modules. */
 export interface ModuleLoader {
   /** `require` for cells: synchronous, CommonJS (and built-ins). */
   require(specifier: string): unknown;
@@ -31,6 +32,7 @@ const KERNEL_OWNED = new Map<string, string>([
 /** A real ESM `import()` (TypeScript's CommonJS output would turn `import()` into `require`). */
 const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
+/** A loader resolving from the notebook folder `cwd` first, then from the kernel itself. */
 export function createModuleLoader(cwd: string): ModuleLoader {
   const notebookRequire = createRequire(join(cwd, '/'));
   const kernelRequire = createRequire(__filename);

@@ -32,22 +32,26 @@ interface RunResultLike {
   status?: string;
 }
 
+/** True for TensorFlow.js tensors (from any copy or realm of tfjs). */
 export function isTensorLike(value: unknown): value is TensorLike {
   const v = value as Partial<TensorLike> | null;
   return typeof v === 'object' && v !== null && Array.isArray(v.shape) && typeof v.dtype === 'string'
     && typeof v.dataSync === 'function' && typeof v.size === 'number';
 }
 
+/** True for typed arrays of any realm (not DataView). */
 export function isTypedArray(value: unknown): value is ArrayLike<number> & { constructor: { name: string } } {
   return ArrayBuffer.isView(value) && !(Object.prototype.toString.call(value) === '[object DataView]');
 }
 
+/** True for what `algo.run()` returns: an id and a list of round metrics. */
 export function isRunResult(value: unknown): value is RunResultLike {
   const v = value as Partial<RunResultLike> | null;
   return typeof v === 'object' && v !== null && typeof v.id === 'string' && Array.isArray(v.rounds)
     && v.rounds.every((round) => typeof round === 'object' && round !== null && typeof round.round === 'number');
 }
 
+/** Escapes text for HTML. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -107,6 +111,7 @@ export function describeTypedArray(array: ArrayLike<number> & { constructor: { n
   return `${summary}\n[${shown.join(', ')}${length > 20 ? `, … ${length - 20} more` : ''}]`;
 }
 
+/** A number with at most `digits` significant digits; "–" when missing. */
 export function formatNumber(value: number | undefined, digits = 4): string {
   if (value === undefined || Number.isNaN(value)) return '–';
   if (Number.isInteger(value)) return String(value);

@@ -22,6 +22,7 @@ interface RunView {
   dirty: boolean;
 }
 
+/** Live progress outputs of the runs a cell starts. */
 export interface ProgressWatcher {
   /** Sends every pending update now (called before the cell's outcome is returned). */
   flush(): void;

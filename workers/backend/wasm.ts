@@ -49,5 +49,5 @@ export async function activateWasm(env: NodeJS.ProcessEnv = process.env): Promis
   const kernels = shippedOnly
     ? 'kernels as shipped (FEDBOOK_WASM_KERNELS=shipped)'
     : `fedbook kernels: ${registeredWasmTrainingKernels().join(', ')}`;
-  return `tfjs-backend-wasm ${tf.version_core}, ${simd}, 1 thread; ${kernels}`;
+  return `tfjs-backend-wasm ${tf.version_core}, ${simd}, 1 thread, binaries from ${dir}; ${kernels}`;
 }

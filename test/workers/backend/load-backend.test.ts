@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBackend, resolveWasmDir } from '../../../workers/backend';
@@ -115,6 +115,26 @@ describe('loadBackend in a fresh process', () => {
     // 3×3 'same' filter over a 4×4 image of ones: the centre tap sees all 16
     // pixels, edge taps 12, corner taps 9.
     assert.deepEqual(message.grad, [9, 12, 9, 12, 16, 12, 9, 12, 9]);
+  });
+
+  it('loads the binaries from FEDBOOK_WASM_DIR (as the bundled extension does)', () => {
+    const installed = resolveWasmDir({});
+    const copied = mkdtempSync(join(tmpdir(), 'fedbook-wasm-'));
+    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+      copyFileSync(join(installed, name), join(copied, name));
+    }
+    const works = runSnippet(`loadBackend('wasm').then(({ detail }) => console.log(detail));`, { FEDBOOK_WASM_DIR: copied });
+    assert.equal(works.status, 0, works.stderr);
+    assert.ok(works.stdout.includes(`binaries from ${copied};`), works.stdout);
+
+    // Files that are there but are not WebAssembly prove the folder is really read.
+    const broken = mkdtempSync(join(tmpdir(), 'fedbook-wasm-'));
+    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+      writeFileSync(join(broken, name), 'not wasm');
+    }
+    const fails = runSnippet(`loadBackend('wasm').catch((e) => { console.log(e.message); process.exit(3); });`, { FEDBOOK_WASM_DIR: broken });
+    assert.equal(fails.status, 3, fails.stderr);
+    assert.equal(fails.stdout.trim(), `The WASM backend failed to initialise from ${broken} (see the warning above for tfjs's reason)`);
   });
 
   it('FEDBOOK_WASM_KERNELS=shipped leaves tfjs as shipped (a CNN cannot train)', () => {

@@ -122,7 +122,8 @@ export function inspectAt(code: string, cursorPos: number, detailLevel: 0 | 1, c
   if (!path) return { found: false, data: {} };
   const resolved = resolvePath(context.global, path);
   const entry = context.docs().lookup(path);
-  if (!resolved.found && !entry) return { found: false, data: {} };
+  // An unknown name is found only when documented under exactly that path (not by a member's short name).
+  if (!resolved.found && entry?.name !== path.join('.')) return { found: false, data: {} };
   const text = describe(resolved.value, path, context.docs(), detailLevel);
   return { found: true, data: { 'text/plain': text } };
 }

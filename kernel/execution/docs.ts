@@ -27,6 +27,8 @@ export interface DocIndex {
 const MODIFIERS = /^(?:(?:export|declare|default|readonly|static|public|protected|abstract|async|get|set)\s+)+/;
 const DECLARATION = /^(?:function\*?|const|let|var|class|interface|type|namespace|module|enum)\s+([A-Za-z_$][\w$]*)/;
 const MEMBER = /^([A-Za-z_$][\w$]*)\??\s*[(:<]/;
+/** `name(…)`, `function name(…)` or `name: (…) =>`: a signature, never a container of members. */
+const FUNCTION_LIKE = /^(?:function\*?\s+)?[A-Za-z_$][\w$]*\??\s*(?:<[^>]*>)?\s*\(|^[A-Za-z_$][\w$]*\??\s*:\s*(?:<[^>]*>)?\s*\(/;
 
 /** Text of a `/** … *\/` comment without its delimiters and leading stars. */
 export function commentText(comment: string): string {
@@ -66,6 +68,13 @@ export function parseDeclarations(text: string): DocEntry[] {
     while (count(line, '(') > count(line, ')') && i + 1 + extra < lines.length && extra < 20) {
       extra++;
       line += ' ' + lines[i + extra].trim();
+    }
+    // A function whose return type is an object literal: keep the whole type in the signature.
+    if (FUNCTION_LIKE.test(line.replace(MODIFIERS, ''))) {
+      while (count(line, '{') > count(line, '}') && i + 1 + extra < lines.length && extra < 40) {
+        extra++;
+        line += ' ' + lines[i + extra].trim();
+      }
     }
     i += extra;
     const bare = line.replace(MODIFIERS, '');

@@ -121,11 +121,21 @@ test('the TSDoc reader keeps containers and multi-line signatures', () => {
     'export declare function make(options: {',
     '    size: number;',
     '}): Thing;',
+    'export interface Algo {',
+    '    /** Scores. */',
+    '    evaluate(state: State): Promise<{',
+    '        accuracy: number;',
+    '    }>;',
+    '    name: string;',
+    '}',
   ].join('\n'));
   assert.deepEqual(entries, [
     { name: 'RunOptions', signature: 'interface RunOptions', doc: 'Options of a run.' },
     { name: 'RunOptions.rounds', signature: 'rounds: number', doc: 'Number of rounds.' },
     { name: 'make', signature: 'function make(options: { size: number; }): Thing', doc: 'Makes a thing.' },
+    { name: 'Algo', signature: 'interface Algo', doc: '' },
+    { name: 'Algo.evaluate', signature: 'evaluate(state: State): Promise<{ accuracy: number; }>', doc: 'Scores.' },
+    { name: 'Algo.name', signature: 'name: string', doc: '' },
   ]);
   assert.equal(buildDocIndex([]).lookup(['x']), undefined);
 });

@@ -14,6 +14,7 @@
  * baseline is 'shipped+filter': shipped kernels plus only our filter gradient.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '../kernel/data/mnist';
 import { createRng } from '../kernel/federated/random';
@@ -217,6 +218,7 @@ export async function main(argv: string[]): Promise<BenchRow[]> {
   restoreShippedWasmKernels();
   registerWasmTrainingKernels();
   console.log(formatTable(rows));
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on these cores disturb wall time most, CPU time less)`);
   if (options.json !== undefined) {
     writeFileSync(options.json, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     console.log(`wrote ${rows.length} rows to ${options.json}`);

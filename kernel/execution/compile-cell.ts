@@ -180,7 +180,8 @@ function rewriteStatement(
       edits.replace(statement.start, statement.end, '');
       return;
     case 'ExpressionStatement':
-      if (isLast && !('directive' in statement && statement.directive)) {
+      // A lone string is parsed as a directive; as the last line of a cell it is a value to show.
+      if (isLast && !('directive' in statement && statement.directive === 'use strict')) {
         // The statement's range, not the expression's: acorn leaves the parentheses of `({ a: 1 })` outside.
         const end = js[statement.end - 1] === ';' ? statement.end - 1 : statement.end;
         edits.insert(statement.start, 'return [(');

@@ -63,6 +63,7 @@ export function renderValue(value: unknown): MimeBundle | undefined {
   if (isTensorLike(value)) return renderTensor(value);
   if (isTypedArray(value)) return { 'text/plain': describeTypedArray(value) };
   if (isRunResult(value)) return renderRunResult(value);
+  if (isDatasetLike(value)) return { 'text/plain': describeDataset(value) };
   return { 'text/plain': inspect(value, INSPECT) };
 }
 
@@ -88,6 +89,32 @@ function renderTensor(tensor: TensorLike): MimeBundle {
     bundle['text/html'] = `<div><small>${escapeHtml(header)}</small><table>${body.join('')}</table></div>`;
   }
   return bundle;
+}
+
+/** A Dataset (kernel/data/dataset.ts) seen from any realm. */
+interface DatasetLike {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  exampleShape: readonly number[];
+  numClasses: number;
+  length: number;
+  name: string;
+}
+
+/** True for fed's datasets: features, integer labels, an example shape and a class count. */
+export function isDatasetLike(value: unknown): value is DatasetLike {
+  const v = value as Partial<DatasetLike> | null;
+  return typeof v === 'object' && v !== null && isTypedArray(v.x) && isTypedArray(v.y) && Array.isArray(v.exampleShape)
+    && typeof v.numClasses === 'number' && typeof v.length === 'number' && typeof v.name === 'string';
+}
+
+/** "Dataset 'mnist-train': 600 examples of shape [28, 28, 1], 10 classes" and the examples per class. */
+export function describeDataset(dataset: DatasetLike): string {
+  const counts = new Array<number>(dataset.numClasses).fill(0);
+  for (let i = 0; i < dataset.y.length; i++) if (dataset.y[i] >= 0 && dataset.y[i] < counts.length) counts[dataset.y[i]]++;
+  return `Dataset '${dataset.name}': ${dataset.length} examples of shape [${dataset.exampleShape.join(', ')}], ${dataset.numClasses} classes
+`
+    + `examples per class: ${counts.join(' ')}`;
 }
 
 /** "Float32Array(60000) min 0 · max 1 · mean 0.13" plus the first values. */

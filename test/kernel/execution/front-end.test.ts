@@ -60,6 +60,17 @@ test('typed arrays render with length, min, max, mean and a preview', async () =
   assert.deepEqual(outcome, { status: 'ok', result: { 'text/plain': 'Float32Array(4) · min 1 · max 6 · mean 3\n[1, 2, 3, 6]' } });
 });
 
+test('a lone string, a dataset and a plain object render as text', async () => {
+  const text = async (code: string) => {
+    const { outcome } = await run(code);
+    return outcome.status === 'ok' ? outcome.result?.['text/plain'] : undefined;
+  };
+  assert.equal(await text("'just a string'"), "'just a string'");
+  assert.equal(await text("({ x: new Float32Array(4 * 2), y: new Int32Array([0, 2, 2, 1]), exampleShape: [2], numClasses: 3, length: 4, name: 'tiny' })"),
+    "Dataset 'tiny': 4 examples of shape [2], 3 classes\nexamples per class: 1 1 2");
+  assert.equal(await text('({ a: 1, b: [1, 2] })'), '{ a: 1, b: [ 1, 2 ] }');
+});
+
 test('a run result renders as a table of rounds', async () => {
   const { outcome } = await run('({ id: "r1", rounds: [{ round: 1, testAccuracy: 0.5, trainLoss: 2, clients: 10, failures: 0, ms: 12 }, { round: 2, testAccuracy: 0.75, trainLoss: 1.5, clients: 10, failures: 1, ms: 11 }] })');
   assert.equal(outcome.status, 'ok');

@@ -32,6 +32,8 @@ export interface SecureSumResult {
   /** Bytes sent up and down, all rounds and clients together. */
   readonly bytes: number;
   readonly ms: number;
+  /** Of `ms`, the server's part (routing, summing, reconstructing seeds, removing masks); the rest is the clients'. */
+  readonly serverMs: number;
 }
 
 /** The default threshold for a cohort of m: ⌈2m/3⌉ (7 of 10), tolerating a third of the cohort dropping. */
@@ -56,18 +58,28 @@ export function runSecureSum(inputs: readonly Uint32Array[], options: SecureSumO
     if (input.length !== dimension) throw new RangeError(`secure aggregation inputs must all have length ${dimension} (got ${input.length})`);
   }
   let bytes = 0;
+  let serverMs = 0;
+  const onServer = <T>(work: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return work();
+    } finally {
+      serverMs += performance.now() - t0;
+    }
+  };
   const clients = inputs.map((input, i) => new SecAggClient(i, input, rng.fork(`secagg-client-${i}`)));
-  const server = new SecAggServer(threshold, dimension);
+  const server = onServer(() => new SecAggServer(threshold, dimension));
 
   // Round 0: AdvertiseKeys (up), then the roster broadcast (down to each client).
-  const roster = server.collectKeys(clients.map((c) => c.advertiseKeys()));
+  const advertised = clients.map((c) => c.advertiseKeys());
+  const roster = onServer(() => server.collectKeys(advertised));
   bytes += m * advertisedKeysBytes() + m * roster.length * advertisedKeysBytes();
 
   // Round 1: ShareKeys, encrypted envelopes routed through the server.
   for (const client of clients) {
     const envelopes = client.shareKeys(roster, threshold);
     for (const envelope of envelopes) bytes += 2 * encryptedSharesBytes(envelope);
-    server.routeShares(envelopes);
+    onServer(() => server.routeShares(envelopes));
   }
 
   // Dropouts happen here: after the key exchange, before the masked input.
@@ -76,18 +88,19 @@ export function runSecureSum(inputs: readonly Uint32Array[], options: SecureSumO
 
   // Round 2: MaskedInputCollection.
   for (const client of clients) {
-    const inbox = server.inboxFor(client.index);
+    const inbox = onServer(() => server.inboxFor(client.index));
     if (droppedSet.has(client.index)) continue;
-    server.collectMaskedInput(client.index, client.maskedInput(inbox));
+    const masked = client.maskedInput(inbox);
+    onServer(() => server.collectMaskedInput(client.index, masked));
     bytes += 4 * dimension;
   }
 
   // Round 3: Unmasking.
-  const request = server.unmaskingRequest();
+  const request = onServer(() => server.unmaskingRequest());
   const answers = request.survivors.map((i) => clients[i].unmask(request, threshold));
   bytes += request.survivors.length * unmaskingRequestBytes(request);
   for (const answer of answers) bytes += unmaskingSharesBytes(answer);
-  const sum = server.unmaskSum(request, answers);
+  const sum = onServer(() => server.unmaskSum(request, answers));
   options.inspectServer?.(server);
-  return { sum, survivors: request.survivors, dropped: droppedSet.size, bytes, ms: performance.now() - started };
+  return { sum, survivors: request.survivors, dropped: droppedSet.size, bytes, ms: performance.now() - started, serverMs };
 }

@@ -24,6 +24,8 @@ export interface SecAggMetrics {
   /** True when the server recovered the survivors' sum (a round that cannot be recovered throws instead). */
   readonly recovered: boolean;
   readonly ms: number;
+  /** Of `ms`, the server's share; the rest is the clients' (which a deployment runs in parallel). */
+  readonly serverMs: number;
   readonly bytes: number;
   readonly threshold: number;
   /** Fixed-point scale s: values are sent as round(x·s) mod 2^32. */
@@ -57,6 +59,6 @@ export function secureSumOfVectors(
   return {
     sum: decodeFixedPoint(result.sum, scale),
     survivors: result.survivors,
-    metrics: { dropped: result.dropped, recovered: true, ms: result.ms, bytes: result.bytes, threshold, scale },
+    metrics: { dropped: result.dropped, recovered: true, ms: result.ms, serverMs: result.serverMs, bytes: result.bytes, threshold, scale },
   };
 }

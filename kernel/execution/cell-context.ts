@@ -38,7 +38,7 @@ export interface CellContext {
   readonly context: Context;
   /** The context's global object, as seen from the kernel (user variables and builtins). */
   readonly global: Record<string, unknown>;
-  /** True once a cell touched `fed` (so dispose knows whether a worker pool may exist). */
+  /** True once `fed` was loaded in any way (so dispose knows whether a worker pool may exist). */
   fedLoaded(): boolean;
   /** The `fed` namespace (loads it). */
   fed(): Record<string, unknown>;
@@ -167,7 +167,9 @@ export function createCellContext(options: { cwd: string; slot: SinkSlot; tf: ()
   };
   sandbox.help = help;
 
-  return { context, global, fedLoaded: () => fedModule !== undefined, fed: loadFed };
+  // Loaded by the `fed` getter or by a cell's `require('fedbook')` / `import … from 'fedbook'`.
+  const fedLoaded = (): boolean => fedModule !== undefined || require.cache[kernelRequire.resolve(join(__dirname, '..', 'api', 'index'))] !== undefined;
+  return { context, global, fedLoaded, fed: loadFed };
 }
 
 const HELP_TEXT = `Fedbook cells are TypeScript (or JavaScript) with top-level await.

@@ -79,7 +79,7 @@ class CellExecutor implements Executor {
     const progress = watchRuns(() => this.slot.current);
     const restoreConsole = this.options.captureKernelConsole === false ? () => {} : this.captureKernelConsole();
     try {
-      if (NEEDS_BACKEND.test(code)) await this.ensureBackend(sink);
+      if (NEEDS_BACKEND.test(code)) await Promise.race([this.ensureBackend(sink), running.interrupted]);
       const filename = `fedbook-cell-${++this.sequence}`;
       this.cells.set(filename, { compiled, code, label });
       const global = this.cellContext.global;

@@ -28,14 +28,14 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 /** One kernel call: inputs as (shape, values) pairs plus attrs. */
 export interface KernelCase {
   kernel: string;
-  inputs: Record<string, { shape: number[]; values: Float32Array }>;
+  inputs: Record<string, { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' }>;
   attrs: Record<string, unknown>;
 }
 
 /** What one backend answered, and how many data buffers the call left behind. */
 export interface KernelAnswer {
   shape: number[];
-  values: Float32Array;
+  values: Float32Array | Int32Array;
   /** Data buffers on the backend after the call minus before, with inputs and output freed (0 when nothing leaked). */
   leakedBuffers: number;
 }
@@ -46,9 +46,9 @@ export async function runOn(backend: 'cpu' | 'wasm', c: KernelCase): Promise<Ker
   const kernelBackend = tf.backend() as tf.KernelBackend & { numDataIds(): number };
   const before = kernelBackend.numDataIds();
   const inputs: Record<string, tf.Tensor> = {};
-  for (const [name, { shape, values }] of Object.entries(c.inputs)) inputs[name] = tf.tensor(values, shape, 'float32');
+  for (const [name, { shape, values, dtype }] of Object.entries(c.inputs)) inputs[name] = tf.tensor(values, shape, dtype ?? 'float32');
   const out = tf.engine().runKernel(c.kernel, inputs as unknown as tf.NamedTensorMap, c.attrs as tf.NamedAttrMap) as tf.Tensor;
-  const answer = { shape: out.shape, values: out.dataSync() as Float32Array };
+  const answer = { shape: out.shape, values: out.dataSync() as Float32Array | Int32Array };
   out.dispose();
   for (const t of Object.values(inputs)) t.dispose();
   return { ...answer, leakedBuffers: kernelBackend.numDataIds() - before };

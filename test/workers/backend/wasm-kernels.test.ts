@@ -180,6 +180,30 @@ describe('WASM MaxPoolGrad (one pass over the windows) against cpu', () => {
   }
 });
 
+describe('WASM UnsortedSegmentSum (added; the gradient of gather) against cpu', () => {
+  it('sums rows into segments, dropping ids outside [0, numSegments)', async () => {
+    // 7 rows of 3 values into 4 segments; ids -1 and 4 are dropped, segment 2 stays empty.
+    const segmentIds = { shape: [7], values: Int32Array.from([0, 3, 0, -1, 1, 4, 3]), dtype: 'int32' as const };
+    const x = input([7, 3], 71);
+    const wasm = await runOn('wasm', { kernel: 'UnsortedSegmentSum', inputs: { x, segmentIds }, attrs: { numSegments: 4 } });
+    assert.deepEqual(wasm.shape, [4, 3]);
+    const row = (r: number, j: number) => x.values[r * 3 + j];
+    const expected = [0, 1, 2].map((j) => row(0, j) + row(2, j)).concat([0, 1, 2].map((j) => row(4, j)), [0, 0, 0], [0, 1, 2].map((j) => row(1, j) + row(6, j)));
+    assert.ok(relativeError(wasm.values, expected) < 1e-6);
+    await assertMatchesCpu({ kernel: 'UnsortedSegmentSum', inputs: { x, segmentIds }, attrs: { numSegments: 4 } });
+  });
+
+  it('sums int32 values and rows of any shape', async () => {
+    const segmentIds = { shape: [5], values: Int32Array.from([2, 0, 2, 1, 0]), dtype: 'int32' as const };
+    const x = { shape: [5, 2, 3], values: Int32Array.from({ length: 30 }, (_, i) => i - 10), dtype: 'int32' as const };
+    const wasm = await runOn('wasm', { kernel: 'UnsortedSegmentSum', inputs: { x, segmentIds }, attrs: { numSegments: 3 } });
+    const cpu = await runOn('cpu', { kernel: 'UnsortedSegmentSum', inputs: { x, segmentIds }, attrs: { numSegments: 3 } });
+    assert.deepEqual(wasm.shape, [3, 2, 3]);
+    assert.deepEqual(Array.from(wasm.values), Array.from(cpu.values));
+    assert.equal(wasm.leakedBuffers, 0);
+  });
+});
+
 describe('WASM convolution gradients: errors', () => {
   it('rejects NCHW with a clear message', async () => {
     await assert.rejects(
@@ -222,7 +246,7 @@ describe('registering and restoring the kernels', () => {
 
   it('names the known kernels when given an unknown one', () => {
     assert.throws(() => registerWasmTrainingKernels(['Conv3D' as never]), {
-      message: "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad",
+      message: "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
     });
   });
 });

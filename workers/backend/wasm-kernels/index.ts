@@ -9,18 +9,21 @@
  * - Conv2DBackpropFilter: not shipped at all (CNNs cannot train); here a convolution.
  * - Conv2DBackpropInput: the shipped kernel is scalar; here a convolution.
  * - MaxPoolGrad: one pass over the windows in JavaScript on the WASM heap.
+ * - UnsortedSegmentSum (the gradient of gather, so of Embedding layers): not
+ *   shipped; one pass in JavaScript on the WASM heap.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul';
 import { fusedMatMulConfig } from './fused-mat-mul';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
-export const WASM_TRAINING_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
+export const WASM_TRAINING_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum'] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -39,6 +42,8 @@ function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
       return createConv2DBackpropInputConfig(shipped);
     case 'MaxPoolGrad':
       return maxPoolGradConfig;
+    case 'UnsortedSegmentSum':
+      return unsortedSegmentSumConfig;
   }
 }
 

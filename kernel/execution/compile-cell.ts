@@ -34,8 +34,6 @@ export interface CompiledCell {
   readonly script: string;
   /** Names the cell declares at top level: they must exist on the context before the script runs. */
   readonly declared: readonly string[];
-  /** Names declared with `let`/`const`/`class` (reset to undefined on rerun, unlike `var`). */
-  readonly lexical: readonly string[];
   /** Maps a 1-based line/column of the script to a 1-based line/column of the cell. */
   toCellPosition(line: number, column: number): { line: number; column: number } | undefined;
 }
@@ -85,12 +83,11 @@ export function compileCell(code: string): CompiledCell {
 
   const edits = new SourceEdits(js);
   const declared = new Set<string>();
-  const lexical = new Set<string>();
   const hoistedFunctions: string[] = [];
   const body = program.body;
   body.forEach((statement, index) => {
     const isLast = index === body.length - 1;
-    rewriteStatement(statement, isLast, js, edits, { declared, lexical, hoistedFunctions });
+    rewriteStatement(statement, isLast, js, edits, { declared, hoistedFunctions });
   });
 
   // `import('x')` anywhere: vm scripts have no module loader of their own.
@@ -105,7 +102,6 @@ export function compileCell(code: string): CompiledCell {
   return {
     script,
     declared: [...declared],
-    lexical: [...lexical],
     toCellPosition(line, column) {
       const bodyLine = line - 2; // line 1 of the script is the wrapper's head
       if (bodyLine < 0 || bodyLine >= textStarts.length) return undefined;
@@ -117,7 +113,6 @@ export function compileCell(code: string): CompiledCell {
 
 interface Collected {
   declared: Set<string>;
-  lexical: Set<string>;
   hoistedFunctions: string[];
 }
 
@@ -136,7 +131,6 @@ function rewriteStatement(
       for (const declarator of statement.declarations) {
         for (const name of patternNames(declarator.id)) {
           collected.declared.add(name);
-          if (statement.kind !== 'var') collected.lexical.add(name);
         }
       }
       const keywordEnd = statement.start + statement.kind.length;
@@ -163,7 +157,6 @@ function rewriteStatement(
     case 'ClassDeclaration':
       if (statement.id) {
         collected.declared.add(statement.id.name);
-        collected.lexical.add(statement.id.name);
         edits.insert(statement.end, ` globalThis[${JSON.stringify(statement.id.name)}] = ${statement.id.name};`);
       }
       return;

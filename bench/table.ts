@@ -149,7 +149,7 @@ const ROUND_COLUMNS: Column<RoundRow>[] = [
   { header: 'K', value: (r) => r.clientsPerRound },
   { header: 'round ms', value: (r) => r.roundMs, digits: 1 },
   { header: 'train ms', value: (r) => r.trainMs, digits: 1 },
-  { header: 'efficiency', value: (r) => (r.efficiency === null ? null : `${(100 * r.efficiency).toFixed(0)}%`) },
+  { header: 'efficiency %', value: (r) => (r.efficiency === null ? null : 100 * r.efficiency), digits: 0 },
   { header: 'overhead ms', value: (r) => r.overheadMs, digits: 1 },
   { header: 'overhead %', value: (r) => r.overheadPct, digits: 2 },
 ];

@@ -91,7 +91,11 @@ class CellExecutor implements Executor {
       const result = options.silent || !Array.isArray(returned) ? undefined : renderValue(returned[0]);
       return result ? { status: 'ok', result } : { status: 'ok' };
     } catch (error) {
-      if (running.wasInterrupted || isSigintInterruption(error)) return interruptOutcome();
+      if (running.wasInterrupted || isSigintInterruption(error)) {
+        // Runs stop within milliseconds of the abort: let their final status reach the output.
+        await progress.settle(1000);
+        return interruptOutcome();
+      }
       return errorOutcome(error, this.cells);
     } finally {
       progress.dispose();

@@ -26,6 +26,8 @@ interface RunView {
 export interface ProgressWatcher {
   /** Sends every pending update now (called before the cell's outcome is returned). */
   flush(): void;
+  /** Resolves when every run shown has ended, or after `timeoutMs` (used after an interrupt, so the final status shows). */
+  settle(timeoutMs: number): Promise<void>;
   /** Flushes and stops listening. */
   dispose(): void;
 }
@@ -67,6 +69,7 @@ function bundleOf(view: RunView, now: number): MimeBundle {
 /** Shows the runs that start while a cell runs, through `currentSink()`. */
 export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () => number = Date.now): ProgressWatcher {
   const views = new Map<string, RunView>();
+  let onEmpty: (() => void) | undefined;
 
   const send = (view: RunView): void => {
     if (view.timer) clearTimeout(view.timer);
@@ -115,6 +118,7 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
       view.bundle.status = event.status;
       send(view);
       views.delete(event.runId);
+      if (views.size === 0) onEmpty?.();
     },
   });
 
@@ -123,6 +127,18 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
   };
   return {
     flush,
+    settle(timeoutMs) {
+      if (views.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done(): void {
+          clearTimeout(timer);
+          onEmpty = undefined;
+          resolve();
+        }
+        onEmpty = done;
+      });
+    },
     dispose() {
       flush();
       for (const view of views.values()) if (view.timer) clearTimeout(view.timer);

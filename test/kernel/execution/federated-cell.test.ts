@@ -67,6 +67,10 @@ test('interrupt stops a running federated run; the kernel keeps every variable a
   const end = await ended;
   t.diagnostic(`interrupt → run ended (${end.status}): ${(end.at - interruptedAt).toFixed(0)} ms`);
   assert.equal(end.status, 'aborted');
+  // …and the cell's live output ends with that status.
+  const updates = sink.events.filter((e) => e.kind === 'update');
+  const finalBundle = (updates[updates.length - 1] as { data: Record<string, unknown> }).data[RUN_MIME] as RunBundle;
+  assert.equal(finalBundle.status, 'aborted');
 
   // `state` still holds round 1 (run() returns its own state): the next round is round 2.
   const again = await execute('({ state, metrics } = await algo.next(state, clients));\n`${typeof longRun} ${metrics.round}`');

@@ -48,6 +48,10 @@ export interface AggregationResult {
 export interface Aggregator {
   readonly name: string;
   aggregate(updates: readonly ClientUpdate[], context: AggregationContext): AggregationResult;
+  /** State that persists across rounds (e.g. an adaptive clip norm), kept in the server state. */
+  readonly state?: unknown;
+  /** Sets that state from the server state passed to next(), so replaying an old state replays its clip. */
+  restore?(state: unknown): void;
 }
 
 /** What one client is asked to do in a round. */

@@ -52,6 +52,8 @@ export interface ServerState {
   readonly round: number;
   readonly weights: Float32Array;
   readonly optimizerState: ServerOptimizerState;
+  /** The aggregator's own state (an adaptive clip norm), when it has one. */
+  readonly aggregatorState?: unknown;
   readonly backend: string;
 }
 
@@ -143,11 +145,14 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       let nextWeights = state.weights;
       let optimizerState = state.optimizerState;
       let aggregationMetrics: Record<string, unknown> = {};
+      let aggregatorState = state.aggregatorState;
       if (updates.length > 0 || options.aggregator) {
+        if (aggregator.restore && aggregatorState !== undefined) aggregator.restore(aggregatorState);
         const aggregated = aggregator.aggregate(updates, {
           round, dimension: dimensionOf(state), expectedCohort: q * clients.numClients, rng: rng.fork('aggregation'),
         });
         aggregationMetrics = aggregated.metrics;
+        aggregatorState = aggregator.state;
         const stepped = options.strategy.serverOptimizer.step(state.weights, aggregated.delta, state.optimizerState);
         nextWeights = stepped.weights;
         optimizerState = stepped.state;
@@ -180,7 +185,7 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         ...(outcome.failures.length ? { failureDetails: outcome.failures.map((f) => ({ client: f.clientId, reason: f.reason, message: f.message })) } : {}),
       };
       return {
-        state: { round, weights: nextWeights, optimizerState, backend },
+        state: { round, weights: nextWeights, optimizerState, aggregatorState, backend },
         metrics,
         failures: outcome.failures,
       };

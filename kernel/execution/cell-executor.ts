@@ -173,7 +173,11 @@ class CellExecutor implements Executor {
       const { tf } = await this.backend;
       this.loadedTf = tf;
     } catch (error) {
-      sink.stream('stderr', `warning: the TensorFlow.js backend did not load (${(error as Error).message}); tf uses its default\n`);
+      this.backend = undefined; // the next cell that needs it tries again
+      const tf = this.kernelRequire('@tensorflow/tfjs') as { setBackend(name: string): Promise<boolean> };
+      const fellBack = await tf.setBackend('cpu').catch(() => false);
+      this.loadedTf = tf;
+      sink.stream('stderr', `warning: the TensorFlow.js backend did not load (${(error as Error).message})${fellBack ? '; tf uses the slower cpu backend for now' : ''}\n`);
     }
   }
 

@@ -6,13 +6,14 @@
  * training kernels) → the pure-JS cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activateNative, NATIVE_PACKAGES, NativeBackendUnavailable } from './native';
+import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
 
-export { registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
+export { NATIVE_PACKAGES } from './native';
+export { registeredWasmTrainingKernels, registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
 export type { WasmTrainingKernel } from './wasm-kernels';
-export { resolveWasmDir } from './wasm';
+export { resolveWasmDir, WASM_BINARIES } from './wasm';
 
 /** Which backend to train on; 'auto' takes the fastest that works here. */
 export type BackendPreference = 'auto' | 'native' | 'gpu' | 'wasm' | 'cpu';
@@ -125,5 +126,3 @@ async function fallBack(candidates: Array<[string, () => Promise<Activated>]>): 
   }
   throw new Error(`loadBackend: no backend could be loaded (${skipped.join('; ')})`);
 }
-
-export { NATIVE_PACKAGES };

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { connectKernel } from '../kernel/protocol/client';
-import { FEDBOOK_BIN, launchKernel } from '../kernel/cli/launch-kernel';
+import { kernelCommand, launchKernel } from '../kernel/cli/launch-kernel';
 
 interface KernelUnderTest {
   name: string;
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const starts = flag('--starts', 5);
   const cells = flag('--cells', 50);
-  const kernels: KernelUnderTest[] = [{ name: 'fedbook', command: [process.execPath, FEDBOOK_BIN, 'kernel'], cell: '1' }];
+  const kernels: KernelUnderTest[] = [{ name: 'fedbook', command: kernelCommand(), cell: '1' }];
   const python = '/usr/bin/python3';
   if (spawnSync(python, ['-c', 'import ipykernel'], { stdio: 'ignore' }).status === 0) {
     kernels.push({ name: 'ipykernel', command: [python, '-Xfrozen_modules=off', '-m', 'ipykernel_launcher'], cell: '1' });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { FEDBOOK_BIN } from './launch-kernel';
+import { FEDBOOK_BIN, kernelCommand } from './launch-kernel';
 
 export type InstallScope = { kind: 'user' } | { kind: 'prefix'; prefix: string } | { kind: 'sys-prefix' } | { kind: 'system' };
 
@@ -21,7 +21,7 @@ export interface KernelSpec {
 /** The kernel.json content: absolute node and bin paths, so no PATH lookup is needed. */
 export function buildKernelSpec(nodePath = process.execPath, binPath = FEDBOOK_BIN): KernelSpec {
   return {
-    argv: [nodePath, binPath, 'kernel', '-f', '{connection_file}'],
+    argv: [...kernelCommand(nodePath, binPath), '-f', '{connection_file}'],
     display_name: 'Fedbook (TypeScript)',
     language: 'typescript',
     // Both modes work; 'message' also works where the client cannot signal the process.

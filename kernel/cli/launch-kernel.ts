@@ -23,7 +23,7 @@ export interface LaunchedKernel {
 }
 
 export interface LaunchOptions {
-  /** The command before `-f FILE`; default: this package's `fedbook kernel`. */
+  /** The command before `-f FILE`; default: kernelCommand(). */
   command?: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -35,6 +35,18 @@ export interface LaunchOptions {
 
 /** The absolute path of bin/fedbook.js in this package. */
 export const FEDBOOK_BIN = resolve(__dirname, '../../../bin/fedbook.js');
+
+/**
+ * Node flags the kernel process needs. Interrupting a loop that runs after an
+ * `await` or in a timer terminates the main thread's script; Node's default
+ * async-hooks checks would turn that into a fatal error inside timers.
+ */
+export const KERNEL_NODE_FLAGS = ['--no-force-async-hooks-checks'];
+
+/** How to start a kernel (append `-f CONNECTION_FILE`): node, its flags, bin/fedbook.js, `kernel`. */
+export function kernelCommand(nodePath = process.execPath, binPath = FEDBOOK_BIN): string[] {
+  return [nodePath, ...KERNEL_NODE_FLAGS, binPath, 'kernel'];
+}
 
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
@@ -70,7 +82,7 @@ export async function launchKernel(options: LaunchOptions = {}): Promise<Launche
   const dir = mkdtempSync(join(tmpdir(), 'fedbook-kernel-'));
   const connectionFile = join(dir, 'connection.json');
   writeFileSync(connectionFile, JSON.stringify(connection, null, 1), { mode: 0o600 });
-  const [command, ...args] = options.command ?? [process.execPath, FEDBOOK_BIN, 'kernel'];
+  const [command, ...args] = options.command ?? kernelCommand();
   const child = spawn(command!, [...args, '-f', connectionFile], {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), JPY_PARENT_PID: String(options.parentPid ?? process.pid) },

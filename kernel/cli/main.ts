@@ -4,7 +4,7 @@
  *   fedbook kernel install [--user | --prefix DIR | --sys-prefix]
  *   fedbook run NOTEBOOK.ipynb [--out OUT.ipynb] [--timeout S]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { installKernelSpec, kernelsDir, type InstallScope } from './install';
@@ -101,6 +101,8 @@ async function runKernelCommand(args: string[]): Promise<number> {
     mkdirSync(runtime, { recursive: true });
     file = join(runtime, `kernel-${randomUUID()}.json`);
     writeFileSync(file, JSON.stringify(await createConnectionInfo(), null, 1), { mode: 0o600 });
+    const created = file;
+    process.on('exit', () => rmSync(created, { force: true }));
     process.stderr.write(`To connect another client to this kernel, use:\n    --existing ${file}\n`);
   }
   const { runKernel } = await import('../main');

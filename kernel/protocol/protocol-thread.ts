@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { Reply, Router, XPublisher } from 'zeromq';
 import { endpointOf } from './connection';
 import { buildMessage, createSessionIdentity, type Message } from './messages';
@@ -19,6 +20,31 @@ import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread
 const log = (line: string): void => {
   writeSync(2, `[fedbook kernel] ${line}\n`);
 };
+
+/** How long the main thread may leave a ping unanswered after an interrupt before its script is terminated. */
+const MAIN_THREAD_DEAF_MS = 400;
+
+let inspectorSession: Session | undefined;
+
+/**
+ * Ends the JavaScript the main thread is running (V8's TerminateExecution,
+ * through the inspector): the stuck cell's stack unwinds, the event loop goes
+ * on, the SIGINT handler runs and the executor settles the cell as interrupted.
+ */
+function terminateMainThreadScript(): void {
+  try {
+    if (!inspectorSession) {
+      inspectorSession = new Session();
+      inspectorSession.connectToMainThread();
+    }
+    inspectorSession.post('Runtime.terminateExecution', (error) => {
+      if (error) log(`could not stop the main thread: ${error.message}`);
+    });
+    log('the main thread ignored SIGINT: terminated its running script');
+  } catch (error) {
+    log(`could not stop the main thread: ${(error as Error).message}`);
+  }
+}
 
 async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadData): Promise<void> {
   const { connection } = data;
@@ -76,11 +102,24 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
   const answerInterrupt = (request: Message, identities: Buffer[]): void => {
     send('iopub', buildMessage('status', { execution_state: 'busy' }, identity, request));
     // SIGINT stops a synchronous loop (vm breakOnSigint) or, through the main
-    // thread's handler, the async work of the running cell.
+    // thread's handler, the async work of the running cell. A loop that runs
+    // after an `await` is out of breakOnSigint's reach and blocks that
+    // handler: if the main thread stays deaf, terminate its running script.
     process.kill(process.pid, 'SIGINT');
+    void pingMainThread().then((alive) => alive || terminateMainThreadScript());
     send('control', buildMessage('interrupt_reply', { status: 'ok' }, identity, request), identities);
     send('iopub', buildMessage('status', { execution_state: 'idle' }, identity, request));
   };
+
+  let pingId = 0;
+  const pongWaiters = new Map<number, (alive: boolean) => void>();
+  const pingMainThread = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const id = ++pingId;
+      pongWaiters.set(id, resolve);
+      post({ kind: 'ping', id });
+      setTimeout(() => pongWaiters.delete(id) && resolve(false), MAIN_THREAD_DEAF_MS);
+    });
 
   void readLoop(routers.shell, onFrames('shell'), onError);
   void readLoop(routers.control, onFrames('control'), onError);
@@ -106,6 +145,10 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
   port.on('message', (command: ToProtocolThread) => {
     if (command.kind === 'send') {
       send(command.channel, command.message, command.identities);
+    } else if (command.kind === 'pong') {
+      const resolve = pongWaiters.get(command.id);
+      pongWaiters.delete(command.id);
+      resolve?.(true);
     } else {
       void (async () => {
         await Promise.all(Object.values(queues).map((queue) => queue.drain()));

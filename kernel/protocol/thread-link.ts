@@ -42,6 +42,8 @@ export function startProtocolThread(
           return onRequest(message);
         case 'closed':
           return onClosed?.();
+        case 'ping':
+          return worker.postMessage({ kind: 'pong', id: message.id } satisfies ToProtocolThread);
         case 'failed':
           return reject(new Error(`kernel sockets failed: ${message.message}`));
       }

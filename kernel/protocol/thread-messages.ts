@@ -15,11 +15,14 @@ export type ToMainThread =
       receivedAt: number;
     }
   | { kind: 'closed' }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+  /** Is the main thread's event loop turning? (asked after an interrupt) */
+  | { kind: 'ping'; id: number };
 
 export type ToProtocolThread =
   | { kind: 'send'; channel: RequestChannel | 'iopub'; identities: Uint8Array[]; message: Message<string, unknown> }
-  | { kind: 'close' };
+  | { kind: 'close' }
+  | { kind: 'pong'; id: number };
 
 export interface ProtocolThreadData {
   connection: import('./connection').ConnectionInfo;

@@ -32,7 +32,7 @@ test('kernel install --prefix writes a kernelspec with absolute node and bin pat
   const dir = join(prefix, 'share', 'jupyter', 'kernels', 'fedbook');
   assert.equal(stdout, `Installed kernelspec fedbook in ${dir}\n`);
   const spec = JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8'));
-  assert.deepEqual(spec.argv, [process.execPath, BIN, 'kernel', '-f', '{connection_file}']);
+  assert.deepEqual(spec.argv, [process.execPath, '--no-force-async-hooks-checks', BIN, 'kernel', '-f', '{connection_file}']);
   assert.equal(spec.display_name, 'Fedbook (TypeScript)');
   assert.equal(spec.language, 'typescript');
   assert.equal(spec.interrupt_mode, 'message');

@@ -75,6 +75,23 @@ describe('fedbook kernel process', () => {
     assert.equal(resultOf(iopub), '[ true, 2 ]');
   });
 
+  for (const [where, cell] of [
+    ['after an await', 'await new Promise((r) => setTimeout(r, 10));\nwhile (true) { spins++; }'],
+    ['in a timer callback', 'setTimeout(() => { while (true) { spins++; } }, 10);\nawait new Promise((r) => setTimeout(r, 600_000));'],
+  ]) {
+    test(`interrupt_request stops a synchronous loop ${where} (out of breakOnSigint's reach) and keeps variables`, async () => {
+      await client.execute('spins = 0;');
+      const looping = client.execute(cell!);
+      await sleep(500);
+      const interrupt = await client.request('control', 'interrupt_request', {});
+      assert.deepEqual(interrupt.reply.content, { status: 'ok' });
+      const { reply } = await looping;
+      assert.equal((reply.content as { ename: string }).ename, 'KeyboardInterrupt');
+      const { iopub } = await client.execute('[spins > 0, cohort.length]');
+      assert.equal(resultOf(iopub), '[ true, 2 ]');
+    });
+  }
+
   test('shutdown with restart is answered, then the process exits for its manager to start a fresh one', async () => {
     const { reply } = await client.request('control', 'shutdown_request', { restart: true });
     assert.deepEqual(reply.content, { status: 'ok', restart: true });

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connectKernel, type KernelClient } from '../../kernel/protocol/client';
-import { launchKernel, type LaunchedKernel } from '../../kernel/cli/launch-kernel';
+import { KERNEL_NODE_FLAGS, launchKernel, type LaunchedKernel } from '../../kernel/cli/launch-kernel';
 import { buildMessage, createSessionIdentity, type Message } from '../../kernel/protocol/messages';
 import { createSigner } from '../../kernel/protocol/signing';
 import { serializeMessage } from '../../kernel/protocol/wire';
 
-const FAKE_KERNEL = [process.execPath, join(__dirname, 'fixtures', 'fake-kernel.js')];
+const FAKE_KERNEL = [process.execPath, ...KERNEL_NODE_FLAGS, join(__dirname, 'fixtures', 'fake-kernel.js')];
 const types = (messages: Message[]) => messages.map((m) => (m.header.msg_type === 'status' ? `status:${(m.content as { execution_state: string }).execution_state}` : m.header.msg_type));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -199,6 +199,6 @@ test('the kernel exits when the process named by JPY_PARENT_PID dies', async () 
   const code = await Promise.race([orphan.exited, new Promise((done) => (timer = setTimeout(() => done('still running'), 15_000)))]);
   clearTimeout(timer);
   await orphan.kill();
-  assert.equal(code, 0);
+  assert.equal(code, 0, `kernel stderr:\n${orphan.stderr()}`);
   assert.match(orphan.stderr(), /exiting: parent process died/);
 });

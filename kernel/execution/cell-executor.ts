@@ -195,11 +195,26 @@ class CellExecutor implements Executor {
 
   /** An error from asynchronous cell code after its cell ended: shown in the latest cell's stderr. */
   private reportStray(reason: unknown): void {
-    const outcome = errorOutcome(reason, this.cells);
-    const text = outcome.status === 'error' ? outcome.traceback.join('\n') : String(reason);
-    const sink = this.slot.current;
-    if (sink) sink.stream('stderr', `Uncaught (in asynchronous code):\n${text}\n`);
-    else process.stderr.write(`Uncaught (in asynchronous code):\n${text}\n`);
+    // Throwing from here would end the process: every step is guarded.
+    let text: string;
+    try {
+      const outcome = errorOutcome(reason, this.cells);
+      text = outcome.status === 'error' ? outcome.traceback.join('\n') : String(reason);
+    } catch {
+      text = Object.prototype.toString.call(reason);
+    }
+    const message = `Uncaught (in asynchronous code):\n${text}\n`;
+    try {
+      const sink = this.slot.current;
+      if (sink) sink.stream('stderr', message);
+      else process.stderr.write(message);
+    } catch {
+      try {
+        process.stderr.write(message);
+      } catch {
+        // stderr itself is gone: nothing left to tell.
+      }
+    }
   }
 }
 

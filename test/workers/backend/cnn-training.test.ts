@@ -26,12 +26,12 @@ async function mnistBatch(): Promise<{ images: Float32Array; labels: Int32Array 
   return { images: train.x.slice(0, BATCH * 784), labels: train.y.slice(0, BATCH) };
 }
 
-function lossOf(model: tf.Sequential, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
+function lossOf(model: tf.Sequential | tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor).mean() as tf.Scalar;
 }
 
 /** Gradients of the loss on one batch, by variable order, on the active backend. */
-function gradients(model: tf.Sequential, images: Float32Array, labels: Int32Array): Float32Array[] {
+function gradients(model: tf.Sequential | tf.LayersModel, images: Float32Array, labels: Int32Array): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.tensor4d(images, [BATCH, 28, 28, 1]);
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
@@ -59,6 +59,27 @@ describe('a CNN on WASM with fedbook kernels (real MNIST digits)', () => {
     });
     cpuModel.dispose();
     wasmModel.dispose();
+  });
+
+  it('a separable-convolution model (depthwise gradients) also matches cpu', async () => {
+    const { images, labels } = await mnistBatch();
+    const build = () => tf.sequential({
+      layers: [
+        tf.layers.separableConv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 3, strides: 2, depthMultiplier: 2, padding: 'same', activation: 'relu', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 7 }), pointwiseInitializer: tf.initializers.glorotUniform({ seed: 8 }) }),
+        tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 9 }) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 10 }) }),
+      ],
+    });
+    await loadBackend('cpu');
+    const onCpu = gradients(build(), images, labels);
+    await loadBackend('wasm');
+    const onWasm = gradients(build(), images, labels);
+    assert.equal(onWasm.length, onCpu.length);
+    onWasm.forEach((grad, i) => {
+      const error = relativeError(grad, onCpu[i]);
+      assert.ok(error < 1e-4, `gradient ${i}: relative error ${error}`);
+    });
   });
 
   it('trains: the loss falls over 8 SGD steps and no tensor or WASM buffer leaks', async () => {

@@ -22,7 +22,7 @@ describe('loadBackend', () => {
     const loaded = await loadBackend('auto');
     assert.equal(loaded.name, 'wasm');
     assert.equal(loaded.tf.getBackend(), 'wasm');
-    assert.match(loaded.detail ?? '', /fedbook kernels: BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, UnsortedSegmentSum/);
+    assert.match(loaded.detail ?? '', /fedbook kernels: BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum/);
     assert.match(loaded.detail ?? '', /skipped native: @tensorflow\/tfjs-node is not installed/);
   });
 

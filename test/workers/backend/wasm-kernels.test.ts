@@ -116,6 +116,8 @@ const convCases: Array<[number[], number[], [number, number], 'same' | 'valid' |
   [[2, 7, 7, 2], [3, 3, 2, 3], [2, 1], 1],
   [[4, 12, 12, 5], [5, 5, 5, 8], [1, 1], 'same'],
   [[2, 5, 5, 3], [1, 1, 3, 2], [2, 2], 'valid'],
+  // explicit padding wider than the filter: the input gradient falls back to the shipped kernel
+  [[1, 6, 6, 2], [3, 3, 2, 2], [1, 1], 3],
 ];
 
 /** The forward convolution's output shape, from the cpu backend. */
@@ -149,6 +151,38 @@ describe('WASM Conv2DBackpropInput (through XNNPACK) against cpu', () => {
         kernel: 'Conv2DBackpropInput',
         inputs: { dy: input(dyShape, 13), filter: input(filterShape, 14) },
         attrs: { strides, pad, dataFormat: 'NHWC', inputShape: xShape },
+      });
+    });
+  }
+});
+
+describe('WASM depthwise convolution gradients (added) against cpu', () => {
+  /** [x shape, filter shape [fh, fw, C, M], strides, pad]. */
+  const depthwiseCases: Array<[number[], number[], [number, number], 'same' | 'valid' | number]> = [
+    [[2, 9, 9, 3], [3, 3, 3, 1], [1, 1], 'same'],
+    [[2, 9, 9, 3], [3, 3, 3, 2], [1, 1], 'valid'],
+    [[2, 9, 9, 3], [3, 3, 3, 2], [2, 2], 'same'],
+    [[1, 10, 8, 4], [2, 2, 4, 3], [2, 2], 'valid'],
+    [[3, 7, 6, 2], [5, 5, 2, 1], [1, 1], 'same'],
+    [[2, 8, 8, 2], [3, 3, 2, 2], [2, 1], 1],
+  ];
+  for (const [xShape, filterShape, strides, pad] of depthwiseCases) {
+    it(`x ${xShape} filter ${filterShape} strides ${strides} pad ${pad}`, async () => {
+      const dyShape = (await runOn('cpu', {
+        kernel: 'DepthwiseConv2dNative',
+        inputs: { x: input(xShape, 0), filter: input(filterShape, 0) },
+        attrs: { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] },
+      })).shape;
+      const common = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] };
+      await assertMatchesCpu({
+        kernel: 'DepthwiseConv2dNativeBackpropFilter',
+        inputs: { x: input(xShape, 81), dy: input(dyShape, 82) },
+        attrs: { ...common, filterShape },
+      });
+      await assertMatchesCpu({
+        kernel: 'DepthwiseConv2dNativeBackpropInput',
+        inputs: { dy: input(dyShape, 83), filter: input(filterShape, 84) },
+        attrs: { ...common, inputShape: xShape },
       });
     });
   }
@@ -246,7 +280,7 @@ describe('registering and restoring the kernels', () => {
 
   it('names the known kernels when given an unknown one', () => {
     assert.throws(() => registerWasmTrainingKernels(['Conv3D' as never]), {
-      message: "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
+      message: "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
     });
   });
 });

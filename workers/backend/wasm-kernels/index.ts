@@ -8,6 +8,8 @@
  * - _FusedMatMul (dense layers): the same choice of way round.
  * - Conv2DBackpropFilter: not shipped at all (CNNs cannot train); here a convolution.
  * - Conv2DBackpropInput: the shipped kernel is scalar; here a convolution.
+ * - DepthwiseConv2dNativeBackpropFilter/Input: not shipped (depthwise and
+ *   separable convolutions cannot train); here depthwise convolutions.
  * - MaxPoolGrad: one pass over the windows in JavaScript on the WASM heap.
  * - UnsortedSegmentSum (the gradient of gather, so of Embedding layers): not
  *   shipped; one pass in JavaScript on the WASM heap.
@@ -15,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-conv2d-backprop';
 import { fusedMatMulConfig } from './fused-mat-mul';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -23,7 +26,10 @@ import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
-export const WASM_TRAINING_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum'] as const;
+export const WASM_TRAINING_KERNELS = [
+  'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum',
+] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
 
@@ -40,6 +46,10 @@ function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
       return conv2DBackpropFilterConfig;
     case 'Conv2DBackpropInput':
       return createConv2DBackpropInputConfig(shipped);
+    case 'DepthwiseConv2dNativeBackpropFilter':
+      return depthwiseBackpropFilterConfig;
+    case 'DepthwiseConv2dNativeBackpropInput':
+      return depthwiseBackpropInputConfig;
     case 'MaxPoolGrad':
       return maxPoolGradConfig;
     case 'UnsortedSegmentSum':

@@ -15,7 +15,7 @@ type ShippedKernel = (args: { inputs: object; backend: BackendWasm; attrs?: obje
 /** Kernels this folder composes from; captured before any of them is replaced. */
 export const COMPOSED_KERNELS = [
   'Conv2D', 'Transpose', 'PadV2', 'Reverse', 'Slice', 'Reshape', 'Identity', 'Add', 'BatchMatMul', '_FusedMatMul',
-  'Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu', 'Prelu',
+  'Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu', 'Prelu', 'DepthwiseConv2dNative', 'Sum',
 ] as const;
 type ComposedKernel = (typeof COMPOSED_KERNELS)[number];
 
@@ -50,6 +50,10 @@ export interface ShippedOps {
   reshape(x: TensorInfo, shape: number[]): TensorInfo;
   /** NHWC 'valid' convolution with the given strides and dilations. */
   conv2dValid(x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number]): TensorInfo;
+  /** NHWC 'valid' depthwise convolution with the given strides and dilations. */
+  depthwiseConv2dValid(x: TensorInfo, filter: TensorInfo, strides: [number, number], dilations: [number, number]): TensorInfo;
+  /** Sum over `axis`, dropping it. */
+  sum(x: TensorInfo, axis: number[]): TensorInfo;
   /** A copy of x in a new buffer. */
   copy(x: TensorInfo): TensorInfo;
   /** x + y, broadcasting. */
@@ -77,6 +81,9 @@ export function shippedOps(backend: BackendWasm): ShippedOps {
     reshape: (x, shape) => call('Reshape', { x }, { shape }),
     conv2dValid: (x, filter, strides, dilations) =>
       call('Conv2D', { x, filter }, { strides, pad: 'valid', dataFormat: 'NHWC', dilations, dimRoundingMode: undefined }),
+    depthwiseConv2dValid: (x, filter, strides, dilations) =>
+      call('DepthwiseConv2dNative', { x, filter }, { strides, pad: 'valid', dataFormat: 'NHWC', dilations, dimRoundingMode: undefined }),
+    sum: (x, axis) => call('Sum', { x }, { axis, keepDims: false }),
     copy: (x) => call('Identity', { x }, {}),
     add: (a, b) => call('Add', { a, b }, {}),
     unary: (name, x, attrs = {}) => call(name, { x }, attrs),

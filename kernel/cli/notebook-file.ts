@@ -1,4 +1,5 @@
 /** Reading and writing nbformat 4 notebooks: only what `fedbook run` needs. */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { NotebookOutput } from './notebook-outputs';
 
@@ -36,7 +37,13 @@ export function cellSource(cell: NotebookCell): string {
   return Array.isArray(cell.source) ? cell.source.join('') : cell.source;
 }
 
-/** Writes with Jupyter's layout (1-space indent, trailing newline) so diffs stay small. */
+/**
+ * Writes with Jupyter's layout (1-space indent, trailing newline) so diffs
+ * stay small. nbformat 4.5 requires cell ids: missing ones are added.
+ */
 export function writeNotebook(path: string, notebook: Notebook): void {
+  if (notebook.nbformat_minor >= 5) {
+    for (const cell of notebook.cells) cell.id ??= randomBytes(4).toString('hex');
+  }
   writeFileSync(path, JSON.stringify(notebook, null, 1) + '\n');
 }

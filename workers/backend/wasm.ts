@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, registeredWasmTrainingKernels } from './wasm-kernels';
 
 /** The binaries tfjs-backend-wasm may load (which one depends on SIMD and threads). */
@@ -49,5 +49,6 @@ export async function activateWasm(env: NodeJS.ProcessEnv = process.env): Promis
   const kernels = shippedOnly
     ? 'kernels as shipped (FEDBOOK_WASM_KERNELS=shipped)'
     : `fedbook kernels: ${registeredWasmTrainingKernels().join(', ')}`;
-  return `tfjs-backend-wasm ${tf.version_core}, ${simd}, 1 thread, binaries from ${dir}; ${kernels}`;
+  const threads = getThreadsCount();
+  return `tfjs-backend-wasm ${tf.version_core}, ${simd}, ${threads} thread${threads === 1 ? '' : 's'}, binaries from ${dir}; ${kernels}`;
 }

@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBackend, resolveWasmDir } from '../../../workers/backend';
+import { probe } from '../../../workers/backend/native';
 
 // tfjs-node is an optionalDependency that cannot install on this machine; the
 // tests below describe a machine without it, and say so when it is present.
@@ -24,6 +25,7 @@ describe('loadBackend', () => {
     assert.equal(loaded.tf.getBackend(), 'wasm');
     assert.match(loaded.detail ?? '', /fedbook kernels: BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum/);
     assert.match(loaded.detail ?? '', /skipped native: @tensorflow\/tfjs-node is not installed/);
+    assert.match(loaded.detail ?? '', /tfjs-backend-wasm 4\.\d+\.\d+, SIMD, 1 thread/);
   });
 
   it("'native' fails saying what is missing and what to install", { skip: hasTfjsNode && 'tfjs-node is installed' }, async () => {
@@ -55,6 +57,18 @@ describe('loadBackend', () => {
       message: `loadBackend: preference must be one of 'auto', 'native', 'gpu', 'wasm', 'cpu', got "webgpu"`,
     });
   });
+});
+
+describe('the native backend probe', () => {
+  // tfjs-node is absent here, so its probe is checked on the backends that are.
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`passes on a working backend (${backend}) and leaks nothing`, async () => {
+      const { tf } = await loadBackend(backend);
+      const before = tf.memory().numTensors;
+      probe(tf);
+      assert.equal(tf.memory().numTensors, before);
+    });
+  }
 });
 
 describe('resolveWasmDir', () => {

@@ -3,8 +3,10 @@
  * with fedbook's training kernels, for the FedAvg paper's models (McMahan et
  * al. 2017): the 2NN (784-200-200-10) and the CNN (1,663,370 parameters).
  *
- *   node out/bench/wasm-kernels.js [--seconds S] [--models 2nn,cnn] [--batches 10,50] [--json FILE]
+ *   node out/bench/wasm-kernels.js [--seconds S] [--models 2nn,cnn] [--batches 10,50] [--layers] [--json FILE]
  *
+ * --layers builds the same models with tf.layers (as fedbook's workers do:
+ * fused dense and conv kernels) instead of plain ops.
  * Each row is one hand-written SGD step (tf.variableGrads + applyGradients in
  * tf.tidy) on real MNIST digits, repeated for S seconds (at least 2 steps)
  * after one warm-up step.
@@ -32,6 +34,8 @@ const KERNEL_SETS: Record<KernelSet, readonly WasmTrainingKernel[]> = {
 export interface BenchRow {
   bench: 'wasm-kernels';
   model: '2nn' | 'cnn';
+  /** How the model is written: plain ops, or tf.layers (fused kernels), as fedbook's workers build it. */
+  api: 'ops' | 'layers';
   batch: number;
   backend: `wasm-${KernelSet}`;
   params: number;
@@ -103,6 +107,32 @@ function buildCnn(): Model {
 
 const BUILDERS = { '2nn': build2nn, cnn: buildCnn } as const;
 
+/** The same architectures written with tf.layers, as fedbook's workers build them. */
+function buildWithLayers(name: '2nn' | 'cnn'): Model {
+  const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }) });
+  const layers = name === '2nn'
+    ? [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 200, activation: 'relu', ...init(1) }),
+      tf.layers.dense({ units: 200, activation: 'relu', ...init(2) }),
+      tf.layers.dense({ units: 10, ...init(3) }),
+    ]
+    : [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', ...init(4) }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', ...init(5) }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 512, activation: 'relu', ...init(6) }),
+      tf.layers.dense({ units: 10, ...init(7) }),
+    ];
+  const model = tf.sequential({ layers });
+  return {
+    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    logits: (x) => model.apply(x, { training: true }) as tf.Tensor2D,
+  };
+}
+
 /** One SGD step on one batch; returns nothing so that nothing escapes the tidy. */
 function step(model: Model, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D): void {
   tf.tidy(() => {
@@ -115,13 +145,18 @@ interface Options {
   seconds: number;
   models: Array<'2nn' | 'cnn'>;
   batches: number[];
+  layers: boolean;
   json?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 1.5, models: ['2nn', 'cnn'], batches: [10, 50] };
+  const options: Options = { seconds: 1.5, models: ['2nn', 'cnn'], batches: [10, 50], layers: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (flag === '--layers') {
+      options.layers = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     i++;
@@ -137,22 +172,24 @@ function parseArgs(argv: string[]): Options {
     } else if (flag === '--json') {
       options.json = value;
     } else {
-      throw new Error(`Unknown option '${flag}'; expected --seconds, --models, --batches or --json`);
+      throw new Error(`Unknown option '${flag}'; expected --seconds, --models, --batches, --layers or --json`);
     }
   }
   return options;
 }
 
-async function measure(modelName: '2nn' | 'cnn', batch: number, kernels: KernelSet, seconds: number, images: Float32Array, labels: Int32Array): Promise<BenchRow> {
+async function measure(modelName: '2nn' | 'cnn', batch: number, kernels: KernelSet, options: Options, images: Float32Array, labels: Int32Array): Promise<BenchRow> {
+  const { seconds } = options;
   restoreShippedWasmKernels();
   registerWasmTrainingKernels(KERNEL_SETS[kernels]);
-  const model = BUILDERS[modelName]();
+  const model = options.layers ? buildWithLayers(modelName) : BUILDERS[modelName]();
   const params = model.variables.reduce((sum, v) => sum + v.size, 0);
   const optimizer = tf.train.sgd(0.05);
   const batches = Math.floor(labels.length / batch);
   const xs = Array.from({ length: batches }, (_, i) => tf.tensor4d(images.subarray(i * batch * 784, (i + 1) * batch * 784), [batch, 28, 28, 1]));
   const ys = Array.from({ length: batches }, (_, i) => tf.oneHot(tf.tensor1d(labels.subarray(i * batch, (i + 1) * batch), 'int32'), 10) as tf.Tensor2D);
-  const row: BenchRow = { bench: 'wasm-kernels', model: modelName, batch, backend: `wasm-${kernels}`, params, steps: 0, samplesPerSec: null, samplesPerCpuSec: null, msPerStep: null };
+  const api = options.layers ? 'layers' : 'ops';
+  const row: BenchRow = { bench: 'wasm-kernels', model: modelName, api, batch, backend: `wasm-${kernels}`, params, steps: 0, samplesPerSec: null, samplesPerCpuSec: null, msPerStep: null };
   try {
     step(model, optimizer, xs[0], ys[0]); // warm-up: kernels set up, XNNPACK operators created
     const start = performance.now();
@@ -201,13 +238,13 @@ export async function main(argv: string[]): Promise<BenchRow[]> {
   const { train } = await loadMnist();
   const images = train.x.subarray(0, 500 * 784);
   const labels = train.y.subarray(0, 500);
-  console.log(`WASM training step, ${options.seconds}s (≥ 2 steps) per row after a warm-up step; ${loaded.detail}`);
+  console.log(`WASM training step (${options.layers ? 'tf.layers models' : 'plain ops'}), ${options.seconds}s (≥ 2 steps) per row after a warm-up step; ${loaded.detail}`);
   const rows: BenchRow[] = [];
   for (const model of options.models) {
     const sets: KernelSet[] = model === 'cnn' ? ['shipped', 'shipped+filter', 'fedbook'] : ['shipped', 'fedbook'];
     for (const batch of options.batches) {
       const measured: BenchRow[] = [];
-      for (const kernels of sets) measured.push(await measure(model, batch, kernels, options.seconds, images, labels));
+      for (const kernels of sets) measured.push(await measure(model, batch, kernels, options, images, labels));
       const baseline = measured.find((r) => r.samplesPerSec !== null && r.backend !== 'wasm-fedbook');
       for (const r of measured) {
         if (baseline?.samplesPerCpuSec && r.samplesPerCpuSec !== null) r.speedup = r.samplesPerCpuSec / baseline.samplesPerCpuSec;

@@ -90,8 +90,9 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
       return;
     }
     const { identities, message } = envelope;
-    if (channel === 'control' && message.header.msg_type === 'interrupt_request') {
-      answerInterrupt(message, identities);
+    // On control, as the protocol says; also on shell, where it would otherwise wait behind the cell it should stop.
+    if (channel !== 'stdin' && message.header.msg_type === 'interrupt_request') {
+      answerInterrupt(channel, message, identities);
       return;
     }
     const item = { kind: 'request' as const, channel, identities, message, receivedAt };
@@ -99,7 +100,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
     else forward(item);
   };
 
-  const answerInterrupt = (request: Message, identities: Buffer[]): void => {
+  const answerInterrupt = (channel: 'shell' | 'control', request: Message, identities: Buffer[]): void => {
     send('iopub', buildMessage('status', { execution_state: 'busy' }, identity, request));
     // SIGINT stops a synchronous loop (vm breakOnSigint) or, through the main
     // thread's handler, the async work of the running cell. A loop that runs
@@ -107,7 +108,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
     // handler: if the main thread stays deaf, terminate its running script.
     process.kill(process.pid, 'SIGINT');
     void pingMainThread().then((alive) => alive || terminateMainThreadScript());
-    send('control', buildMessage('interrupt_reply', { status: 'ok' }, identity, request), identities);
+    send(channel, buildMessage('interrupt_reply', { status: 'ok' }, identity, request), identities);
     send('iopub', buildMessage('status', { execution_state: 'idle' }, identity, request));
   };
 

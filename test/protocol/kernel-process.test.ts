@@ -173,6 +173,14 @@ describe('kernel process over ZeroMQ', () => {
     assert.deepEqual((check.iopub.find((m) => m.header.msg_type === 'execute_result')!.content as any).data, { 'text/plain': 'still here' });
   });
 
+  test('interrupt_request sent on shell is answered there at once, not queued behind the cell it stops', async () => {
+    const waiting = client.execute('wait(60000)');
+    await sleep(200);
+    const interrupt = await client.request('shell', 'interrupt_request', {});
+    assert.deepEqual(interrupt.reply.content, { status: 'ok' });
+    assert.equal((await waiting).reply.content.status, 'error');
+  });
+
   test('SIGINT (interrupt_mode signal) interrupts async work and never kills the kernel', async () => {
     kernel.child.kill('SIGINT');
     await sleep(100);

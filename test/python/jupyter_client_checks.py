@@ -64,8 +64,10 @@ def interrupt_round(kc, km):
         msg = kc.get_iopub_msg(timeout=TIMEOUT)
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "update_display_data":
             break
+    started = time.monotonic()
     km.interrupt_kernel()
     reply = shell_reply(kc, msg_id)
+    print(f"# interrupt → execute_reply of the running round: {(time.monotonic() - started) * 1000:.0f} ms", flush=True)
     check("interrupt stops a running round", reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply)
     content, outputs = run(kc, "({ state } = await algo.next(state, clients));\n`${typeof longRun} ${typeof state}`")
     check("interrupted run keeps state and trains again", result_text(outputs) == "'undefined object'", (content, result_text(outputs)))

@@ -36,6 +36,15 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   let client: KernelClient | undefined;
   const collector = createOutputCollector();
   let result: RunNotebookResult = { ok: true };
+  // Ctrl-C interrupts the running cell (the run then stops there and the
+  // notebook is still written); a second Ctrl-C leaves at once.
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    write('Interrupting the kernel (Ctrl-C again to quit)\n', 'stderr');
+    void client?.request('control', 'interrupt_request', {}, 5000).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
   try {
     client = await connectKernel(kernel.connection);
     const info = await client.request('shell', 'kernel_info_request');
@@ -71,6 +80,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     for (const [index, cell] of notebook.cells.entries()) if (cell.cell_type === 'code' && cell.outputs) cell.outputs = collector.outputs(index);
     await client.request('control', 'shutdown_request', { restart: false }, 10_000).catch(() => undefined);
   } finally {
+    process.off('SIGINT', onSigint);
     await client?.close();
     const timer = setTimeout(() => void kernel.kill(), 5000);
     await kernel.exited;

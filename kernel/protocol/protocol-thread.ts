@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { Reply, Router, XPublisher } from 'zeromq';
-import { endpointOf } from './connection';
+import { endpointOf, type SocketName } from './connection';
 import { buildMessage, createSessionIdentity, type Message } from './messages';
 import { createSigner } from './signing';
 import { createSendQueue, readLoop, type SendQueue } from './channels';
@@ -57,12 +57,16 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
   const heartbeat = new Reply();
   const all = [routers.shell, routers.control, routers.stdin, iopub, heartbeat];
   for (const socket of all) socket.linger = 1000;
+  const bind = (socket: { bind(address: string): Promise<void> }, name: SocketName): Promise<void> =>
+    socket.bind(endpointOf(connection, name)).catch((error: Error) => {
+      throw new Error(`cannot bind the ${name} socket to ${endpointOf(connection, name)}: ${error.message}`);
+    });
   await Promise.all([
-    routers.shell.bind(endpointOf(connection, 'shell')),
-    routers.control.bind(endpointOf(connection, 'control')),
-    routers.stdin.bind(endpointOf(connection, 'stdin')),
-    iopub.bind(endpointOf(connection, 'iopub')),
-    heartbeat.bind(endpointOf(connection, 'hb')),
+    bind(routers.shell, 'shell'),
+    bind(routers.control, 'control'),
+    bind(routers.stdin, 'stdin'),
+    bind(iopub, 'iopub'),
+    bind(heartbeat, 'hb'),
   ]);
 
   const onError = (error: Error): void => log(`socket error: ${error.message}`);

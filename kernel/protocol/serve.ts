@@ -6,7 +6,7 @@
 import type { Executor } from '../execution/executor';
 import { readConnectionFile } from './connection';
 import { createKernelSession, type KernelSession } from './kernel-session';
-import { startProtocolThread } from './thread-link';
+import { startProtocolThread, type ProtocolLink } from './thread-link';
 
 export interface ServeKernelOptions {
   connectionFile: string;
@@ -27,6 +27,7 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
   process.on('SIGINT', () => session?.interrupt());
 
   let exiting = false;
+  let link: ProtocolLink | undefined;
   const exit = async (code: number, why: string): Promise<void> => {
     if (exiting) return;
     exiting = true;
@@ -38,15 +39,19 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
     } catch (error) {
       log(`dispose failed: ${(error as Error).message}`);
     }
-    await link.close().catch(() => undefined);
+    await link?.close().catch(() => undefined);
     process.exit(code);
   };
 
-  const linkReady = startProtocolThread(connection, (request) => session?.handle(request));
+  const linkReady = startProtocolThread(
+    connection,
+    (request) => session?.handle(request),
+    (error) => void exit(1, `protocol thread failed: ${error.message}`),
+  );
   // Load the executor while the protocol thread binds the sockets.
   const executor = Promise.resolve().then(options.createExecutor);
   executor.catch(() => undefined);
-  const link = await linkReady;
+  link = await linkReady;
   session = createKernelSession({
     link,
     executor,

@@ -17,17 +17,25 @@ export interface ProtocolLink {
 export function startProtocolThread(
   connection: ConnectionInfo,
   onRequest: (request: IncomingRequest) => void,
+  onFailure: (error: Error) => void = (error) => {
+    throw error;
+  },
   subscriptionWaitMs = 2000,
 ): Promise<ProtocolLink> {
   const workerData: ProtocolThreadData = { connection, subscriptionWaitMs };
   const worker = new Worker(join(__dirname, 'protocol-thread.js'), { workerData });
   let onClosed: (() => void) | undefined;
+  let ready = false;
+  let closing = false;
+  let exited = false;
   return new Promise((resolve, reject) => {
     const link: ProtocolLink = {
       send(channel, message, identities = []) {
         worker.postMessage({ kind: 'send', channel, identities, message } satisfies ToProtocolThread);
       },
       close() {
+        closing = true;
+        if (exited) return Promise.resolve();
         return new Promise<void>((done) => {
           onClosed = () => void worker.terminate().then(() => done());
           worker.postMessage({ kind: 'close' } satisfies ToProtocolThread);
@@ -37,6 +45,7 @@ export function startProtocolThread(
     worker.on('message', (message: ToMainThread) => {
       switch (message.kind) {
         case 'ready':
+          ready = true;
           return resolve(link);
         case 'request':
           return onRequest(message);
@@ -45,9 +54,14 @@ export function startProtocolThread(
         case 'ping':
           return worker.postMessage({ kind: 'pong', id: message.id } satisfies ToProtocolThread);
         case 'failed':
-          return reject(new Error(`kernel sockets failed: ${message.message}`));
+          return reject(new Error(message.message));
       }
     });
-    worker.on('error', reject);
+    // Without its sockets the kernel is deaf: a failure after start-up is the owner's to end the process.
+    worker.on('error', (error) => (ready ? onFailure(error) : reject(error)));
+    worker.on('exit', (code) => {
+      exited = true;
+      if (ready && !closing) onFailure(new Error(`the protocol thread stopped (exit code ${code})`));
+    });
   });
 }

@@ -12,19 +12,36 @@ import { registerWasmTrainingKernels, registeredWasmTrainingKernels } from './wa
 export const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
 /**
- * The folder holding the .wasm binaries: `FEDBOOK_WASM_DIR` when set (the
- * bundled VS Code extension copies them beside its bundle), otherwise the
- * installed package's dist/ folder. Throws when a binary is missing.
+ * The folder holding the .wasm binaries: `FEDBOOK_WASM_DIR` when set, else the
+ * installed package's dist/ folder, else this file's own folder (a bundle, such
+ * as the VS Code extension's, with the binaries copied beside it). Throws when
+ * a binary is missing or none of these has them.
  */
 export function resolveWasmDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.FEDBOOK_WASM_DIR;
-  const dir = fromEnv !== undefined && fromEnv !== '' ? fromEnv : dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-  const missing = WASM_BINARIES.filter((name) => !existsSync(join(dir, name)));
-  if (missing.length > 0) {
-    const source = fromEnv ? `FEDBOOK_WASM_DIR (${dir})` : dir;
-    throw new Error(`The WASM backend's binaries are missing from ${source}: ${missing.join(', ')}. Copy them from node_modules/@tensorflow/tfjs-backend-wasm/dist/.`);
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const missing = missingBinaries(fromEnv);
+    if (missing.length > 0) {
+      throw new Error(`The WASM backend's binaries are missing from FEDBOOK_WASM_DIR (${fromEnv}): ${missing.join(', ')}. Copy them from node_modules/@tensorflow/tfjs-backend-wasm/dist/.`);
+    }
+    return fromEnv;
   }
-  return dir;
+  const candidates: string[] = [];
+  try {
+    candidates.push(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')));
+  } catch {
+    // Not resolvable from here: bundled code, whose binaries sit beside it.
+  }
+  candidates.push(__dirname);
+  const found = candidates.find((dir) => missingBinaries(dir).length === 0);
+  if (found === undefined) {
+    throw new Error(`The WASM backend's binaries (${WASM_BINARIES.join(', ')}) are in none of ${candidates.join(', ')}; set FEDBOOK_WASM_DIR to the folder holding them, or install @tensorflow/tfjs-backend-wasm.`);
+  }
+  return found;
+}
+
+function missingBinaries(dir: string): string[] {
+  return WASM_BINARIES.filter((name) => !existsSync(join(dir, name)));
 }
 
 let pathsSet = false;

@@ -151,6 +151,28 @@ describe('loadBackend in a fresh process', () => {
     assert.equal(fails.stdout.trim(), `The WASM backend failed to initialise from ${broken} (see the warning above for tfjs's reason)`);
   });
 
+  it('works bundled by esbuild with the binaries copied beside the bundle (no env var)', () => {
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const folder = mkdtempSync(join(tmpdir(), 'fedbook-bundle-'));
+    esbuild.buildSync({
+      entryPoints: [join(__dirname, '../../../../workers/backend/index.ts')],
+      bundle: true, platform: 'node', format: 'cjs', outfile: join(folder, 'backend.js'), logLevel: 'error',
+    });
+    const script = `require('./backend.js').loadBackend('auto').then(({ name, detail }) => console.log(name, detail), (e) => console.log('ERR', e.message));`;
+    const run = () => spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FEDBOOK_WASM_DIR: '' } });
+    // Outside node_modules and without the binaries, 'auto' says why WASM was skipped.
+    const without = run();
+    assert.match(without.stdout, /^cpu .*wasm: The WASM backend's binaries \(tfjs-backend-wasm.wasm, .*\) are in none of /);
+    const installed = resolveWasmDir({});
+    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+      copyFileSync(join(installed, name), join(folder, name));
+    }
+    const beside = run();
+    assert.equal(beside.status, 0, beside.stderr);
+    assert.ok(beside.stdout.startsWith(`wasm tfjs-backend-wasm`), beside.stdout);
+    assert.ok(beside.stdout.includes(`binaries from ${folder};`), beside.stdout);
+  });
+
   it('FEDBOOK_WASM_KERNELS=shipped leaves tfjs as shipped (a CNN cannot train)', () => {
     const result = runSnippet(`(async () => {
       const { tf, detail } = await loadBackend('wasm');

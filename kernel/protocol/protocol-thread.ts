@@ -7,13 +7,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { Reply, Router, XPublisher } from 'zeromq';
 import { endpointOf, type SocketName } from './connection';
 import { buildMessage, createSessionIdentity, type Message } from './messages';
 import { createSigner } from './signing';
 import { createSendQueue, readLoop, type SendQueue } from './channels';
 import { createSubscriptionGate } from './subscription-gate';
+import { terminateMainThreadScript } from './terminate-main-thread';
 import { parseFrames, serializeMessage, WireError } from './wire';
 import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
 
@@ -23,28 +23,6 @@ const log = (line: string): void => {
 
 /** How long the main thread may leave a ping unanswered after an interrupt before its script is terminated. */
 const MAIN_THREAD_DEAF_MS = 400;
-
-let inspectorSession: Session | undefined;
-
-/**
- * Ends the JavaScript the main thread is running (V8's TerminateExecution,
- * through the inspector): the stuck cell's stack unwinds, the event loop goes
- * on, the SIGINT handler runs and the executor settles the cell as interrupted.
- */
-function terminateMainThreadScript(): void {
-  try {
-    if (!inspectorSession) {
-      inspectorSession = new Session();
-      inspectorSession.connectToMainThread();
-    }
-    inspectorSession.post('Runtime.terminateExecution', (error) => {
-      if (error) log(`could not stop the main thread: ${error.message}`);
-    });
-    log('the main thread ignored SIGINT: terminated its running script');
-  } catch (error) {
-    log(`could not stop the main thread: ${(error as Error).message}`);
-  }
-}
 
 async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadData): Promise<void> {
   const { connection } = data;
@@ -111,7 +89,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
     // after an `await` is out of breakOnSigint's reach and blocks that
     // handler: if the main thread stays deaf, terminate its running script.
     process.kill(process.pid, 'SIGINT');
-    void pingMainThread().then((alive) => alive || terminateMainThreadScript());
+    void pingMainThread().then((alive) => alive || terminateMainThreadScript(log));
     send(channel, buildMessage('interrupt_reply', { status: 'ok' }, identity, request), identities);
     send('iopub', buildMessage('status', { execution_state: 'idle' }, identity, request));
   };

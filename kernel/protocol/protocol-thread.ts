@@ -22,7 +22,7 @@ const log = (line: string): void => {
 };
 
 /** How long the main thread may leave a ping unanswered after an interrupt before its script is terminated. */
-const MAIN_THREAD_DEAF_MS = 400;
+const MAIN_THREAD_DEAF_MS = 500;
 
 async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadData): Promise<void> {
   const { connection } = data;

@@ -112,42 +112,53 @@ async function main(): Promise<void> {
 
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  const onRow = (row: BenchRow): void => { rows.push(row); };
+  const report = (): void => {
+    log('');
+    log(formatTables(rows));
+    if (notes.length) log(`\n${notes.map((n) => `note: ${n}`).join('\n')}`);
+    log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()} (other processes on these cores make every number noisier)`);
+    if (args.json) {
+      writeFileSync(args.json, toJson(rows));
+      log(`wrote ${rows.length} rows to ${args.json}`);
+    }
+  };
+  // Ctrl-C (or a kill) still prints and writes the rows measured so far.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      notes.push(`interrupted by ${signal}: partial results`);
+      report();
+      process.exit(130);
+    });
+  }
   try {
     if (wants('throughput')) {
       log('throughput…');
       const result = await benchThroughput(await load(6000), {
-        full: args.full, workers, log, models: ['2nn', 'cnn'], batches: [10, 50],
+        full: args.full, workers, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50],
         backends: args.full ? [backend, 'wasm', 'cpu'].filter((b, i, all) => all.indexOf(b) === i) as Array<'native' | 'wasm' | 'cpu'> : [backend],
       });
-      rows.push(...result.rows);
       notes.push(...result.notes);
     }
     if (wants('round')) {
       log('round efficiency…');
-      rows.push(...await benchRounds({ full: args.full, workers, backend, load, log }));
+      await benchRounds({ full: args.full, workers, backend, load, log, onRow });
     }
     if (wants('rounds-to-target')) {
       log('rounds to target…');
       const { test } = await fed.datasets.mnist();
       const caps = args.full ? { iid: 300, shards: 1000 } : { iid: 5, shards: 5 };
-      rows.push(...await benchRoundsToTarget({
+      await benchRoundsToTarget({
         splits: ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
-        target: 0.97, clientLr: args.lr, workers: W, backend, train: await load(60000), test, log,
-      }));
+        target: 0.97, clientLr: args.lr, workers: W, backend, train: await load(60000), test, log, onRow,
+      });
       notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);
     }
   } finally {
     await fed.shutdown();
   }
 
-  log('');
-  log(formatTables(rows));
-  if (notes.length) log(`\n${notes.map((n) => `note: ${n}`).join('\n')}`);
-  log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()} (other processes on these cores make every number noisier)`);
-  if (args.json) {
-    writeFileSync(args.json, toJson(rows));
-    log(`wrote ${rows.length} rows to ${args.json}`);
-  }
+  report();
 }
 
 if (require.main === module) {

@@ -44,6 +44,7 @@ export interface RoundOptions {
   /** Loads `examples` MNIST training examples. */
   load: (examples: number) => Promise<Dataset>;
   log: (line: string) => void;
+  onRow?: (row: RoundRow) => void;
 }
 
 export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
@@ -67,6 +68,7 @@ export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
       options.log(`  round ${c.model} W=${workers} K=${c.clientsPerRound}: ${roundMs.toFixed(0)} ms, overhead ${row.overheadMs.toFixed(1)} ms (${row.overheadPct.toFixed(2)}%)` +
         (row.efficiency === null ? '' : `, efficiency ${(100 * row.efficiency).toFixed(0)}%`));
       rows.push(row);
+      options.onRow?.(row);
     }
   }
   return rows;

@@ -28,6 +28,7 @@ export interface TargetOptions {
   train: Dataset;
   test: Dataset;
   log: (line: string) => void;
+  onRow?: (row: RoundsToTargetRow) => void;
 }
 
 export async function benchRoundsToTarget(options: TargetOptions): Promise<RoundsToTargetRow[]> {
@@ -52,10 +53,12 @@ export async function benchRoundsToTarget(options: TargetOptions): Promise<Round
       }
     }
     await fed.shutdown();
-    rows.push(roundsToTargetRow({
+    const row = roundsToTargetRow({
       split, rounds, seconds, accuracy, reached: accuracy >= options.target, target: options.target,
       paperRounds: PAPER_ROUNDS[split], backend: state.backend,
-    }));
+    });
+    rows.push(row);
+    options.onRow?.(row);
   }
   return rows;
 }

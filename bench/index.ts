@@ -3,7 +3,7 @@
  * parallel efficiency and overhead, and rounds to 97% on MNIST.
  *
  *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target]
- *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR]
+ *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]
  *
  * --quick (the default) keeps the whole run to a few minutes: small rounds,
  * WASM only, and 5 rounds of each rounds-to-target split with a projection.
@@ -30,9 +30,11 @@ export interface BenchArgs {
   workers: number;
   maxRounds?: number;
   lr: number;
+  /** rounds-to-target: one split only (default both). */
+  split?: 'iid' | 'shards';
 }
 
-const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR]';
+const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]';
 
 /** Parses the command line; throws with the usage line on anything unknown. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -62,6 +64,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--workers': args.workers = positive(value(i++, flag), flag, true); break;
       case '--max-rounds': args.maxRounds = positive(value(i++, flag), flag, true); break;
       case '--lr': args.lr = positive(value(i++, flag), flag, false); break;
+      case '--split': {
+        const split = value(i++, flag);
+        if (split !== 'iid' && split !== 'shards') throw new Error(`--split must be iid or shards (got ${split})\n${USAGE}`);
+        args.split = split;
+        break;
+      }
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
       const { test } = await fed.datasets.mnist();
       const caps = args.full ? { iid: 300, shards: 1000 } : { iid: 5, shards: 5 };
       await benchRoundsToTarget({
-        splits: ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
+        splits: args.split ? [args.split] : ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
         target: 0.97, clientLr: args.lr, workers: W, backend, train: await load(60000), test, log, onRow,
       });
       notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);

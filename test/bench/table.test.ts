@@ -86,6 +86,8 @@ test('the command line: quick by default, --full, --only, --json, and exact mess
   assert.throws(() => parseArgs(['--workers', '0']), /--workers must be a positive integer \(got 0\)/);
   assert.throws(() => parseArgs(['--json']), /--json needs a value/);
   assert.throws(() => parseArgs(['--fast']), /unknown option --fast/);
+  assert.equal(parseArgs(['--split', 'shards']).split, 'shards');
+  assert.throws(() => parseArgs(['--split', 'dirichlet']), /--split must be iid or shards \(got dirichlet\)/);
 });
 
 test('median of an odd and an even list', () => {

@@ -68,6 +68,8 @@ export interface ConnectOptions {
   username?: string;
   /** How long to wait for the kernel's first kernel_info_reply and IOPub idle (default 60 s). */
   startupTimeoutMs?: number;
+  /** Where socket errors and dropped (badly signed) messages are reported; default: stderr. */
+  onError?: (error: Error) => void;
 }
 
 interface Pending {
@@ -103,7 +105,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
   sockets.stdin.connect(endpointOf(info, 'stdin'));
   iopubSocket.connect(endpointOf(info, 'iopub'));
 
-  const onError = (error: Error): void => void process.stderr.write(`[fedbook client] ${error.message}\n`);
+  const onError = options.onError ?? ((error: Error): void => void process.stderr.write(`[fedbook client] ${error.message}\n`));
   const queues: Record<ClientChannel, SendQueue> = {
     shell: createSendQueue(sockets.shell, onError),
     control: createSendQueue(sockets.control, onError),

@@ -171,6 +171,7 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         ...(evaluation ? { testAccuracy: evaluation.accuracy, testLoss: evaluation.loss } : {}),
         trainLoss: totalExamples ? updates.reduce((sum, u) => sum + u.trainLoss * u.numExamples, 0) / totalExamples : NaN,
         trainAccuracy: totalExamples ? updates.reduce((sum, u) => sum + u.trainAccuracy * u.numExamples, 0) / totalExamples : NaN,
+        cohort: cohort.length,
         clients: updates.length,
         failures: outcome.failures.length,
         bytesDown: cohort.length * state.weights.byteLength,

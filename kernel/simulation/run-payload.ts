@@ -14,6 +14,8 @@ export interface RoundMetrics {
   testLoss?: number;
   trainLoss: number;
   trainAccuracy?: number;
+  /** Clients sampled this round. */
+  cohort?: number;
   /** Clients whose updates were aggregated. */
   clients: number;
   /** Clients that failed (error, crash, timeout, invalid update). */

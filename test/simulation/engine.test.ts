@@ -30,6 +30,7 @@ test('FedAvg with the 2NN on real MNIST raises test accuracy above 80% and recor
   assert.equal(run.backend, 'wasm');
   const last = run.rounds[2];
   assert.ok(last.testAccuracy! > 0.8, `accuracy after 3 rounds: ${last.testAccuracy}`);
+  assert.equal(last.cohort, 5);
   assert.equal(last.clients, 5);
   assert.equal(last.failures, 0);
   assert.equal(last.bytesDown, 5 * 199210 * 4);

@@ -188,7 +188,7 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
             const row = throughputRow({
               model, batch, backend, workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
             });
-            options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toPrecision(4)} samples/s` +
+            options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(samplesPerSec < 10 ? 2 : 0)} samples/s` +
               (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)}), best ≤${workers} threads ${torchBestSamplesPerSec!.toFixed(0)}` : ''));
             rows.push(row);
             options.onRow?.(row);

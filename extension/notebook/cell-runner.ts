@@ -8,9 +8,6 @@ import * as vscode from 'vscode';
 import { kernelDiedMessage, type KernelProcess } from '../kernel/kernel-process';
 import { kernelFailureItem, mapIopubMessage, type MappedItem, type MappedOutput, type OutputAction } from './output-mapper';
 
-/** Outputs that carry a Jupyter display_id, so update_display_data can find them. */
-export type DisplayRegistry = Map<string, { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }>;
-
 function toItem(item: MappedItem): vscode.NotebookCellOutputItem {
   return new vscode.NotebookCellOutputItem(item.data, item.mime);
 }
@@ -22,10 +19,9 @@ function toOutput(output: MappedOutput): vscode.NotebookCellOutput {
 /** Applies output actions to one execution, strictly in order. */
 class OutputWriter {
   private chain: Promise<unknown> = Promise.resolve();
-  private lastStream: { name: string; output: vscode.NotebookCellOutput } | undefined;
   private clearBeforeNext = false;
 
-  constructor(private readonly execution: vscode.NotebookCellExecution, private readonly displays: DisplayRegistry) {}
+  constructor(private readonly execution: vscode.NotebookCellExecution) {}
 
   apply(action: OutputAction): void {
     this.chain = this.chain.then(() => this.perform(action)).catch(() => undefined);
@@ -39,40 +35,37 @@ class OutputWriter {
     const cell = this.execution.cell;
     if (this.clearBeforeNext && (action.kind === 'stream' || action.kind === 'append')) {
       this.clearBeforeNext = false;
-      this.lastStream = undefined;
       await this.execution.clearOutput();
     }
     switch (action.kind) {
       case 'stream': {
+        // Extension-host output objects are snapshots, so the last output is recognised by its metadata.
         const last = cell.outputs[cell.outputs.length - 1];
-        if (this.lastStream && this.lastStream.name === action.name && last === this.lastStream.output) {
-          await this.execution.appendOutputItems(toItem(action.item), this.lastStream.output);
+        if (last && last.metadata?.fedbookStream === action.name) {
+          await this.execution.appendOutputItems(toItem(action.item), last);
         } else {
-          const output = new vscode.NotebookCellOutput([toItem(action.item)]);
-          await this.execution.appendOutput(output);
-          this.lastStream = { name: action.name, output };
+          await this.execution.appendOutput(new vscode.NotebookCellOutput([toItem(action.item)], { fedbookStream: action.name }));
         }
         return;
       }
       case 'append': {
-        const output = toOutput(action.output);
-        await this.execution.appendOutput(output);
-        this.lastStream = undefined;
-        if (action.output.displayId) this.displays.set(action.output.displayId, { cell, output });
+        await this.execution.appendOutput(toOutput(action.output));
         return;
       }
       case 'update': {
-        const target = this.displays.get(action.displayId);
         // Outputs of other cells cannot be changed by this execution; the chart still gets the update.
-        if (target && target.cell === cell && cell.outputs.includes(target.output)) {
-          await this.execution.replaceOutputItems(action.output.items.map(toItem), target.output);
+        // The cell's outputs catch up with appendOutput asynchronously: give a fresh display a moment to appear.
+        let target = cell.outputs.find((output) => output.metadata?.displayId === action.displayId);
+        for (let tries = 0; !target && tries < 10; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          target = cell.outputs.find((output) => output.metadata?.displayId === action.displayId);
         }
+        if (target) await this.execution.replaceOutputItems(action.output.items.map(toItem), target);
         return;
       }
       case 'clear':
         if (action.wait) this.clearBeforeNext = true;
         else {
-          this.lastStream = undefined;
           await this.execution.clearOutput();
         }
         return;
@@ -86,7 +79,7 @@ class OutputWriter {
 }
 
 /** Runs one cell; resolves true on success, false on error or kernel death. */
-export async function runCell(execution: vscode.NotebookCellExecution, kernel: KernelProcess, displays: DisplayRegistry): Promise<boolean> {
+export async function runCell(execution: vscode.NotebookCellExecution, kernel: KernelProcess): Promise<boolean> {
   execution.start(Date.now());
   await execution.clearOutput();
   const code = execution.cell.document.getText();
@@ -94,7 +87,7 @@ export async function runCell(execution: vscode.NotebookCellExecution, kernel: K
     execution.end(true, Date.now());
     return true;
   }
-  const writer = new OutputWriter(execution, displays);
+  const writer = new OutputWriter(execution);
   const reply = kernel.client.execute(code, { onOutput: (message) => writer.apply(mapIopubMessage(message)) }).then((result) => ({ result }));
   const died = kernel.exit.then((exit) => ({ exit }));
   const outcome = await Promise.race([reply, died]);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { runDisplayOf, type RunDisplay } from './output-mapper';
-import { runCell, type DisplayRegistry } from './cell-runner';
+import { runCell } from './cell-runner';
 import { KernelSession, type KernelState, type SessionOptions } from './kernel-session';
 import { describeExit } from '../kernel/kernel-process';
 
@@ -23,7 +23,6 @@ export class FedbookController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
   private readonly sessions = new Map<string, KernelSession>();
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly displays: DisplayRegistry = new Map();
   private readonly runEmitter = new vscode.EventEmitter<{ notebook: vscode.NotebookDocument; run: RunDisplay }>();
   private readonly stateEmitter = new vscode.EventEmitter<{ notebook: vscode.NotebookDocument; state: KernelState }>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -127,7 +126,7 @@ export class FedbookController implements vscode.Disposable {
         }
         const kernel = await session.ensureStarted();
         this.watchRuns(notebook, kernel.client);
-        ok = await runCell(execution, kernel, this.displays);
+        ok = await runCell(execution, kernel);
       } catch (error) {
         execution.start(Date.now());
         await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error instanceof Error ? error : new Error(String(error)))]));

@@ -45,6 +45,7 @@ export function renderRun(bundle: RunBundle, element: HTMLElement): void {
   root.className = 'fedbook-run';
   root.dataset.runId = bundle.runId;
   root.dataset.rounds = String(rounds.length);
+  root.dataset.lastRound = String(last?.round ?? 0);
   root.dataset.status = bundle.status;
   const title = document.createElement('div');
   title.className = 'fedbook-run-headline';

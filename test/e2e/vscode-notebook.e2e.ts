@@ -1,0 +1,177 @@
+/**
+ * End to end in real VS Code: the packaged .vsix installed into code-server,
+ * driven in Debian Chromium. Runs a federated notebook with the Fedbook
+ * controller, reads the round output and the live chart, interrupts a long
+ * run and checks the kernel survives. Screenshots and measurements land in
+ * test-results/e2e/.
+ *
+ * Run: npm run test:e2e   (needs scripts/setup-code-server.sh's toolchain and /usr/bin/chromium)
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { ROOT, installExtension, startCodeServer, toolchain, type CodeServer } from './code-server';
+import { CHROMIUM_ARGS, fedbookStatus, notebookCells, notebookToolbar, pollFrame, pollFrames, quickOpen, runCommand } from './workbench';
+
+const RESULTS = join(ROOT, 'test-results', 'e2e');
+const EXAMPLE = join(ROOT, 'notebooks', 'mnist-fedavg.ipynb');
+const FIXTURES = join(ROOT, 'test', 'e2e', 'fixtures');
+/** The notebook under test: the real example when it exists, else the short fixture. */
+const NOTEBOOK = process.env.FEDBOOK_E2E_NOTEBOOK ?? (existsSync(EXAMPLE) ? EXAMPLE : join(FIXTURES, 'federated-short.ipynb'));
+const NOTEBOOK_NAME = NOTEBOOK.split('/').pop()!;
+const RUN_TIMEOUT_MS = Number(process.env.FEDBOOK_E2E_RUN_TIMEOUT_MS ?? 15 * 60_000);
+
+/** The few DOM shapes the page functions use (the project compiles without lib "dom"). */
+interface DomElement { dataset: Record<string, string | undefined>; textContent: string | null; data?: Array<{ name: string; x: number[]; y: number[] }> }
+declare const document: { querySelectorAll(selector: string): Iterable<DomElement>; getElementById(id: string): DomElement | null; body: { innerText: string } };
+declare const window: { fedbookChart?: { latencies: number[]; store: { runs(): Array<{ runId: string; rounds: Array<{ round: number }> }> } } };
+
+interface RunOutput { runId: string; rounds: number; lastRound: number; status: string; text: string }
+interface ChartRead { runIds: string[]; rounds: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; latencies: number[] }
+
+/** In a frame: the Fedbook run outputs rendered by our notebook renderer. */
+function readRunOutputs(): RunOutput[] | undefined {
+  const nodes = [...document.querySelectorAll('.fedbook-run')];
+  return nodes.length > 0 ? nodes.map((n) => ({ runId: n.dataset.runId ?? '', rounds: Number(n.dataset.rounds), lastRound: Number(n.dataset.lastRound), status: n.dataset.status ?? '', text: n.textContent ?? '' })) : undefined;
+}
+
+/** In a frame: the round chart's runs, plotted traces and measured latencies. */
+function readChart(): ChartRead | undefined {
+  const state = window.fedbookChart;
+  const chart = document.getElementById('chart');
+  if (!state || !chart) return undefined;
+  const runs = state.store.runs();
+  return {
+    runIds: runs.map((r) => r.runId),
+    rounds: Object.fromEntries(runs.map((r) => [r.runId, r.rounds.map((x) => x.round)])),
+    traces: (chart.data ?? []).map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
+    latencies: [...state.latencies],
+  };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }, () => {
+  const started = Date.now();
+  const measurements: Record<string, unknown> = { notebook: NOTEBOOK_NAME };
+  let work: string;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let chartFrame: Frame | undefined;
+
+  before(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    toolchain();
+    work = mkdtempSync(join(tmpdir(), 'fedbook-e2e-'));
+    const vsix = join(work, 'fedbook.vsix');
+    const t0 = Date.now();
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--out', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    measurements.packageSeconds = (Date.now() - t0) / 1000;
+    const dirs = { userDataDir: join(work, 'user-data'), extensionsDir: join(work, 'extensions') };
+    const installed = installExtension(vsix, dirs);
+    assert.match(installed, /successfully installed/);
+    // A fresh workspace per run: outputs written by the editor never reach the fixtures.
+    const workspace = join(work, 'workspace');
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'files.autoSave': 'off' }));
+    copyFileSync(NOTEBOOK, join(workspace, NOTEBOOK_NAME));
+    copyFileSync(join(FIXTURES, 'interrupt-run.ipynb'), join(workspace, 'interrupt-run.ipynb'));
+    server = await startCodeServer(dirs);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } /* a fresh temporary profile per launch */);
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    // Opening a notebook before the extension host is up opens it as JSON: wait for our status item.
+    await fedbookStatus(page).waitFor({ timeout: 90_000 });
+  });
+
+  after(async () => {
+    measurements.e2eSeconds = (Date.now() - started) / 1000;
+    if (existsSync(RESULTS)) writeFileSync(join(RESULTS, 'measurements.json'), JSON.stringify(measurements, null, 2));
+    process.stdout.write(`# e2e measurements ${JSON.stringify(measurements)}\n`);
+    await page?.screenshot({ path: join(RESULTS, 'final.png') }).catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    if (server) {
+      writeFileSync(join(RESULTS, 'code-server.log'), server.log());
+      await server.stop();
+    }
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('runs every cell of the notebook with the Fedbook controller; the cell output and the chart show each finished round', async () => {
+    await quickOpen(page, NOTEBOOK_NAME);
+    await notebookCells(page).first().waitFor({ state: 'attached', timeout: 60_000 });
+    // Our kernelspec makes the Fedbook controller the preferred one: it is selected without asking.
+    await notebookToolbar(page, 'Fedbook (TypeScript)').waitFor({ timeout: 30_000 });
+    const t0 = Date.now();
+    await runCommand(page, 'Notebook: Run All');
+    await pollFrames(page, readRunOutputs, (runs) => runs, 'a run output in the notebook', RUN_TIMEOUT_MS);
+    // Then wait for every cell to end (a run may be followed by more cells).
+    await page.waitForTimeout(2_000);
+    await page.locator('.notebookOverlay:visible .codicon-notebook-state-executing, .notebookOverlay:visible .codicon-notebook-state-pending').first().waitFor({ state: 'detached', timeout: RUN_TIMEOUT_MS });
+    await page.waitForTimeout(1_000);
+    const { value: outputs } = await pollFrames(page, readRunOutputs, (runs) => runs, 'the run outputs', 10_000);
+    measurements.runAllSeconds = (Date.now() - t0) / 1000;
+    const errors = await page.locator('.notebookOverlay:visible .codicon-notebook-state-error').count();
+    assert.equal(errors, 0, 'no cell ended with an error');
+    const run = outputs[outputs.length - 1];
+    assert.ok(run.rounds > 0, `the run output shows its rounds (${run.text})`);
+    assert.match(run.text, new RegExp(`round ${run.lastRound}`));
+    measurements.rounds = run.rounds;
+    await page.screenshot({ path: join(RESULTS, 'notebook.png') });
+
+    // The chart opened beside the notebook by itself and holds one point per finished round.
+    await page.locator('.tab', { hasText: 'Fedbook: Rounds' }).waitFor({ timeout: 30_000 });
+    const found = await pollFrames(page, readChart, (read) => read, 'the round chart webview', 60_000);
+    chartFrame = found.frame;
+    const chart = await pollFrame(chartFrame, readChart, (read) => (read && read.rounds[run.runId]?.length === run.rounds && read.traces.length === read.runIds.length ? read : undefined), `the chart to hold the ${run.rounds} rounds of ${run.runId}`, 60_000);
+    // Rounds are numbered on from the state the run started with (a notebook may step rounds by hand first).
+    const expected = Array.from({ length: run.rounds }, (_, i) => run.lastRound - run.rounds + 1 + i);
+    assert.deepEqual(chart.rounds[run.runId], expected, 'each round once, in order');
+    const trace = chart.traces[chart.runIds.indexOf(run.runId)];
+    assert.deepEqual(trace.x, expected, 'one plotted point per finished round');
+    assert.ok(trace.y.every((y) => y >= 0 && y <= 1), 'test accuracy values are between 0 and 1');
+    await chartFrame.page().screenshot({ path: join(RESULTS, 'notebook-and-chart.png') });
+  });
+
+  test('interrupting a long run stops it and the kernel survives with its variables', async () => {
+    await quickOpen(page, 'interrupt-run.ipynb');
+    await page.locator('.tab.active', { hasText: 'interrupt-run.ipynb' }).waitFor({ timeout: 30_000 });
+    await notebookToolbar(page, 'Fedbook (TypeScript)').waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notebook: Run All');
+    const { value: running } = await pollFrames(page, readRunOutputs, (runs) => runs?.find((r) => r.status === 'running' && r.rounds >= 3), 'the long run to finish 3 rounds', RUN_TIMEOUT_MS);
+    await runCommand(page, 'Notebook: Interrupt');
+    const t0 = Date.now();
+    // The interrupted cell ends with an error state within seconds, long before its 1,000 rounds.
+    await page.locator('.notebookOverlay:visible .codicon-notebook-state-error').first().waitFor({ timeout: 60_000 });
+    measurements.interruptSeconds = (Date.now() - t0) / 1000;
+    await page.locator('.notebookOverlay:visible .codicon-notebook-state-executing').first().waitFor({ state: 'detached', timeout: 60_000 });
+    const { value: stopped } = await pollFrames(page, readRunOutputs, (runs) => runs?.find((r) => r.runId === running.runId), 'the interrupted run output', 10_000);
+    assert.ok(stopped.rounds < 1000, `the run stopped early (${stopped.rounds} rounds)`);
+
+    // The next cell runs in the same kernel and sees a variable from before the interrupt.
+    const last = notebookCells(page).last();
+    await last.scrollIntoViewIfNeeded();
+    await last.click();
+    await runCommand(page, 'Notebook: Execute Cell');
+    await pollFrames(page, () => document.body.innerText, (text) => (text.includes('survivor says 42') ? true : undefined), 'the last cell to print "survivor says 42"', 60_000);
+    await page.screenshot({ path: join(RESULTS, 'interrupt.png') });
+
+    if (chartFrame) {
+      const chart = await pollFrame(chartFrame, readChart, (r) => (r && r.rounds[stopped.runId] ? r : undefined), 'the interrupted run on the chart', 30_000);
+      assert.equal(chart.traces.length, chart.runIds.length, 'runs are overlaid, one trace each');
+      assert.ok(chart.runIds.length >= 2);
+      if (chart.latencies.length > 0) {
+        measurements.chartLatencyMs = { samples: chart.latencies.length, median: percentile(chart.latencies, 50), p95: percentile(chart.latencies, 95), max: Math.max(...chart.latencies) };
+      }
+    }
+  });
+});

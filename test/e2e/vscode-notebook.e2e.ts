@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { ROOT, installExtension, startCodeServer, toolchain, type CodeServer } from './code-server';
-import { CHROMIUM_ARGS, fedbookStatus, notebookCells, notebookToolbar, pollFrame, pollFrames, quickOpen, runCommand } from './workbench';
+import { CHROMIUM_ARGS, fedbookStatus, notebookCells, notebookToolbar, pollFrame, pollFrames, quickOpen, runCommand, waitForKernelIdle } from './workbench';
 
 const RESULTS = join(ROOT, 'test-results', 'e2e');
 const EXAMPLE = join(ROOT, 'notebooks', 'mnist-fedavg.ipynb');
@@ -115,9 +115,7 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await runCommand(page, 'Notebook: Run All');
     await pollFrames(page, readRunOutputs, (runs) => runs, 'a run output in the notebook', RUN_TIMEOUT_MS);
     // Then wait for every cell to end (a run may be followed by more cells).
-    await page.waitForTimeout(2_000);
-    await page.locator('.notebookOverlay:visible .codicon-notebook-state-executing, .notebookOverlay:visible .codicon-notebook-state-pending').first().waitFor({ state: 'detached', timeout: RUN_TIMEOUT_MS });
-    await page.waitForTimeout(1_000);
+    await waitForKernelIdle(page, RUN_TIMEOUT_MS);
     const { value: outputs } = await pollFrames(page, readRunOutputs, (runs) => runs, 'the run outputs', 10_000);
     measurements.runAllSeconds = (Date.now() - t0) / 1000;
     const errors = await page.locator('.notebookOverlay:visible .codicon-notebook-state-error').count();
@@ -153,7 +151,7 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     // The interrupted cell ends with an error state within seconds, long before its 1,000 rounds.
     await page.locator('.notebookOverlay:visible .codicon-notebook-state-error').first().waitFor({ timeout: 60_000 });
     measurements.interruptSeconds = (Date.now() - t0) / 1000;
-    await page.locator('.notebookOverlay:visible .codicon-notebook-state-executing').first().waitFor({ state: 'detached', timeout: 60_000 });
+    await waitForKernelIdle(page, 60_000);
     const { value: stopped } = await pollFrames(page, readRunOutputs, (runs) => runs?.find((r) => r.runId === running.runId), 'the interrupted run output', 10_000);
     assert.ok(stopped.rounds < 1000, `the run stopped early (${stopped.rounds} rounds)`);
 

@@ -69,3 +69,15 @@ export function fedbookStatus(page: Page) {
 export function notebookCells(page: Page) {
   return page.locator('.notebookOverlay:visible .cell-list-container .monaco-list-row');
 }
+
+/** Waits until the status bar shows the kernel idle on three polls in a row (queued cells start at once, so idle means done). */
+export async function waitForKernelIdle(page: Page, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let streak = 0;
+  while (streak < 3) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the kernel to be idle (status: ${await fedbookStatus(page).innerText()})`);
+    const text = await fedbookStatus(page).innerText();
+    streak = text.includes('Fedbook: idle') ? streak + 1 : 0;
+    await page.waitForTimeout(1_000);
+  }
+}

@@ -30,11 +30,22 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
  * Evaluates `read` in every frame of the page until `accept` takes one of its
  * results; `read` runs in the browser, so it must be self-contained.
  */
+/** frame.evaluate with a time limit: a webview frame that never gets an execution context would hang it. */
+async function evaluateBriefly<R>(frame: Frame, read: () => R, ms = 2_000): Promise<R | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([frame.evaluate(read).catch(() => undefined) as Promise<R | undefined>, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function pollFrames<R, T>(page: Page, read: () => R, accept: (value: R) => T | undefined, what: string, timeoutMs: number): Promise<{ frame: Frame; value: T }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      const raw = await frame.evaluate(read).catch(() => undefined);
+      const raw = await evaluateBriefly(frame, read);
       const value = raw === undefined ? undefined : accept(raw as R);
       if (value !== undefined) return { frame, value };
     }
@@ -47,7 +58,7 @@ export async function pollFrames<R, T>(page: Page, read: () => R, accept: (value
 export async function pollFrame<R, T>(frame: Frame, read: () => R, accept: (value: R) => T | undefined, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const raw = await frame.evaluate(read).catch(() => undefined);
+    const raw = await evaluateBriefly(frame, read);
     const value = raw === undefined ? undefined : accept(raw as R);
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);

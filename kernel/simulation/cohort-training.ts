@@ -40,6 +40,8 @@ export interface CohortOutcome {
   failures: ClientFailure[];
   backends: Set<string>;
   bytesUp: number;
+  /** Sum of the clients' own training times, ms (the train phase minus this / workers is dispatch and transfer). */
+  clientMs: number;
 }
 
 export async function trainCohort(request: CohortTrainingRequest): Promise<CohortOutcome> {
@@ -83,7 +85,7 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
 }
 
 function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<TrainResult>[], dimension: number, deadlineMs: number): CohortOutcome {
-  const outcome: CohortOutcome = { updates: [], failures: [], backends: new Set(), bytesUp: 0 };
+  const outcome: CohortOutcome = { updates: [], failures: [], backends: new Set(), bytesUp: 0, clientMs: 0 };
   settled.forEach((result, i) => {
     const clientId = cohort[i];
     if (result.status === 'rejected') {
@@ -92,6 +94,7 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
     }
     const reply = result.value;
     outcome.backends.add(reply.backend);
+    outcome.clientMs += reply.ms;
     if (reply.status === 'timeout') {
       outcome.failures.push({ clientId, reason: 'timeout', message: `client ${clientId} exceeded its deadline of ${deadlineMs} ms` });
       return;

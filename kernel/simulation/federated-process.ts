@@ -179,7 +179,7 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         ms: evaluated - roundStart,
         phases: {
           sample: sampled - roundStart, broadcast: broadcast - sampled, train: trained - broadcast,
-          aggregate: aggregatedAt - trained, evaluate: evaluated - aggregatedAt,
+          aggregate: aggregatedAt - trained, evaluate: evaluated - aggregatedAt, clientTrain: outcome.clientMs,
         },
         ...aggregationMetrics,
         ...(options.privacyAfter ? options.privacyAfter(round, q) : {}),

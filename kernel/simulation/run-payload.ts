@@ -25,7 +25,7 @@ export interface RoundMetrics {
   /** Wall time of the whole round, ms. */
   ms: number;
   /** Wall time of each phase, ms. */
-  phases?: { sample: number; broadcast: number; train: number; aggregate: number; evaluate: number };
+  phases?: { sample: number; broadcast: number; train: number; aggregate: number; evaluate: number; clientTrain?: number };
   epsilon?: number;
   delta?: number;
   secagg?: { dropped: number; recovered: boolean; ms: number; bytes: number };

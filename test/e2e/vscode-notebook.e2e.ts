@@ -169,8 +169,8 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     // The next cell runs in the same kernel and sees a variable from before the interrupt.
     const last = notebookCells(page).last();
     await last.scrollIntoViewIfNeeded();
-    await last.click();
-    await page.keyboard.press('Control+Enter');
+    await last.hover();
+    await last.locator('.run-button-container .action-label').first().click();
     await pollFrames(page, () => document.body.innerText, (text) => (text.includes('survivor says 42') ? true : undefined), 'the last cell to print "survivor says 42"', 60_000);
     await page.screenshot({ path: join(RESULTS, 'interrupt.png') });
 

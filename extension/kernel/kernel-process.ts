@@ -4,10 +4,12 @@
  * when the process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectKernel, type KernelClient } from '../../kernel/protocol/client';
+import { KERNEL_NODE_FLAGS } from '../../kernel/cli/launch-kernel';
 import { createConnectionInfo, type ConnectionInfo } from './connection';
 import type { NodeRuntime } from './node-runtime';
 
@@ -61,11 +63,16 @@ export class KernelProcess {
     const dir = mkdtempSync(join(tmpdir(), 'fedbook-kernel-'));
     const file = join(dir, 'connection.json');
     writeFileSync(file, JSON.stringify(connection, null, 2), { mode: 0o600 });
-    const child = spawn(options.runtime.command, [options.kernelEntry, 'kernel', '-f', file], {
+    // The flag lets an interrupt stop a loop running inside a timer without crashing Node.
+    const child = spawn(options.runtime.command, [...KERNEL_NODE_FLAGS, options.kernelEntry, 'kernel', '-f', file], {
       cwd: options.cwd,
       env: { ...process.env, ...options.runtime.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Training saturates every core; a lower priority keeps the editor, the chart and interrupts responsive.
+    if (child.pid !== undefined) {
+      try { setPriority(child.pid, 10); } catch { /* not permitted here: run at normal priority */ }
+    }
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');

@@ -11,8 +11,8 @@ export function statusText(state: KernelState, run: Pick<RunBundle, 'rounds' | '
   const icon = state === 'busy' ? '$(sync~spin)' : state === 'dead' ? '$(error)' : state === 'starting' ? '$(loading~spin)' : '$(circle-outline)';
   let text = `${icon} Fedbook: ${state}`;
   if (run && run.status === 'running') {
-    const last = run.rounds[run.rounds.length - 1]?.round ?? 0;
-    text += ` · round ${last}${run.plannedRounds ? `/${run.plannedRounds}` : ''}`;
+    // Count this run's rounds: a run that continues from an earlier state starts past round 1.
+    text += ` · round ${run.rounds.length}${run.plannedRounds ? `/${run.plannedRounds}` : ''}`;
   }
   return text;
 }

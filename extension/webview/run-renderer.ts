@@ -40,7 +40,7 @@ export function renderRun(bundle: RunBundle, element: HTMLElement): void {
   const metric = mainMetric(rounds);
   const last = rounds[rounds.length - 1];
   const { x, y } = points(rounds, metric);
-  const headline = `${legendLabel(bundle)} · round ${last?.round ?? 0}${bundle.plannedRounds ? `/${bundle.plannedRounds}` : ''} · ${metric === 'testAccuracy' ? 'test accuracy' : 'train loss'} ${format(last ? (last[metric] as number | undefined) : undefined)} · ${bundle.status}`;
+  const headline = `${legendLabel(bundle)} · round ${rounds.length}${bundle.plannedRounds ? `/${bundle.plannedRounds}` : ''} · ${metric === 'testAccuracy' ? 'test accuracy' : 'train loss'} ${format(last ? (last[metric] as number | undefined) : undefined)} · ${bundle.status}`;
   const root = document.createElement('div');
   root.className = 'fedbook-run';
   root.dataset.runId = bundle.runId;

@@ -32,6 +32,9 @@ if [ ! -x "$CS_DIR/node_modules/.bin/code-server" ]; then
     exit 1
   fi
   echo "setup-code-server: installing code-server@$CODE_SERVER_VERSION into $CS_DIR (about 2 minutes)"
+  # Under `npm run`, the outer npm (Node 20) exports npm_config_* variables, among them
+  # npm_config_user_agent, which code-server's postinstall reads to refuse any Node but 24.
+  while read -r variable; do unset "$variable"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
   mkdir -p "$CS_DIR"
   [ -f "$CS_DIR/package.json" ] || echo '{"name":"fedbook-code-server","private":true}' > "$CS_DIR/package.json"
   PATH="$NODE24_HOME/bin:$PATH" npm_config_nodedir="$NODE24_HOME" \

@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<SecAggBenchRow[]> {
   for (const cohort of options.cohorts) rows.push(measure(cohort, options.dimension, options.dropoutRate));
   console.log(formatTable(rows));
   if (options.json !== undefined) {
-    writeFileSync(options.json, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(options.json, JSON.stringify(rows, null, 1) + '\n');
     console.log(`wrote ${rows.length} rows to ${options.json}`);
   }
   return rows;

@@ -257,7 +257,7 @@ export async function main(argv: string[]): Promise<BenchRow[]> {
   console.log(formatTable(rows));
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on these cores disturb wall time most, CPU time less)`);
   if (options.json !== undefined) {
-    writeFileSync(options.json, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(options.json, JSON.stringify(rows, null, 1) + '\n');
     console.log(`wrote ${rows.length} rows to ${options.json}`);
   }
   return rows;

@@ -68,22 +68,17 @@ function nameOf(value: unknown, global: Record<string, unknown>, roots: readonly
   const search = (object: unknown, path: string[], depth: number): string[] | undefined => {
     if (object === null || (typeof object !== 'object' && typeof object !== 'function') || seen.has(object) || depth > 3) return undefined;
     seen.add(object);
+    // Getters may throw; such members are skipped. Direct members first, then one level deeper.
+    const children: [string, unknown][] = [];
     for (const key of Object.keys(object as object)) {
-      let child: unknown;
       try {
-        child = (object as Record<string, unknown>)[key];
+        children.push([key, (object as Record<string, unknown>)[key]]);
       } catch {
         continue;
       }
-      if (child === value) return [...path, key];
     }
-    for (const key of Object.keys(object as object)) {
-      let child: unknown;
-      try {
-        child = (object as Record<string, unknown>)[key];
-      } catch {
-        continue;
-      }
+    for (const [key, child] of children) if (child === value) return [...path, key];
+    for (const [key, child] of children) {
       const found = search(child, [...path, key], depth + 1);
       if (found) return found;
     }

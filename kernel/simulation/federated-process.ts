@@ -83,7 +83,6 @@ export interface FederatedProcess {
 export function createFederatedProcess(options: ProcessOptions): FederatedProcess {
   const aggregator = options.aggregator ?? createMeanAggregator(options.strategy.weighting);
   const pool = (): ClientPool => getClientPool(options.workers);
-  const dimensionOf = (state: ServerState): number => state.weights.length;
 
   return {
     options,
@@ -121,13 +120,14 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         : sampleFixedCohort(clients.numClients, options.clientsPerRound, rng.fork('sampling'));
       const sampled = performance.now();
 
+      const clientSeedBase = rng.fork('clients').uint32();
       const globalWeights = broadcastCopy(state.weights);
       const broadcast = performance.now();
       const outcome = await trainCohort({
         pool: pool(), backend: options.backend, spec: options.spec, data: sharedDataOf(clients.dataset),
         cohort, clientIndices: (id) => clients.clients[id], globalWeights,
         config: options.strategy.configureClients(round),
-        seedFor: (id) => (hashLabel(`client-${id}`) ^ rng.fork('clients').uint32() ^ id) >>> 0,
+        seedFor: (id) => (hashLabel(`client-${id}`) ^ clientSeedBase ^ id) >>> 0,
         clientDeadlineMs: options.clientDeadlineMs, signal, faults: options.faults,
       });
       const trained = performance.now();
@@ -149,7 +149,7 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       if (updates.length > 0 || options.aggregator) {
         if (aggregator.restore && aggregatorState !== undefined) aggregator.restore(aggregatorState);
         const aggregated = aggregator.aggregate(updates, {
-          round, dimension: dimensionOf(state), expectedCohort: q * clients.numClients, rng: rng.fork('aggregation'),
+          round, dimension: state.weights.length, expectedCohort: q * clients.numClients, rng: rng.fork('aggregation'),
         });
         aggregationMetrics = aggregated.metrics;
         aggregatorState = aggregator.state;

@@ -40,12 +40,12 @@ export function activate(context: vscode.ExtensionContext): void {
     controller.onDidChangeKernelState(({ notebook, state }) => {
       if (!vscode.window.activeNotebookEditor || vscode.window.activeNotebookEditor.notebook === notebook) status.setState(state);
     }),
-    controller.onDidReceiveRun(({ run }) => {
+    controller.onDidReceiveRun(({ run, receivedAt }) => {
       status.setRun(run.bundle);
       const isNew = !seenRuns.has(run.bundle.runId);
       seenRuns.add(run.bundle.runId);
       if (isNew && !ChartPanel.current && config().get<boolean>('chart.openOnRun', true)) showChart();
-      ChartPanel.current?.update(run.bundle, run.publishedAt);
+      ChartPanel.current?.update(run.bundle, run.publishedAt === undefined ? undefined : { publishedAt: run.publishedAt, receivedAt });
     }),
     vscode.window.registerWebviewPanelSerializer(CHART_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: ChartState | undefined) => ChartPanel.revive(panel, context.extensionUri, state, loadRunById),

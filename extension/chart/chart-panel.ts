@@ -7,14 +7,14 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { RunBundle } from '../../kernel/simulation/run-payload';
 import { RunStore, type ChartRun, type MetricKey } from './chart-data';
-import type { ChartState, FromChart, ToChart } from './messages';
+import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from './messages';
 
 export const CHART_VIEW_TYPE = 'fedbook.roundChart';
 
 export class ChartPanel {
   static current: ChartPanel | undefined;
-  /** Latencies (kernel publish → point drawn in the webview), ms, reported by the webview. */
-  static readonly latencies: number[] = [];
+  /** Latencies (kernel publish → point drawn in the webview), ms, with their legs, reported by the webview. */
+  static readonly latencies: Array<{ ms: number; stages: LatencyStages }> = [];
 
   private readonly store = new RunStore();
   private metric: MetricKey = 'testAccuracy';
@@ -52,14 +52,14 @@ export class ChartPanel {
   }
 
   /** Feeds a live run bundle; only rounds the chart has not drawn are sent. */
-  update(bundle: RunBundle, publishedAt?: number): void {
+  update(bundle: RunBundle, timing?: Omit<DeliveryTiming, 'postedAt'>): void {
     const known = this.store.get(bundle.runId);
     const previousStatus = known?.status;
     const fresh = this.store.upsert(bundle);
     if (fresh.length > 0 || !known) {
       const { rounds: _rounds, ...run } = this.store.get(bundle.runId)!;
       const message: ToChart = { type: 'rounds', runId: bundle.runId, rounds: fresh, run };
-      if (publishedAt !== undefined) message.publishedAt = publishedAt;
+      if (timing) message.timing = { ...timing, postedAt: Date.now() };
       this.post(message);
     }
     if (known && previousStatus !== bundle.status) this.post({ type: 'status', runId: bundle.runId, status: bundle.status });
@@ -106,7 +106,7 @@ export class ChartPanel {
         this.metric = message.metric;
         break;
       case 'latency':
-        ChartPanel.latencies.push(message.ms);
+        ChartPanel.latencies.push({ ms: message.ms, stages: message.stages });
         break;
       case 'exportCsv':
         void this.saveCsv(message.csv);

@@ -10,7 +10,7 @@ export type ToChart =
   /** Replaces the whole picture (first load, restore, loaded runs). */
   | { type: 'runs'; runs: ChartRun[]; metric?: MetricKey }
   /** New rounds of one run; `run` is sent with the first rounds of a run the webview does not know. */
-  | { type: 'rounds'; runId: string; rounds: RoundMetrics[]; run?: Omit<ChartRun, 'rounds'>; publishedAt?: number }
+  | { type: 'rounds'; runId: string; rounds: RoundMetrics[]; run?: Omit<ChartRun, 'rounds'>; timing?: DeliveryTiming }
   | { type: 'status'; runId: string; status: ChartRun['status'] }
   | { type: 'export'; format: 'png' | 'csv' };
 
@@ -21,7 +21,25 @@ export type FromChart =
   | { type: 'exportPng'; dataUrl: string }
   | { type: 'exportCsv'; csv: string }
   | { type: 'openRun' }
-  | { type: 'latency'; ms: number; runId: string; round: number };
+  | { type: 'latency'; ms: number; runId: string; round: number; stages: LatencyStages };
+
+/** When a round's message passed each stop on its way to the chart, ms since the epoch. */
+export interface DeliveryTiming {
+  /** The kernel published it (message header date). */
+  publishedAt: number;
+  /** The extension host received it from the kernel. */
+  receivedAt: number;
+  /** The extension host posted it to the webview. */
+  postedAt: number;
+}
+
+/** Where the time from kernel publish to drawn point went, ms per leg. */
+export interface LatencyStages {
+  kernelToHost: number;
+  hostToPost: number;
+  postToWebview: number;
+  webviewToDrawn: number;
+}
 
 /** What the webview persists for `WebviewPanelSerializer` restore. */
 export interface ChartState {

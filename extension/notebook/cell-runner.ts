@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { kernelDiedMessage, type KernelProcess } from '../kernel/kernel-process';
 import { kernelFailureItem, mapIopubMessage, type MappedItem, type MappedOutput, type OutputAction } from './output-mapper';
+import { SupersedingQueue } from './superseding-queue';
 
 function toItem(item: MappedItem): vscode.NotebookCellOutputItem {
   return new vscode.NotebookCellOutputItem(item.data, item.mime);
@@ -16,19 +17,33 @@ function toOutput(output: MappedOutput): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(output.items.map(toItem), output.displayId ? { ...output.metadata, displayId: output.displayId } : output.metadata);
 }
 
-/** Applies output actions to one execution, strictly in order. */
+/**
+ * Least time between two replacements of one display. The kernel publishes a
+ * run's bundle up to ten times a second; every replacement makes the editor
+ * re-render and re-measure the output, which under training load delayed
+ * everything else sent to the window (the round chart's points by seconds).
+ * The chart still gets every round at once; the cell output shows the newest.
+ */
+export const DISPLAY_UPDATE_INTERVAL_MS = 500;
+
+/**
+ * Applies output actions to one execution, in order. A display update still
+ * waiting its turn is replaced by a newer one for the same display (each
+ * carries the whole run), and one display is replaced at most every
+ * DISPLAY_UPDATE_INTERVAL_MS; the last update is always applied.
+ */
 class OutputWriter {
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SupersedingQueue<OutputAction>((action) => this.perform(action), { minIntervalMs: DISPLAY_UPDATE_INTERVAL_MS });
   private clearBeforeNext = false;
 
   constructor(private readonly execution: vscode.NotebookCellExecution) {}
 
   apply(action: OutputAction): void {
-    this.chain = this.chain.then(() => this.perform(action)).catch(() => undefined);
+    this.queue.push(action, action.kind === 'update' ? action.displayId : undefined);
   }
 
   done(): Promise<unknown> {
-    return this.chain;
+    return this.queue.done();
   }
 
   private async perform(action: OutputAction): Promise<void> {

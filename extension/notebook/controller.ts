@@ -23,7 +23,7 @@ export class FedbookController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
   private readonly sessions = new Map<string, KernelSession>();
   private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly runEmitter = new vscode.EventEmitter<{ notebook: vscode.NotebookDocument; run: RunDisplay }>();
+  private readonly runEmitter = new vscode.EventEmitter<{ notebook: vscode.NotebookDocument; run: RunDisplay; receivedAt: number }>();
   private readonly stateEmitter = new vscode.EventEmitter<{ notebook: vscode.NotebookDocument; state: KernelState }>();
   private readonly disposables: vscode.Disposable[] = [];
   /** A run bundle arrived (display_data or update_display_data). */
@@ -93,7 +93,7 @@ export class FedbookController implements vscode.Disposable {
     this.watched.add(client);
     client.onIopub((message) => {
       const run = runDisplayOf(message);
-      if (run) this.runEmitter.fire({ notebook, run });
+      if (run) this.runEmitter.fire({ notebook, run, receivedAt: Date.now() });
     });
   }
 

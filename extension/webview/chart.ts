@@ -1,10 +1,10 @@
 /**
  * The round chart's webview script: keeps its own copy of the runs, appends
- * one point per round with Plotly.extendTraces (coalesced per frame), and
+ * one point per round with Plotly.extendTraces (coalesced per task), and
  * redraws on metric change or theme change.
  */
 import { METRICS, RunStore, legendLabel, metricValue, points, type MetricKey } from '../chart/chart-data';
-import type { ChartState, FromChart, ToChart } from '../chart/messages';
+import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -22,11 +22,27 @@ const summary = document.getElementById('summary') as HTMLSpanElement;
 const store = new RunStore();
 let metric: MetricKey = vscode.getState()?.metric ?? 'testAccuracy';
 /** Pending points per run, flushed once per frame. */
-let pending = new Map<string, { x: number[]; y: number[]; publishedAt?: number; round: number }>();
+let pending = new Map<string, PendingPoints>();
+
+interface PendingPoints {
+  x: number[];
+  y: number[];
+  round: number;
+  /** Delivery timing of the oldest message in the batch (its wait is the longest), and when it reached the webview. */
+  timing?: DeliveryTiming & { arrivedAt: number };
+}
 let flushScheduled = false;
-/** Exposed for tests and diagnostics: kernel publish → point drawn, ms. */
+/**
+ * Draws are spaced so that they take at most a third of the time: the webview
+ * shares its thread with the editor, and a plotly redraw under load took
+ * ~100 ms, so drawing each of ten updates a second starved the whole window.
+ */
+let nextDrawAt = 0;
+const DRAW_SHARE = 3;
+/** Exposed for tests and diagnostics: kernel publish → point drawn, ms, and the legs of that time. */
 const latencies: number[] = [];
-(window as unknown as { fedbookChart: unknown }).fedbookChart = { latencies, store };
+const stages: LatencyStages[] = [];
+(window as unknown as { fedbookChart: unknown }).fedbookChart = { latencies, stages, store };
 
 for (const { key, label } of METRICS) {
   const option = document.createElement('option');
@@ -58,15 +74,19 @@ function layout(): Record<string, unknown> {
     plot_bgcolor: 'rgba(0,0,0,0)',
     font: { color: fg, family: cssVar('--vscode-font-family', 'sans-serif') },
     margin: { l: 60, r: 20, t: 20, b: 50 },
-    xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false },
-    yaxis: { title: { text: label }, gridcolor: grid, zeroline: false },
+    // 'allow' skips plotly's per-label overflow check, which measured every tick label on every draw (a third of its draw time).
+    xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow' },
+    yaxis: { title: { text: label }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow' },
     legend: { orientation: 'h', y: -0.2 },
     uirevision: metric,
   };
 }
 
+/** Up to this many rounds a run is drawn with a marker per round; beyond, as a line (each marker is an SVG node). */
+const MARKER_LIMIT = 100;
+
 function traces(): Array<Record<string, unknown>> {
-  return store.runs().map((run) => ({ type: 'scatter', mode: 'lines+markers', marker: { size: run.rounds.length > 200 ? 0 : 5 }, name: legendLabel(run), ...points(run.rounds, metric) }));
+  return store.runs().map((run) => ({ type: 'scatter', mode: run.rounds.length > MARKER_LIMIT ? 'lines' : 'lines+markers', marker: { size: 5 }, name: legendLabel(run), ...points(run.rounds, metric) }));
 }
 
 function redraw(): void {
@@ -90,12 +110,18 @@ function saveState(): void {
   vscode.setState({ metric, runIds: store.runs().map((r) => r.runId) });
 }
 
+/**
+ * Draws in the next task: messages that arrived together are drawn together,
+ * and a point does not wait for an animation frame (up to 50 ms in a busy
+ * window, and never in a hidden one), only for the spacing between draws.
+ */
 function scheduleFlush(): void {
   if (flushScheduled) return;
   flushScheduled = true;
-  const run = () => { if (flushScheduled) { flushScheduled = false; flush(); } };
-  requestAnimationFrame(run);
-  setTimeout(run, 50); // A hidden webview gets no animation frames.
+  setTimeout(() => {
+    flushScheduled = false;
+    flush();
+  }, Math.max(0, nextDrawAt - Date.now()));
 }
 
 function flush(): void {
@@ -103,24 +129,30 @@ function flush(): void {
   const indices: number[] = [];
   const xs: number[][] = [];
   const ys: number[][] = [];
-  const stamps: Array<{ publishedAt?: number; runId: string; round: number }> = [];
+  const stamps: Array<{ timing?: PendingPoints['timing']; runId: string; round: number }> = [];
   for (const [runId, batch] of pending) {
     const index = runs.findIndex((r) => r.runId === runId);
     if (index < 0 || batch.x.length === 0) continue;
     indices.push(index);
     xs.push(batch.x);
     ys.push(batch.y);
-    stamps.push({ publishedAt: batch.publishedAt, runId, round: batch.round });
+    stamps.push({ timing: batch.timing, runId, round: batch.round });
   }
   pending = new Map();
-  if (indices.length > 0 && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
+  const started = Date.now();
+  const crossesMarkerLimit = indices.some((index) => runs[index].rounds.length > MARKER_LIMIT && runs[index].rounds.length - xs[indices.indexOf(index)].length <= MARKER_LIMIT);
+  if (indices.length > 0 && !crossesMarkerLimit && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
   else redraw();
   const now = Date.now();
+  nextDrawAt = now + (DRAW_SHARE - 1) * (now - started);
   for (const stamp of stamps) {
-    if (stamp.publishedAt === undefined) continue;
-    const ms = now - stamp.publishedAt;
+    const t = stamp.timing;
+    if (!t) continue;
+    const ms = now - t.publishedAt;
+    const legs: LatencyStages = { kernelToHost: t.receivedAt - t.publishedAt, hostToPost: t.postedAt - t.receivedAt, postToWebview: t.arrivedAt - t.postedAt, webviewToDrawn: now - t.arrivedAt };
     latencies.push(ms);
-    vscode.postMessage({ type: 'latency', ms, runId: stamp.runId, round: stamp.round });
+    stages.push(legs);
+    vscode.postMessage({ type: 'latency', ms, runId: stamp.runId, round: stamp.round, stages: legs });
   }
   updateSummary();
 }
@@ -153,7 +185,7 @@ function receive(message: ToChart): void {
         batch.x.push(round.round);
         batch.y.push(value);
       }
-      batch.publishedAt = message.publishedAt;
+      if (message.timing && !batch.timing) batch.timing = { ...message.timing, arrivedAt: Date.now() };
       pending.set(message.runId, batch);
       scheduleFlush();
       break;

@@ -28,10 +28,10 @@ const RUN_TIMEOUT_MS = Number(process.env.FEDBOOK_E2E_RUN_TIMEOUT_MS ?? 15 * 60_
 /** The few DOM shapes the page functions use (the project compiles without lib "dom"). */
 interface DomElement { dataset: Record<string, string | undefined>; textContent: string | null; data?: Array<{ name: string; x: number[]; y: number[] }> }
 declare const document: { querySelectorAll(selector: string): Iterable<DomElement>; getElementById(id: string): DomElement | null; body: { innerText: string } };
-declare const window: { fedbookChart?: { latencies: number[]; store: { runs(): Array<{ runId: string; rounds: Array<{ round: number }> }> } } };
+declare const window: { fedbookChart?: { latencies: number[]; stages: Array<Record<string, number>>; store: { runs(): Array<{ runId: string; rounds: Array<{ round: number }> }> } } };
 
 interface RunOutput { runId: string; rounds: number; lastRound: number; status: string; text: string }
-interface ChartRead { runIds: string[]; rounds: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; latencies: number[] }
+interface ChartRead { runIds: string[]; rounds: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; latencies: number[]; stages: Array<Record<string, number>> }
 
 /** In a frame: the Fedbook run outputs rendered by our notebook renderer. */
 function readRunOutputs(): RunOutput[] | undefined {
@@ -50,6 +50,7 @@ function readChart(): ChartRead | undefined {
     rounds: Object.fromEntries(runs.map((r) => [r.runId, r.rounds.map((x) => x.round)])),
     traces: (chart.data ?? []).map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
     latencies: [...state.latencies],
+    stages: [...state.stages],
   };
 }
 
@@ -181,6 +182,12 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
       assert.ok(chart.runIds.length >= 2);
       if (chart.latencies.length > 0) {
         measurements.chartLatencyMs = { samples: chart.latencies.length, median: percentile(chart.latencies, 50), p95: percentile(chart.latencies, 95), max: Math.max(...chart.latencies) };
+        // Where the time goes: kernel → extension host → posted → webview → drawn (median and p95 per leg).
+        const legs = Object.keys(chart.stages[0] ?? {});
+        measurements.chartLatencyLegsMs = Object.fromEntries(legs.map((leg) => {
+          const values = chart.stages.map((s) => s[leg]);
+          return [leg, { median: percentile(values, 50), p95: percentile(values, 95) }];
+        }));
       }
     }
   });

@@ -4,8 +4,8 @@
  * each in-host test as a node:test subtest.
  *
  * The path: the VS Code server from code-server's package on Node 24, opened
- * in Debian Chromium with a `payload` that names the extension
- * (dist/extension-stage) and the test runner; the suite writes its results
+ * in Debian Chromium with a `payload` that names the extension (a copy of
+ * dist/extension-stage) and the test runner; the suite writes its results
  * to a JSON file, and the workbench calls window.codeAutomationExit when the
  * runner is done.
  *
@@ -13,8 +13,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../e2e/workbench';
@@ -24,16 +23,23 @@ import { EXTENSION, RESULTS_ENV, ROOT, SUITE, createTestWorkspace, readResults }
 const RESULTS_DIR = join(ROOT, 'test-results', 'extension-host');
 const SUITE_TIMEOUT_MS = Number(process.env.FEDBOOK_HOST_TIMEOUT_MS ?? 30 * 60_000);
 
-/** Stages the extension when no staged build is there yet. */
-function ensureStaged(): void {
-  if (existsSync(join(EXTENSION, 'dist', 'extension.js'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--stage-only'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * A private copy of the staged extension: the stage is rebuilt in place by
+ * `npm run build:extension`, which must not pull the kernel's files from
+ * under a running test.
+ */
+function copyStagedExtension(work: string): string {
+  const complete = () => existsSync(join(EXTENSION, 'package.json')) && existsSync(join(EXTENSION, 'dist', 'extension.js')) && existsSync(join(EXTENSION, 'bin', 'fedbook.js'));
+  assert.ok(complete(), `${EXTENSION} is not a complete staged extension (package.json, dist/extension.js, bin/fedbook.js): run npm run build:extension`);
+  const copy = join(work, 'extension');
+  cpSync(EXTENSION, copy, { recursive: true });
+  return copy;
 }
 
 /** The workbench URL that opens `folder` and runs the suite in the extension host. */
-function testUrl(server: VscodeServer, folder: string, env: Record<string, string>): string {
+function testUrl(server: VscodeServer, extension: string, folder: string, env: Record<string, string>): string {
   const payload = [
-    ['extensionDevelopmentPath', remoteUri(server, EXTENSION)],
+    ['extensionDevelopmentPath', remoteUri(server, extension)],
     ['extensionTestsPath', remoteUri(server, SUITE)],
     ['extensionEnvironment', JSON.stringify(env)],
     ['skipWelcome', 'true'],
@@ -43,9 +49,9 @@ function testUrl(server: VscodeServer, folder: string, env: Record<string, strin
 
 test('Fedbook notebook controller in a real VS Code extension host', { timeout: SUITE_TIMEOUT_MS + 5 * 60_000 }, async (t) => {
   assert.ok(existsSync(SUITE), `${SUITE} is missing: run npm run build first`);
-  ensureStaged();
   mkdirSync(RESULTS_DIR, { recursive: true });
   const { work, folder, resultsFile } = createTestWorkspace();
+  const extension = copyStagedExtension(work);
   const env = { [RESULTS_ENV]: resultsFile };
 
   let server: VscodeServer | undefined;
@@ -61,7 +67,7 @@ test('Fedbook notebook controller in a real VS Code extension host', { timeout: 
     const exited = new Promise<number>((resolve) => { resolveExit = resolve; });
     // The workbench calls this when the extension host's test runner is done (VS Code's smoke-test hook).
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
-    await page.goto(testUrl(server, folder, env));
+    await page.goto(testUrl(server, extension, folder, env));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), SUITE_TIMEOUT_MS); });
     exitCode = await Promise.race([exited, timedOut]);

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'mocha';
-import { activateFedbook, cellError, closeNotebook, codeCell, openFixture, runCells, startCells, streamText, waitFor, waitForCell } from './notebooks';
+import { activateFedbook, cellError, closeNotebook, codeCell, openFixture, runCells, sleep, startCells, streamText, waitFor, waitForCell } from './notebooks';
 
 /** Cell indexes in fixtures/lifecycle.ipynb. */
 const DEFINES_KEPT = 1;
@@ -44,6 +44,8 @@ describe('Kernel lifecycle through the Fedbook controller', () => {
     notebook = await openFixture('lifecycle.ipynb');
     await runCells(notebook, [DEFINES_KEPT]);
     const { cell, since } = await startEndlessCell(notebook, SPINS, 'looping');
+    // Past the cell's 500 ms await, the loop is running: the hard case, out of vm breakOnSigint's reach.
+    await sleep(2_000);
     await vscode.commands.executeCommand('notebook.interruptExecution', notebook.uri);
     await waitForCell(cell, since, STOP_TIMEOUT_MS);
     assert.equal(cell.executionSummary?.success, false);

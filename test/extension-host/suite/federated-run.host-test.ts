@@ -1,0 +1,37 @@
+/**
+ * A federated run started in a cell shows one live progress output that the
+ * kernel replaces after every round, ending with the whole run's bundle.
+ */
+import * as vscode from 'vscode';
+import assert from 'node:assert/strict';
+import { afterEach, before, describe, it } from 'mocha';
+import { activateFedbook, closeNotebook, openFixture, outputItems, runCells, streamText } from './notebooks';
+
+/** kernel/simulation/run-payload.ts */
+const RUN_MIME = 'application/vnd.fedbook.run+json';
+/** Cell index in fixtures/federated-run.ipynb. */
+const RUNS_THREE_ROUNDS = 1;
+
+describe('A federated run through the Fedbook controller', () => {
+  let notebook: vscode.NotebookDocument | undefined;
+  before(activateFedbook);
+  afterEach(async () => {
+    if (notebook) await closeNotebook(notebook);
+    notebook = undefined;
+  });
+
+  it('shows one progress output, updated in place to the completed three-round run', async () => {
+    notebook = await openFixture('federated-run.ipynb');
+    // Loading MNIST and training on a small machine: minutes, not seconds.
+    const [cell] = await runCells(notebook, [RUNS_THREE_ROUNDS], 8 * 60_000);
+    assert.equal(cell.executionSummary?.success, true, JSON.stringify(outputItems(cell)));
+    const runOutputs = outputItems(cell).filter((items) => items.some((i) => i.mime === RUN_MIME));
+    assert.equal(runOutputs.length, 1, 'one run output, replaced after each round rather than added');
+    const bundle = JSON.parse(runOutputs[0].find((i) => i.mime === RUN_MIME)!.text) as { status: string; plannedRounds?: number; rounds: Array<{ round: number }> };
+    assert.equal(bundle.status, 'completed');
+    assert.equal(bundle.plannedRounds, 3);
+    assert.deepEqual(bundle.rounds.map((r) => r.round), [1, 2, 3]);
+    assert.match(runOutputs[0].find((i) => i.mime === 'text/plain')?.text ?? '', /round 3\/3/);
+    assert.match(streamText(cell), /finished 3 rounds/);
+  });
+});

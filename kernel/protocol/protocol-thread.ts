@@ -14,6 +14,7 @@ import { createSigner } from './signing';
 import { createSendQueue, readLoop, type SendQueue } from './channels';
 import { createSubscriptionGate } from './subscription-gate';
 import { terminateMainThreadScript } from './terminate-main-thread';
+import { watchParent } from './parent-watch';
 import { parseFrames, serializeMessage, WireError } from './wire';
 import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
 
@@ -140,6 +141,12 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
       })();
     }
   });
+  if (data.parent) {
+    watchParent(data.parent, () => {
+      log('the process that started the kernel is gone');
+      post({ kind: 'parentDied' });
+    });
+  }
   post({ kind: 'ready' });
 }
 

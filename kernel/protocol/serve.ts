@@ -7,6 +7,7 @@ import type { Executor } from '../execution/executor';
 import { readConnectionFile } from './connection';
 import { createKernelSession, type KernelSession } from './kernel-session';
 import { startProtocolThread, type ProtocolLink } from './thread-link';
+import { parentWatchFromEnv } from './parent-watch';
 
 export interface ServeKernelOptions {
   connectionFile: string;
@@ -47,6 +48,7 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
     connection,
     (request) => session?.handle(request),
     (error) => void exit(1, `protocol thread failed: ${error.message}`),
+    { parent: parentWatchFromEnv(process.env, options.parentPollMs ?? 1000), onParentDied: () => void exit(0, 'parent process died') },
   );
   // Load the executor while the protocol thread binds the sockets.
   const executor = Promise.resolve().then(options.createExecutor);
@@ -59,27 +61,5 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
     onShutdown: (restart) => void exit(0, restart ? 'shutdown before restart' : 'shutdown requested'),
   });
   process.on('SIGTERM', () => void exit(0, 'SIGTERM'));
-  watchParent(options.parentPollMs ?? 1000, () => void exit(0, 'parent process died'));
   return new Promise<void>(() => undefined);
-}
-
-/** Polls JPY_PARENT_PID (and our own parent) and calls `onDeath` when it is gone. */
-function watchParent(intervalMs: number, onDeath: () => void): void {
-  const declared = Number(process.env.JPY_PARENT_PID);
-  const parent = Number.isInteger(declared) && declared > 1 ? declared : undefined;
-  const originalPpid = process.ppid;
-  const timer = setInterval(() => {
-    if (parent !== undefined && !isAlive(parent)) return onDeath();
-    if (parent === undefined && originalPpid > 1 && process.ppid !== originalPpid) onDeath();
-  }, intervalMs);
-  timer.unref();
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConnectionInfo } from './connection';
 import type { Message } from './messages';
 import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
+import type { ParentWatch } from './parent-watch';
 
 export type IncomingRequest = Extract<ToMainThread, { kind: 'request' }>;
 
@@ -13,6 +14,15 @@ export interface ProtocolLink {
   close(): Promise<void>;
 }
 
+export interface ProtocolThreadOptions {
+  /** Longest time shell requests wait for the first IOPub subscription (default 2 s). */
+  subscriptionWaitMs?: number;
+  /** Whose death ends the kernel, watched from the protocol thread. */
+  parent?: ParentWatch;
+  /** The parent is gone: exit now (the protocol thread kills the process after parent.graceMs). */
+  onParentDied?: () => void;
+}
+
 /** Starts the protocol thread and resolves once every socket is bound. */
 export function startProtocolThread(
   connection: ConnectionInfo,
@@ -20,9 +30,9 @@ export function startProtocolThread(
   onFailure: (error: Error) => void = (error) => {
     throw error;
   },
-  subscriptionWaitMs = 2000,
+  options: ProtocolThreadOptions = {},
 ): Promise<ProtocolLink> {
-  const workerData: ProtocolThreadData = { connection, subscriptionWaitMs };
+  const workerData: ProtocolThreadData = { connection, subscriptionWaitMs: options.subscriptionWaitMs ?? 2000, ...(options.parent ? { parent: options.parent } : {}) };
   const worker = new Worker(join(__dirname, 'protocol-thread.js'), { workerData });
   let onClosed: (() => void) | undefined;
   let ready = false;
@@ -55,6 +65,8 @@ export function startProtocolThread(
           return worker.postMessage({ kind: 'pong', id: message.id } satisfies ToProtocolThread);
         case 'failed':
           return reject(new Error(message.message));
+        case 'parentDied':
+          return options.onParentDied?.();
       }
     });
     // Without its sockets the kernel is deaf: a failure after start-up is the owner's to end the process.

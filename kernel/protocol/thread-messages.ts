@@ -17,7 +17,9 @@ export type ToMainThread =
   | { kind: 'closed' }
   | { kind: 'failed'; message: string }
   /** Is the main thread's event loop turning? (asked after an interrupt) */
-  | { kind: 'ping'; id: number };
+  | { kind: 'ping'; id: number }
+  /** The process that started the kernel is gone: exit (the protocol thread kills the process if it cannot). */
+  | { kind: 'parentDied' };
 
 export type ToProtocolThread =
   | { kind: 'send'; channel: RequestChannel | 'iopub'; identities: Uint8Array[]; message: Message<string, unknown> }
@@ -28,4 +30,6 @@ export interface ProtocolThreadData {
   connection: import('./connection').ConnectionInfo;
   /** Longest time shell requests wait for the first IOPub subscription. */
   subscriptionWaitMs: number;
+  /** Whose death ends the kernel; none: the kernel runs until shut down. */
+  parent?: import('./parent-watch').ParentWatch;
 }

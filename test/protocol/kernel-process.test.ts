@@ -12,6 +12,7 @@ import { KERNEL_NODE_FLAGS, launchKernel, type LaunchedKernel } from '../../kern
 import { buildMessage, createSessionIdentity, type Message } from '../../kernel/protocol/messages';
 import { createSigner } from '../../kernel/protocol/signing';
 import { serializeMessage } from '../../kernel/protocol/wire';
+import { parentIsGone } from '../../kernel/protocol/parent-watch';
 
 const FAKE_KERNEL = [process.execPath, ...KERNEL_NODE_FLAGS, join(__dirname, 'fixtures', 'fake-kernel.js')];
 const types = (messages: Message[]) => messages.map((m) => (m.header.msg_type === 'status' ? `status:${(m.content as { execution_state: string }).execution_state}` : m.header.msg_type));
@@ -209,4 +210,32 @@ test('the kernel exits when the process named by JPY_PARENT_PID dies', async () 
   await orphan.kill();
   assert.equal(code, 0, `kernel stderr:\n${orphan.stderr()}`);
   assert.match(orphan.stderr(), /exiting: parent process died/);
+});
+
+test('a kernel stuck in a synchronous loop still ends when its parent dies (killed after the grace period)', async () => {
+  const parent = spawn('sleep', ['2']);
+  const orphan = await launchKernel({ command: FAKE_KERNEL, parentPid: parent.pid });
+  const client = await connectKernel(orphan.connection);
+  client.send('shell', 'execute_request', { code: 'while (true) {}', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([orphan.exited.then(() => 'exited'), new Promise((done) => (timer = setTimeout(() => done('still running'), 30_000)))]);
+  clearTimeout(timer);
+  await client.close();
+  await orphan.kill();
+  assert.equal(outcome, 'exited', `kernel stderr:\n${orphan.stderr()}`);
+  assert.match(orphan.stderr(), /the process that started the kernel is gone/);
+});
+
+describe('parentIsGone', () => {
+  const alive = (pids: number[]) => (pid: number) => pids.includes(pid);
+  test('with JPY_PARENT_PID, the declared process decides', () => {
+    assert.equal(parentIsGone({ declaredPid: 40, originalPpid: 7, pollMs: 1, graceMs: 1 }, 1, alive([40])), false);
+    assert.equal(parentIsGone({ declaredPid: 40, originalPpid: 7, pollMs: 1, graceMs: 1 }, 7, alive([])), true);
+  });
+  test('without it, being reparented means the parent died', () => {
+    assert.equal(parentIsGone({ originalPpid: 7, pollMs: 1, graceMs: 1 }, 7, alive([])), false);
+    assert.equal(parentIsGone({ originalPpid: 7, pollMs: 1, graceMs: 1 }, 1, alive([])), true);
+    // Started by init (a container's entry point): nothing to watch.
+    assert.equal(parentIsGone({ originalPpid: 1, pollMs: 1, graceMs: 1 }, 1, alive([])), false);
+  });
 });

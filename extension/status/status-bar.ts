@@ -17,10 +17,19 @@ export function statusText(state: KernelState, run: Pick<RunBundle, 'rounds' | '
   return text;
 }
 
+/**
+ * Least time between two round counts shown: each change is a message to the
+ * window, and the kernel publishes up to ten a second while a busy window is
+ * what delays the round chart.
+ */
+const ROUND_TEXT_INTERVAL_MS = 500;
+
 export class KernelStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('fedbook.kernelStatus', vscode.StatusBarAlignment.Left, 100);
   private state: KernelState = 'not started';
   private run: RunBundle | undefined;
+  private renderedAt = 0;
+  private pendingRender: NodeJS.Timeout | undefined;
 
   constructor() {
     this.item.name = 'Fedbook Kernel';
@@ -38,14 +47,22 @@ export class KernelStatusBar implements vscode.Disposable {
 
   setRun(run: RunBundle): void {
     this.run = run;
-    this.render();
+    // A run's end and kernel states show at once; round counts at most every ROUND_TEXT_INTERVAL_MS.
+    const wait = this.renderedAt + ROUND_TEXT_INTERVAL_MS - Date.now();
+    if (run.status !== 'running' || wait <= 0) this.render();
+    else this.pendingRender ??= setTimeout(() => this.render(), wait);
   }
 
   private render(): void {
-    this.item.text = statusText(this.state, this.run);
+    clearTimeout(this.pendingRender);
+    this.pendingRender = undefined;
+    this.renderedAt = Date.now();
+    const text = statusText(this.state, this.run);
+    if (this.item.text !== text) this.item.text = text;
   }
 
   dispose(): void {
+    clearTimeout(this.pendingRender);
     this.item.dispose();
   }
 }

@@ -41,7 +41,7 @@ let nextDrawAt = 0;
 const DRAW_SHARE = 3;
 /** Exposed for tests and diagnostics: kernel publish → point drawn, ms, and the legs of that time. */
 const latencies: number[] = [];
-const stages: LatencyStages[] = [];
+const stages: Array<LatencyStages & { runId: string; round: number }> = [];
 (window as unknown as { fedbookChart: unknown }).fedbookChart = { latencies, stages, store };
 
 for (const { key, label } of METRICS) {
@@ -151,7 +151,7 @@ function flush(): void {
     const ms = now - t.publishedAt;
     const legs: LatencyStages = { kernelToHost: t.receivedAt - t.publishedAt, hostToPost: t.postedAt - t.receivedAt, postToWebview: t.arrivedAt - t.postedAt, webviewToDrawn: now - t.arrivedAt };
     latencies.push(ms);
-    stages.push(legs);
+    stages.push({ ...legs, runId: stamp.runId, round: stamp.round });
     vscode.postMessage({ type: 'latency', ms, runId: stamp.runId, round: stamp.round, stages: legs });
   }
   updateSummary();

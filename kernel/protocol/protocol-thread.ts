@@ -22,8 +22,14 @@ const log = (line: string): void => {
   writeSync(2, `[fedbook kernel] ${line}\n`);
 };
 
-/** How long the main thread may leave a ping unanswered after an interrupt before its script is terminated. */
-const MAIN_THREAD_DEAF_MS = 500;
+/**
+ * How long the main thread may leave a ping unanswered after an interrupt
+ * before its script is terminated. Terminating when the main thread was only
+ * slow (two cores busy training) ends whatever script it runs next, which can
+ * leave the kernel unable to finish a later cell; 500 ms was seen to do that
+ * once under load, so the main thread gets a full second.
+ */
+const MAIN_THREAD_DEAF_MS = 1000;
 
 async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadData): Promise<void> {
   const { connection } = data;
@@ -138,6 +144,8 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
         await Promise.all(Object.values(queues).map((queue) => queue.drain()));
         for (const socket of all) socket.close();
         post({ kind: 'closed' });
+        // Nothing left to do: let the thread end by itself (the port would keep it alive).
+        port.unref();
       })();
     }
   });

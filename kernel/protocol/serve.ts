@@ -20,6 +20,14 @@ export interface ServeKernelOptions {
 
 const log = (line: string): void => void process.stderr.write(`[fedbook kernel] ${line}\n`);
 
+/** Thrown by process.exit inside the kernel: the process is on its way out. */
+export class KernelExitError extends Error {
+  constructor(readonly code: number) {
+    super(`the kernel is exiting (process.exit(${code}))`);
+    this.name = 'KernelExit';
+  }
+}
+
 /** Serves until shutdown; the returned promise never resolves (the process exits). */
 export async function serveKernel(options: ServeKernelOptions): Promise<void> {
   const connection = readConnectionFile(options.connectionFile);
@@ -29,11 +37,12 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
 
   let exiting = false;
   let link: ProtocolLink | undefined;
+  const realExit = process.exit.bind(process);
   const exit = async (code: number, why: string): Promise<void> => {
     if (exiting) return;
     exiting = true;
     log(`exiting: ${why}`);
-    const force = setTimeout(() => process.exit(code), 5000);
+    const force = setTimeout(() => realExit(code), 5000);
     force.unref();
     try {
       await session?.dispose();
@@ -41,8 +50,17 @@ export async function serveKernel(options: ServeKernelOptions): Promise<void> {
       log(`dispose failed: ${(error as Error).message}`);
     }
     await link?.close().catch(() => undefined);
-    process.exit(code);
+    realExit(code);
   };
+  // Exiting with the protocol thread's sockets still open aborts the process
+  // (zeromq throws while Node tears the thread down: SIGABRT, the code lost).
+  // A cell's process.exit(code) therefore closes the sockets first; the throw
+  // stops the cell where it called exit, as the real one would.
+  process.exit = ((code?: number | string | null) => {
+    const status = code === undefined || code === null ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : Number(code) || 0;
+    void exit(status, `process.exit(${status}) called`);
+    throw new KernelExitError(status);
+  }) as typeof process.exit;
 
   const linkReady = startProtocolThread(
     connection,

@@ -47,7 +47,15 @@ export function startProtocolThread(
         closing = true;
         if (exited) return Promise.resolve();
         return new Promise<void>((done) => {
-          onClosed = () => void worker.terminate().then(() => done());
+          // Let the thread end by itself once its sockets are closed: terminating it while
+          // zeromq still settles the closed sockets' pending reads can abort the process.
+          onClosed = () => {
+            const stop = setTimeout(() => void worker.terminate(), 1000);
+            worker.once('exit', () => {
+              clearTimeout(stop);
+              done();
+            });
+          };
           worker.postMessage({ kind: 'close' } satisfies ToProtocolThread);
         });
       },

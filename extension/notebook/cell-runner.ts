@@ -36,7 +36,7 @@ class OutputWriter {
   private readonly queue = new SupersedingQueue<OutputAction>((action) => this.perform(action), { minIntervalMs: DISPLAY_UPDATE_INTERVAL_MS });
   private clearBeforeNext = false;
 
-  constructor(private readonly execution: vscode.NotebookCellExecution) {}
+  constructor(private readonly execution: vscode.NotebookCellExecution, private readonly updateElsewhere?: UpdateElsewhere) {}
 
   apply(action: OutputAction): void {
     this.queue.push(action, action.kind === 'update' ? action.displayId : undefined);
@@ -68,14 +68,16 @@ class OutputWriter {
         return;
       }
       case 'update': {
-        // Outputs of other cells cannot be changed by this execution; the chart still gets the update.
+        const items = action.output.items.map(toItem);
+        // A display shown by an earlier cell is that cell's to update (as in Jupyter).
+        if (!cell.outputs.some((output) => output.metadata?.displayId === action.displayId) && (await this.updateElsewhere?.(action.displayId, items))) return;
         // The cell's outputs catch up with appendOutput asynchronously: give a fresh display a moment to appear.
         let target = cell.outputs.find((output) => output.metadata?.displayId === action.displayId);
         for (let tries = 0; !target && tries < 10; tries++) {
           await new Promise((resolve) => setTimeout(resolve, 50));
           target = cell.outputs.find((output) => output.metadata?.displayId === action.displayId);
         }
-        if (target) await this.execution.replaceOutputItems(action.output.items.map(toItem), target);
+        if (target) await this.execution.replaceOutputItems(items, target);
         return;
       }
       case 'clear':
@@ -93,8 +95,11 @@ class OutputWriter {
   }
 }
 
+/** Replaces the items of a display shown by another cell; false when no other cell shows it (or it cannot be changed now). */
+export type UpdateElsewhere = (displayId: string, items: vscode.NotebookCellOutputItem[]) => Promise<boolean>;
+
 /** Runs one cell; resolves true on success, false on error or kernel death. */
-export async function runCell(execution: vscode.NotebookCellExecution, kernel: KernelProcess): Promise<boolean> {
+export async function runCell(execution: vscode.NotebookCellExecution, kernel: KernelProcess, updateElsewhere?: UpdateElsewhere): Promise<boolean> {
   execution.start(Date.now());
   await execution.clearOutput();
   const code = execution.cell.document.getText();
@@ -102,7 +107,7 @@ export async function runCell(execution: vscode.NotebookCellExecution, kernel: K
     execution.end(true, Date.now());
     return true;
   }
-  const writer = new OutputWriter(execution);
+  const writer = new OutputWriter(execution, updateElsewhere);
   const reply = kernel.client.execute(code, { onOutput: (message) => writer.apply(mapIopubMessage(message)) }).then((result) => ({ result }));
   const died = kernel.exit.then((exit) => ({ exit }));
   const outcome = await Promise.race([reply, died]);

@@ -126,7 +126,7 @@ export class FedbookController implements vscode.Disposable {
         }
         const kernel = await session.ensureStarted();
         this.watchRuns(notebook, kernel.client);
-        ok = await runCell(execution, kernel);
+        ok = await runCell(execution, kernel, (displayId, items) => this.updateDisplayElsewhere(notebook, execution.cell, displayId, items));
       } catch (error) {
         execution.start(Date.now());
         await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error instanceof Error ? error : new Error(String(error)))]));
@@ -141,6 +141,36 @@ export class FedbookController implements vscode.Disposable {
         return;
       }
     }
+  }
+
+  /**
+   * update_display_data for a display an earlier cell shows. An execution may
+   * change only its own cell, so the target cell gets a brief execution of its
+   * own that keeps its execution order, verdict and timing (what the Jupyter
+   * extension does too). A cell that is queued or running is left alone.
+   */
+  private async updateDisplayElsewhere(notebook: vscode.NotebookDocument, running: vscode.NotebookCell, displayId: string, items: vscode.NotebookCellOutputItem[]): Promise<boolean> {
+    for (const cell of notebook.getCells()) {
+      if (cell === running || cell.kind !== vscode.NotebookCellKind.Code) continue;
+      const output = cell.outputs.find((o) => o.metadata?.displayId === displayId);
+      if (!output) continue;
+      let execution: vscode.NotebookCellExecution;
+      try {
+        execution = this.controller.createNotebookCellExecution(cell);
+      } catch {
+        return false;
+      }
+      const previous = cell.executionSummary;
+      execution.executionOrder = previous?.executionOrder;
+      execution.start(previous?.timing?.startTime ?? Date.now());
+      try {
+        await execution.replaceOutputItems(items, output);
+      } finally {
+        execution.end(previous?.success, previous?.timing?.endTime ?? Date.now());
+      }
+      return true;
+    }
+    return false;
   }
 
   dispose(): void {

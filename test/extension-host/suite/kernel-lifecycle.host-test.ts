@@ -98,8 +98,8 @@ describe('Kernel lifecycle through the Fedbook controller', () => {
     const [exiter] = await runCells(notebook, [EXITS], STOP_TIMEOUT_MS * 4);
     assert.equal(exiter.executionSummary?.success, false);
     const error = cellError(exiter);
-    assert.equal(error?.name, 'KernelDied', JSON.stringify(error));
-    // Not the exact exit: today zeromq's native addon aborts the process during exit (SIGABRT instead of code 3).
-    assert.match(error?.message ?? '', /The Fedbook kernel died \(/);
+    // The kernel answers the cell with KernelExit while it closes its sockets, or the process is gone first.
+    assert.ok(error?.name === 'KernelDied' || error?.name === 'KernelExit', JSON.stringify(error));
+    assert.match(error?.message ?? '', /exit code 3|process\.exit\(3\)/, 'the exit code is the one the cell gave');
   });
 });

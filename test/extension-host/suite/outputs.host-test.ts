@@ -6,12 +6,13 @@
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'mocha';
-import { STDERR_MIME, STDOUT_MIME, activateFedbook, closeNotebook, openFixture, outputItems, runCells } from './notebooks';
+import { STDERR_MIME, STDOUT_MIME, activateFedbook, closeNotebook, openFixture, outputItems, runCells, waitFor } from './notebooks';
 
 /** Cell indexes in fixtures/outputs.ipynb (cell 0 is its Markdown title). */
 const STREAMS = 1;
 const HTML = 2;
 const UPDATED_DISPLAY = 3;
+const LATER_UPDATE = 4;
 
 describe('Cell outputs through the Fedbook controller', () => {
   let notebook: vscode.NotebookDocument | undefined;
@@ -60,5 +61,19 @@ describe('Cell outputs through the Fedbook controller', () => {
     const text = outputs[0].find((i) => i.mime === 'text/plain')?.text ?? '';
     assert.ok(text.includes('step 2 of 2') && !text.includes('step 1 of 2'), `the output shows the update (${text})`);
     assert.equal(cell.outputs[0].metadata?.displayId, 'progress');
+  });
+
+  it('replaces a display shown by an earlier cell when a later cell updates it, keeping the earlier execution order', async () => {
+    notebook = await openFixture('outputs.ipynb');
+    const [shown, updater] = await runCells(notebook, [UPDATED_DISPLAY, LATER_UPDATE]);
+    assert.equal(updater.executionSummary?.success, true);
+    const text = await waitFor('the earlier cell to show the update', () => {
+      const value = outputItems(shown)[0]?.find((i) => i.mime === 'text/plain')?.text ?? '';
+      return value.includes('updated by a later cell') ? value : undefined;
+    }, 30_000);
+    assert.ok(!text.includes('step 2 of 2'), text);
+    assert.equal(outputItems(updater).length, 0, 'the updating cell shows nothing itself');
+    assert.equal(shown.executionSummary?.executionOrder, 1, 'the earlier cell keeps its execution order');
+    assert.equal(shown.executionSummary?.success, true);
   });
 });

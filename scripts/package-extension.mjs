@@ -4,7 +4,7 @@
  * platform-specific .vsix that works offline:
  *   dist/extension.js              the extension host code (esbuild bundle)
  *   dist/webview/chart.js          the round chart's webview script
- *   dist/renderer/*.js             notebook renderers (run bundle, plotly)
+ *   dist/renderer/*.js             notebook renderers (run bundle, plotly; plotly itself in a chunk loaded on first use)
  *   dist/wasm/*.wasm               tfjs-backend-wasm's binaries (the extension sets FEDBOOK_WASM_DIR to this folder)
  *   media/plotly.min.js            plotly.js-dist, served to the webview
  *   bin/fedbook.js                 the `fedbook` command the extension spawns as the kernel
@@ -228,7 +228,7 @@ async function main() {
   const stagedZeromq = { name: 'staged-zeromq', setup: (b) => b.onResolve({ filter: /^zeromq$/ }, () => ({ path: '../out/node_modules/zeromq', external: true })) };
   await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(stage, 'dist', 'extension.js'), platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [stagedZeromq] });
   await build({ ...common, entryPoints: ['extension/webview/chart.ts'], outfile: join(stage, 'dist', 'webview', 'chart.js'), platform: 'browser', format: 'iife', target: 'es2022' });
-  await build({ ...common, entryPoints: { 'run-renderer': 'extension/webview/run-renderer.ts', 'plotly-renderer': 'extension/webview/plotly-renderer.ts' }, outdir: join(stage, 'dist', 'renderer'), platform: 'browser', format: 'esm', target: 'es2022' });
+  await build({ ...common, entryPoints: { 'run-renderer': 'extension/webview/run-renderer.ts', 'plotly-renderer': 'extension/webview/plotly-renderer.ts' }, outdir: join(stage, 'dist', 'renderer'), platform: 'browser', format: 'esm', target: 'es2022', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
   mkdirSync(join(stage, 'media'), { recursive: true });
   cpSync(join(root, 'node_modules', 'plotly.js-dist', 'plotly.js'), join(stage, 'media', 'plotly.min.js'));
   // plotly.js-dist ships an unminified file; minify it once so the webview loads less.

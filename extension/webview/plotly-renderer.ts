@@ -9,8 +9,19 @@
  * The figure follows its container's width instead, redrawn only when that
  * width really changes.
  */
-import Plotly from 'plotly.js-dist';
 import type { OutputItem, Renderer, RendererContext } from './renderer-api';
+
+type PlotlyApi = typeof import('plotly.js-dist');
+/**
+ * Plotly (4.8 MB) is a chunk of its own, loaded when the first figure is
+ * drawn: VS Code may load this renderer in a notebook that shows no figure,
+ * and evaluating plotly there stalled the window for ~0.8 s in the E2E.
+ */
+let plotly: Promise<PlotlyApi> | undefined;
+function loadPlotly(): Promise<PlotlyApi> {
+  plotly ??= import('plotly.js-dist').then((module) => (module as unknown as { default?: PlotlyApi }).default ?? (module as unknown as PlotlyApi));
+  return plotly;
+}
 
 interface Figure {
   data?: unknown[];
@@ -25,7 +36,7 @@ const DEFAULT_HEIGHT = 450;
 /** One width watcher per output item, dropped when VS Code disposes the item. */
 const observers = new Map<string, ResizeObserver>();
 
-function followWidth(id: string, div: HTMLDivElement, element: HTMLElement, fixedWidth: boolean): void {
+function followWidth(Plotly: PlotlyApi, id: string, div: HTMLDivElement, element: HTMLElement, fixedWidth: boolean): void {
   observers.get(id)?.disconnect();
   observers.delete(id);
   if (fixedWidth) return;
@@ -61,8 +72,9 @@ export function activate(_context: RendererContext): Renderer {
         height: DEFAULT_HEIGHT,
         ...figure.layout,
       };
+      const Plotly = await loadPlotly();
       await Plotly.react(div, (figure.data ?? []) as never[], layout as never, { displaylogo: false, ...figure.config, responsive: false });
-      followWidth(item.id, div, element, fixedWidth);
+      followWidth(Plotly, item.id, div, element, fixedWidth);
     },
     disposeOutputItem(id?: string) {
       for (const [key, observer] of observers) {

@@ -54,6 +54,11 @@ function readRunOutputs(): RunOutput[] | undefined {
   return nodes.length > 0 ? nodes.map((n) => ({ runId: n.dataset.runId ?? '', rounds: Number(n.dataset.rounds), lastRound: Number(n.dataset.lastRound), status: n.dataset.status ?? '', text: n.textContent ?? '' })) : undefined;
 }
 
+/** In a frame: how many figures our plotly renderer has drawn (plotly's SVG inside .fedbook-plotly). */
+function countPlotlyFigures(): number {
+  return [...document.querySelectorAll('.fedbook-plotly .main-svg')].length;
+}
+
 /** In a frame: the round chart's runs, plotted traces and measured latencies. */
 function readChart(): ChartRead | undefined {
   const state = window.fedbookChart;
@@ -133,17 +138,29 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await waitForKernelIdle(page, RUN_TIMEOUT_MS);
     // Outputs render only near the viewport: scroll through the notebook and collect every run output seen.
     const seen = new Map<string, RunOutput>();
+    let plotlyFigures = 0;
     await page.mouse.move(600, 500);
     for (let step = 0; step < 40; step++) {
       for (const frame of page.frames()) {
         const runs = await Promise.race([frame.evaluate(readRunOutputs).catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000))]);
         for (const r of runs ?? []) if (r.runId) seen.set(r.runId, r);
+        const figures = await Promise.race([frame.evaluate(countPlotlyFigures).catch(() => 0), new Promise<number>((r) => setTimeout(() => r(0), 2_000))]);
+        plotlyFigures = Math.max(plotlyFigures, figures);
       }
       await page.mouse.wheel(0, 500);
       await page.waitForTimeout(300);
     }
+    // The figure is in the notebook's last code cell: bring the end of the notebook into view and look again.
+    await runCommand(page, 'Notebook: Focus Last Cell');
+    for (let tries = 0; tries < 20 && plotlyFigures === 0; tries++) {
+      await page.waitForTimeout(500);
+      for (const frame of page.frames()) plotlyFigures = Math.max(plotlyFigures, await Promise.race([frame.evaluate(countPlotlyFigures).catch(() => 0), new Promise<number>((r) => setTimeout(() => r(0), 2_000))]));
+    }
+    measurements.plotlyFigures = plotlyFigures;
     const outputs = [...seen.values()].sort((a, b) => a.rounds - b.rounds);
     assert.ok(outputs.length > 0, 'the notebook shows a run output');
+    // display.plotly's figure is drawn by our plotly renderer (no Jupyter extension here).
+    if (NOTEBOOK_NAME === 'mnist-fedavg.ipynb') assert.ok(plotlyFigures > 0, 'the display.plotly figure is drawn');
     measurements.runAllSeconds = (Date.now() - t0) / 1000;
     const errors = await page.locator('.notebookOverlay:visible .codicon-notebook-state-error').count();
     assert.equal(errors, 0, 'no cell ended with an error');

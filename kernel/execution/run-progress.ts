@@ -13,6 +13,23 @@ import { escapeHtml, formatNumber } from './render';
 /** At most one update per run per this many milliseconds (the last one is never dropped). */
 export const PROGRESS_INTERVAL_MS = 100;
 
+/**
+ * The interval for a run with `rounds` rounds: every update carries the whole
+ * run (Jupyter replaces a display whole), ~300 bytes a round, so past 1,000
+ * rounds the interval grows with the run (5,000 rounds: 500 ms) to keep the
+ * kernel, the front end and the editor from re-reading megabytes ten times a
+ * second.
+ */
+export function progressIntervalMs(rounds: number): number {
+  return Math.max(PROGRESS_INTERVAL_MS, rounds * 0.1);
+}
+
+/** A round as the live display carries it: per-phase timings stay in the run record and the run's result. */
+export function displayRound(metrics: RoundMetrics): RoundMetrics {
+  const { phases: _phases, ...shown } = metrics;
+  return shown;
+}
+
 interface RunView {
   readonly displayId: string;
   readonly startedAt: number;
@@ -80,7 +97,7 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
   };
   const schedule = (view: RunView): void => {
     view.dirty = true;
-    const wait = view.lastSentAt + PROGRESS_INTERVAL_MS - now();
+    const wait = view.lastSentAt + progressIntervalMs(view.bundle.rounds.length) - now();
     if (wait <= 0) send(view);
     else view.timer ??= setTimeout(() => send(view), wait);
   };
@@ -109,7 +126,7 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
     roundFinished(event: RunRoundEvent) {
       const view = views.get(event.runId);
       if (!view) return;
-      view.bundle.rounds.push({ ...(event.metrics as RoundMetrics) });
+      view.bundle.rounds.push(displayRound(event.metrics as RoundMetrics));
       schedule(view);
     },
     runEnded(event: RunEndedEvent) {

@@ -6,7 +6,7 @@ import type { ExecutionOutcome } from '../../../kernel/execution/executor';
 import { publishRunEvent } from '../../../kernel/simulation/run-events';
 import { RUN_MIME, type RunBundle } from '../../../kernel/simulation/run-payload';
 import { parseDeclarations, buildDocIndex } from '../../../kernel/execution/docs';
-import { progressLine } from '../../../kernel/execution/run-progress';
+import { displayRound, progressIntervalMs, progressLine } from '../../../kernel/execution/run-progress';
 import { recordingSink, type RecordingSink } from './recording-sink';
 
 const executor = createExecutor({ cwd: tmpdir(), captureKernelConsole: false });
@@ -194,4 +194,12 @@ test('the progress line shows ε and an ETA while running', () => {
     rounds: [1, 2, 3].map((round) => ({ round, testAccuracy: 0.912, testLoss: 0.31, trainLoss: 0.4, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 1, epsilon: 1.2 })),
   };
   assert.equal(progressLine(bundle, 12_300), 'round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s');
+});
+
+test('live run displays leave out per-phase timings and slow down as a run grows past 1,000 rounds', () => {
+  const round = { round: 1, trainLoss: 2, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5, phases: { sample: 0.1, broadcast: 0.1, train: 4, aggregate: 0.5, evaluate: 0.3 } };
+  assert.deepEqual(displayRound(round), { round: 1, trainLoss: 2, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5 });
+  assert.equal(progressIntervalMs(10), 100);
+  assert.equal(progressIntervalMs(1000), 100);
+  assert.equal(progressIntervalMs(5000), 500);
 });

@@ -5,8 +5,9 @@
  * Prints per run length: draws made, draw time, animation-frame gaps and
  * long tasks while the rounds arrive. Timings are never asserted.
  *
- *   node out/bench/chart-smoothness.js [--rounds 1000,5000,10000]
+ *   node out/bench/chart-smoothness.js [--rounds 1000,5000,10000] [--json FILE]
  */
+import { writeFileSync } from 'node:fs';
 import { openChartPage, percentile, runStart, syntheticRounds } from '../test/extension/chart-page';
 
 interface SmoothnessRow {
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   const rows: SmoothnessRow[] = [];
   for (const rounds of sizes) rows.push(await measure(rounds));
   process.stdout.write(`${formatTable(rows)}\n`);
-  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);
+  const json = process.argv.indexOf('--json');
+  if (json >= 0 && process.argv[json + 1]) writeFileSync(process.argv[json + 1], JSON.stringify(rows, null, 2));
 }
 
 if (require.main === module) {

@@ -44,8 +44,8 @@ export interface CodeServer {
   log(): string;
 }
 
-/** User settings for a quiet, deterministic editor. */
-const USER_SETTINGS = {
+/** User settings for a quiet, deterministic editor (the extension-host tests start from these too). */
+export const USER_SETTINGS = {
   'files.autoSave': 'off',
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,

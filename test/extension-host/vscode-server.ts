@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { freePort, toolchain } from '../e2e/code-server';
+import { USER_SETTINGS as CODE_SERVER_SETTINGS, freePort, toolchain } from '../e2e/code-server';
 
 export interface VscodeServer {
   /** http://127.0.0.1:PORT */
@@ -18,21 +18,8 @@ export interface VscodeServer {
   stop(): Promise<void>;
 }
 
-/** User settings for a quiet editor that never saves on its own. */
-const USER_SETTINGS = {
-  'files.autoSave': 'off',
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'security.workspace.trust.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'update.mode': 'none',
-  'notebook.confirmDeleteRunningCell': false,
-  'chat.disableAIFeatures': true,
-  // Our chart opens beside a notebook on a run; these tests do not look at it.
-  'fedbook.chart.openOnRun': false,
-};
+/** The E2E's quiet editor settings; our chart opens beside a notebook on a run, and these tests do not look at it. */
+const USER_SETTINGS = { ...CODE_SERVER_SETTINGS, 'fedbook.chart.openOnRun': false };
 
 /** server-main.js of the VS Code build that code-server ships. */
 export function serverMain(): { node: string; script: string } {

@@ -107,6 +107,7 @@ export class ChartPanel {
         break;
       case 'latency':
         ChartPanel.latencies.push({ ms: message.ms, stages: message.stages });
+        if (ChartPanel.latencies.length > 10_000) ChartPanel.latencies.shift();
         break;
       case 'exportCsv':
         void this.saveCsv(message.csv);

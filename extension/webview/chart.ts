@@ -21,7 +21,7 @@ const metricSelect = document.getElementById('metric') as HTMLSelectElement;
 const summary = document.getElementById('summary') as HTMLSpanElement;
 const store = new RunStore();
 let metric: MetricKey = vscode.getState()?.metric ?? 'testAccuracy';
-/** Pending points per run, flushed once per frame. */
+/** Pending points per run, drawn together by the next flush. */
 let pending = new Map<string, PendingPoints>();
 
 interface PendingPoints {
@@ -41,6 +41,8 @@ let nextDrawAt = 0;
 const DRAW_SHARE = 3;
 /** Exposed for tests and diagnostics: kernel publish → point drawn, ms, and the legs of that time. */
 const latencies: number[] = [];
+/** Latency samples kept (the newest), so a very long run does not grow them without end. */
+const MAX_SAMPLES = 10_000;
 const stages: Array<LatencyStages & { runId: string; round: number }> = [];
 (window as unknown as { fedbookChart: unknown }).fedbookChart = { latencies, stages, store };
 
@@ -140,7 +142,8 @@ function flush(): void {
   }
   pending = new Map();
   const started = Date.now();
-  const crossesMarkerLimit = indices.some((index) => runs[index].rounds.length > MARKER_LIMIT && runs[index].rounds.length - xs[indices.indexOf(index)].length <= MARKER_LIMIT);
+  // A run that passes MARKER_LIMIT now is redrawn whole, as a line.
+  const crossesMarkerLimit = indices.some((index, i) => runs[index].rounds.length > MARKER_LIMIT && runs[index].rounds.length - xs[i].length <= MARKER_LIMIT);
   if (indices.length > 0 && !crossesMarkerLimit && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
   else redraw();
   const now = Date.now();
@@ -152,6 +155,10 @@ function flush(): void {
     const legs: LatencyStages = { kernelToHost: t.receivedAt - t.publishedAt, hostToPost: t.postedAt - t.receivedAt, postToWebview: t.arrivedAt - t.postedAt, webviewToDrawn: now - t.arrivedAt };
     latencies.push(ms);
     stages.push({ ...legs, runId: stamp.runId, round: stamp.round });
+    if (latencies.length > MAX_SAMPLES) {
+      latencies.splice(0, latencies.length - MAX_SAMPLES);
+      stages.splice(0, stages.length - MAX_SAMPLES);
+    }
     vscode.postMessage({ type: 'latency', ms, runId: stamp.runId, round: stamp.round, stages: legs });
   }
   updateSummary();

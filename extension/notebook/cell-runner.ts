@@ -35,10 +35,13 @@ export const DISPLAY_UPDATE_INTERVAL_MS = 500;
 class OutputWriter {
   private readonly queue = new SupersedingQueue<OutputAction>((action) => this.perform(action), { minIntervalMs: DISPLAY_UPDATE_INTERVAL_MS });
   private clearBeforeNext = false;
+  /** Display ids this execution showed: their updates wait for the output to reach the cell; others belong to earlier cells. */
+  private readonly ownDisplays = new Set<string>();
 
   constructor(private readonly execution: vscode.NotebookCellExecution, private readonly updateElsewhere?: UpdateElsewhere) {}
 
   apply(action: OutputAction): void {
+    if (action.kind === 'append' && action.output.displayId) this.ownDisplays.add(action.output.displayId);
     this.queue.push(action, action.kind === 'update' ? action.displayId : undefined);
   }
 
@@ -70,7 +73,10 @@ class OutputWriter {
       case 'update': {
         const items = action.output.items.map(toItem);
         // A display shown by an earlier cell is that cell's to update (as in Jupyter).
-        if (!cell.outputs.some((output) => output.metadata?.displayId === action.displayId) && (await this.updateElsewhere?.(action.displayId, items))) return;
+        if (!this.ownDisplays.has(action.displayId)) {
+          await this.updateElsewhere?.(action.displayId, items);
+          return;
+        }
         // The cell's outputs catch up with appendOutput asynchronously: give a fresh display a moment to appear.
         let target = cell.outputs.find((output) => output.metadata?.displayId === action.displayId);
         for (let tries = 0; !target && tries < 10; tries++) {

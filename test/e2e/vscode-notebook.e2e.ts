@@ -227,6 +227,8 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
         // The same after each run's first rounds, while the notebook opens and the kernel starts.
         const steady = chart.stages.filter((s) => s.round > 5);
         if (steady.length > 0) measurements.chartLatencyAfterRound5Ms = summarizeLatency(steady);
+        // Per run: the notebook's own run (seconds per round) and the long run (several rounds a second) load the window differently.
+        measurements.chartLatencyByRunMs = Object.fromEntries(chart.runIds.filter((id) => chart.stages.some((s) => s.runId === id)).map((id) => [id === stopped.runId ? 'long run' : id, summarizeLatency(chart.stages.filter((s) => s.runId === id))]));
       }
     }
   });

@@ -39,12 +39,11 @@ let flushScheduled = false;
  */
 let nextDrawAt = 0;
 const DRAW_SHARE = 3;
-/** Exposed for tests and diagnostics: kernel publish → point drawn, ms, and the legs of that time. */
-const latencies: number[] = [];
-/** Latency samples kept (the newest), so a very long run does not grow them without end. */
-const MAX_SAMPLES = 10_000;
+/** Exposed for tests and diagnostics: the legs of each drawn batch's time from kernel publish to drawn point (their sum is the latency). */
 const stages: Array<LatencyStages & { runId: string; round: number }> = [];
-(window as unknown as { fedbookChart: unknown }).fedbookChart = { latencies, stages, store };
+/** Samples kept (the newest), so a very long run does not grow them without end. */
+const MAX_SAMPLES = 10_000;
+(window as unknown as { fedbookChart: unknown }).fedbookChart = { stages, store };
 
 for (const { key, label } of METRICS) {
   const option = document.createElement('option');
@@ -153,12 +152,8 @@ function flush(): void {
     if (!t) continue;
     const ms = now - t.publishedAt;
     const legs: LatencyStages = { kernelToHost: t.receivedAt - t.publishedAt, hostToPost: t.postedAt - t.receivedAt, postToWebview: t.arrivedAt - t.postedAt, webviewToDrawn: now - t.arrivedAt };
-    latencies.push(ms);
     stages.push({ ...legs, runId: stamp.runId, round: stamp.round });
-    if (latencies.length > MAX_SAMPLES) {
-      latencies.splice(0, latencies.length - MAX_SAMPLES);
-      stages.splice(0, stages.length - MAX_SAMPLES);
-    }
+    if (stages.length > MAX_SAMPLES) stages.splice(0, stages.length - MAX_SAMPLES);
     vscode.postMessage({ type: 'latency', ms, runId: stamp.runId, round: stamp.round, stages: legs });
   }
   updateSummary();

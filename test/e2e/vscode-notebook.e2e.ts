@@ -28,12 +28,12 @@ const RUN_TIMEOUT_MS = Number(process.env.FEDBOOK_E2E_RUN_TIMEOUT_MS ?? 15 * 60_
 /** The few DOM shapes the page functions use (the project compiles without lib "dom"). */
 interface DomElement { dataset: Record<string, string | undefined>; textContent: string | null; data?: Array<{ name: string; x: number[]; y: number[] }> }
 declare const document: { querySelectorAll(selector: string): Iterable<DomElement>; getElementById(id: string): DomElement | null; body: { innerText: string } };
-declare const window: { fedbookChart?: { latencies: number[]; stages: LatencySample[]; store: { runs(): Array<{ runId: string; rounds: Array<{ round: number }> }> } } };
+declare const window: { fedbookChart?: { stages: LatencySample[]; store: { runs(): Array<{ runId: string; rounds: Array<{ round: number }> }> } } };
 
 interface RunOutput { runId: string; rounds: number; lastRound: number; status: string; text: string }
 /** One drawn batch: the legs of its latency (ms) and the run and round it brought. */
 type LatencySample = Record<'kernelToHost' | 'hostToPost' | 'postToWebview' | 'webviewToDrawn', number> & { runId: string; round: number };
-interface ChartRead { runIds: string[]; rounds: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; latencies: number[]; stages: LatencySample[] }
+interface ChartRead { runIds: string[]; rounds: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; stages: LatencySample[] }
 
 /** Median, p95 and max of the total latency and of each leg, over the given samples. */
 function summarizeLatency(samples: LatencySample[]): Record<string, unknown> {
@@ -69,7 +69,6 @@ function readChart(): ChartRead | undefined {
     runIds: runs.map((r) => r.runId),
     rounds: Object.fromEntries(runs.map((r) => [r.runId, r.rounds.map((x) => x.round)])),
     traces: (chart.data ?? []).map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
-    latencies: [...state.latencies],
     stages: [...state.stages],
   };
 }

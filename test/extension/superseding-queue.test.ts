@@ -2,6 +2,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SupersedingQueue } from '../../extension/notebook/superseding-queue';
 
+/** A queue that records the items it performs, holding on `blockOn` until release() is called. */
+function recordingQueue(blockOn?: string): { queue: SupersedingQueue<string>; seen: string[]; release: () => void } {
+  const seen: string[] = [];
+  let release!: () => void;
+  const blocked = new Promise<void>((resolve) => { release = resolve; });
+  const queue = new SupersedingQueue<string>(async (item) => {
+    seen.push(item);
+    if (item === blockOn) await blocked;
+  });
+  return { queue, seen, release };
+}
+
 describe('SupersedingQueue', () => {
   test('runs steps in order, one at a time', async () => {
     const log: string[] = [];
@@ -17,33 +29,21 @@ describe('SupersedingQueue', () => {
   });
 
   test('a keyed step waiting its turn is replaced by the newest with the same key', async () => {
-    const seen: string[] = [];
-    let release!: () => void;
-    const blocked = new Promise<void>((r) => { release = r; });
-    const queue = new SupersedingQueue<string>(async (item) => {
-      seen.push(item);
-      if (item === 'stream 1') await blocked;
-    });
+    const { queue, seen } = recordingQueue();
+    // Pushed together: none has started when the later ones arrive.
     queue.push('stream 1');
     queue.push('round 1', 'run');
     queue.push('round 2', 'run');
     queue.push('stream 2');
     queue.push('round 3', 'run');
     queue.push('other display', 'other');
-    release();
     await queue.done();
     // round 1 and 2 never ran: round 3 took their place, ahead of stream 2.
     assert.deepEqual(seen, ['stream 1', 'round 3', 'stream 2', 'other display']);
   });
 
   test('a keyed step that has started is not replaced: the next one runs after it', async () => {
-    const seen: string[] = [];
-    let release!: () => void;
-    const blocked = new Promise<void>((r) => { release = r; });
-    const queue = new SupersedingQueue<string>(async (item) => {
-      seen.push(item);
-      if (item === 'round 1') await blocked;
-    });
+    const { queue, seen, release } = recordingQueue('round 1');
     queue.push('round 1', 'run');
     await new Promise((r) => setTimeout(r, 0));
     queue.push('round 2', 'run');

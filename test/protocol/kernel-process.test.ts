@@ -212,11 +212,16 @@ test('the kernel exits when the process named by JPY_PARENT_PID dies', async () 
   assert.match(orphan.stderr(), /exiting: parent process died/);
 });
 
+/** Sends execute_request without waiting for a reply (client.execute would keep this process alive when the kernel dies). */
+function startCell(client: KernelClient, code: string): void {
+  client.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+}
+
 test('a kernel stuck in a synchronous loop still ends when its parent dies (killed after the grace period)', async () => {
   const parent = spawn('sleep', ['2']);
   const orphan = await launchKernel({ command: FAKE_KERNEL, parentPid: parent.pid });
   const client = await connectKernel(orphan.connection);
-  client.send('shell', 'execute_request', { code: 'while (true) {}', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  startCell(client, 'while (true) {}');
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([orphan.exited.then(() => 'exited'), new Promise((done) => (timer = setTimeout(() => done('still running'), 30_000)))]);
   clearTimeout(timer);
@@ -247,7 +252,7 @@ test('process.exit(code) in a cell closes the sockets and exits with that code (
     const kernel = await launchKernel();
     const client = await connectKernel(kernel.connection);
     assert.equal((await client.execute('1 + 1')).reply.content.status, 'ok');
-    client.send('shell', 'execute_request', { code: `process.exit(${code})`, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    startCell(client, `process.exit(${code})`);
     let timer: NodeJS.Timeout | undefined;
     const exited = await Promise.race([kernel.exited, new Promise((done) => (timer = setTimeout(() => done('still running'), 30_000)))]);
     clearTimeout(timer);

@@ -2,10 +2,9 @@
  * A cell that throws shows the error with a traceback in the cell's own
  * lines, and the cells queued after it do not run (Jupyter's stop_on_error).
  */
-import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
-import { afterEach, before, describe, it } from 'mocha';
-import { activateFedbook, cellError, closeNotebook, codeCell, openFixture, runCells, sleep, startCells, waitForCell } from './notebooks';
+import { describe, it } from 'mocha';
+import { cellError, codeCell, notebookPerTest, runCells, sleep, startCells, waitForCell } from './notebooks';
 
 /** Cell indexes in fixtures/errors.ipynb. */
 const SETUP = 1;
@@ -13,15 +12,10 @@ const THROWS = 2;
 const AFTER_ERROR = 3;
 
 describe('Cell errors through the Fedbook controller', () => {
-  let notebook: vscode.NotebookDocument | undefined;
-  before(activateFedbook);
-  afterEach(async () => {
-    if (notebook) await closeNotebook(notebook);
-    notebook = undefined;
-  });
+  const fixtures = notebookPerTest();
 
   it('shows the error with a traceback in the cell\'s own lines', async () => {
-    notebook = await openFixture('errors.ipynb');
+    const notebook = await fixtures.open('errors.ipynb');
     const [setup, thrower] = await runCells(notebook, [SETUP, THROWS]);
     assert.equal(setup.executionSummary?.success, true);
     assert.equal(thrower.executionSummary?.success, false);
@@ -36,7 +30,7 @@ describe('Cell errors through the Fedbook controller', () => {
   });
 
   it('does not run the cells queued after a failing cell', async () => {
-    notebook = await openFixture('errors.ipynb');
+    const notebook = await fixtures.open('errors.ipynb');
     const since = await startCells(notebook, [SETUP, THROWS, AFTER_ERROR]);
     const thrower = await waitForCell(codeCell(notebook, THROWS), since);
     assert.equal(thrower.executionSummary?.success, false);

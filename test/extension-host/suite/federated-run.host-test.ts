@@ -2,26 +2,19 @@
  * A federated run started in a cell shows one live progress output that the
  * kernel replaces after every round, ending with the whole run's bundle.
  */
-import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
-import { afterEach, before, describe, it } from 'mocha';
-import { activateFedbook, closeNotebook, openFixture, outputItems, runCells, streamText } from './notebooks';
+import { describe, it } from 'mocha';
+import { RUN_MIME } from '../../../kernel/simulation/run-payload';
+import { notebookPerTest, outputItems, runCells, streamText } from './notebooks';
 
-/** kernel/simulation/run-payload.ts */
-const RUN_MIME = 'application/vnd.fedbook.run+json';
 /** Cell index in fixtures/federated-run.ipynb. */
 const RUNS_THREE_ROUNDS = 1;
 
 describe('A federated run through the Fedbook controller', () => {
-  let notebook: vscode.NotebookDocument | undefined;
-  before(activateFedbook);
-  afterEach(async () => {
-    if (notebook) await closeNotebook(notebook);
-    notebook = undefined;
-  });
+  const fixtures = notebookPerTest();
 
   it('shows one progress output, updated in place to the completed three-round run', async () => {
-    notebook = await openFixture('federated-run.ipynb');
+    const notebook = await fixtures.open('federated-run.ipynb');
     // Loading MNIST and training on a small machine: minutes, not seconds.
     const [cell] = await runCells(notebook, [RUNS_THREE_ROUNDS], 8 * 60_000);
     assert.equal(cell.executionSummary?.success, true, JSON.stringify(outputItems(cell)));

@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
-import { afterEach, before, describe, it } from 'mocha';
-import { activateFedbook, cellError, closeNotebook, codeCell, openFixture, runCells, sleep, startCells, streamText, waitFor, waitForCell } from './notebooks';
+import { describe, it } from 'mocha';
+import { cellError, codeCell, notebookPerTest, outputItems, runCells, sleep, startCells, streamText, waitFor, waitForCell } from './notebooks';
 
 /** Cell indexes in fixtures/lifecycle.ipynb. */
 const DEFINES_KEPT = 1;
@@ -28,20 +28,14 @@ async function startEndlessCell(notebook: vscode.NotebookDocument, index: number
 }
 
 function resultText(cell: vscode.NotebookCell): string {
-  const decoder = new TextDecoder();
-  return cell.outputs.flatMap((o) => o.items).filter((i) => i.mime === 'text/plain').map((i) => decoder.decode(i.data)).join('');
+  return outputItems(cell).flat().filter((i) => i.mime === 'text/plain').map((i) => i.text).join('');
 }
 
 describe('Kernel lifecycle through the Fedbook controller', () => {
-  let notebook: vscode.NotebookDocument | undefined;
-  before(activateFedbook);
-  afterEach(async () => {
-    if (notebook) await closeNotebook(notebook);
-    notebook = undefined;
-  });
+  const fixtures = notebookPerTest();
 
   it('Notebook: Interrupt stops a synchronous loop and the next cell still sees earlier variables', async () => {
-    notebook = await openFixture('lifecycle.ipynb');
+    const notebook = await fixtures.open('lifecycle.ipynb');
     await runCells(notebook, [DEFINES_KEPT]);
     const { cell, since } = await startEndlessCell(notebook, SPINS, 'looping');
     // Past the cell's 500 ms await, the loop is running: the hard case, out of vm breakOnSigint's reach.
@@ -56,7 +50,7 @@ describe('Kernel lifecycle through the Fedbook controller', () => {
   });
 
   it('fedbook.interruptKernel stops a cell awaiting a promise that never settles', async () => {
-    notebook = await openFixture('lifecycle.ipynb');
+    const notebook = await fixtures.open('lifecycle.ipynb');
     await runCells(notebook, [DEFINES_KEPT]);
     const { cell, since } = await startEndlessCell(notebook, AWAITS_FOREVER, 'waiting');
     await vscode.commands.executeCommand('fedbook.interruptKernel', notebook.uri);
@@ -68,7 +62,7 @@ describe('Kernel lifecycle through the Fedbook controller', () => {
   });
 
   it('fedbook.restartKernel loses every variable and numbers executions from 1 again', async () => {
-    notebook = await openFixture('lifecycle.ipynb');
+    const notebook = await fixtures.open('lifecycle.ipynb');
     const [definer] = await runCells(notebook, [DEFINES_KEPT]);
     assert.equal(definer.executionSummary?.executionOrder, 1);
     await vscode.commands.executeCommand('fedbook.restartKernel', notebook.uri);
@@ -81,7 +75,7 @@ describe('Kernel lifecycle through the Fedbook controller', () => {
   });
 
   it('a kernel killed mid-cell ends the cell with a "kernel died" error, and the next run starts a new kernel', async () => {
-    notebook = await openFixture('lifecycle.ipynb');
+    const notebook = await fixtures.open('lifecycle.ipynb');
     await runCells(notebook, [DEFINES_KEPT]);
     const [killed] = await runCells(notebook, [KILLED], STOP_TIMEOUT_MS * 4);
     assert.equal(killed.executionSummary?.success, false);
@@ -94,7 +88,7 @@ describe('Kernel lifecycle through the Fedbook controller', () => {
   });
 
   it('a cell calling process.exit ends with a "kernel died" error instead of hanging', async () => {
-    notebook = await openFixture('lifecycle.ipynb');
+    const notebook = await fixtures.open('lifecycle.ipynb');
     const [exiter] = await runCells(notebook, [EXITS], STOP_TIMEOUT_MS * 4);
     assert.equal(exiter.executionSummary?.success, false);
     const error = cellError(exiter);

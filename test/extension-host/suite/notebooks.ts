@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach, before } from 'mocha';
 
 /** `publisher.name` from extension/package.json. */
 export const EXTENSION_ID = 'fedbook.fedbook';
@@ -138,6 +139,25 @@ export function cellError(cell: vscode.NotebookCell): { name: string; message: s
 /** All stream text a cell printed (stdout and stderr). */
 export function streamText(cell: vscode.NotebookCell): string {
   return outputItems(cell).flat().filter((i) => i.mime === STDOUT_MIME || i.mime === STDERR_MIME).map((i) => i.text).join('');
+}
+
+/**
+ * Call inside a mocha `describe`: activates Fedbook once, and closes after
+ * each test the notebook that test opened (with its kernel).
+ */
+export function notebookPerTest(): { open(fixture: string): Promise<vscode.NotebookDocument> } {
+  let notebook: vscode.NotebookDocument | undefined;
+  before(activateFedbook);
+  afterEach(async () => {
+    if (notebook) await closeNotebook(notebook);
+    notebook = undefined;
+  });
+  return {
+    async open(fixture) {
+      notebook = await openFixture(fixture);
+      return notebook;
+    },
+  };
 }
 
 /** Closes the notebook without saving (its kernel shuts down with it). */

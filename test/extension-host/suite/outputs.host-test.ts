@@ -3,10 +3,9 @@
  * the order they were printed, results, rich displays, and a display that a
  * later update replaces in place.
  */
-import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
-import { afterEach, before, describe, it } from 'mocha';
-import { STDERR_MIME, STDOUT_MIME, activateFedbook, closeNotebook, openFixture, outputItems, runCells, waitFor } from './notebooks';
+import { describe, it } from 'mocha';
+import { STDERR_MIME, STDOUT_MIME, notebookPerTest, outputItems, runCells, waitFor } from './notebooks';
 
 /** Cell indexes in fixtures/outputs.ipynb (cell 0 is its Markdown title). */
 const STREAMS = 1;
@@ -15,15 +14,10 @@ const UPDATED_DISPLAY = 3;
 const LATER_UPDATE = 4;
 
 describe('Cell outputs through the Fedbook controller', () => {
-  let notebook: vscode.NotebookDocument | undefined;
-  before(activateFedbook);
-  afterEach(async () => {
-    if (notebook) await closeNotebook(notebook);
-    notebook = undefined;
-  });
+  const fixtures = notebookPerTest();
 
   it('shows stdout and stderr in print order, then the result', async () => {
-    notebook = await openFixture('outputs.ipynb');
+    const notebook = await fixtures.open('outputs.ipynb');
     const [cell] = await runCells(notebook, [STREAMS]);
     assert.equal(cell.executionSummary?.success, true);
     const outputs = outputItems(cell);
@@ -38,14 +32,14 @@ describe('Cell outputs through the Fedbook controller', () => {
   });
 
   it('numbers executions 1, 2, 3 in a fresh kernel and marks each a success', async () => {
-    notebook = await openFixture('outputs.ipynb');
+    const notebook = await fixtures.open('outputs.ipynb');
     const cells = await runCells(notebook, [STREAMS, HTML, UPDATED_DISPLAY]);
     assert.deepEqual(cells.map((c) => c.executionSummary?.executionOrder), [1, 2, 3]);
     assert.deepEqual(cells.map((c) => c.executionSummary?.success), [true, true, true]);
   });
 
   it('shows display.html as a text/html output', async () => {
-    notebook = await openFixture('outputs.ipynb');
+    const notebook = await fixtures.open('outputs.ipynb');
     const [cell] = await runCells(notebook, [HTML]);
     const outputs = outputItems(cell);
     assert.equal(outputs.length, 1, JSON.stringify(outputs));
@@ -53,7 +47,7 @@ describe('Cell outputs through the Fedbook controller', () => {
   });
 
   it('replaces a display in place when the cell updates it by its id', async () => {
-    notebook = await openFixture('outputs.ipynb');
+    const notebook = await fixtures.open('outputs.ipynb');
     const [cell] = await runCells(notebook, [UPDATED_DISPLAY]);
     assert.equal(cell.executionSummary?.success, true);
     const outputs = outputItems(cell);
@@ -64,7 +58,7 @@ describe('Cell outputs through the Fedbook controller', () => {
   });
 
   it('replaces a display shown by an earlier cell when a later cell updates it, keeping the earlier execution order', async () => {
-    notebook = await openFixture('outputs.ipynb');
+    const notebook = await fixtures.open('outputs.ipynb');
     const [shown, updater] = await runCells(notebook, [UPDATED_DISPLAY, LATER_UPDATE]);
     assert.equal(updater.executionSummary?.success, true);
     const text = await waitFor('the earlier cell to show the update', () => {

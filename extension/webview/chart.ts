@@ -1,10 +1,12 @@
 /**
- * The round chart's webview script: keeps its own copy of the runs, appends
- * one point per round with Plotly.extendTraces (coalesced per task), and
- * redraws on metric change or theme change.
+ * The round chart's webview script: keeps its own copy of the runs, shows
+ * each live point at once on a canvas over the plot (LiveOverlay), appends
+ * the points to plotly with Plotly.extendTraces in spaced, coalesced draws,
+ * and redraws on metric change or theme change.
  */
-import { METRICS, RunStore, legendLabel, metricValue, points, type MetricKey } from '../chart/chart-data';
+import { METRICS, RunStore, legendLabel, metricValue, points, type ChartRun, type MetricKey } from '../chart/chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
+import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -16,31 +18,37 @@ declare function acquireVsCodeApi(): VsCodeApi;
 declare const Plotly: any;
 
 const vscode = acquireVsCodeApi();
-const chart = document.getElementById('chart') as HTMLDivElement & { data?: Array<{ x: number[]; y: number[]; name: string }> };
+const chart = document.getElementById('chart') as HTMLDivElement & PlotlyGraph & { data?: Array<{ x: number[]; y: number[]; name: string }>; on?(event: string, handler: () => void): void };
 const metricSelect = document.getElementById('metric') as HTMLSelectElement;
 const summary = document.getElementById('summary') as HTMLSpanElement;
 const store = new RunStore();
 let metric: MetricKey = vscode.getState()?.metric ?? 'testAccuracy';
-/** Pending points per run, drawn together by the next flush. */
+/** Pending points per run, appended to plotly together by the next flush. */
 let pending = new Map<string, PendingPoints>();
 
 interface PendingPoints {
   x: number[];
   y: number[];
   round: number;
-  /** Delivery timing of the oldest message in the batch (its wait is the longest), and when it reached the webview. */
+  /** Some of these points are not on the overlay either: nothing shows them until plotly draws (and later points must not skip them). */
+  unshown: boolean;
+  /** Delivery timing of the oldest message whose points are not shown yet (its wait is the longest), and when it reached the webview. */
   timing?: DeliveryTiming & { arrivedAt: number };
 }
-let flushScheduled = false;
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+let flushDueAt = Infinity;
 /**
- * Draws are spaced so that they take at most a third of the time: the webview
- * shares its thread with the editor, and a plotly redraw under load took
- * ~100 ms, so drawing each of ten updates a second starved the whole window.
+ * Plotly draws are spaced so that they take at most a third of the time: the
+ * webview shares its thread with the editor, and a plotly redraw under load
+ * took ~100 ms, so drawing each of ten updates a second starved the whole window.
  */
 let nextDrawAt = 0;
 const DRAW_SHARE = 3;
-/** Exposed for tests and diagnostics: the legs of each drawn batch's time from kernel publish to drawn point (their sum is the latency). */
-const stages: Array<LatencyStages & { runId: string; round: number }> = [];
+/** While every pending point is already on the overlay, plotly catches up at most this often. */
+const CATCH_UP_MS = 1000;
+const overlay = new LiveOverlay(chart);
+/** Exposed for tests and diagnostics: the legs of each shown batch's time from kernel publish to drawn point (their sum is the latency), and what drew it. */
+const stages: Array<LatencyStages & { runId: string; round: number; drawnBy: 'overlay' | 'plotly' }> = [];
 /** Samples kept (the newest), so a very long run does not grow them without end. */
 const MAX_SAMPLES = 10_000;
 (window as unknown as { fedbookChart: unknown }).fedbookChart = { stages, store };
@@ -76,12 +84,39 @@ function layout(): Record<string, unknown> {
     font: { color: fg, family: cssVar('--vscode-font-family', 'sans-serif') },
     margin: { l: 60, r: 20, t: 20, b: 50 },
     // 'allow' skips plotly's per-label overflow check, which measured every tick label on every draw (a third of its draw time).
-    xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow' },
+    xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow', ...(roundAxis ? { range: roundAxis, autorange: false } : { autorange: true }) },
     yaxis: { title: { text: label }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow' },
     legend: { orientation: 'h', y: -0.2 },
     uirevision: metric,
   };
 }
+
+/**
+ * While a run is live, the round axis runs ahead of the last round (by a
+ * quarter of the rounds so far, at least 5, at most to the planned last
+ * round), so the next rounds fall inside the drawn axes and the overlay can
+ * show them; it is widened only when a round passes its end.
+ */
+function roundRange(runs: readonly ChartRun[], current: [number, number] | undefined): [number, number] | undefined {
+  let lo = Infinity;
+  let last = -Infinity;
+  let plannedEnd = -Infinity;
+  for (const run of runs) {
+    if (run.rounds.length === 0) continue;
+    const first = run.rounds[0].round;
+    lo = Math.min(lo, first);
+    last = Math.max(last, run.rounds[run.rounds.length - 1].round);
+    if (run.status === 'running' && run.plannedRounds !== undefined) plannedEnd = Math.max(plannedEnd, first + run.plannedRounds - 1);
+  }
+  if (plannedEnd <= last) return undefined;
+  const pad = (hi: number) => Math.max(0.5, (hi - lo) * 0.02);
+  const ahead = Math.min(plannedEnd, last + Math.max(5, Math.ceil((last - lo + 1) / 4)));
+  if (current && current[0] <= lo && current[1] >= last && current[1] <= plannedEnd + pad(plannedEnd)) return current;
+  return [lo - pad(ahead), ahead + pad(ahead)];
+}
+
+/** The round axis range the figure was last laid out with (undefined: autorange). */
+let roundAxis: [number, number] | undefined;
 
 /** Up to this many rounds a run is drawn with a marker per round; beyond, as a line (each marker is an SVG node). */
 const MARKER_LIMIT = 100;
@@ -92,8 +127,25 @@ function traces(): Array<Record<string, unknown>> {
 
 function redraw(): void {
   pending = new Map();
+  roundAxis = roundRange(store.runs(), roundAxis);
   void Plotly.react(chart, traces(), layout(), { responsive: true, displaylogo: false });
+  listenForPlotlyDraws();
   updateSummary();
+}
+
+let listening = false;
+/** Whatever made plotly draw (our draws, a resize, the user zooming), its figure now replaces the overlay. */
+function listenForPlotlyDraws(): void {
+  if (listening || !chart.on) return;
+  listening = true;
+  chart.on('plotly_afterplot', () => {
+    overlay.clear();
+    // Points only the overlay showed are gone until plotly draws them.
+    if (pending.size > 0) {
+      for (const batch of pending.values()) batch.unshown = batch.x.length > 0;
+      scheduleFlush();
+    }
+  });
 }
 
 function updateSummary(): void {
@@ -112,17 +164,33 @@ function saveState(): void {
 }
 
 /**
- * Draws in the next task: messages that arrived together are drawn together,
- * and a point does not wait for an animation frame (up to 50 ms in a busy
- * window, and never in a hidden one), only for the spacing between draws.
+ * Schedules plotly's draw of the pending points. Points nothing shows yet
+ * are drawn in the next task (messages that arrived together are drawn
+ * together; no wait for an animation frame, which is up to 50 ms in a busy
+ * window and never in a hidden one), only after the spacing between draws;
+ * points the overlay shows wait for the catch-up interval.
  */
 function scheduleFlush(): void {
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setTimeout(() => {
-    flushScheduled = false;
+  const unshown = [...pending.values()].some((batch) => batch.unshown);
+  const due = Math.max(nextDrawAt, unshown ? 0 : Date.now() + CATCH_UP_MS);
+  if (flushTimer !== undefined && flushDueAt <= due) return;
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
+  flushDueAt = due;
+  flushTimer = setTimeout(() => {
+    flushTimer = undefined;
+    flushDueAt = Infinity;
     flush();
-  }, Math.max(0, nextDrawAt - Date.now()));
+  }, Math.max(0, due - Date.now()));
+}
+
+/** Records one shown batch's latency, leg by leg, and reports it to the extension. */
+function recordLatency(timing: PendingPoints['timing'], runId: string, round: number, drawnBy: 'overlay' | 'plotly'): void {
+  if (!timing) return;
+  const now = Date.now();
+  const legs: LatencyStages = { kernelToHost: timing.receivedAt - timing.publishedAt, hostToPost: timing.postedAt - timing.receivedAt, postToWebview: timing.arrivedAt - timing.postedAt, webviewToDrawn: now - timing.arrivedAt };
+  stages.push({ ...legs, runId, round, drawnBy });
+  if (stages.length > MAX_SAMPLES) stages.splice(0, stages.length - MAX_SAMPLES);
+  vscode.postMessage({ type: 'latency', ms: now - timing.publishedAt, runId, round, stages: legs });
 }
 
 function flush(): void {
@@ -137,25 +205,19 @@ function flush(): void {
     indices.push(index);
     xs.push(batch.x);
     ys.push(batch.y);
-    stamps.push({ timing: batch.timing, runId, round: batch.round });
+    if (batch.unshown) stamps.push({ timing: batch.timing, runId, round: batch.round });
   }
   pending = new Map();
   const started = Date.now();
   // A run that passes MARKER_LIMIT now is redrawn whole, as a line.
   const crossesMarkerLimit = indices.some((index, i) => runs[index].rounds.length > MARKER_LIMIT && runs[index].rounds.length - xs[i].length <= MARKER_LIMIT);
-  if (indices.length > 0 && !crossesMarkerLimit && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
+  // A round past the end of the round axis needs the axis widened: a new layout.
+  const axisFits = roundRange(runs, roundAxis) === roundAxis;
+  if (indices.length > 0 && !crossesMarkerLimit && axisFits && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
   else redraw();
   const now = Date.now();
   nextDrawAt = now + (DRAW_SHARE - 1) * (now - started);
-  for (const stamp of stamps) {
-    const t = stamp.timing;
-    if (!t) continue;
-    const ms = now - t.publishedAt;
-    const legs: LatencyStages = { kernelToHost: t.receivedAt - t.publishedAt, hostToPost: t.postedAt - t.receivedAt, postToWebview: t.arrivedAt - t.postedAt, webviewToDrawn: now - t.arrivedAt };
-    stages.push({ ...legs, runId: stamp.runId, round: stamp.round });
-    if (stages.length > MAX_SAMPLES) stages.splice(0, stages.length - MAX_SAMPLES);
-    vscode.postMessage({ type: 'latency', ms, runId: stamp.runId, round: stamp.round, stages: legs });
-  }
+  for (const stamp of stamps) recordLatency(stamp.timing, stamp.runId, stamp.round, 'plotly');
   updateSummary();
 }
 
@@ -179,16 +241,30 @@ function receive(message: ToChart): void {
       }
       store.append(message.runId, message.rounds);
       if (message.run) store.get(message.runId)!.status = message.run.status;
-      const batch = pending.get(message.runId) ?? { x: [], y: [], round: 0 };
+      const arrivedAt = Date.now();
+      const batch = pending.get(message.runId) ?? { x: [], y: [], round: 0, unshown: false };
+      const fresh: Point[] = [];
       for (const round of message.rounds) {
         const value = metricValue(round, metric);
         batch.round = round.round;
         if (value === undefined) continue;
-        batch.x.push(round.round);
-        batch.y.push(value);
+        fresh.push({ x: round.round, y: value });
       }
-      if (message.timing && !batch.timing) batch.timing = { ...message.timing, arrivedAt: Date.now() };
+      for (const p of fresh) {
+        batch.x.push(p.x);
+        batch.y.push(p.y);
+      }
       pending.set(message.runId, batch);
+      const timing = message.timing && { ...message.timing, arrivedAt };
+      const index = store.runs().findIndex((r) => r.runId === message.runId);
+      // The overlay continues the line from the last point shown, so it may not skip points only plotly will draw.
+      if (fresh.length > 0 && !batch.unshown && overlay.draw(index, fresh)) {
+        recordLatency(timing, message.runId, batch.round, 'overlay');
+        updateSummary();
+      } else if (fresh.length > 0) {
+        batch.unshown = true;
+        batch.timing ??= timing;
+      }
       scheduleFlush();
       break;
     }

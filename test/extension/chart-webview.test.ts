@@ -13,6 +13,7 @@ const ROUNDS = 5000;
 
 // Page functions run in the browser (the project compiles without lib "dom").
 declare const document: { getElementById(id: string): unknown };
+declare const window: unknown;
 
 describe('round chart webview in Chromium', { skip: chromiumAvailable() ? false : 'Chromium is not installed (npm run setup installs it)', timeout: 300_000 }, () => {
   let chart: ChartPage;
@@ -53,5 +54,54 @@ describe('round chart webview in Chromium', { skip: chromiumAvailable() ? false 
     assert.ok(Math.abs(traces[0].y0 - 2.2) < 1e-9, 'train loss of round 1 is drawn after the switch');
     const posted = (await chart.probe()).posted.map((m) => m.type);
     assert.ok(posted.includes('metric'), 'the metric choice is sent to the extension');
+  });
+});
+
+describe('round chart webview: a live point shows at once', { skip: chromiumAvailable() ? false : 'Chromium is not installed (npm run setup installs it)', timeout: 120_000 }, () => {
+  let chart: ChartPage;
+  before(async () => { chart = await openChartPage(); });
+  after(async () => { await chart?.close(); });
+
+  /** In the page: what the overlay canvas shows at a round's point (from plotly's own axes), plotly's point count, and the recorded samples. */
+  function readLivePoint(round: number): { overlayAlpha: number; plotted: number; drawnBy: string[] } | undefined {
+    const graph = document.getElementById('chart') as unknown as { data?: Array<{ x: number[]; y: number[] }>; _fullLayout?: { xaxis: { l2p(v: number): number }; yaxis: { l2p(v: number): number } } };
+    const canvas = (document as unknown as { querySelector(s: string): { width: number; getContext(t: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } | null }).querySelector('.fedbook-live-overlay');
+    const stages = (window as unknown as { fedbookChart: { stages: Array<{ drawnBy: string }> } }).fedbookChart.stages;
+    const layout = graph._fullLayout;
+    const trace = graph.data?.[0];
+    if (!layout || !trace || !canvas) return undefined;
+    const y = 1 - 0.9 / Math.sqrt(round);
+    const scale = (window as unknown as { devicePixelRatio: number }).devicePixelRatio || 1;
+    const pixel = canvas.getContext('2d').getImageData(Math.round(layout.xaxis.l2p(round) * scale), Math.round(layout.yaxis.l2p(y) * scale), 1, 1).data;
+    return { overlayAlpha: pixel[3], plotted: trace.x.length, drawnBy: stages.map((s) => s.drawnBy) };
+  }
+
+  test('a round inside the axes is drawn on the overlay when it arrives, and plotly takes it over later', async () => {
+    await chart.send([runStart('live', 40), { type: 'rounds', runId: 'live', rounds: syntheticRounds(2, 9) }]);
+    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[0]?.x.length === 10, undefined, { timeout: 30_000 });
+    // Let the catch-up draw of rounds 2..10 land, so the next round is the only thing on the overlay.
+    await new Promise((r) => setTimeout(r, 1500));
+    const now = Date.now();
+    await chart.send([{ type: 'rounds', runId: 'live', rounds: syntheticRounds(11, 1), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
+    const shown = await chart.page.waitForFunction(readLivePoint, 11, { timeout: 10_000, polling: 5 }).then(() => chart.page.evaluate(readLivePoint, 11));
+    assert.ok(shown, 'the chart has drawn');
+    assert.deepEqual(shown.drawnBy, ['overlay'], 'round 11 was shown by the overlay');
+    assert.ok(shown.overlayAlpha > 0, 'the overlay has ink where plotly puts round 11');
+    assert.equal(shown.plotted, 10, 'plotly has not drawn round 11 yet');
+    // Plotly catches up within the catch-up interval and the overlay is cleared.
+    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[0]?.x.length === 11, undefined, { timeout: 10_000 });
+    const after = await chart.page.evaluate(readLivePoint, 11);
+    assert.equal(after?.overlayAlpha, 0, 'the overlay is clear once plotly has drawn the point');
+  });
+
+  test('a round past the end of the round axis widens it through plotly', async () => {
+    const now = Date.now();
+    // Round 11's axis runs to round 16 (a quarter ahead, at least 5): round 30 is outside it.
+    await chart.send([{ type: 'rounds', runId: 'live', rounds: syntheticRounds(12, 19), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
+    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[0]?.x.length === 30, undefined, { timeout: 10_000 });
+    const read = await chart.page.evaluate(readLivePoint, 30);
+    assert.deepEqual(read?.drawnBy, ['overlay', 'plotly']);
+    const range = await chart.page.evaluate(() => (document.getElementById('chart') as unknown as { _fullLayout: { xaxis: { range: number[] } } })._fullLayout.xaxis.range);
+    assert.ok(range[1] >= 30 && range[1] <= 40.8, `the round axis now ends at ${range[1]}: past round 30, not past the planned 40`);
   });
 });

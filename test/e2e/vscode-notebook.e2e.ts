@@ -28,12 +28,12 @@ const RUN_TIMEOUT_MS = Number(process.env.FEDBOOK_E2E_RUN_TIMEOUT_MS ?? 15 * 60_
 /** The few DOM shapes the page functions use (the project compiles without lib "dom"). */
 interface DomElement { dataset: Record<string, string | undefined>; textContent: string | null; data?: Array<{ name: string; x: number[]; y: number[] }> }
 declare const document: { querySelectorAll(selector: string): Iterable<DomElement>; getElementById(id: string): DomElement | null; body: { innerText: string } };
-declare const window: { fedbookChart?: { stages: LatencySample[]; store: { runs(): Array<{ runId: string; rounds: Array<{ round: number }> }> } } };
+declare const window: { fedbookChart?: { stages: LatencySample[]; store: { runs(): Array<{ runId: string; label?: string; rounds: Array<{ round: number; ms: number }> }> } } };
 
 interface RunOutput { runId: string; rounds: number; lastRound: number; status: string; text: string }
-/** One drawn batch: the legs of its latency (ms) and the run and round it brought. */
-type LatencySample = Record<'kernelToHost' | 'hostToPost' | 'postToWebview' | 'webviewToDrawn', number> & { runId: string; round: number };
-interface ChartRead { runIds: string[]; rounds: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; stages: LatencySample[] }
+/** One shown batch: the legs of its latency (ms), the run and round it brought, and what drew it (the live overlay or plotly). */
+type LatencySample = Record<'kernelToHost' | 'hostToPost' | 'postToWebview' | 'webviewToDrawn', number> & { runId: string; round: number; drawnBy: string };
+interface ChartRead { runIds: string[]; labels: Record<string, string>; rounds: Record<string, number[]>; roundMs: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; stages: LatencySample[] }
 
 /** Median, p95 and max of the total latency and of each leg, over the given samples. */
 function summarizeLatency(samples: LatencySample[]): Record<string, unknown> {
@@ -44,6 +44,7 @@ function summarizeLatency(samples: LatencySample[]): Record<string, unknown> {
     median: percentile(total, 50),
     p95: percentile(total, 95),
     max: Math.max(...total),
+    drawnByOverlay: samples.filter((s) => s.drawnBy === 'overlay').length,
     legs: Object.fromEntries(legs.map((leg) => [leg, { median: percentile(samples.map((s) => s[leg]), 50), p95: percentile(samples.map((s) => s[leg]), 95) }])),
   };
 }
@@ -67,7 +68,9 @@ function readChart(): ChartRead | undefined {
   const runs = state.store.runs();
   return {
     runIds: runs.map((r) => r.runId),
+    labels: Object.fromEntries(runs.map((r) => [r.runId, r.label ?? ''])),
     rounds: Object.fromEntries(runs.map((r) => [r.runId, r.rounds.map((x) => x.round)])),
+    roundMs: Object.fromEntries(runs.map((r) => [r.runId, r.rounds.map((x) => x.ms)])),
     traces: (chart.data ?? []).map((t) => ({ name: t.name, x: [...t.x], y: [...t.y] })),
     stages: [...state.stages],
   };
@@ -104,6 +107,7 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'files.autoSave': 'off' }));
     copyFileSync(NOTEBOOK, join(workspace, NOTEBOOK_NAME));
     copyFileSync(join(FIXTURES, 'interrupt-run.ipynb'), join(workspace, 'interrupt-run.ipynb'));
+    copyFileSync(join(FIXTURES, 'paced-run.ipynb'), join(workspace, 'paced-run.ipynb'));
     server = await startCodeServer(dirs);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } /* a fresh temporary profile per launch */);
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -112,6 +116,26 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     // Opening a notebook before the extension host is up opens it as JSON: wait for our status item.
     await fedbookStatus(page).waitFor({ timeout: 90_000 });
   });
+
+  /**
+   * Kernel publish → point drawn, with its legs (kernel → extension host →
+   * posted → webview → drawn), over every sample so far and per named run:
+   * the notebook's own run, the long run (several rounds a second) and the
+   * paced run load the window differently.
+   */
+  function recordChartLatency(chart: ChartRead, names: Record<string, string>): void {
+    if (chart.stages.length === 0) return;
+    measurements.chartLatencyMs = summarizeLatency(chart.stages);
+    // The same after each run's first rounds, while the notebook opens and the kernel starts.
+    const steady = chart.stages.filter((s) => s.round > 5);
+    if (steady.length > 0) measurements.chartLatencyAfterRound5Ms = summarizeLatency(steady);
+    const byRun = (measurements.chartLatencyByRunMs ?? {}) as Record<string, unknown>;
+    for (const [id, name] of Object.entries(names)) {
+      const samples = chart.stages.filter((s) => s.runId === id);
+      if (samples.length > 0) byRun[name] = { ...summarizeLatency(samples), roundMsMedian: percentile(chart.roundMs[id] ?? [], 50) };
+    }
+    measurements.chartLatencyByRunMs = byRun;
+  }
 
   after(async () => {
     measurements.e2eSeconds = (Date.now() - started) / 1000;
@@ -220,15 +244,24 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
       const chart = await pollFrame(chartFrame, readChart, (r) => (r && r.rounds[stopped.runId] ? r : undefined), 'the interrupted run on the chart', 30_000);
       assert.equal(chart.traces.length, chart.runIds.length, 'runs are overlaid, one trace each');
       assert.ok(chart.runIds.length >= 2);
-      if (chart.stages.length > 0) {
-        // Kernel publish → point drawn, with its legs (kernel → extension host → posted → webview → drawn).
-        measurements.chartLatencyMs = summarizeLatency(chart.stages);
-        // The same after each run's first rounds, while the notebook opens and the kernel starts.
-        const steady = chart.stages.filter((s) => s.round > 5);
-        if (steady.length > 0) measurements.chartLatencyAfterRound5Ms = summarizeLatency(steady);
-        // Per run: the notebook's own run (seconds per round) and the long run (several rounds a second) load the window differently.
-        measurements.chartLatencyByRunMs = Object.fromEntries(chart.runIds.filter((id) => chart.stages.some((s) => s.runId === id)).map((id) => [id === stopped.runId ? 'long run' : id, summarizeLatency(chart.stages.filter((s) => s.runId === id))]));
-      }
+      recordChartLatency(chart, { [stopped.runId]: 'long run' });
     }
+  });
+
+  test("at the example notebook's pace, the chart shows each round as it is published", async () => {
+    assert.ok(chartFrame, 'the chart webview was found by the first test');
+    await quickOpen(page, 'paced-run.ipynb');
+    await page.locator('.tab.active', { hasText: 'paced-run.ipynb' }).waitFor({ timeout: 30_000 });
+    await notebookToolbar(page, 'Fedbook (TypeScript)').waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notebook: Run All');
+    const chart = await pollFrame(chartFrame, readChart, (r) => {
+      const id = r?.runIds.find((runId) => r.labels[runId] === 'paced run');
+      return r && id && r.rounds[id].length === 20 ? r : undefined;
+    }, "the paced run's 20 rounds on the chart", RUN_TIMEOUT_MS);
+    const runId = chart.runIds.find((id) => chart.labels[id] === 'paced run')!;
+    assert.deepEqual(chart.rounds[runId], Array.from({ length: 20 }, (_, i) => i + 1), 'each round once, in order');
+    assert.ok(chart.stages.some((s) => s.runId === runId), "the paced run's rounds were timed from kernel publish to drawn point");
+    recordChartLatency(chart, { [runId]: 'paced run' });
+    await waitForKernelIdle(page, 60_000);
   });
 });

@@ -3,7 +3,8 @@
  * as packaged with real plotly, fed a run far faster than it can draw (ten
  * rounds per message, a message every 5 ms), like a 5,000-round run of a small model.
  * Prints per run length: draws made, draw time, animation-frame gaps and
- * long tasks while the rounds arrive. Timings are never asserted.
+ * long tasks while the rounds arrive, and how soon each message's points
+ * showed (on the live overlay, or by a plotly draw). Timings are never asserted.
  *
  *   node out/bench/chart-smoothness.js [--rounds 1000,5000,10000] [--json FILE]
  */
@@ -21,6 +22,11 @@ interface SmoothnessRow {
   frameGapMaxMs: number;
   longTasks: number;
   feedSeconds: number;
+  /** Messages whose points the live overlay showed at once (the rest waited for a plotly draw). */
+  overlayShare: number;
+  /** From a message's arrival in the webview to its points drawn, ms. */
+  shownP50Ms: number;
+  shownP95Ms: number;
 }
 
 async function measure(rounds: number): Promise<SmoothnessRow> {
@@ -31,18 +37,22 @@ async function measure(rounds: number): Promise<SmoothnessRow> {
     const t0 = Date.now();
     let messages = 0;
     for (let from = 2; from <= rounds; from += 10) {
-      await chart.send([{ type: 'rounds', runId: 'bench', rounds: syntheticRounds(from, Math.min(10, rounds - from + 1)) }]);
+      const now = Date.now();
+      await chart.send([{ type: 'rounds', runId: 'bench', rounds: syntheticRounds(from, Math.min(10, rounds - from + 1)), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
       messages++;
       await new Promise((r) => setTimeout(r, 5));
     }
     await chart.page.waitForFunction((n) => ((globalThis as unknown as { document: { getElementById(id: string): { data?: Array<{ x: unknown[] }> } } }).document.getElementById('chart').data?.[0]?.x.length === n), rounds, { timeout: 300_000 });
     const feedSeconds = (Date.now() - t0) / 1000;
     const probe = await chart.probe();
+    const stages = await chart.page.evaluate(() => (globalThis as unknown as { fedbookChart: { stages: Array<{ webviewToDrawn: number; drawnBy: string }> } }).fedbookChart.stages.map((s) => ({ ms: s.webviewToDrawn, overlay: s.drawnBy === 'overlay' })));
+    const shown = stages.map((s) => s.ms);
     return {
       rounds, messages, draws: probe.draws.length,
       drawP50Ms: percentile(probe.draws, 50), drawP95Ms: percentile(probe.draws, 95),
       frameGapP50Ms: percentile(probe.frameGaps, 50), frameGapP95Ms: percentile(probe.frameGaps, 95), frameGapMaxMs: Math.max(...probe.frameGaps),
       longTasks: probe.longTasks.length, feedSeconds,
+      overlayShare: stages.filter((s) => s.overlay).length / Math.max(1, stages.length), shownP50Ms: percentile(shown, 50), shownP95Ms: percentile(shown, 95),
     };
   } finally {
     await chart.close();
@@ -50,8 +60,8 @@ async function measure(rounds: number): Promise<SmoothnessRow> {
 }
 
 function formatTable(rows: SmoothnessRow[]): string {
-  const header = ['rounds', 'messages', 'draws', 'draw p50 ms', 'draw p95 ms', 'frame gap p50 ms', 'frame gap p95 ms', 'frame gap max ms', 'long tasks', 'feed s'];
-  const lines = rows.map((r) => [r.rounds, r.messages, r.draws, r.drawP50Ms.toFixed(1), r.drawP95Ms.toFixed(1), r.frameGapP50Ms.toFixed(1), r.frameGapP95Ms.toFixed(1), r.frameGapMaxMs.toFixed(0), r.longTasks, r.feedSeconds.toFixed(1)].map(String));
+  const header = ['rounds', 'messages', 'draws', 'draw p50 ms', 'draw p95 ms', 'frame gap p50 ms', 'frame gap p95 ms', 'frame gap max ms', 'long tasks', 'feed s', 'shown by overlay', 'arrival → shown p50 ms', 'p95 ms'];
+  const lines = rows.map((r) => [r.rounds, r.messages, r.draws, r.drawP50Ms.toFixed(1), r.drawP95Ms.toFixed(1), r.frameGapP50Ms.toFixed(1), r.frameGapP95Ms.toFixed(1), r.frameGapMaxMs.toFixed(0), r.longTasks, r.feedSeconds.toFixed(1), `${(100 * r.overlayShare).toFixed(0)}%`, r.shownP50Ms.toFixed(0), r.shownP95Ms.toFixed(0)].map(String));
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
 }
 

@@ -61,6 +61,7 @@ export interface KernelClient {
   onIopub(listener: (message: Message) => void): () => void;
   /** True when the heartbeat echoes within the timeout. */
   heartbeat(timeoutMs?: number): Promise<boolean>;
+  /** Rejects every request still waiting (its kernel may have died), closes the sockets; later requests throw. */
   close(): Promise<void>;
 }
 
@@ -79,6 +80,8 @@ interface Pending {
   onOutput?: (message: Message) => void;
   onInput?: ExecuteOptions['onInput'];
   settle?: () => void;
+  /** Rejects the waiting promise, saying why, and clears its timer (set while someone waits). */
+  abandon?: (cause: string) => void;
 }
 
 /** Connects to a running kernel; IOPub is subscribed before this resolves. */
@@ -141,9 +144,10 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
       if (!message || message.header.msg_type !== 'input_request') return;
       const entry = pending.get(parentId(message) ?? '');
       const content = message.content as { prompt?: string; password?: boolean };
-      void Promise.resolve(entry?.onInput?.(content.prompt ?? '', content.password === true) ?? '').then((value) =>
-        client.send('stdin', 'input_reply', { value }, message),
-      );
+      // The answer may come after close() (send then throws): report it, never leave it unhandled.
+      void Promise.resolve(entry?.onInput?.(content.prompt ?? '', content.password === true) ?? '')
+        .then((value) => client.send('stdin', 'input_reply', { value }, message))
+        .catch((error: Error) => onError(error));
     },
     onError,
   );
@@ -165,22 +169,32 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
     onError,
   );
 
+  let closing: Promise<void> | undefined;
   const track = (message: Message, extra: Partial<Pending> = {}): Pending => {
+    if (closing) throw new Error(`${message.header.msg_type} not sent: the client is closed`);
     const entry: Pending = { iopub: [], idle: false, ...extra };
     pending.set(message.header.msg_id, entry);
     return entry;
   };
   const until = (message: Message, entry: Pending, done: () => boolean, timeoutMs: number, what: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const stop = (): void => {
+        clearTimeout(timer);
         entry.settle = undefined;
+        entry.abandon = undefined;
+      };
+      const timer = setTimeout(() => {
+        stop();
         reject(new Error(`${message.header.msg_type} timed out after ${timeoutMs} ms waiting for ${what}`));
       }, timeoutMs);
       entry.settle = () => {
         if (!done()) return;
-        clearTimeout(timer);
-        entry.settle = undefined;
+        stop();
         resolve();
+      };
+      entry.abandon = (cause) => {
+        stop();
+        reject(new Error(`${cause} while ${message.header.msg_type} ${message.header.msg_id} was waiting for ${what}`));
       };
       entry.settle();
     });
@@ -239,9 +253,16 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
       return () => listeners.delete(listener);
     },
     heartbeat: (timeoutMs = 2000) => pingHeartbeat(endpointOf(info, 'hb'), timeoutMs),
-    async close() {
-      await Promise.all(Object.values(queues).map((queue) => queue.drain()));
-      for (const socket of [...Object.values(sockets), iopubSocket]) socket.close();
+    close() {
+      closing ??= (async () => {
+        // A reply that will never come (the kernel died) must not leave its
+        // caller waiting, nor its timer holding the process open.
+        for (const entry of pending.values()) entry.abandon?.('client closed');
+        pending.clear();
+        await Promise.all(Object.values(queues).map((queue) => queue.drain()));
+        for (const socket of [...Object.values(sockets), iopubSocket]) socket.close();
+      })();
+      return closing;
     },
   };
   const deadline = Date.now() + (options.startupTimeoutMs ?? 60_000);

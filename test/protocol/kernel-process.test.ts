@@ -212,22 +212,19 @@ test('the kernel exits when the process named by JPY_PARENT_PID dies', async () 
   assert.match(orphan.stderr(), /exiting: parent process died/);
 });
 
-/** Sends execute_request without waiting for a reply (client.execute would keep this process alive when the kernel dies). */
-function startCell(client: KernelClient, code: string): void {
-  client.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
-}
-
 test('a kernel stuck in a synchronous loop still ends when its parent dies (killed after the grace period)', async () => {
   const parent = spawn('sleep', ['2']);
   const orphan = await launchKernel({ command: FAKE_KERNEL, parentPid: parent.pid });
   const client = await connectKernel(orphan.connection);
-  startCell(client, 'while (true) {}');
+  // Its reply can never come: close() below must reject it.
+  const cell = client.execute('while (true) {}').then(() => 'replied', (error: Error) => error.message);
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([orphan.exited.then(() => 'exited'), new Promise((done) => (timer = setTimeout(() => done('still running'), 30_000)))]);
   clearTimeout(timer);
   await client.close();
   await orphan.kill();
   assert.equal(outcome, 'exited', `kernel stderr:\n${orphan.stderr()}`);
+  assert.match(await cell, /^client closed while execute_request .* was waiting for its reply and idle status$/);
   assert.match(orphan.stderr(), /the process that started the kernel is gone/);
 });
 
@@ -252,11 +249,13 @@ test('process.exit(code) in a cell closes the sockets and exits with that code (
     const kernel = await launchKernel();
     const client = await connectKernel(kernel.connection);
     assert.equal((await client.execute('1 + 1')).reply.content.status, 'ok');
-    startCell(client, `process.exit(${code})`);
+    // Whether its error reply gets out before the sockets close varies; close() settles it either way.
+    const cell = client.execute(`process.exit(${code})`).catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const exited = await Promise.race([kernel.exited, new Promise((done) => (timer = setTimeout(() => done('still running'), 30_000)))]);
     clearTimeout(timer);
     await client.close();
+    await cell;
     await kernel.kill();
     assert.equal(exited, code, `kernel stderr:\n${kernel.stderr()}`);
     assert.match(kernel.stderr(), new RegExp(`exiting: process\\.exit\\(${code}\\) called`));

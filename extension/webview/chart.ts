@@ -127,6 +127,9 @@ function traces(): Array<Record<string, unknown>> {
 
 function redraw(): void {
   pending = new Map();
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  flushDueAt = Infinity;
   roundAxis = roundRange(store.runs(), roundAxis);
   void Plotly.react(chart, traces(), layout(), { responsive: true, displaylogo: false });
   listenForPlotlyDraws();
@@ -208,12 +211,13 @@ function flush(): void {
     if (batch.unshown) stamps.push({ timing: batch.timing, runId, round: batch.round });
   }
   pending = new Map();
+  if (indices.length === 0) return;
   const started = Date.now();
   // A run that passes MARKER_LIMIT now is redrawn whole, as a line.
   const crossesMarkerLimit = indices.some((index, i) => runs[index].rounds.length > MARKER_LIMIT && runs[index].rounds.length - xs[i].length <= MARKER_LIMIT);
   // A round past the end of the round axis needs the axis widened: a new layout.
   const axisFits = roundRange(runs, roundAxis) === roundAxis;
-  if (indices.length > 0 && !crossesMarkerLimit && axisFits && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
+  if (!crossesMarkerLimit && axisFits && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
   else redraw();
   const now = Date.now();
   nextDrawAt = now + (DRAW_SHARE - 1) * (now - started);
@@ -271,7 +275,9 @@ function receive(message: ToChart): void {
     case 'status': {
       const run = store.get(message.runId);
       if (run) run.status = message.status;
-      updateSummary();
+      // A run that ended no longer needs the round axis to run ahead of it.
+      if (roundAxis && roundRange(store.runs(), roundAxis) !== roundAxis) redraw();
+      else updateSummary();
       break;
     }
     case 'export':
@@ -282,6 +288,8 @@ function receive(message: ToChart): void {
 }
 
 async function exportPng(): Promise<void> {
+  // The picture exported is plotly's: give it the points only the overlay shows yet.
+  if (pending.size > 0) flush();
   const dataUrl: string = await Plotly.toImage(chart, { format: 'png', width: chart.clientWidth || 900, height: chart.clientHeight || 500 });
   vscode.postMessage({ type: 'exportPng', dataUrl });
 }

@@ -104,4 +104,13 @@ describe('round chart webview: a live point shows at once', { skip: chromiumAvai
     const range = await chart.page.evaluate(() => (document.getElementById('chart') as unknown as { _fullLayout: { xaxis: { range: number[] } } })._fullLayout.xaxis.range);
     assert.ok(range[1] >= 30 && range[1] <= 40.8, `the round axis now ends at ${range[1]}: past round 30, not past the planned 40`);
   });
+
+  test('when the run ends, the round axis fits its rounds again', async () => {
+    await chart.send([{ type: 'status', runId: 'live', status: 'completed' }]);
+    const range = await chart.page.waitForFunction(() => {
+      const r = (document.getElementById('chart') as unknown as { _fullLayout: { xaxis: { range: number[] } } })._fullLayout.xaxis.range;
+      return r[1] < 32 ? r : undefined;
+    }, undefined, { timeout: 10_000 }).then((h) => h.jsonValue() as Promise<number[]>);
+    assert.ok(range[1] >= 30, `the axis still shows round 30 (ends at ${range[1]})`);
+  });
 });

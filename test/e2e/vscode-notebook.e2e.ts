@@ -125,6 +125,7 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
    */
   function recordChartLatency(chart: ChartRead, names: Record<string, string>): void {
     if (chart.stages.length === 0) return;
+    writeFileSync(join(RESULTS, 'chart-latency-samples.json'), JSON.stringify(chart.stages.map((s) => ({ ...s, run: names[s.runId] ?? s.runId }))));
     measurements.chartLatencyMs = summarizeLatency(chart.stages);
     // The same after each run's first rounds, while the notebook opens and the kernel starts.
     const steady = chart.stages.filter((s) => s.round > 5);

@@ -8,9 +8,16 @@
 
 /** The parts of plotly's graph div this reads (plotly's own full layout and data, after a draw). */
 export interface PlotlyGraph {
-  data?: Array<{ x: number[]; y: number[] }>;
-  _fullLayout?: { _size: { l: number; t: number; w: number; h: number }; xaxis: PlotlyAxis; yaxis: PlotlyAxis };
-  _fullData?: Array<{ mode?: string; visible?: boolean | string; line?: { color?: string; width?: number }; marker?: { color?: string; size?: number } }>;
+  data?: Array<{ x: number[]; y: number[] } & TraceStyle>;
+  _fullLayout?: { _size: { l: number; t: number; w: number; h: number }; xaxis: PlotlyAxis; yaxis: PlotlyAxis; colorway?: string[] };
+  _fullData?: TraceStyle[];
+}
+
+interface TraceStyle {
+  mode?: string;
+  visible?: boolean | string;
+  line?: { color?: string; width?: number };
+  marker?: { color?: string; size?: number };
 }
 
 interface PlotlyAxis {
@@ -48,9 +55,11 @@ export class LiveOverlay {
    */
   draw(index: number, points: readonly Point[]): boolean {
     const layout = this.graph._fullLayout;
-    const style = this.graph._fullData?.[index];
     const plotted = this.graph.data?.[index];
-    if (!layout || !style || !plotted || points.length === 0 || style.visible === false || style.visible === 'legendonly') return false;
+    if (!layout || !plotted || points.length === 0 || plotted.visible === false || plotted.visible === 'legendonly') return false;
+    // Plotly leaves a trace with no points yet out of the figure, unstyled: give its first point the style it will get.
+    const full = this.graph._fullData?.[index];
+    const style = full && full.visible !== false ? full : { ...plotted, line: { ...plotted.line, color: plotted.line?.color ?? layout.colorway?.[index % layout.colorway.length] } };
     const { xaxis, yaxis, _size: size } = layout;
     const toPixel = (p: Point): Point | undefined => {
       const lx = xaxis.c2l(p.x);

@@ -113,4 +113,25 @@ describe('round chart webview: a live point shows at once', { skip: chromiumAvai
     }, undefined, { timeout: 10_000 }).then((h) => h.jsonValue() as Promise<number[]>);
     assert.ok(range[1] >= 30, `the axis still shows round 30 (ends at ${range[1]})`);
   });
+
+  test("a new run's first point shows on the overlay too, in the colour plotly gives it", async () => {
+    const now = Date.now();
+    const run = { runId: 'next', label: 'fedProx next', strategy: 'fedProx', hyperparameters: { mu: 0.01 }, plannedRounds: 40, status: 'running' as const };
+    await chart.send([{ type: 'rounds', runId: 'next', rounds: [], run }]);
+    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: unknown[] }).data?.length === 2, undefined, { timeout: 10_000 });
+    await chart.send([{ type: 'rounds', runId: 'next', rounds: syntheticRounds(3, 1), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
+    const colour = () => {
+      const graph = document.getElementById('chart') as unknown as { _fullLayout: { xaxis: { l2p(v: number): number }; yaxis: { l2p(v: number): number } }; _fullData: Array<{ line?: { color?: string } }> };
+      const canvas = (document as unknown as { querySelector(s: string): { getContext(t: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } }).querySelector('.fedbook-live-overlay');
+      const scale = (window as unknown as { devicePixelRatio: number }).devicePixelRatio || 1;
+      const [r, g, b, a] = canvas.getContext('2d').getImageData(Math.round(graph._fullLayout.xaxis.l2p(3) * scale), Math.round(graph._fullLayout.yaxis.l2p(1 - 0.9 / Math.sqrt(3)) * scale), 1, 1).data;
+      const stages = (window as unknown as { fedbookChart: { stages: Array<{ runId: string; drawnBy: string }> } }).fedbookChart.stages;
+      return { overlay: [r, g, b, a], plotly: graph._fullData[1]?.line?.color, drawnBy: stages.filter((s) => s.runId === 'next').map((s) => s.drawnBy) };
+    };
+    const shown = await chart.page.waitForFunction(() => (window as unknown as { fedbookChart: { stages: Array<{ runId: string }> } }).fedbookChart.stages.some((s) => s.runId === 'next'), undefined, { timeout: 10_000, polling: 5 }).then(() => chart.page.evaluate(colour));
+    assert.deepEqual(shown.drawnBy, ['overlay']);
+    assert.deepEqual(shown.overlay, [0xff, 0x7f, 0x0e, 255], "the marker is plotly's second trace colour (#ff7f0e)");
+    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data: Array<{ x: unknown[] }> }).data[1].x.length === 1, undefined, { timeout: 10_000 });
+    assert.equal((await chart.page.evaluate(colour)).plotly, '#ff7f0e', 'plotly drew the run in that colour');
+  });
 });

@@ -8,7 +8,7 @@ import { connectKernel, type KernelClient } from '../protocol/client';
 import type { Message } from '../protocol/messages';
 import { launchKernel, type LaunchOptions } from './launch-kernel';
 import { cellSource, readNotebook, writeNotebook } from './notebook-file';
-import { createOutputCollector, terminalText } from './notebook-outputs';
+import { createOutputCollector, terminalText, type NotebookOutput } from './notebook-outputs';
 
 export interface RunNotebookOptions {
   notebook: string;
@@ -36,6 +36,9 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   let client: KernelClient | undefined;
   const collector = createOutputCollector();
   let result: RunNotebookResult = { ok: true };
+  // A dead kernel never replies: without this, a cell that kills it would be awaited forever.
+  const kernelDeath = kernel.exited.then(describeExit);
+  let died: { index: number; output: NotebookOutput } | undefined;
   // Ctrl-C interrupts the running cell (the run then stops there and the
   // notebook is still written); a second Ctrl-C leaves at once.
   let interrupts = 0;
@@ -58,12 +61,22 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
         const text = terminalText(message);
         if (text !== undefined) write(text, (message.content as { name?: string }).name === 'stderr' ? 'stderr' : 'stdout');
       };
-      const outcome = await executeCell(client, source, options.timeoutS, (message) => {
+      const execution = executeCell(client, source, options.timeoutS, (message) => {
         collector.apply(index, message);
         echo(message);
       });
+      // If the kernel wins the race, close() below rejects the execution: that is expected.
+      execution.catch(() => undefined);
+      const outcome = await Promise.race([execution, kernelDeath.then((reason): CellOutcome => ({ executionCount: null, died: reason }))]);
       cell.outputs = collector.outputs(index);
       cell.execution_count = outcome.executionCount;
+      if (outcome.died) {
+        const message = `Kernel died while running cell ${number} (${outcome.died})`;
+        result = { ok: false, failedCell: number, message };
+        died = { index, output: { output_type: 'error', ename: 'DeadKernelError', evalue: message, traceback: [] } };
+        write(`${message}\n`, 'stderr');
+        break;
+      }
       if (outcome.timedOut) {
         result = { ok: false, failedCell: number, message: `Cell ${number} timed out after ${options.timeoutS} s` };
         write(`${result.message}\n`, 'stderr');
@@ -78,7 +91,9 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
     }
     // Updates that arrive after a later cell started (a run's last round) still land in place.
     for (const [index, cell] of notebook.cells.entries()) if (cell.cell_type === 'code' && cell.outputs) cell.outputs = collector.outputs(index);
-    await client.request('control', 'shutdown_request', { restart: false }, 10_000).catch(() => undefined);
+    // After that refresh, which would drop it: the death is ours to report, not an IOPub output.
+    if (died) notebook.cells[died.index]!.outputs!.push(died.output);
+    else await client.request('control', 'shutdown_request', { restart: false }, 10_000).catch(() => undefined);
   } finally {
     process.off('SIGINT', onSigint);
     await client?.close();
@@ -94,6 +109,13 @@ interface CellOutcome {
   executionCount: number | null;
   error?: { ename: string; evalue: string; traceback: string[] };
   timedOut?: boolean;
+  /** Why the kernel process ended before the cell did: 'signal SIGKILL', 'exit code 3'. */
+  died?: string;
+}
+
+function describeExit(status: number | string | null): string {
+  if (typeof status === 'string') return `signal ${status}`;
+  return status === null ? 'no exit code' : `exit code ${status}`;
 }
 
 async function executeCell(client: KernelClient, code: string, timeoutS: number | undefined, onOutput: (m: Message) => void): Promise<CellOutcome> {

@@ -105,3 +105,55 @@ test('run --timeout interrupts a cell that runs too long and exits 1', async () 
   assert.match(stderr, /^Cell 1 timed out after 1 s$/m);
   rmSync(dir, { recursive: true });
 });
+
+/** A notebook whose second code cell ends the kernel process with `fatal`. */
+function writeDyingNotebook(dir: string, fatal: string): string {
+  const notebook = join(dir, 'dying.ipynb');
+  const code = (source: string) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null });
+  const cells = [code("console.log('before');"), code(fatal), code("console.log('never printed');")];
+  require('node:fs').writeFileSync(notebook, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }));
+  return notebook;
+}
+
+/** fedbook(), but fails instead of waiting forever (the bug was a run that never ended), and ends the hung run. */
+function fedbookWithin(ms: number, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`fedbook ${args.join(' ')} still running after ${ms} ms; stderr: ${stderr}`));
+    }, ms);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr });
+    });
+  });
+}
+
+for (const [fatal, reason] of [
+  ["process.kill(process.pid, 'SIGKILL');", 'signal SIGKILL'],
+  ['process.exit(3);', 'exit code 3'],
+]) {
+  test(`run stops at once when the kernel dies mid-cell (${reason}), keeps earlier outputs and exits 1`, async () => {
+    const dir = tempDir();
+    const out = join(dir, 'dying.out.ipynb');
+    // No --timeout: nothing but the kernel's death may end the cell.
+    const { status, stdout, stderr } = await fedbookWithin(60_000, ['run', writeDyingNotebook(dir, fatal), '--out', out]);
+    assert.equal(status, 1, stderr);
+    assert.match(stderr, new RegExp(`^Kernel died while running cell 2 \\(${reason}\\)$`, 'm'));
+    assert.equal(stdout, 'before\n');
+    const nb = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(nb.cells[0].outputs, [{ output_type: 'stream', name: 'stdout', text: 'before\n' }]);
+    assert.equal(nb.cells[0].execution_count, 1);
+    assert.deepEqual(nb.cells[1].outputs, [
+      { output_type: 'error', ename: 'DeadKernelError', evalue: `Kernel died while running cell 2 (${reason})`, traceback: [] },
+    ]);
+    assert.equal(nb.cells[1].execution_count, null);
+    assert.deepEqual(nb.cells[2].outputs, []);
+    rmSync(dir, { recursive: true });
+  });
+}

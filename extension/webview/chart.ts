@@ -4,9 +4,10 @@
  * the points to plotly with Plotly.extendTraces in spaced, coalesced draws,
  * and redraws on metric change or theme change.
  */
-import { METRICS, RunStore, legendLabel, metricValue, points, type ChartRun, type MetricKey } from '../chart/chart-data';
+import { METRICS, RunStore, legendLabel, metricValue, points, type MetricKey } from '../chart/chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
+import { roundRange } from '../chart/round-axis';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -89,30 +90,6 @@ function layout(): Record<string, unknown> {
     legend: { orientation: 'h', y: -0.2 },
     uirevision: metric,
   };
-}
-
-/**
- * While a run is live, the round axis runs ahead of the last round (by a
- * quarter of the rounds so far, at least 5, at most to the planned last
- * round), so the next rounds fall inside the drawn axes and the overlay can
- * show them; it is widened only when a round passes its end.
- */
-function roundRange(runs: readonly ChartRun[], current: [number, number] | undefined): [number, number] | undefined {
-  let lo = Infinity;
-  let last = -Infinity;
-  let plannedEnd = -Infinity;
-  for (const run of runs) {
-    if (run.rounds.length === 0) continue;
-    const first = run.rounds[0].round;
-    lo = Math.min(lo, first);
-    last = Math.max(last, run.rounds[run.rounds.length - 1].round);
-    if (run.status === 'running' && run.plannedRounds !== undefined) plannedEnd = Math.max(plannedEnd, first + run.plannedRounds - 1);
-  }
-  if (plannedEnd <= last) return undefined;
-  const pad = (hi: number) => Math.max(0.5, (hi - lo) * 0.02);
-  const ahead = Math.min(plannedEnd, last + Math.max(5, Math.ceil((last - lo + 1) / 4)));
-  if (current && current[0] <= lo && current[1] >= last && current[1] <= plannedEnd + pad(plannedEnd)) return current;
-  return [lo - pad(ahead), ahead + pad(ahead)];
 }
 
 /** The round axis range the figure was last laid out with (undefined: autorange). */

@@ -48,8 +48,8 @@ const DRAW_SHARE = 3;
 /** While every pending point is already on the overlay, plotly catches up at most this often. */
 const CATCH_UP_MS = 1000;
 const overlay = new LiveOverlay(chart);
-/** Exposed for tests and diagnostics: the legs of each shown batch's time from kernel publish to drawn point (their sum is the latency), and what drew it. */
-const stages: Array<LatencyStages & { runId: string; round: number; drawnBy: 'overlay' | 'plotly' }> = [];
+/** Exposed for tests and diagnostics: the legs of each shown batch's time from kernel publish to drawn point (their sum is the latency), what drew it, and when the kernel published it. */
+const stages: Array<LatencyStages & { runId: string; round: number; drawnBy: 'overlay' | 'plotly'; publishedAt: number }> = [];
 /** Samples kept (the newest), so a very long run does not grow them without end. */
 const MAX_SAMPLES = 10_000;
 (window as unknown as { fedbookChart: unknown }).fedbookChart = { stages, store };
@@ -168,7 +168,7 @@ function recordLatency(timing: PendingPoints['timing'], runId: string, round: nu
   if (!timing) return;
   const now = Date.now();
   const legs: LatencyStages = { kernelToHost: timing.receivedAt - timing.publishedAt, hostToPost: timing.postedAt - timing.receivedAt, postToWebview: timing.arrivedAt - timing.postedAt, webviewToDrawn: now - timing.arrivedAt };
-  stages.push({ ...legs, runId, round, drawnBy });
+  stages.push({ ...legs, runId, round, drawnBy, publishedAt: timing.publishedAt });
   if (stages.length > MAX_SAMPLES) stages.splice(0, stages.length - MAX_SAMPLES);
   vscode.postMessage({ type: 'latency', ms: now - timing.publishedAt, runId, round, stages: legs });
 }

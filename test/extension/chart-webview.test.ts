@@ -62,45 +62,59 @@ describe('round chart webview: a live point shows at once', { skip: chromiumAvai
   before(async () => { chart = await openChartPage(); });
   after(async () => { await chart?.close(); });
 
-  /** In the page: what the overlay canvas shows at a round's point (from plotly's own axes), plotly's point count, and the recorded samples. */
-  function readLivePoint(round: number): { overlayAlpha: number; plotted: number; drawnBy: string[] } | undefined {
-    const graph = document.getElementById('chart') as unknown as { data?: Array<{ x: number[]; y: number[] }>; _fullLayout?: { xaxis: { l2p(v: number): number }; yaxis: { l2p(v: number): number } } };
-    const canvas = (document as unknown as { querySelector(s: string): { width: number; getContext(t: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } | null }).querySelector('.fedbook-live-overlay');
-    const stages = (window as unknown as { fedbookChart: { stages: Array<{ drawnBy: string }> } }).fedbookChart.stages;
-    const layout = graph._fullLayout;
-    const trace = graph.data?.[0];
-    if (!layout || !trace || !canvas) return undefined;
-    const y = 1 - 0.9 / Math.sqrt(round);
+  /**
+   * In the page: the overlay's pixel (RGBA) where plotly puts a trace's
+   * synthetic round (from plotly's own axes), plotly's points and colour for
+   * that trace, and what drew each recorded sample of the run.
+   */
+  function readPoint({ trace, round, runId }: { trace: number; round: number; runId: string }): { overlay: number[]; plotted: number; plotlyColour?: string; drawnBy: string[] } {
+    const graph = document.getElementById('chart') as unknown as { data: Array<{ x: number[] }>; _fullLayout: { xaxis: { l2p(v: number): number }; yaxis: { l2p(v: number): number } }; _fullData: Array<{ line?: { color?: string } }> };
+    const canvas = (document as unknown as { querySelector(s: string): { getContext(t: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } }).querySelector('.fedbook-live-overlay');
     const scale = (window as unknown as { devicePixelRatio: number }).devicePixelRatio || 1;
-    const pixel = canvas.getContext('2d').getImageData(Math.round(layout.xaxis.l2p(round) * scale), Math.round(layout.yaxis.l2p(y) * scale), 1, 1).data;
-    return { overlayAlpha: pixel[3], plotted: trace.x.length, drawnBy: stages.map((s) => s.drawnBy) };
+    const y = 1 - 0.9 / Math.sqrt(round); // syntheticRounds' test accuracy
+    const pixel = canvas.getContext('2d').getImageData(Math.round(graph._fullLayout.xaxis.l2p(round) * scale), Math.round(graph._fullLayout.yaxis.l2p(y) * scale), 1, 1).data;
+    const stages = (window as unknown as { fedbookChart: { stages: Array<{ runId: string; drawnBy: string }> } }).fedbookChart.stages;
+    return { overlay: [...pixel], plotted: graph.data[trace].x.length, plotlyColour: graph._fullData[trace]?.line?.color, drawnBy: stages.filter((s) => s.runId === runId).map((s) => s.drawnBy) };
   }
+
+  /** Waits until the chart has recorded `count` latency samples for the run (each message with timing gives one when its points show). */
+  async function waitForSamples(runId: string, count: number): Promise<void> {
+    await chart.page.waitForFunction(({ id, n }) => (window as unknown as { fedbookChart: { stages: Array<{ runId: string }> } }).fedbookChart.stages.filter((s) => s.runId === id).length >= n, { id: runId, n: count }, { timeout: 10_000, polling: 5 });
+  }
+
+  /** Waits until plotly holds `count` points of trace `trace`. */
+  async function waitForPlotted(trace: number, count: number): Promise<void> {
+    await chart.page.waitForFunction(({ t, n }) => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[t]?.x.length === n, { t: trace, n: count }, { timeout: 30_000 });
+  }
+
+  const timing = () => {
+    const now = Date.now();
+    return { publishedAt: now, receivedAt: now, postedAt: now };
+  };
 
   test('a round inside the axes is drawn on the overlay when it arrives, and plotly takes it over later', async () => {
     await chart.send([runStart('live', 40), { type: 'rounds', runId: 'live', rounds: syntheticRounds(2, 9) }]);
-    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[0]?.x.length === 10, undefined, { timeout: 30_000 });
+    await waitForPlotted(0, 10);
     // Let the catch-up draw of rounds 2..10 land, so the next round is the only thing on the overlay.
     await new Promise((r) => setTimeout(r, 1500));
-    const now = Date.now();
-    await chart.send([{ type: 'rounds', runId: 'live', rounds: syntheticRounds(11, 1), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
-    const shown = await chart.page.waitForFunction(readLivePoint, 11, { timeout: 10_000, polling: 5 }).then(() => chart.page.evaluate(readLivePoint, 11));
-    assert.ok(shown, 'the chart has drawn');
+    await chart.send([{ type: 'rounds', runId: 'live', rounds: syntheticRounds(11, 1), timing: timing() }]);
+    await waitForSamples('live', 1);
+    const shown = await chart.page.evaluate(readPoint, { trace: 0, round: 11, runId: 'live' });
     assert.deepEqual(shown.drawnBy, ['overlay'], 'round 11 was shown by the overlay');
-    assert.ok(shown.overlayAlpha > 0, 'the overlay has ink where plotly puts round 11');
+    assert.ok(shown.overlay[3] > 0, 'the overlay has ink where plotly puts round 11');
     assert.equal(shown.plotted, 10, 'plotly has not drawn round 11 yet');
     // Plotly catches up within the catch-up interval and the overlay is cleared.
-    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[0]?.x.length === 11, undefined, { timeout: 10_000 });
-    const after = await chart.page.evaluate(readLivePoint, 11);
-    assert.equal(after?.overlayAlpha, 0, 'the overlay is clear once plotly has drawn the point');
+    await waitForPlotted(0, 11);
+    const after = await chart.page.evaluate(readPoint, { trace: 0, round: 11, runId: 'live' });
+    assert.equal(after.overlay[3], 0, 'the overlay is clear once plotly has drawn the point');
   });
 
   test('a round past the end of the round axis widens it through plotly', async () => {
-    const now = Date.now();
     // Round 11's axis runs to round 16 (a quarter ahead, at least 5): round 30 is outside it.
-    await chart.send([{ type: 'rounds', runId: 'live', rounds: syntheticRounds(12, 19), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
-    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> }).data?.[0]?.x.length === 30, undefined, { timeout: 10_000 });
-    const read = await chart.page.evaluate(readLivePoint, 30);
-    assert.deepEqual(read?.drawnBy, ['overlay', 'plotly']);
+    await chart.send([{ type: 'rounds', runId: 'live', rounds: syntheticRounds(12, 19), timing: timing() }]);
+    await waitForPlotted(0, 30);
+    const read = await chart.page.evaluate(readPoint, { trace: 0, round: 30, runId: 'live' });
+    assert.deepEqual(read.drawnBy, ['overlay', 'plotly']);
     const range = await chart.page.evaluate(() => (document.getElementById('chart') as unknown as { _fullLayout: { xaxis: { range: number[] } } })._fullLayout.xaxis.range);
     assert.ok(range[1] >= 30 && range[1] <= 40.8, `the round axis now ends at ${range[1]}: past round 30, not past the planned 40`);
   });
@@ -115,23 +129,15 @@ describe('round chart webview: a live point shows at once', { skip: chromiumAvai
   });
 
   test("a new run's first point shows on the overlay too, in the colour plotly gives it", async () => {
-    const now = Date.now();
     const run = { runId: 'next', label: 'fedProx next', strategy: 'fedProx', hyperparameters: { mu: 0.01 }, plannedRounds: 40, status: 'running' as const };
     await chart.send([{ type: 'rounds', runId: 'next', rounds: [], run }]);
     await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data?: unknown[] }).data?.length === 2, undefined, { timeout: 10_000 });
-    await chart.send([{ type: 'rounds', runId: 'next', rounds: syntheticRounds(3, 1), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
-    const colour = () => {
-      const graph = document.getElementById('chart') as unknown as { _fullLayout: { xaxis: { l2p(v: number): number }; yaxis: { l2p(v: number): number } }; _fullData: Array<{ line?: { color?: string } }> };
-      const canvas = (document as unknown as { querySelector(s: string): { getContext(t: string): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } }).querySelector('.fedbook-live-overlay');
-      const scale = (window as unknown as { devicePixelRatio: number }).devicePixelRatio || 1;
-      const [r, g, b, a] = canvas.getContext('2d').getImageData(Math.round(graph._fullLayout.xaxis.l2p(3) * scale), Math.round(graph._fullLayout.yaxis.l2p(1 - 0.9 / Math.sqrt(3)) * scale), 1, 1).data;
-      const stages = (window as unknown as { fedbookChart: { stages: Array<{ runId: string; drawnBy: string }> } }).fedbookChart.stages;
-      return { overlay: [r, g, b, a], plotly: graph._fullData[1]?.line?.color, drawnBy: stages.filter((s) => s.runId === 'next').map((s) => s.drawnBy) };
-    };
-    const shown = await chart.page.waitForFunction(() => (window as unknown as { fedbookChart: { stages: Array<{ runId: string }> } }).fedbookChart.stages.some((s) => s.runId === 'next'), undefined, { timeout: 10_000, polling: 5 }).then(() => chart.page.evaluate(colour));
+    await chart.send([{ type: 'rounds', runId: 'next', rounds: syntheticRounds(3, 1), timing: timing() }]);
+    await waitForSamples('next', 1);
+    const shown = await chart.page.evaluate(readPoint, { trace: 1, round: 3, runId: 'next' });
     assert.deepEqual(shown.drawnBy, ['overlay']);
     assert.deepEqual(shown.overlay, [0xff, 0x7f, 0x0e, 255], "the marker is plotly's second trace colour (#ff7f0e)");
-    await chart.page.waitForFunction(() => (document.getElementById('chart') as unknown as { data: Array<{ x: unknown[] }> }).data[1].x.length === 1, undefined, { timeout: 10_000 });
-    assert.equal((await chart.page.evaluate(colour)).plotly, '#ff7f0e', 'plotly drew the run in that colour');
+    await waitForPlotted(1, 1);
+    assert.equal((await chart.page.evaluate(readPoint, { trace: 1, round: 3, runId: 'next' })).plotlyColour, '#ff7f0e', 'plotly drew the run in that colour');
   });
 });

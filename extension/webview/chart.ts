@@ -19,7 +19,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 declare const Plotly: any;
 
 const vscode = acquireVsCodeApi();
-const chart = document.getElementById('chart') as HTMLDivElement & PlotlyGraph & { data?: Array<{ x: number[]; y: number[]; name: string }>; on?(event: string, handler: () => void): void };
+const chart = document.getElementById('chart') as HTMLDivElement & PlotlyGraph & { on?(event: string, handler: () => void): void };
 const metricSelect = document.getElementById('metric') as HTMLSelectElement;
 const summary = document.getElementById('summary') as HTMLSpanElement;
 const store = new RunStore();

@@ -1,4 +1,5 @@
 /** Copies examples from shared memory into a contiguous batch buffer. */
+import type { DataPoison } from '../kernel/federated/types';
 import type { SharedData } from './task-types';
 
 export function exampleSize(data: Pick<SharedData, 'exampleShape'>): number {
@@ -14,4 +15,24 @@ export function gatherBatch(data: SharedData, order: ArrayLike<number>, start: n
     yOut[i] = data.y[example];
   }
   return count;
+}
+
+/**
+ * A simulated attacker's poisoning of a gathered batch, in place. Which examples a
+ * backdoor stamps depends only on the example's index, so it is the same every epoch.
+ */
+export function poisonBatch(poison: DataPoison, order: ArrayLike<number>, start: number, count: number, size: number, xOut: Float32Array, yOut: Int32Array): void {
+  for (let i = 0; i < count; i++) {
+    if (poison.kind === 'labelFlip') {
+      yOut[i] = poison.numClasses - 1 - yOut[i];
+    } else if (unitHash(order[start + i]) < poison.fraction) {
+      for (const position of poison.positions) xOut[i * size + position] = poison.value;
+      yOut[i] = poison.target;
+    }
+  }
+}
+
+/** A fixed pseudo-random number in [0, 1) for an integer (Knuth's multiplicative hash). */
+function unitHash(n: number): number {
+  return (Math.imul(n + 1, 2654435761) >>> 0) / 4294967296;
 }

@@ -1,20 +1,24 @@
 /** Loss and accuracy of given weights on a slice of a dataset (inference only). */
 import type * as tfjs from '@tensorflow/tfjs';
-import { exampleSize } from './batches';
+import { exampleSize, gatherBatch } from './batches';
 import { setFlatWeights, type CachedModel } from './model-cache';
-import type { EvaluateResult, EvaluateTask } from './task-types';
+import type { EvaluateResult, EvaluateTask, SharedData } from './task-types';
 
 const EVALUATION_BATCH = 500;
 
 export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: EvaluateTask, backendName: string): EvaluateResult {
   setFlatWeights(tf, cached, task.weights);
   const size = exampleSize(task.data);
+  // A client's held-out split is scattered: gather it into a contiguous copy first.
+  const data = task.indices ? gathered(task.data, task.indices) : task.data;
+  const first = task.indices ? 0 : task.start;
+  const last = task.indices ? task.indices.length : task.end;
   let lossSum = 0, correct = 0;
-  for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
-    const end = Math.min(start + EVALUATION_BATCH, task.end);
+  for (let start = first; start < last; start += EVALUATION_BATCH) {
+    const end = Math.min(start + EVALUATION_BATCH, last);
     const [batchLoss, batchCorrect] = tf.tidy(() => {
-      const xs = tf.tensor(task.data.x.slice(start * size, end * size), [end - start, ...task.data.exampleShape]);
-      const labels = tf.tensor1d(task.data.y.slice(start, end), 'int32');
+      const xs = tf.tensor(data.x.slice(start * size, end * size), [end - start, ...data.exampleShape]);
+      const labels = tf.tensor1d(data.y.slice(start, end), 'int32');
       const outputs = cached.model.apply(xs, { training: false }) as tfjs.Tensor2D;
       const oneHot = tf.oneHot(labels, outputs.shape[1]);
       const perExample = cached.softmaxOutput
@@ -26,5 +30,12 @@ export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: Evalua
     lossSum += batchLoss;
     correct += batchCorrect;
   }
-  return { type: 'evaluate', lossSum, correct, count: task.end - task.start, backend: backendName };
+  return { type: 'evaluate', lossSum, correct, count: last - first, backend: backendName };
+}
+
+function gathered(data: SharedData, indices: Int32Array): SharedData {
+  const x = new Float32Array(indices.length * exampleSize(data));
+  const y = new Int32Array(indices.length);
+  gatherBatch(data, indices, 0, indices.length, x, y);
+  return { ...data, x, y };
 }

@@ -6,7 +6,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../kernel/federated/random';
-import { exampleSize, gatherBatch } from './batches';
+import { exampleSize, gatherBatch, poisonBatch } from './batches';
 import { getFlatWeights, setFlatWeights, type CachedModel } from './model-cache';
 import type { TrainResult, TrainTask } from './task-types';
 
@@ -37,7 +37,8 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
   const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.clientLr) : tf.train.sgd(config.clientLr);
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
-  let lossSum = 0, correct = 0, seen = 0;
+  const corrections = config.correction ? correctionTensors(tf, cached, config.correction) : undefined;
+  let lossSum = 0, correct = 0, seen = 0, steps = 0;
   let status: TrainResult['status'] = 'ok';
   try {
     training: for (let epoch = 0; epoch < config.localEpochs; epoch++) {
@@ -46,6 +47,7 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
         if (Atomics.load(task.abortFlag, 0) !== 0) { status = 'aborted'; break training; }
         if (Date.now() > deadlineAt) { status = 'timeout'; break training; }
         const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), xBuffer, yBuffer);
+        if (config.poison) poisonBatch(config.poison, order, start, count, size, xBuffer, yBuffer);
         const [batchLoss, batchCorrect] = tf.tidy(() => {
           const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);
           const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
@@ -58,11 +60,14 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
             const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));
             return tf.add(loss, tf.mul(config.proximalMu / 2, proximal)) as tfjs.Scalar;
           }, cached.trainableVariables);
+          // SCAFFOLD: every local gradient is corrected by c − c_i.
+          if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
           optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
           const hitCount = hits!.dataSync()[0];
           hits!.dispose();
           return [value.dataSync()[0], hitCount];
         });
+        steps++;
         lossSum += batchLoss * count;
         correct += batchCorrect;
         seen += count;
@@ -71,10 +76,23 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
   } finally {
     optimizer.dispose();
     for (const anchor of anchors) anchor.dispose();
+    corrections?.forEach((tensor) => tensor.dispose());
   }
-  if (status !== 'ok') return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started };
+  if (status !== 'ok') return { ...base, status, steps, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started };
   const local = getFlatWeights(cached);
   const delta = new Float32Array(cached.dimension);
   for (let j = 0; j < delta.length; j++) delta[j] = local[j] - task.globalWeights[j];
-  return { ...base, status: 'ok', delta, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started };
+  return { ...base, status: 'ok', delta, steps, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started };
+}
+
+/** The flat correction vector cut into one tensor per trainable variable, keyed as variableGrads keys its gradients. */
+function correctionTensors(tf: typeof tfjs, cached: CachedModel, correction: Float32Array): Map<string, tfjs.Tensor> {
+  if (correction.length !== cached.dimension) throw new RangeError(`correction has ${correction.length} values, the model has ${cached.dimension}`);
+  const tensors = new Map<string, tfjs.Tensor>();
+  for (const { variable, offset, size, shape } of cached.variables) {
+    if (!variable.trainable) continue;
+    const inner = (variable as unknown as { val: tfjs.Variable }).val;
+    tensors.set(inner.name, tf.keep(tf.tensor(correction.slice(offset, offset + size), shape)));
+  }
+  return tensors;
 }

@@ -49,6 +49,10 @@ export interface TrainResult {
   trainLoss: number;
   trainAccuracy: number;
   backend: string;
+  /** Which training path ran: 'tfjs-<backend>' or a compiled one. */
+  path?: string;
+  /** Optimizer steps taken. */
+  steps?: number;
   ms: number;
 }
 
@@ -59,6 +63,8 @@ export interface EvaluateTask {
   data: SharedData;
   start: number;
   end: number;
+  /** When given, the examples to evaluate (a client's held-out split) instead of start..end. */
+  indices?: Int32Array;
   weights: Float32Array;
 }
 

@@ -6,12 +6,14 @@ import { loadMnist, type MnistOptions, type MnistSplits } from '../data/mnist';
 import { generateSynthetic, type SyntheticOptions, type SyntheticSplits } from '../data/synthetic';
 import { loadCsv, type CsvOptions, type CsvDataset } from '../data/csv';
 import { partition } from '../federated/partition/partition';
-import { shutdownPools } from '../simulation/client-pool';
+import { shutdownPools } from '../transport/in-process/client-pool';
 import { listRuns, loadRun } from '../simulation/run-records';
-import { RunInterruptedError } from '../simulation/run-loop';
-import { RoundFailedError } from '../simulation/federated-process';
+import { RunInterruptedError } from '../rounds/run-loop';
+import { RoundFailedError } from '../federated/server-state';
+import { aggregators } from './aggregators';
+import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
-import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi } from './algorithms';
+import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi, scaffold } from './algorithms';
 import { accountant, dp, secagg } from './privacy';
 
 /** Datasets that load offline. */
@@ -49,6 +51,11 @@ export const fed = {
   fedAdam,
   fedYogi,
   fedAdagrad,
+  scaffold,
+  /** Aggregators for a strategy's `aggregator` option: robust ones against Byzantine clients, and pre-clipping. */
+  aggregators,
+  /** Simulated attackers for a strategy's `attack` option. */
+  attacks,
   runs,
   /** Differential privacy specs for a strategy's `privacy` option. */
   dp,

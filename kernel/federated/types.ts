@@ -3,8 +3,6 @@
  * Float32Array (all layers concatenated in a fixed order), so that every
  * aggregation is plain arithmetic on typed arrays.
  */
-import type { Rng } from './random';
-
 /** What a client sends back after local training. */
 export interface ClientUpdate {
   readonly clientId: number;
@@ -14,6 +12,8 @@ export interface ClientUpdate {
   readonly numExamples: number;
   readonly trainLoss: number;
   readonly trainAccuracy: number;
+  /** Optimizer steps the client took (SCAFFOLD scales its control variate by them). */
+  readonly steps?: number;
 }
 
 /** A client that did not produce a usable update. Failures are data, not exceptions. */
@@ -21,37 +21,6 @@ export interface ClientFailure {
   readonly clientId: number;
   readonly reason: 'error' | 'crash' | 'timeout' | 'invalid' | 'aborted' | 'dropped';
   readonly message: string;
-}
-
-/** Context an aggregator gets for one round. */
-export interface AggregationContext {
-  readonly round: number;
-  /** Number of parameters in the model. */
-  readonly dimension: number;
-  /** Expected cohort size (q · N with Poisson sampling); DP divides by this. */
-  readonly expectedCohort: number;
-  /** Seeded generator for this round's aggregation (noise, masks). */
-  readonly rng: Rng;
-}
-
-/** Output of one aggregation: the combined delta plus metrics to record. */
-export interface AggregationResult {
-  readonly delta: Float32Array;
-  readonly metrics: Record<string, unknown>;
-}
-
-/**
- * Combines client updates into one delta. Aggregators compose: clipping wraps
- * noise wraps a secure sum wraps a mean. `state` carries anything that must
- * persist across rounds (e.g. an adaptive clip norm).
- */
-export interface Aggregator {
-  readonly name: string;
-  aggregate(updates: readonly ClientUpdate[], context: AggregationContext): AggregationResult;
-  /** State that persists across rounds (e.g. an adaptive clip norm), kept in the server state. */
-  readonly state?: unknown;
-  /** Sets that state from the server state passed to next(), so replaying an old state replays its clip. */
-  restore?(state: unknown): void;
 }
 
 /** What one client is asked to do in a round. */
@@ -63,4 +32,23 @@ export interface ClientTrainConfig {
   readonly optimizer: 'sgd' | 'adam';
   /** FedProx proximal term μ (0 disables it). */
   readonly proximalMu: number;
+  /** SCAFFOLD: c − c_i, added to every minibatch gradient (same flat layout as the weights). */
+  readonly correction?: Float32Array;
+  /** Client-side evaluation: this share of the client's examples is held out of training (split with `seed`). */
+  readonly heldOut?: HeldOutSplit;
+  /** A simulated attacker's data poisoning (label flip, backdoor trigger). */
+  readonly poison?: DataPoison;
+  /** Open record: a strategy may send more; clients ignore what they do not know. */
+  readonly [key: string]: unknown;
 }
+
+/** Which share of a client's examples it keeps for evaluation, fixed for the whole run by `seed`. */
+export interface HeldOutSplit {
+  readonly share: number;
+  readonly seed: number;
+}
+
+/** Data poisoning a malicious simulated client applies to its own batches. */
+export type DataPoison =
+  | { readonly kind: 'labelFlip'; readonly numClasses: number }
+  | { readonly kind: 'backdoor'; readonly target: number; readonly positions: readonly number[]; readonly value: number; readonly fraction: number };

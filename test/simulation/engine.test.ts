@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fed } from '../../kernel/api/index';
+import { fedAvgWith } from '../../kernel/api/algorithms';
 import type { Dataset } from '../../kernel/data/dataset';
 import type { FederatedData } from '../../kernel/federated/partition/federated-data';
 
@@ -65,9 +66,8 @@ test('the same seed gives bit-identical weights, whatever the worker count', asy
 });
 
 test('a client that throws, one whose thread dies, a NaN and a wrong-length update become failure records', async () => {
-  const algo = fed.fedAvg({
+  const algo = fedAvgWith({ faults: new Map([[0, 'throw'], [1, 'exit'], [2, 'nan'], [3, 'wrong-length']] as const) }, {
     model: smallMlp(), clientsPerRound: 20, seed: 2, workers: 2,
-    faults: { 0: 'throw', 1: 'exit', 2: 'nan', 3: 'wrong-length' },
   });
   const state = await algo.initialize();
   const { metrics, failures, state: next } = await algo.next(state, clients);
@@ -83,14 +83,14 @@ test('a client that throws, one whose thread dies, a NaN and a wrong-length upda
 });
 
 test('a client past its deadline becomes a timeout failure and the round goes on', async () => {
-  const algo = fed.fedAvg({ model: smallMlp(), clientsPerRound: 20, seed: 3, workers: 2, clientDeadlineMs: 8000, faults: { 5: 'hang' } });
+  const algo = fedAvgWith({ faults: new Map([[5, 'hang']] as const) }, { model: smallMlp(), clientsPerRound: 20, seed: 3, workers: 2, clientDeadlineMs: 8000 });
   const { failures, metrics } = await algo.next(await algo.initialize(), clients);
   assert.deepEqual(failures.map((f) => [f.clientId, f.reason]), [[5, 'timeout']]);
   assert.equal(metrics.clients, 19);
 });
 
 test('too few usable updates fails the round with the count and the reasons', async () => {
-  const algo = fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, seed: 4, workers: 2, minClients: 2, faults: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i, 'throw' as const])) });
+  const algo = fedAvgWith({ faults: new Map(Array.from({ length: 20 }, (_, i) => [i, 'throw' as const])) }, { model: smallMlp(), clientsPerRound: 2, seed: 4, workers: 2, minClients: 2 });
   await assert.rejects(algo.next(await algo.initialize(), clients), /round 1 failed: only 0 of 2 clients returned a usable update, minClients is 2/);
 });
 

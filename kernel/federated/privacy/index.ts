@@ -1,10 +1,9 @@
 /**
  * Privacy and security of updates: what the engine and the `fed` API use.
  * DP-FedAvg with fixed or adaptive clipping, a Rényi accountant, and secure
- * aggregation with dropouts, composed by buildPrivateAggregator.
+ * aggregation with dropouts. The aggregation layers that use them are in ../aggregators.
  */
-export { buildPrivateAggregator, privacyAfter, requiresPoissonSampling } from './private-aggregator';
-export type { DpMetrics, PrivateAggregator, PrivateAggregatorOptions, PrivateAggregatorState } from './private-aggregator';
+export { privacyAfter } from './privacy-after';
 export { createAdaptiveSpec, createGaussianSpec, validatePrivacySpec } from './privacy-spec';
 export type { AdaptivePrivacySpec, GaussianPrivacySpec, PrivacySpec } from './privacy-spec';
 export { resolveSecureAggregation } from './secure-aggregation-option';

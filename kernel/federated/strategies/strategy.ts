@@ -1,36 +1,68 @@
 /**
- * A strategy is a small object with hooks (as Flower's strategies are): it
- * configures the clients' work, says how to weight their updates, and owns
- * the server optimiser that applies the aggregate. The round loop lives in
- * kernel/simulation; a variant changes a hook or two.
+ * A strategy owns its whole algorithm through a few hooks, as Flower's do:
+ * which clients train and with what config, how their results become the next
+ * server state, which clients evaluate and how their results combine. The round
+ * (kernel/rounds) only calls the hooks in order; it knows no algorithm, no
+ * privacy and no secure aggregation.
  */
-import type { Weighting } from '../aggregation';
-import type { ServerOptimizer } from '../server-optimizers';
-import type { ClientTrainConfig } from '../types';
+import type { Rng } from '../random';
+import type { ServerState } from '../server-state';
+import type { ClientFailure, ClientTrainConfig, ClientUpdate, HeldOutSplit } from '../types';
 
-export interface Strategy {
-  /** e.g. 'fedAvg', 'fedProx'. */
-  readonly name: string;
-  /** Everything that defines the algorithm, for run records and legends. */
-  readonly hyperparameters: Readonly<Record<string, unknown>>;
-  /** How updates are weighted in the mean. */
-  readonly weighting: Weighting;
-  /** The client's local work in a round. */
-  configureClients(round: number): ClientTrainConfig;
-  /** Applies the aggregated delta to the global weights. */
-  readonly serverOptimizer: ServerOptimizer;
+/** What a hook knows about the round. */
+export interface RoundContext {
+  readonly round: number;
+  /** Clients in the population (ids 0 .. numClients − 1). */
+  readonly numClients: number;
+  /** This round's seeded generator; hooks fork it by label. */
+  readonly rng: Rng;
 }
 
-/** A short legend label: the strategy and its key hyperparameters. */
-export function strategyLabel(strategy: Strategy): string {
-  const h = strategy.hyperparameters;
-  const parts: string[] = [strategy.name];
-  const show = (key: string, short: string): void => {
-    if (h[key] !== undefined) parts.push(`${short}=${h[key] === Infinity ? '∞' : h[key]}`);
-  };
-  show('clientsPerRound', 'K'); show('localEpochs', 'E'); show('batchSize', 'B'); show('clientLr', 'lr');
-  show('mu', 'μ'); show('serverMomentum', 'β'); show('serverLr', 'η'); show('tau', 'τ');
-  if (h.privacy) parts.push('DP');
-  if (h.secureAggregation) parts.push('SecAgg');
-  return parts.join(' ');
+/** The clients that train this round, each with its config. */
+export interface TrainPlan {
+  readonly clients: readonly { readonly clientId: number; readonly config: ClientTrainConfig }[];
+}
+
+/** A strategy's answer to a round's training results. */
+export interface TrainAggregate {
+  /** The next server state (round number and backend are filled in by the round). */
+  readonly state: Omit<ServerState, 'round' | 'backend'>;
+  readonly metrics: Readonly<Record<string, unknown>>;
+}
+
+/** Client-side evaluation asked of a run: a fraction of clients evaluate on a held-out share of their data. */
+export interface ClientEvaluationSettings {
+  readonly fraction: number;
+  readonly heldOut: HeldOutSplit;
+}
+
+export interface ClientEvaluationResult {
+  readonly clientId: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly examples: number;
+}
+
+export interface Strategy {
+  /** e.g. 'fedAvg', 'scaffold'. */
+  readonly name: string;
+  /** Everything that defines the algorithm, for run records. */
+  readonly hyperparameters: Readonly<Record<string, unknown>>;
+  /** The strategy's parts of the initial server state, around the initial weights. */
+  init(weights: Float32Array): Omit<ServerState, 'round' | 'backend' | 'weights'>;
+  /** Samples this round's cohort and says what each client does. */
+  configureTrain(context: RoundContext, state: ServerState, settings: { heldOut?: HeldOutSplit }): TrainPlan;
+  /**
+   * Turns usable updates (sorted by client id) into the next state. Failures are data; a strategy that
+   * cannot go on (too few clients) throws RoundFailedError.
+   */
+  aggregateTrain(context: RoundContext, results: readonly ClientUpdate[], failures: readonly ClientFailure[], state: ServerState): TrainAggregate;
+  /** Which clients evaluate the new global model on their held-out data. */
+  configureEvaluate(context: RoundContext, settings: ClientEvaluationSettings): readonly number[];
+  /** Combines the clients' evaluations into round metrics. */
+  aggregateEvaluate(results: readonly ClientEvaluationResult[]): Readonly<Record<string, number>>;
+  /** Metrics known before a round runs (ε after it), so that a run can stop before passing a budget. */
+  forecast?(round: number, numClients: number): Readonly<Record<string, number>>;
+  /** A short legend label: the strategy and its key hyperparameters. */
+  summary(): string;
 }

@@ -1,6 +1,6 @@
 /** Puts a dataset into the shape workers receive, in shared memory (copied once if it is not already). */
-import type { Dataset } from '../data/dataset';
-import type { SharedData } from '../../workers/task-types';
+import type { Dataset } from '../../data/dataset';
+import type { SharedData } from '../../../workers/task-types';
 
 const cache = new WeakMap<Dataset, SharedData>();
 

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import type { WorkerResult, WorkerTask } from '../../workers/task-types';
+import type { WorkerResult, WorkerTask } from '../../../workers/task-types';
 
 export interface ClientPool {
   readonly workers: number;
@@ -14,7 +14,7 @@ export interface ClientPool {
   close(): Promise<void>;
 }
 
-const WORKER_FILE = join(__dirname, '..', '..', 'workers', 'client-worker.js');
+const WORKER_FILE = join(__dirname, '..', '..', '..', 'workers', 'client-worker.js');
 
 /** Default number of workers: one per core. */
 export function defaultWorkerCount(): number {

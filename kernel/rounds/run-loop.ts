@@ -3,13 +3,12 @@
  * in `.fedbook/runs/` and live events for displays.
  */
 import type { Dataset } from '../data/dataset';
-import type { FederatedData } from '../federated/partition/federated-data';
-import { strategyLabel } from '../federated/strategies/strategy';
-import { RunAbortedError } from './cohort-training';
-import type { FederatedProcess, ServerState } from './federated-process';
-import { getAmbientSignal, publishRunEvent } from './run-events';
-import type { RoundMetrics, RunEndRecord } from './run-payload';
-import { newRunId, startRunRecord } from './run-records';
+import type { ClientEvaluationSettings } from '../federated/strategies/strategy';
+import { RunAbortedError } from '../transport/in-process/cohort-training';
+import type { ClientPopulation, FederatedProcess, ServerState } from './process';
+import { getAmbientSignal, publishRunEvent } from '../simulation/run-events';
+import type { RoundMetrics, RunEndRecord } from '../simulation/run-payload';
+import { newRunId, startRunRecord } from '../simulation/run-records';
 
 export interface StopCriteria {
   /** Stop once test accuracy reaches this. */
@@ -22,7 +21,7 @@ export interface StopCriteria {
 
 export interface RunOptions {
   rounds: number;
-  clients: FederatedData;
+  clients: ClientPopulation;
   /** Test data for centralised evaluation after every round. */
   evaluate?: Dataset;
   until?: StopCriteria;
@@ -32,6 +31,8 @@ export interface RunOptions {
   state?: ServerState;
   /** Legend label; defaults to the strategy and its key hyperparameters. */
   label?: string;
+  /** Client-side evaluation: a fraction of clients evaluate each round on a held-out share of their own data. */
+  clientEvaluation?: { fraction: number; heldOut: number };
 }
 
 export interface RunResult {
@@ -60,13 +61,16 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
   const signal = options.signal ?? process.options.signal ?? getAmbientSignal();
   let state = options.state ?? await process.initialize();
   const runId = newRunId();
-  const label = options.label ?? strategyLabel(strategy);
+  const label = options.label ?? strategy.summary();
   const recorder = startRunRecord({
     runId, label, strategy: strategy.name, hyperparameters: { ...strategy.hyperparameters, seed: process.options.seed },
     seed: process.options.seed, backend: state.backend, workers: process.options.workers, version,
     startedAt: new Date().toISOString(), plannedRounds: options.rounds,
   });
   const rounds: RoundMetrics[] = [];
+  const clientEvaluation: ClientEvaluationSettings | undefined = options.clientEvaluation
+    ? { fraction: options.clientEvaluation.fraction, heldOut: { share: options.clientEvaluation.heldOut, seed: process.options.seed } }
+    : undefined;
   const result = (status: RunResult['status'], stoppedBecause?: string): RunResult =>
     ({ id: runId, path: recorder.path, rounds, state, status, stoppedBecause, backend: state.backend });
   publishRunEvent('runStarted', { runId, rounds: options.rounds, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
@@ -81,7 +85,7 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
       stoppedBecause = budgetExceededBefore(process, options, state.round + 1);
       if (stoppedBecause) break;
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted before round ${state.round + 1}`);
-      const step = await process.next(state, options.clients, { evaluate: options.evaluate, signal });
+      const step = await process.next(state, options.clients, { evaluate: options.evaluate, signal, clientEvaluation });
       state = step.state;
       rounds.push(step.metrics);
       recorder.round(step.metrics);
@@ -118,9 +122,8 @@ function targetReached(until: StopCriteria | undefined, metrics: RoundMetrics): 
 
 function budgetExceededBefore(process: FederatedProcess, options: RunOptions, round: number): string | undefined {
   const budget = options.until?.epsilon;
-  const accountant = process.options.privacyAfter;
-  if (budget === undefined || !accountant) return undefined;
-  const q = process.options.clientsPerRound / options.clients.numClients;
-  const { epsilon } = accountant(round, q);
+  const forecast = process.options.strategy.forecast;
+  if (budget === undefined || !forecast) return undefined;
+  const { epsilon } = forecast(round, options.clients.numClients);
   return epsilon > budget ? `round ${round} would spend ε = ${epsilon.toFixed(3)}, past the budget ε = ${budget}` : undefined;
 }

@@ -4,10 +4,10 @@
  * thread, overruns its deadline or returns a bad update becomes a failure
  * record; only an abort of the whole run throws.
  */
-import { findInvalidUpdate } from '../federated/aggregation';
-import type { ClientFailure, ClientTrainConfig, ClientUpdate } from '../federated/types';
-import type { ModelSpec } from '../../workers/model-spec';
-import type { InjectedFault, SharedData, TrainResult } from '../../workers/task-types';
+import { findInvalidUpdate } from '../../federated/update-checks';
+import type { ClientFailure, ClientTrainConfig, ClientUpdate } from '../../federated/types';
+import type { ModelSpec } from '../../../workers/model-spec';
+import type { InjectedFault, SharedData, TrainResult } from '../../../workers/task-types';
 import type { ClientPool } from './client-pool';
 
 /** How long a client may keep running after an abort or its deadline before its thread is stopped. */
@@ -25,27 +25,25 @@ export interface CohortTrainingRequest {
   backend: string;
   spec: ModelSpec;
   data: SharedData;
-  cohort: readonly number[];
-  clientIndices: (clientId: number) => Int32Array;
+  /** One entry per client of the cohort: its examples, seed and config. */
+  tasks: readonly { clientId: number; indices: Int32Array; seed: number; config: ClientTrainConfig }[];
   globalWeights: Float32Array;
-  config: ClientTrainConfig;
-  seedFor: (clientId: number) => number;
   clientDeadlineMs: number;
   signal?: AbortSignal;
   faults?: ReadonlyMap<number, InjectedFault>;
 }
 
 export interface CohortOutcome {
-  updates: ClientUpdate[];
+  updates: (ClientUpdate & { backend: string; path?: string; ms: number })[];
   failures: ClientFailure[];
-  backends: Set<string>;
   bytesUp: number;
   /** Sum of the clients' own training times, ms (the train phase minus this / workers is dispatch and transfer). */
   clientMs: number;
 }
 
 export async function trainCohort(request: CohortTrainingRequest): Promise<CohortOutcome> {
-  const { pool, cohort, signal } = request;
+  const { pool, tasks, signal } = request;
+  const cohort = tasks.map((task) => task.clientId);
   if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
   const abortFlag = new Int32Array(new SharedArrayBuffer(4));
   const controllers = cohort.map(() => new AbortController());
@@ -67,11 +65,10 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
     timers.push(watchdog);
   }
   try {
-    const settled = await Promise.allSettled(cohort.map((clientId, i) => {
+    const settled = await Promise.allSettled(tasks.map(({ clientId, indices, seed, config }, i) => {
       return pool.run<TrainResult>({
         type: 'train', backend: request.backend, spec: request.spec, data: request.data, clientId,
-        indices: request.clientIndices(clientId), globalWeights: request.globalWeights, config: request.config,
-        seed: request.seedFor(clientId), abortFlag,
+        indices, globalWeights: request.globalWeights, config, seed, abortFlag,
         deadlineMs: request.clientDeadlineMs, startTimes, startSlot: i,
         fault: request.faults?.get(clientId),
       }, controllers[i].signal);
@@ -85,7 +82,7 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
 }
 
 function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<TrainResult>[], dimension: number, deadlineMs: number): CohortOutcome {
-  const outcome: CohortOutcome = { updates: [], failures: [], backends: new Set(), bytesUp: 0, clientMs: 0 };
+  const outcome: CohortOutcome = { updates: [], failures: [], bytesUp: 0, clientMs: 0 };
   settled.forEach((result, i) => {
     const clientId = cohort[i];
     if (result.status === 'rejected') {
@@ -93,7 +90,6 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
       return;
     }
     const reply = result.value;
-    outcome.backends.add(reply.backend);
     outcome.clientMs += reply.ms;
     if (reply.status === 'timeout') {
       outcome.failures.push({ clientId, reason: 'timeout', message: `client ${clientId} exceeded its deadline of ${deadlineMs} ms` });
@@ -109,7 +105,10 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
       outcome.failures.push({ clientId, reason: 'invalid', message: `client ${clientId} sent an invalid update: ${problem}` });
       return;
     }
-    outcome.updates.push({ clientId, delta: reply.delta, numExamples: reply.numExamples, trainLoss: reply.trainLoss, trainAccuracy: reply.trainAccuracy });
+    outcome.updates.push({
+      clientId, delta: reply.delta, numExamples: reply.numExamples, trainLoss: reply.trainLoss, trainAccuracy: reply.trainAccuracy,
+      steps: reply.steps, backend: reply.backend, path: reply.path, ms: reply.ms,
+    });
   });
   return outcome;
 }

@@ -1,7 +1,7 @@
 /** Centralised evaluation on the worker pool: the test set is split across the workers. */
-import type { ModelSpec } from '../../workers/model-spec';
-import type { EvaluateResult } from '../../workers/task-types';
-import type { Dataset } from '../data/dataset';
+import type { ModelSpec } from '../../../workers/model-spec';
+import type { EvaluateResult } from '../../../workers/task-types';
+import type { Dataset } from '../../data/dataset';
 import type { ClientPool } from './client-pool';
 import { sharedDataOf } from './shared-data';
 

@@ -1,0 +1,42 @@
+/**
+ * Model-poisoning attacks on the update a malicious client sends:
+ *  - signFlip: −Δ (Damaskinos et al. 2018; the standard Byzantine baseline),
+ *  - scaling: boost·Δ (Bagdasaryan et al. 2020's model replacement),
+ *  - gaussian: Δ replaced by N(0, std²) noise (Blanchard et al. 2017's Gaussian Byzantine).
+ */
+import { checkFraction, type Attack } from './attack';
+
+export function signFlip(options: { fraction: number }): Attack {
+  const fraction = checkFraction('attacks.signFlip', options?.fraction);
+  return {
+    name: `signFlip(${fraction})`,
+    fraction,
+    poisonUpdate: (delta) => delta.map((v) => -v),
+  };
+}
+
+export function scaling(options: { fraction: number; boost?: number }): Attack {
+  const fraction = checkFraction('attacks.scaling', options?.fraction);
+  const boost = options.boost ?? 10;
+  if (!(typeof boost === 'number' && Number.isFinite(boost))) throw new RangeError(`attacks.scaling: boost must be a finite number (got ${String(boost)})`);
+  return {
+    name: `scaling(${fraction},×${boost})`,
+    fraction,
+    poisonUpdate: (delta) => delta.map((v) => v * boost),
+  };
+}
+
+export function gaussian(options: { fraction: number; std?: number }): Attack {
+  const fraction = checkFraction('attacks.gaussian', options?.fraction);
+  const std = options.std ?? 1;
+  if (!(typeof std === 'number' && std >= 0 && Number.isFinite(std))) throw new RangeError(`attacks.gaussian: std must be a finite number >= 0 (got ${String(std)})`);
+  return {
+    name: `gaussian(${fraction},σ=${std})`,
+    fraction,
+    poisonUpdate: (delta, rng) => {
+      const noise = new Float32Array(delta.length);
+      for (let j = 0; j < noise.length; j++) noise[j] = std * rng.normal();
+      return noise;
+    },
+  };
+}

@@ -13,7 +13,11 @@ import { RoundFailedError } from '../federated/server-state';
 import { aggregators } from './aggregators';
 import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
-import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi, scaffold } from './algorithms';
+import { algorithm } from './algorithms';
+import { fedAvgDefinition, fedSgdDefinition } from '../federated/strategies/fedavg';
+import { fedAdagradDefinition, fedAdamDefinition, fedAvgMDefinition, fedYogiDefinition } from '../federated/strategies/fedopt';
+import { fedProxDefinition } from '../federated/strategies/fedprox';
+import { scaffoldDefinition } from '../federated/strategies/scaffold';
 import { accountant, dp, secagg } from './privacy';
 
 /** Datasets that load offline. */
@@ -44,14 +48,26 @@ export const fed = {
   datasets,
   partition,
   models,
-  fedAvg,
-  fedSgd,
-  fedProx,
-  fedAvgM,
-  fedAdam,
-  fedYogi,
-  fedAdagrad,
-  scaffold,
+  /** FedAvg (McMahan et al. 2017): E local epochs of minibatch SGD, then the example-weighted mean of the deltas. */
+  fedAvg: algorithm(fedAvgDefinition),
+  /** FedSGD: one full-batch gradient step per client per round (E = 1, B = ∞). */
+  fedSgd: algorithm(fedSgdDefinition),
+  /** FedProx (Li et al. 2020): FedAvg with a proximal term μ/2‖w − w_t‖² in each client's loss. @example fed.fedProx({ model, clientsPerRound: 10, mu: 0.01 }) */
+  fedProx: algorithm(fedProxDefinition),
+  /** FedAvgM (Hsu et al. 2019): FedAvg with server momentum β (default 0.9) and server learning rate η (default 1). */
+  fedAvgM: algorithm(fedAvgMDefinition),
+  /** FedAdam (Reddi et al. 2021): Adam on the server over the aggregated delta (η 0.01, β1 0.9, β2 0.99, τ 1e-3). */
+  fedAdam: algorithm(fedAdamDefinition),
+  /** FedYogi (Reddi et al. 2021): Yogi on the server (η 0.01, β1 0.9, β2 0.99, τ 1e-3). */
+  fedYogi: algorithm(fedYogiDefinition),
+  /** FedAdagrad (Reddi et al. 2021): Adagrad on the server (η 0.01, τ 1e-3). */
+  fedAdagrad: algorithm(fedAdagradDefinition),
+  /**
+   * SCAFFOLD (Karimireddy et al. 2020, option II): clients correct each local gradient by c − c_i, removing client drift
+   * on non-IID data; the server keeps c and every c_i in its state. `serverLr` η_g defaults to 1.
+   * @example fed.scaffold({ model, clientsPerRound: 10, localEpochs: 5, batchSize: 10, clientLr: 0.05, seed: 1 })
+   */
+  scaffold: algorithm(scaffoldDefinition),
   /** Aggregators for a strategy's `aggregator` option: robust ones against Byzantine clients, and pre-clipping. */
   aggregators,
   /** Simulated attackers for a strategy's `attack` option. */

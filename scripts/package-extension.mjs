@@ -216,8 +216,8 @@ async function main() {
   const target = chooseTarget();
   const computed = computedPathFiles(target); // fails before touching the stage when the target's binaries are missing
   if (!existsSync(join(root, 'out', 'kernel'))) {
-    step('compiling the kernel (tsc)');
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+    step('compiling every realm (npm run build: tsc -p per realm)');
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
   }
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });

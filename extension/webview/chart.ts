@@ -15,7 +15,7 @@ interface VsCodeApi {
   setState(state: ChartState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: plotly.js is a global script in the webview; its types are not loaded here
 declare const Plotly: any;
 
 const vscode = acquireVsCodeApi();

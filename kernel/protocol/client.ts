@@ -141,7 +141,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
     sockets.stdin,
     (frames) => {
       const message = decode(frames, 'stdin');
-      if (!message || message.header.msg_type !== 'input_request') return;
+      if (message?.header.msg_type !== 'input_request') return;
       const entry = pending.get(parentId(message) ?? '');
       const content = message.content as { prompt?: string; password?: boolean };
       // The answer may come after close() (send then throws): report it, never leave it unhandled.
@@ -301,7 +301,7 @@ async function pingHeartbeat(endpoint: string, timeoutMs: number): Promise<boole
     const ping = Buffer.from(`ping-${Date.now()}`);
     await socket.send(ping);
     const [echo] = await socket.receive();
-    return echo !== undefined && echo.equals(ping);
+    return echo?.equals(ping) ?? false;
   } catch {
     return false;
   } finally {

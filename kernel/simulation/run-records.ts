@@ -56,12 +56,12 @@ export function loadRun(runIdOrPath: string, directory = runsDirectory()): Loade
   lines.forEach((line, i) => {
     try {
       parsed.push(JSON.parse(line));
-    } catch (error) {
+    } catch {
       if (i !== lines.length - 1) throw new Error(`${path}: line ${i + 1} is not valid JSON`);
     }
   });
   const config = parsed[0];
-  if (!config || config.type !== 'config') throw new Error(`${path}: the first line is not a config record`);
+  if (config?.type !== 'config') throw new Error(`${path}: the first line is not a config record`);
   const rounds = parsed.filter((line): line is RoundMetrics & { type: 'round' } => line.type === 'round')
     .map(({ type: _type, ...metrics }) => metrics as RoundMetrics);
   const end = parsed.find((line): line is RunEndRecord => line.type === 'end');

@@ -15,7 +15,6 @@ import type { ToChart } from '../../extension/chart/messages';
 const ROOT = join(__dirname, '..', '..', '..');
 
 // The page functions below run in the browser; the project compiles without lib "dom", so name what they use.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 declare function requestAnimationFrame(callback: (time: number) => void): number;

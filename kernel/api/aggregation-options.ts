@@ -53,7 +53,7 @@ export function aggregationSetup(where: string, options: AggregationOptions, cli
 
 function checkAggregator(where: string, value: unknown): Aggregator {
   const candidate = value as Partial<Aggregator> | undefined;
-  if (!candidate || candidate.kind !== 'aggregator' || typeof candidate.aggregate !== 'function') {
+  if (candidate?.kind !== 'aggregator' || typeof candidate.aggregate !== 'function') {
     throw new TypeError(`${where}: aggregator must come from fed.aggregators (e.g. fed.aggregators.median()), got ${value === null ? 'null' : typeof value}`);
   }
   return candidate as Aggregator;

@@ -16,6 +16,7 @@ import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
 import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from './validate';
 import { privacyHooks, type PrivacyOptions } from './privacy-wiring';
+import { modelFromState } from './model-export';
 
 /** Options every strategy takes. */
 export interface AlgorithmOptions extends PrivacyOptions {
@@ -64,6 +65,10 @@ export interface FederatedAlgorithm {
   run(options: RunOptions): Promise<RunResult>;
   /** Test loss and accuracy of a state's weights. */
   evaluate(state: ServerState, data: Dataset): Promise<{ accuracy: number; loss: number }>;
+  /** The model this algorithm trains (from fed.models), as fed.models.save exports it. */
+  readonly spec: ModelSpec;
+  /** A fresh tf.LayersModel with a state's weights, for `predict` (built-in models output logits). */
+  model(state: ServerState): Promise<import('@tensorflow/tfjs').LayersModel>;
 }
 
 function clientOptions(where: string, options: AlgorithmOptions): ClientOptions {
@@ -120,6 +125,8 @@ function buildAlgorithm(where: string, options: AlgorithmOptions, strategy: Stra
       return runRounds(process, runOptions, packageVersion());
     },
     evaluate: (state, data) => process.evaluate(state, data),
+    spec: options.model,
+    model: (state) => modelFromState({ spec: options.model }, state),
   };
 }
 

@@ -11,6 +11,7 @@ import { listRuns, loadRun } from '../simulation/run-records';
 import { RunInterruptedError } from '../simulation/run-loop';
 import { RoundFailedError } from '../simulation/federated-process';
 import { cnn, custom, logistic, mlp } from './models';
+import { loadModel, saveModel } from './model-export';
 import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi } from './algorithms';
 import { accountant, dp, secagg } from './privacy';
 
@@ -27,8 +28,8 @@ const datasets = {
   csv: (path: string, options: CsvOptions): Promise<CsvDataset> => loadCsv(path, options),
 };
 
-/** Models: the FedAvg paper's 2NN and CNN, logistic regression, or any tfjs layers model. */
-const models = { mlp, cnn, logistic, custom };
+/** Models: the FedAvg paper's 2NN and CNN, logistic regression, or any tfjs layers model; save and load trained ones. */
+const models = { mlp, cnn, logistic, custom, save: saveModel, load: loadModel };
 
 /** Past runs recorded in `.fedbook/runs/`. */
 const runs = {

@@ -8,6 +8,7 @@ import { METRICS, RunStore, legendLabel, metricValue, points, type MetricKey } f
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 import { roundRange } from '../chart/round-axis';
+import { readThemeColors } from '../../kernel/execution/plotly-theme';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -71,18 +72,16 @@ document.getElementById('export-png')!.addEventListener('click', () => void expo
 document.getElementById('export-csv')!.addEventListener('click', () => vscode.postMessage({ type: 'exportCsv', csv: store.toCsv() }));
 document.getElementById('open-run')!.addEventListener('click', () => vscode.postMessage({ type: 'openRun' }));
 
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
 function layout(): Record<string, unknown> {
-  const fg = cssVar('--vscode-editor-foreground', '#333');
-  const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
+  // The same theme colours as inline plotly figures (kernel/execution/plotly-theme.ts).
+  const theme = readThemeColors((name) => getComputedStyle(document.body).getPropertyValue(name));
+  const fg = theme.foreground ?? '#333';
+  const grid = theme.grid ?? 'rgba(128,128,128,0.3)';
   const label = METRICS.find((m) => m.key === metric)?.label ?? metric;
   return {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',
-    font: { color: fg, family: cssVar('--vscode-font-family', 'sans-serif') },
+    font: { color: fg, family: theme.fontFamily ?? 'sans-serif' },
     margin: { l: 60, r: 20, t: 20, b: 50 },
     // 'allow' skips plotly's per-label overflow check, which measured every tick label on every draw (a third of its draw time).
     xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow', ...(roundAxis ? { range: roundAxis, autorange: false } : { autorange: true }) },

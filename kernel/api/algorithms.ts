@@ -23,6 +23,7 @@ import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
 import { aggregationSetup, type AggregationOptions } from './aggregation-options';
 import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from './validate';
+import { modelFromState } from './model-export';
 
 /** Options every strategy takes. */
 export interface AlgorithmOptions extends AggregationOptions {
@@ -64,8 +65,10 @@ const RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', 'onRoun
 export interface FederatedAlgorithm {
   readonly name: string;
   readonly hyperparameters: Readonly<Record<string, unknown>>;
-  /** The model this algorithm trains. */
+  /** The model this algorithm trains (from fed.models), as fed.models.save exports it. */
   readonly spec: ModelSpec;
+  /** A fresh tf.LayersModel with a state's weights, for `predict` (built-in models output logits). */
+  model(state: ServerState): Promise<import('@tensorflow/tfjs').LayersModel>;
   /** The server's initial state (seeded initial weights). */
   initialize(): Promise<ServerState>;
   /** One round: sample, train in parallel, aggregate, (evaluate). */
@@ -175,6 +178,7 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       return runRounds(process, runOptions, packageVersion());
     },
     evaluate: (state, data) => process.evaluate(state, data),
+    model: (state) => modelFromState({ spec: options.model }, state),
   };
 }
 

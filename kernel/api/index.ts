@@ -18,6 +18,7 @@ import { fedAvgDefinition, fedSgdDefinition } from '../federated/strategies/feda
 import { fedAdagradDefinition, fedAdamDefinition, fedAvgMDefinition, fedYogiDefinition } from '../federated/strategies/fedopt';
 import { fedProxDefinition } from '../federated/strategies/fedprox';
 import { scaffoldDefinition } from '../federated/strategies/scaffold';
+import { loadModel, saveModel } from './model-export';
 import { accountant, dp, secagg } from './privacy';
 
 /** Datasets that load offline. */
@@ -33,8 +34,8 @@ const datasets = {
   csv: (path: string, options: CsvOptions): Promise<CsvDataset> => loadCsv(path, options),
 };
 
-/** Models: the FedAvg paper's 2NN and CNN, logistic regression, or any tfjs layers model. */
-const models = { mlp, cnn, logistic, custom };
+/** Models: the FedAvg paper's 2NN and CNN, logistic regression, or any tfjs layers model; save and load trained ones. */
+const models = { mlp, cnn, logistic, custom, save: saveModel, load: loadModel };
 
 /** Past runs recorded in `.fedbook/runs/`. */
 const runs = {

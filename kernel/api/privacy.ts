@@ -36,7 +36,8 @@ export const dp = {
    * @param options.initialClip first round's clip (default 0.1).
    * @param options.clipLr η_C (default 0.2).
    * @param options.noiseMultiplier z ≥ 0: the total noise multiplier the accountant uses.
-   * @param options.clippedCountStddev σ_b, noise on the unclipped count (default 0.05 × expected cohort); needs 2σ_b > z.
+   * @param options.clippedCountStddev σ_b, noise on the unclipped count (default 0.05 × expected cohort, i.e. clientsPerRound); needs 2σ_b > z,
+   *   so with the default, clientsPerRound must exceed 10·noiseMultiplier; a smaller cohort fails with the numbers and the fix.
    * @param options.delta δ in (0, 1).
    * @example fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 1.0, delta: 1e-5 })
    */

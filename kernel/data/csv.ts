@@ -41,6 +41,8 @@ export interface CsvDataset extends Dataset {
   readonly classNames?: readonly string[];
   /** With a group column: groupNames[g] is the value mapped to group id g (in order of first appearance). */
   readonly groupNames?: readonly string[];
+  /** With a group column: its name, which `fed.partition(data, { scheme: 'natural', by })` accepts. */
+  readonly groupColumn?: string;
 }
 
 /**
@@ -98,7 +100,7 @@ export function csvToDataset(text: string, options: CsvOptions, source = 'csv'):
     ...dataset,
     featureNames: featureColumns.map((i) => names[i]),
     ...(labels.classNames ? { classNames: labels.classNames } : {}),
-    ...(grouping ? { groupNames: grouping.values } : {}),
+    ...(grouping ? { groupNames: grouping.values, groupColumn: names[groupColumn!] } : {}),
   };
 }
 

@@ -28,12 +28,15 @@ test('display helpers emit their MIME bundles in order with console output', asy
     'display.plotly([{ x: [1, 2], y: [3, 4], type: "bar" }], );',
     'display.clear(true);',
   ].join('\n'));
+  // The plotly bundle's text/html fallback is tested in plotly-html.test.ts; here, that it is there.
+  const plotlyHtml = (sink.events[4] as { data: Record<string, unknown> }).data['text/html'];
+  assert.match(String(plotlyHtml), /^<div id="fedbook-plotly-[\w-]+" class="fedbook-plotly-fallback">Plotly figure: 1 trace \(bar\)<\/div>/);
   assert.deepEqual(sink.events, [
     { kind: 'stream', name: 'stdout', text: 'first\n' },
     { kind: 'display', data: { 'text/html': '<b>bold</b>', 'text/plain': 'bold' } },
     { kind: 'display', data: { 'text/markdown': '# Title', 'text/plain': '# Title' } },
     { kind: 'display', data: { 'image/svg+xml': '<svg/>', 'text/plain': '<image/svg+xml>' } },
-    { kind: 'display', data: { 'application/vnd.plotly.v1+json': { data: [{ x: [1, 2], y: [3, 4], type: 'bar' }], layout: {} }, 'text/plain': 'Plotly figure: 1 trace (bar)' } },
+    { kind: 'display', data: { 'application/vnd.plotly.v1+json': { data: [{ x: [1, 2], y: [3, 4], type: 'bar' }], layout: {} }, 'text/html': plotlyHtml, 'text/plain': 'Plotly figure: 1 trace (bar)' } },
     { kind: 'clear', wait: true },
   ]);
 });

@@ -81,7 +81,8 @@ describe('display.plotly in classic Jupyter Notebook', { skip, timeout: 240_000 
   test('the figure is drawn from the html fallback, and again when the saved notebook is reopened', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`${url}/notebooks/plot.ipynb`);
-    await page.waitForFunction(() => Jupyter?.notebook?.kernel?.is_connected(), undefined, { timeout: 60_000 });
+    // biome-ignore lint/complexity/useOptionalChain: an undeclared global throws on `?.`; typeof does not
+    await page.waitForFunction(() => typeof Jupyter !== 'undefined' && Jupyter.notebook?.kernel?.is_connected(), undefined, { timeout: 60_000 });
     await page.evaluate(() => Jupyter.notebook.execute_all_cells());
     await page.waitForSelector('.fedbook-plotly-fallback .main-svg', { timeout: 90_000 });
     const figure = await page.evaluate(() => {

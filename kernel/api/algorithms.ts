@@ -11,7 +11,7 @@ import { adaptiveStrategy, fedAvgMStrategy, fedAvgStrategy, fedProxStrategy, fed
 import { defaultWorkerCount } from '../simulation/client-pool';
 import { createFederatedProcess, type BackendPreference, type ProcessOptions, type RoundResult, type ServerState } from '../simulation/federated-process';
 import { runRounds, type RunOptions, type RunResult } from '../simulation/run-loop';
-import type { RoundMetrics } from '../simulation/run-payload';
+import type { RoundMetrics } from '../contract';
 import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
 import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from './validate';

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { installKernelSpec, kernelsDir, type InstallScope } from './install';
-import { createConnectionInfo } from './launch-kernel';
+import { createConnectionInfo } from '../protocol/connection';
 
 export const USAGE = `usage:
   fedbook kernel [-f CONNECTION_FILE]                        run the Jupyter kernel

@@ -12,7 +12,8 @@
  */
 import { Dealer, Request, Subscriber } from 'zeromq';
 import { randomBytes } from 'node:crypto';
-import { endpointOf, type ConnectionInfo } from './connection';
+import type { ConnectionInfo } from '../contract';
+import { endpointOf } from './connection';
 import { buildMessage, createSessionIdentity, type Message, type ReplyType, type SessionIdentity } from './messages';
 import { createSigner } from './signing';
 import { createSendQueue, readLoop, type SendQueue } from './channels';

@@ -1,7 +1,7 @@
 /** The main thread's handle on the protocol thread. */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { ConnectionInfo } from './connection';
+import type { ConnectionInfo } from '../contract';
 import type { Message } from './messages';
 import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
 import type { ParentWatch } from './parent-watch';

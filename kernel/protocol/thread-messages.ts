@@ -27,7 +27,7 @@ export type ToProtocolThread =
   | { kind: 'pong'; id: number };
 
 export interface ProtocolThreadData {
-  connection: import('./connection').ConnectionInfo;
+  connection: import('../contract').ConnectionInfo;
   /** Longest time shell requests wait for the first IOPub subscription. */
   subscriptionWaitMs: number;
   /** Whose death ends the kernel; none: the kernel runs until shut down. */

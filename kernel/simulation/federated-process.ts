@@ -20,7 +20,7 @@ import { getClientPool, type ClientPool } from './client-pool';
 import { trainCohort, RunAbortedError } from './cohort-training';
 import { evaluateOnPool } from './evaluation';
 import { broadcastCopy, sharedDataOf } from './shared-data';
-import type { RoundMetrics } from './run-payload';
+import type { RoundMetrics } from '../contract';
 import { getAmbientSignal } from './run-events';
 
 export type BackendPreference = 'auto' | 'native' | 'gpu' | 'wasm' | 'cpu';

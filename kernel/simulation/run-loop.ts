@@ -8,7 +8,7 @@ import { strategyLabel } from '../federated/strategies/strategy';
 import { RunAbortedError } from './cohort-training';
 import type { FederatedProcess, ServerState } from './federated-process';
 import { getAmbientSignal, publishRunEvent } from './run-events';
-import type { RoundMetrics, RunEndRecord } from './run-payload';
+import type { RoundMetrics, RunEndRecord } from '../contract';
 import { newRunId, startRunRecord } from './run-records';
 
 export interface StopCriteria {

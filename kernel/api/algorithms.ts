@@ -14,7 +14,7 @@ import { runRounds, type RunOptions, type RunResult } from '../simulation/run-lo
 import type { RoundMetrics } from '../contract';
 import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
-import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from './validate';
+import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from '../validate';
 import { privacyHooks, type PrivacyOptions } from './privacy-wiring';
 
 /** Options every strategy takes. */

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { ConnectionInfo } from '../contract';
-
-export type SocketName = 'shell' | 'control' | 'stdin' | 'iopub' | 'hb';
+import type { SocketName } from './messages';
 
 const PORTS = ['shell_port', 'control_port', 'stdin_port', 'iopub_port', 'hb_port'] as const;
 

@@ -4,7 +4,7 @@
  * reply for every request (unanswered requests hang real clients).
  */
 import type { Executor } from '../execution/executor';
-import type { ErrorReply, ExecuteRequest, ReplyContent, RequestContents, RequestType, ShutdownRequest } from './content';
+import type { ErrorReply, ExecuteRequest, ReplyContent, RequestContents, RequestType, ShutdownRequest, StatusContent } from './content';
 import { buildKernelInfo } from './kernel-info';
 import { InputHistory } from './history';
 import { handleExecute } from './execute-request';
@@ -56,7 +56,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
   let shuttingDown = false;
 
   const send = link.send.bind(link);
-  const status = (state: 'busy' | 'idle', parent: Message) =>
+  const status = (state: StatusContent['execution_state'], parent: Message) =>
     send('iopub', buildMessage('status', { execution_state: state }, identity, parent));
   const reply = (request: IncomingRequest, content: ReplyContent<RequestType>) =>
     send(

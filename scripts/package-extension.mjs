@@ -63,7 +63,7 @@ const TARGETS = {
 };
 
 /** Folders of out/kernel whose declaration files the kernel reads for docs (kernel/execution/docs.ts). */
-const DOCUMENTED_FOLDERS = ['api', 'federated', 'simulation', 'data'];
+const DOCUMENTED_FOLDERS = ['api', 'contract', 'federated', 'simulation', 'data'];
 
 function step(text) {
   process.stdout.write(`package-extension: ${text}\n`);

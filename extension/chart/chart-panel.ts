@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { RunBundle } from '../../kernel/simulation/run-payload';
-import { RunStore, type ChartRun, type MetricKey } from './chart-data';
+import type { MetricKey, RunBundle } from '../../kernel/contract';
+import { RunStore, type ChartRun } from './chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from './messages';
 
 export const CHART_VIEW_TYPE = 'fedbook.roundChart';

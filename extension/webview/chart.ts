@@ -4,7 +4,8 @@
  * the points to plotly with Plotly.extendTraces in spaced, coalesced draws,
  * and redraws on metric change or theme change.
  */
-import { METRICS, RunStore, legendLabel, metricValue, points, type MetricKey } from '../chart/chart-data';
+import { metricValue, PLOTTED_METRICS, type MetricKey } from '../../kernel/contract';
+import { RunStore, legendLabel, points } from '../chart/chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 import { roundRange } from '../chart/round-axis';
@@ -55,7 +56,7 @@ const stages: Array<LatencyStages & { runId: string; round: number; drawnBy: 'ov
 const MAX_SAMPLES = 10_000;
 (window as unknown as { fedbookChart: unknown }).fedbookChart = { stages, store };
 
-for (const { key, label } of METRICS) {
+for (const { key, label } of PLOTTED_METRICS) {
   const option = document.createElement('option');
   option.value = key;
   option.textContent = label;
@@ -77,7 +78,7 @@ function layout(): Record<string, unknown> {
   const theme = readThemeColors((name) => getComputedStyle(document.body).getPropertyValue(name));
   const fg = theme.foreground ?? '#333';
   const grid = theme.grid ?? 'rgba(128,128,128,0.3)';
-  const label = METRICS.find((m) => m.key === metric)?.label ?? metric;
+  const label = PLOTTED_METRICS.find((m) => m.key === metric)?.label ?? metric;
   return {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',

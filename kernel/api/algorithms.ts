@@ -10,11 +10,10 @@ import { checkHeldOutShare } from '../federated/partition/held-out';
 import type { Weighting } from '../federated/aggregators/weighted-mean';
 import { fedAvgDefinition } from '../federated/strategies/fedavg';
 import type { ClientOptions, OptionRule, Strategy, StrategyDefinition, StrategySettings } from '../federated/strategies/strategy';
-import type { BackendPreference } from '../contract/backend';
+import { BACKEND_PREFERENCES, type BackendPreference, type RoundMetrics } from '../contract';
 import { createFederatedProcess, type ClientPopulation, type NextOptions, type RoundResult, type ServerState } from '../rounds/process';
 import { runRounds, type RunOptions, type RunResult } from '../rounds/run-loop';
 import { poolCompute } from '../rounds/server-compute';
-import type { RoundMetrics } from '../simulation/run-payload';
 import { withAttack } from '../transport/attacked-transport';
 import type { ClientTransport } from '../transport/client-transport';
 import { defaultWorkerCount, getClientPool } from '../transport/in-process/client-pool';
@@ -22,7 +21,8 @@ import { createInProcessTransport } from '../transport/in-process/in-process-tra
 import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
 import { aggregationSetup, type AggregationOptions } from './aggregation-options';
-import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from './validate';
+import { packageVersion } from '../package-version';
+import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from '../validate';
 import { modelFromState } from './model-export';
 
 /** Options every strategy takes. */
@@ -127,7 +127,7 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new RangeError(`${where}: seed must be an integer (got ${JSON.stringify(seed)})`);
   const workers = integerIn(`${where}: workers`, options.workers ?? defaultWorkerCount(), 1, 256);
-  const backend = oneOf(`${where}: backend`, options.backend ?? 'auto', ['auto', 'native', 'gpu', 'wasm', 'cpu'] as const);
+  const backend = oneOf(`${where}: backend`, options.backend ?? 'auto', BACKEND_PREFERENCES);
   const pool = () => getClientPool(workers);
   const attack = options.attack;
   const transports = new WeakMap<object, ClientTransport>();
@@ -199,11 +199,6 @@ function checkClientEvaluation(where: string, value: unknown, clients: ClientPop
   numberIn(`${where}.fraction`, fraction, 0, 1, true);
   if ('dataset' in clients) checkHeldOutShare(clients.sizes(), heldOut as number, where);
   else numberIn(`${where}.heldOut`, heldOut, 0, 1, true, true);
-}
-
-let version: string | undefined;
-function packageVersion(): string {
-  return version ??= (require('../../../package.json') as { version: string }).version;
 }
 
 /**

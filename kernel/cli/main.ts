@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { installKernelSpec, kernelsDir, type InstallScope } from './install';
-import { createConnectionInfo } from './launch-kernel';
+import { createConnectionInfo } from '../protocol/connection';
 import { PLOTLY_ASSET } from '../execution/plotly-html';
 
 export const USAGE = `usage:

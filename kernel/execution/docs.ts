@@ -144,7 +144,7 @@ let kernelIndex: DocIndex | undefined;
 export function kernelDocs(): DocIndex {
   if (!kernelIndex) {
     const kernelDir = join(__dirname, '..');
-    const folders = ['api', 'federated', 'simulation', 'data'];
+    const folders = ['api', 'contract', 'federated', 'simulation', 'data'];
     kernelIndex = buildDocIndex(folders.flatMap((folder) => declarationFiles(join(kernelDir, folder))));
   }
   return kernelIndex;

@@ -7,7 +7,7 @@ import type { ClientEvaluationSettings } from '../federated/strategies/strategy'
 import { RunAbortedError } from '../transport/in-process/cohort-training';
 import type { ClientPopulation, FederatedProcess, ServerState } from './process';
 import { getAmbientSignal, publishRunEvent } from '../simulation/run-events';
-import type { RoundMetrics, RunEndRecord } from '../simulation/run-payload';
+import type { RoundMetrics, RunEndRecord } from '../contract';
 import { newRunId, startRunRecord } from '../simulation/run-records';
 
 export interface StopCriteria {

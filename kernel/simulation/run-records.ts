@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RoundMetrics, RunConfigRecord, RunEndRecord, RunRecordLine } from './run-payload';
+import type { RoundMetrics, RunConfigRecord, RunEndRecord, RunRecordLine } from '../contract';
 
 /** Folder of run records: `$FEDBOOK_RUNS_DIR`, else `.fedbook/runs` under the working directory. */
 export function runsDirectory(): string {

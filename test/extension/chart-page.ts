@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RoundMetrics } from '../../kernel/simulation/run-payload';
+import type { RoundMetrics } from '../../kernel/contract';
 import type { ToChart } from '../../extension/chart/messages';
 
 const ROOT = join(__dirname, '..', '..', '..');

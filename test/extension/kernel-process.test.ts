@@ -9,22 +9,10 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { KernelProcess, kernelDiedMessage } from '../../extension/kernel/kernel-process';
-import { createConnectionInfo } from '../../extension/kernel/connection';
 
 const root = join(__dirname, '..', '..', '..');
 const launch = () =>
   KernelProcess.launch({ runtime: { command: process.execPath, env: {}, description: 'test node' }, kernelEntry: join(root, 'bin', 'fedbook.js'), cwd: mkdtempSync(join(tmpdir(), 'fedbook-ext-')), log: () => {} });
-
-describe('createConnectionInfo', () => {
-  test('five distinct loopback ports and a fresh 64-hex-digit key each time', async () => {
-    const [a, b] = [await createConnectionInfo(), await createConnectionInfo()];
-    const ports = [a.shell_port, a.iopub_port, a.stdin_port, a.control_port, a.hb_port];
-    assert.equal(new Set(ports).size, 5);
-    assert.equal(a.ip, '127.0.0.1');
-    assert.match(a.key, /^[0-9a-f]{64}$/);
-    assert.notEqual(a.key, b.key);
-  });
-});
 
 describe('KernelProcess with the real kernel', () => {
   let kernel: KernelProcess;

@@ -63,11 +63,11 @@ test('validatePrivacySpec names what is wrong with a hand-made spec', () => {
 test('accountant API validates and agrees with the reference values', () => {
   const [r5] = accountant.rdp({ q: 0.01, noiseMultiplier: 2.5, steps: 50, orders: [5] });
   assert.ok(Math.abs(r5 / 2.18075656e-3 - 1) < 1e-6);
-  assert.throws(() => accountant.rdp({ q: 1.5, noiseMultiplier: 1, steps: 1 }), { message: 'accountant.rdp: q must be a sampling rate in [0, 1] (got 1.5)' });
-  assert.throws(() => accountant.epsilon({ q: 0.1, noiseMultiplier: 1, steps: 1, delta: 2 }), { message: 'accountant.epsilon: delta must be in (0, 1) (got 2)' });
-  assert.throws(() => accountant.epsilon({ q: 0.1, noiseMultiplier: 1, steps: 1.5, delta: 1e-5 }), { message: 'accountant.epsilon: steps must be an integer >= 0 (got 1.5)' });
+  assert.throws(() => accountant.rdp({ q: 1.5, noiseMultiplier: 1, steps: 1 }), { message: 'accountant.rdp: q (the sampling rate) must be a number in [0, 1] (got 1.5)' });
+  assert.throws(() => accountant.epsilon({ q: 0.1, noiseMultiplier: 1, steps: 1, delta: 2 }), { message: 'accountant.epsilon: delta must be a number in (0, 1) (got 2)' });
+  assert.throws(() => accountant.epsilon({ q: 0.1, noiseMultiplier: 1, steps: 1.5, delta: 1e-5 }), { message: 'accountant.epsilon: steps must be an integer ≥ 0 (got 1.5)' });
   assert.throws(() => accountant.rdp({ q: 0.1, noiseMultiplier: 1, steps: 1, orders: [0.5] }), { message: 'accountant.rdp: every order must be a number > 1 (got 0.5)' });
-  assert.throws(() => accountant.noiseFor({ q: 0.1, steps: 10, delta: 1e-5, epsilon: 0 }), { message: 'accountant.noiseFor: epsilon must be a finite number > 0 (got 0)' });
+  assert.throws(() => accountant.noiseFor({ q: 0.1, steps: 10, delta: 1e-5, epsilon: 0 }), { message: 'accountant.noiseFor: epsilon must be a positive finite number (got 0)' });
   const sigma = accountant.noiseFor({ q: 0.1, steps: 100, delta: 1e-5, epsilon: 3 });
   const { epsilon } = accountant.epsilon({ q: 0.1, noiseMultiplier: sigma, steps: 100, delta: 1e-5 });
   assert.ok(epsilon <= 3 && epsilon > 2.99, `epsilon ${epsilon} at sigma ${sigma}`);

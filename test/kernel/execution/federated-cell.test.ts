@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExecutor } from '../../../kernel/execution';
 import type { ExecutionOutcome } from '../../../kernel/execution/executor';
-import { RUN_MIME, type RunBundle } from '../../../kernel/simulation/run-payload';
+import { RUN_MIME, type RunBundle } from '../../../kernel/contract';
 import { observeRuns, type RunEndedEvent } from '../../../kernel/simulation/run-events';
 import { recordingSink, type RecordingSink } from './recording-sink';
 

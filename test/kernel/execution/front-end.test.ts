@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { createExecutor } from '../../../kernel/execution';
 import type { ExecutionOutcome } from '../../../kernel/execution/executor';
 import { publishRunEvent } from '../../../kernel/simulation/run-events';
-import { RUN_MIME, type RunBundle } from '../../../kernel/simulation/run-payload';
+import { RUN_MIME, type RunBundle } from '../../../kernel/contract';
 import { parseDeclarations, buildDocIndex } from '../../../kernel/execution/docs';
 import { displayRound, progressIntervalMs, progressLine } from '../../../kernel/execution/run-progress';
 import { recordingSink, type RecordingSink } from './recording-sink';

@@ -205,8 +205,10 @@ function checkClientEvaluation(where: string, value: unknown, clients: ClientPop
  * `fed.<name>(options)` for a strategy definition: the common options and the strategy's own, validated with exact
  * messages, then the algorithm. `seams` are for tests only.
  */
-export function algorithm<Extra extends Record<string, number | undefined>>(definition: StrategyDefinition<Extra>) {
-  return (options: AlgorithmOptions & Extra): FederatedAlgorithm => algorithmWith({}, definition, options);
+export function algorithm<Extra extends Record<string, number | undefined>>(
+  definition: StrategyDefinition<Extra>,
+): (options: keyof Extra extends never ? AlgorithmOptions : AlgorithmOptions & Extra) => FederatedAlgorithm {
+  return (options) => algorithmWith({}, definition, options as AlgorithmOptions & Extra);
 }
 
 export function algorithmWith<Extra extends Record<string, number | undefined>>(seams: AlgorithmSeams, definition: StrategyDefinition<Extra>, options: AlgorithmOptions & Extra): FederatedAlgorithm {

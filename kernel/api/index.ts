@@ -13,7 +13,7 @@ import { RoundFailedError } from '../federated/server-state';
 import { aggregators } from './aggregators';
 import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
-import { algorithm } from './algorithms';
+import { algorithm, type AlgorithmOptions, type FederatedAlgorithm } from './algorithms';
 import { fedAvgDefinition, fedSgdDefinition } from '../federated/strategies/fedavg';
 import { fedAdagradDefinition, fedAdamDefinition, fedAvgMDefinition, fedYogiDefinition } from '../federated/strategies/fedopt';
 import { fedProxDefinition } from '../federated/strategies/fedprox';
@@ -87,3 +87,4 @@ export const fed = {
 };
 
 export type Fed = typeof fed;
+export type { AlgorithmOptions, FederatedAlgorithm };

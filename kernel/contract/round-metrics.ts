@@ -48,6 +48,13 @@ export interface RoundMetrics {
   /** Wall time of each phase, ms. */
   phases?: RoundPhases;
   epsilon?: number;
+  /** Client-side evaluation on held-out data: example-weighted mean, 10th percentile and worst client. */
+  clientAccuracyMean?: number;
+  clientAccuracyP10?: number;
+  clientAccuracyWorst?: number;
+  /** Simulated attackers sampled this round, and a backdoor's success rate on triggered test examples. */
+  attackers?: number;
+  attackSuccessRate?: number;
   delta?: number;
   secagg?: SecAggMetrics;
   [extra: string]: unknown;
@@ -64,6 +71,10 @@ export const ROUND_METRICS = [
   { key: 'testAccuracy', label: 'Test accuracy', column: 'test acc', plot: true },
   { key: 'testLoss', label: 'Test loss', column: 'test loss', plot: true },
   { key: 'trainLoss', label: 'Train loss', column: 'train loss', plot: true },
+  { key: 'clientAccuracyMean', label: 'Client accuracy (mean)', plot: true },
+  { key: 'clientAccuracyP10', label: 'Client accuracy (10th percentile)', plot: true },
+  { key: 'clientAccuracyWorst', label: 'Client accuracy (worst)', plot: true },
+  { key: 'attackSuccessRate', label: 'Backdoor success rate', plot: true },
   { key: 'clients', label: 'Clients aggregated', column: 'clients', plot: false },
   { key: 'failures', label: 'Failed clients', column: 'failures', plot: false },
   { key: 'epsilon', label: 'Privacy ε', column: 'ε', plot: true },

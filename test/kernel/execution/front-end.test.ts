@@ -109,7 +109,7 @@ test('completion lists members of fed and of a declared object, with the replace
 test('inspect shows TSDoc for fed members and a summary for user values', async () => {
   const docs = await executor.inspect('fed.fedAvg({', 12, 0);
   assert.equal(docs.found, true);
-  assert.match(String(docs.data['text/plain']), /^fed\.fedAvg: function fedAvg\(options: AlgorithmOptions\): FederatedAlgorithm\n\nFedAvg \(McMahan et al\. 2017\)/);
+  assert.match(String(docs.data['text/plain']), /^fed\.fedAvg: fedAvg: \(options: AlgorithmOptions\) => FederatedAlgorithm\n\nFedAvg \(McMahan et al\. 2017\)/);
   await run('const settings = { clients: 100 };');
   const user = await executor.inspect('settings', 3, 0);
   assert.deepEqual(user, { found: true, data: { 'text/plain': 'settings: object\n\n{ clients: 100 }' } });

@@ -10,20 +10,20 @@ test('dp.gaussian returns a serialisable spec', () => {
 });
 
 test('dp.gaussian rejects bad input with exact messages', () => {
-  assert.throws(() => dp.gaussian({ clip: 0, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.gaussian: clip must be a finite number > 0 (got 0)' });
-  assert.throws(() => dp.gaussian({ clip: -1, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.gaussian: clip must be a finite number > 0 (got -1)' });
-  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: -0.5, delta: 1e-5 }), { message: 'dp.gaussian: noiseMultiplier must be a finite number >= 0 (got -0.5)' });
-  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1 }), { message: 'dp.gaussian: delta must be in (0, 1) (got 1)' });
-  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 0 }), { message: 'dp.gaussian: delta must be in (0, 1) (got 0)' });
-  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1e-5, sigma: 2 } as never), { message: "dp.gaussian: unknown option 'sigma' (expected one of kind, clip, noiseMultiplier, delta)" });
+  assert.throws(() => dp.gaussian({ clip: 0, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.gaussian: clip must be a positive finite number (got 0)' });
+  assert.throws(() => dp.gaussian({ clip: -1, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.gaussian: clip must be a positive finite number (got -1)' });
+  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: -0.5, delta: 1e-5 }), { message: 'dp.gaussian: noiseMultiplier must be a non-negative finite number (got -0.5)' });
+  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1 }), { message: 'dp.gaussian: delta must be a number in (0, 1) (got 1)' });
+  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 0 }), { message: 'dp.gaussian: delta must be a number in (0, 1) (got 0)' });
+  assert.throws(() => dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1e-5, sigma: 2 } as never), { message: "dp.gaussian: unknown option 'sigma' (known: kind, clip, noiseMultiplier, delta)" });
 });
 
 test('dp.adaptive fills TFF defaults and rejects bad input', () => {
   const spec = dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 1, delta: 1e-5 });
   assert.equal(spec.initialClip, 0.1);
   assert.equal(spec.clipLr, 0.2);
-  assert.throws(() => dp.adaptive({ targetQuantile: 1.5, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.adaptive: targetQuantile must be in [0, 1] (got 1.5)' });
-  assert.throws(() => dp.adaptive({ targetQuantile: 0.5, initialClip: 0, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.adaptive: initialClip must be a finite number > 0 (got 0)' });
+  assert.throws(() => dp.adaptive({ targetQuantile: 1.5, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.adaptive: targetQuantile must be a number in [0, 1] (got 1.5)' });
+  assert.throws(() => dp.adaptive({ targetQuantile: 0.5, initialClip: 0, noiseMultiplier: 1, delta: 1e-5 }), { message: 'dp.adaptive: initialClip must be a positive finite number (got 0)' });
   assert.throws(
     () => dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 1, clippedCountStddev: 0.4, delta: 1e-5 }),
     { message: 'dp.adaptive: clippedCountStddev 0.4 is too small for noiseMultiplier 1: adaptive clipping needs 2·clippedCountStddev > noiseMultiplier so that the count query leaves privacy for the update' },

@@ -63,4 +63,6 @@ export interface ClientTrainConfig {
   readonly optimizer: 'sgd' | 'adam';
   /** FedProx proximal term μ (0 disables it). */
   readonly proximalMu: number;
+  /** SCAFFOLD's c − c_i in the flat weight layout, added to every minibatch gradient before the optimizer step. */
+  readonly correction?: Float32Array;
 }

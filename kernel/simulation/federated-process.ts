@@ -181,6 +181,7 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
           sample: sampled - roundStart, broadcast: broadcast - sampled, train: trained - broadcast,
           aggregate: aggregatedAt - trained, evaluate: evaluated - aggregatedAt, clientTrain: outcome.clientMs,
         },
+        trainPaths: Object.fromEntries(outcome.paths),
         ...aggregationMetrics,
         ...(options.privacyAfter ? options.privacyAfter(round, q) : {}),
         ...(outcome.failures.length ? { failureDetails: outcome.failures.map((f) => ({ client: f.clientId, reason: f.reason, message: f.message })) } : {}),

@@ -1,0 +1,92 @@
+/**
+ * The compiled step against tfjs, the source of truth: gradients on random
+ * dense models and batch sizes 1, 7 and 50, and weights after whole local
+ * trainings (SGD, Adam, FedProx), through the same loop as trainLocally.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNativeLibs } from '../../../workers/backend/native-libs/index';
+import { CompiledStep } from '../../../workers/compiled/compiled-step';
+import { compiledTrainerFor, trainCompiled, COMPILED_PATH } from '../../../workers/compiled/compiled-training';
+import { compileModelPlan } from '../../../workers/compiled/model-plan';
+import { lossAndLogits, trainLocally } from '../../../workers/local-training';
+import { setFlatWeights } from '../../../workers/model-cache';
+import { cachedModelOf, createRng, randomArray, randomModel, randomTask, relativeError, tf } from './helpers';
+
+const libs = loadNativeLibs();
+const noBlas = !libs.blas && `no BLAS here: ${libs.notes.join('; ')}`;
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('compiled step gradients equal tfjs gradients', { skip: noBlas }, () => {
+  for (const batch of [1, 7, 50]) {
+    it(`on 6 random dense models at batch ${batch} (relative error < 1e-5)`, async () => {
+      const rng = createRng(1000 + batch);
+      for (let trial = 0; trial < 6; trial++) {
+        const inputShape = trial % 2 ? [4, 3] : [11];
+        const classes = 2 + rng.int(8);
+        const cached = await cachedModelOf(randomModel(rng, inputShape, classes), inputShape, classes);
+        const weights = randomArray(rng, cached.dimension, 0.5);
+        const x = randomArray(rng, batch * 12 + 50);
+        const labels = Int32Array.from({ length: batch }, () => rng.int(classes));
+
+        setFlatWeights(tf, cached, weights);
+        const expected = new Float32Array(cached.dimension);
+        let expectedLoss = 0;
+        tf.tidy(() => {
+          const xs = tf.tensor(x.slice(0, batch * 12).subarray(0, batch * inputShape.reduce((a, b) => a * b, 1)), [batch, ...inputShape]);
+          const { value, grads } = tf.variableGrads(() => lossAndLogits(tf, cached, xs, tf.tensor1d(labels, 'int32')).loss, cached.trainableVariables);
+          expectedLoss = value.dataSync()[0];
+          for (const { variable, offset } of cached.variables) expected.set(grads[(variable as unknown as { val: tf.Variable }).val.name].dataSync(), offset);
+        });
+
+        const plan = compileModelPlan(cached.model, cached.variables);
+        assert.ok('plan' in plan, JSON.stringify(plan));
+        const step = new CompiledStep(plan.plan, libs.blas!.sgemm);
+        const outcome = step.run(weights, x, labels, batch, Math.random);
+        const error = relativeError(step.gradient, expected);
+        assert.ok(error < 1e-5, `model ${trial} (${cached.model.layers.map((l) => l.getClassName()).join('-')}): gradient relative error ${error}`);
+        assert.ok(Math.abs(outcome.loss / batch - expectedLoss) < 1e-5 * Math.max(1, Math.abs(expectedLoss)), `loss ${outcome.loss / batch} vs tfjs ${expectedLoss}`);
+      }
+    });
+  }
+});
+
+describe('compiled local training equals tfjs local training', { skip: noBlas }, () => {
+  const cases = [
+    { name: 'SGD, batch 7, 2 epochs', config: {} },
+    { name: 'SGD, batch 1', config: { batchSize: 1, localEpochs: 1 } },
+    { name: 'SGD, batch 50 over 23 examples (one batch)', config: { batchSize: 50 } },
+    { name: 'SGD with FedProx μ = 0.1', config: { proximalMu: 0.1 } },
+    { name: 'Adam, lr 0.01', config: { optimizer: 'adam' as const, clientLr: 0.01 } },
+    { name: 'Adam with FedProx μ = 0.5', config: { optimizer: 'adam' as const, clientLr: 0.01, proximalMu: 0.5 } },
+  ];
+  for (const { name, config } of cases) {
+    it(`${name}: same weights, loss, accuracy and steps`, async () => {
+      const rng = createRng(7);
+      for (let trial = 0; trial < 3; trial++) {
+        const inputShape = [9];
+        const classes = 3 + trial;
+        const cached = await cachedModelOf(randomModel(rng, inputShape, classes), inputShape, classes);
+        const weights = randomArray(rng, cached.dimension, 0.5);
+        const task = randomTask(rng, inputShape, classes, 23, weights, config);
+        const reference = trainLocally(tf, cached, task, 'cpu');
+        const entry = compiledTrainerFor(tf, cached);
+        assert.ok('step' in entry, 'unsupported' in entry ? entry.unsupported : '');
+        const compiled = trainCompiled(entry, task, 'cpu');
+        assert.equal(compiled.path, COMPILED_PATH);
+        assert.equal(reference.path, 'tfjs-cpu');
+        assert.equal(compiled.steps, reference.steps);
+        const local = (delta: Float32Array) => delta.map((d, i) => d + weights[i]);
+        const error = relativeError(local(compiled.delta!), local(reference.delta!));
+        assert.ok(error < 1e-5, `trial ${trial}: weights relative error ${error}`);
+        const deltaError = relativeError(compiled.delta!, reference.delta!);
+        assert.ok(deltaError < 1e-4, `trial ${trial}: delta relative error ${deltaError}`);
+        assert.ok(Math.abs(compiled.trainLoss - reference.trainLoss) < 1e-5 * Math.max(1, reference.trainLoss), `loss ${compiled.trainLoss} vs ${reference.trainLoss}`);
+        assert.equal(compiled.trainAccuracy, reference.trainAccuracy);
+      }
+    });
+  }
+});

@@ -1,0 +1,228 @@
+/**
+ * The compiled training step: forward, loss, backward and the optimizer step
+ * of a ModelPlan, on buffers allocated once (for the largest batch seen) and
+ * reused every step. Matrix products go to BLAS (cblas_sgemm); the rest are
+ * plain loops over Float32Arrays. Formulas follow tfjs's own kernels and
+ * gradients so that tfjs stays the reference.
+ */
+import type { Sgemm } from '../backend/native-libs/index';
+import type { Activation, ModelPlan, PlanOp } from './model-plan';
+
+/** What one step reports: the batch's summed loss (including the proximal term) and correct predictions. */
+export interface StepOutcome { loss: number; hits: number }
+
+/** Added to every minibatch gradient before the optimizer step. */
+export interface GradientTerms {
+  /** FedProx μ: adds μ(w − anchor) to the gradient and μ/2·‖w − anchor‖² to the loss. */
+  proximalMu: number;
+  anchor?: Float32Array;
+  /** SCAFFOLD's c − c_i, in the flat weight layout. */
+  correction?: Float32Array;
+}
+
+export class CompiledStep {
+  readonly plan: ModelPlan;
+  private readonly sgemm: Sgemm;
+  private capacity = 0;
+  /** outputs[i]: op i's output for the batch; deltas[i]: the loss gradient with respect to it. */
+  private outputs: Float32Array[] = [];
+  private deltas: Float32Array[] = [];
+  private masks: Array<Float32Array | undefined> = [];
+  /** Flat gradient, in the weight vector's layout. */
+  readonly gradient: Float32Array;
+
+  constructor(plan: ModelPlan, sgemm: Sgemm) {
+    this.plan = plan;
+    this.sgemm = sgemm;
+    this.gradient = new Float32Array(plan.dimension);
+  }
+
+  /** Grows the batch buffers to hold `batch` examples; a no-op once they are large enough. */
+  reserve(batch: number): void {
+    if (batch <= this.capacity) return;
+    this.capacity = batch;
+    this.outputs = this.plan.ops.map((op) => new Float32Array(batch * outputSize(op)));
+    this.deltas = this.plan.ops.map((op) => new Float32Array(batch * outputSize(op)));
+    this.masks = this.plan.ops.map((op) => (op.kind === 'dropout' ? new Float32Array(batch * op.size) : undefined));
+  }
+
+  /**
+   * One minibatch: forward on `x` (count × inputSize), loss against `labels`, backward.
+   * With `sgdLr` the weights are updated during the backward pass (w ← w − lr·g, folded into the
+   * weight-gradient GEMM); without it the gradient is left in `this.gradient` for an optimizer.
+   */
+  run(weights: Float32Array, x: Float32Array, labels: Int32Array, count: number, random: () => number, sgdLr?: number): StepOutcome {
+    const { plan } = this;
+    if (weights.length !== plan.dimension) throw new RangeError(`compiled step: weights have ${weights.length} values, the model has ${plan.dimension}`);
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`compiled step: batch size must be a positive integer, got ${count}`);
+    if (x.length < count * plan.inputSize || labels.length < count) throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
+    this.reserve(count);
+    let input = x;
+    plan.ops.forEach((op, i) => {
+      this.forward(op, weights, input, this.outputs[i], this.masks[i], count, random);
+      input = this.outputs[i];
+    });
+    const last = plan.ops.length - 1;
+    const outcome = this.lossGradient(this.outputs[last], labels, count, this.deltas[last]);
+    for (let i = last; i >= 0; i--) {
+      const opInput = i === 0 ? x : this.outputs[i - 1];
+      this.backward(plan.ops[i], weights, opInput, this.outputs[i], this.deltas[i], i === 0 ? undefined : this.deltas[i - 1], this.masks[i], count, sgdLr);
+    }
+    return outcome;
+  }
+
+  /** Adds the proximal term and the correction to the gradient; returns the proximal loss μ/2·‖w − anchor‖². */
+  addGradientTerms(weights: Float32Array, terms: GradientTerms): number {
+    const g = this.gradient;
+    let proximal = 0;
+    const { proximalMu: mu, anchor, correction } = terms;
+    for (const [offset, size] of this.plan.trainable) {
+      if (mu > 0 && anchor) {
+        for (let j = offset; j < offset + size; j++) {
+          const d = weights[j] - anchor[j];
+          proximal += d * d;
+          g[j] += mu * d;
+        }
+      }
+      if (correction) for (let j = offset; j < offset + size; j++) g[j] += correction[j];
+    }
+    return (mu / 2) * proximal;
+  }
+
+  private forward(op: PlanOp, w: Float32Array, input: Float32Array, out: Float32Array, mask: Float32Array | undefined, count: number, random: () => number): void {
+    switch (op.kind) {
+      case 'dense': {
+        const { inputs, units } = op;
+        const y = out.subarray(0, count * units);
+        if (op.biasOffset >= 0) {
+          const bias = w.subarray(op.biasOffset, op.biasOffset + units);
+          for (let r = 0; r < count; r++) y.set(bias, r * units);
+        }
+        this.sgemm(false, false, count, units, inputs, input, w.subarray(op.kernelOffset, op.kernelOffset + inputs * units), y, 1, op.biasOffset >= 0 ? 1 : 0);
+        activate(op.activation, y, y, count, units);
+        return;
+      }
+      case 'activation':
+        activate(op.activation, input.subarray(0, count * op.size), out.subarray(0, count * op.size), count, op.size);
+        return;
+      case 'dropout': {
+        // tf.dropout: x · floor(u + keep) / keep with u uniform in [0, 1).
+        const keep = 1 - op.rate;
+        for (let j = 0; j < count * op.size; j++) {
+          const m = Math.floor(random() + keep) / keep;
+          mask![j] = m;
+          out[j] = input[j] * m;
+        }
+      }
+    }
+  }
+
+  private backward(op: PlanOp, w: Float32Array, input: Float32Array, out: Float32Array, dOut: Float32Array, dIn: Float32Array | undefined, mask: Float32Array | undefined, count: number, sgdLr?: number): void {
+    switch (op.kind) {
+      case 'dense': {
+        const { inputs, units } = op;
+        const g = dOut.subarray(0, count * units);
+        activationGradient(op.activation, out, g, count, units);
+        const kernel = w.subarray(op.kernelOffset, op.kernelOffset + inputs * units);
+        // dIn uses the weights before this step's update.
+        if (dIn) this.sgemm(false, true, count, inputs, units, g, kernel, dIn.subarray(0, count * inputs), 1, 0);
+        if (!op.trainable) return;
+        const fused = sgdLr !== undefined;
+        const dKernel = fused ? kernel : this.gradient.subarray(op.kernelOffset, op.kernelOffset + inputs * units);
+        this.sgemm(true, false, inputs, units, count, input.subarray(0, count * inputs), g, dKernel, fused ? -sgdLr : 1, fused ? 1 : 0);
+        if (op.biasOffset < 0) return;
+        const target = fused ? w : this.gradient;
+        const base = op.biasOffset;
+        if (!fused) target.fill(0, base, base + units);
+        const scale = fused ? -sgdLr : 1;
+        for (let j = 0; j < units; j++) {
+          let sum = 0;
+          for (let r = 0; r < count; r++) sum += g[r * units + j];
+          target[base + j] += scale * sum;
+        }
+        return;
+      }
+      case 'activation':
+        activationGradient(op.activation, out, dOut, count, op.size);
+        if (dIn) dIn.set(dOut.subarray(0, count * op.size));
+        return;
+      case 'dropout':
+        if (dIn) for (let j = 0; j < count * op.size; j++) dIn[j] = dOut[j] * mask![j];
+    }
+  }
+
+  /** Cross-entropy as trainLocally computes it: the batch mean, on logits or (after softmax) on probabilities. */
+  private lossGradient(output: Float32Array, labels: Int32Array, count: number, dOut: Float32Array): StepOutcome {
+    const classes = this.plan.outputSize;
+    let loss = 0, hits = 0;
+    for (let r = 0; r < count; r++) {
+      const row = r * classes;
+      const label = labels[r];
+      let best = 0;
+      for (let j = 1; j < classes; j++) if (output[row + j] > output[row + best]) best = j;
+      if (best === label) hits++;
+      if (this.plan.softmaxOutput) {
+        // loss = −mean Σ t·log(p + 1e-7); dp = −t / (p + 1e-7) / B
+        for (let j = 0; j < classes; j++) dOut[row + j] = 0;
+        if (label >= 0 && label < classes) {
+          const p = output[row + label] + 1e-7;
+          loss -= Math.log(p);
+          dOut[row + label] = -1 / p / count;
+        }
+      } else {
+        // tf.losses.softmaxCrossEntropy: loss = logΣexp(z) − z_y; dz = (softmax(z) − t) / B
+        let max = -Infinity;
+        for (let j = 0; j < classes; j++) if (output[row + j] > max) max = output[row + j];
+        let sum = 0;
+        for (let j = 0; j < classes; j++) sum += Math.exp(output[row + j] - max);
+        const logSum = Math.log(sum) + max;
+        for (let j = 0; j < classes; j++) dOut[row + j] = (Math.exp(output[row + j] - logSum) - (j === label ? 1 : 0)) / count;
+        if (label >= 0 && label < classes) loss += logSum - output[row + label];
+      }
+    }
+    return { loss, hits };
+  }
+}
+
+function outputSize(op: PlanOp): number {
+  return op.kind === 'dense' ? op.units : op.size;
+}
+
+function activate(activation: Activation, input: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  const n = rows * cols;
+  switch (activation) {
+    case 'linear': if (out !== input) out.set(input.subarray(0, n)); return;
+    case 'relu': for (let j = 0; j < n; j++) out[j] = input[j] > 0 ? input[j] : 0; return;
+    case 'sigmoid': for (let j = 0; j < n; j++) out[j] = 1 / (1 + Math.exp(-input[j])); return;
+    case 'tanh': for (let j = 0; j < n; j++) out[j] = Math.tanh(input[j]); return;
+    case 'softmax':
+      for (let r = 0; r < rows; r++) {
+        const row = r * cols;
+        let max = -Infinity;
+        for (let j = 0; j < cols; j++) if (input[row + j] > max) max = input[row + j];
+        let sum = 0;
+        for (let j = 0; j < cols; j++) sum += Math.exp(input[row + j] - max);
+        const logSum = Math.log(sum) + max;
+        for (let j = 0; j < cols; j++) out[row + j] = Math.exp(input[row + j] - logSum);
+      }
+  }
+}
+
+/** dOut ← dOut · f′, written in terms of the activation's output y (as tfjs's gradients are). */
+function activationGradient(activation: Activation, y: Float32Array, d: Float32Array, rows: number, cols: number): void {
+  const n = rows * cols;
+  switch (activation) {
+    case 'linear': return;
+    case 'relu': for (let j = 0; j < n; j++) if (!(y[j] > 0)) d[j] = 0; return;
+    case 'sigmoid': for (let j = 0; j < n; j++) d[j] *= y[j] * (1 - y[j]); return;
+    case 'tanh': for (let j = 0; j < n; j++) d[j] *= 1 - y[j] * y[j]; return;
+    case 'softmax':
+      // dz = y · (dy − Σ dy·y)
+      for (let r = 0; r < rows; r++) {
+        const row = r * cols;
+        let dot = 0;
+        for (let j = 0; j < cols; j++) dot += d[row + j] * y[row + j];
+        for (let j = 0; j < cols; j++) d[row + j] = y[row + j] * (d[row + j] - dot);
+      }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Reads a tfjs layers model into a training plan the compiled step can run:
+ * a chain of dense, activation and dropout operations over flat vectors, with
+ * each weight's offset in the flat weight vector. A model with any other layer
+ * is reported as unsupported, naming the layer, and trains through tfjs.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+
+export type PlanOp =
+  | {
+    kind: 'dense'; layer: string; inputs: number; units: number; activation: Activation; trainable: boolean;
+    /** Offsets into the flat weight vector; bias is -1 without one. */
+    kernelOffset: number; biasOffset: number;
+  }
+  | { kind: 'activation'; layer: string; size: number; activation: Activation }
+  | { kind: 'dropout'; layer: string; size: number; rate: number };
+
+export interface ModelPlan {
+  /** Values per example going in (the product of the input shape). */
+  inputSize: number;
+  /** Values per example coming out (classes). */
+  outputSize: number;
+  ops: PlanOp[];
+  /** True when the last op applies softmax (the loss then works on probabilities, as in tfjs). */
+  softmaxOutput: boolean;
+  /** Length of the flat weight vector. */
+  dimension: number;
+  /** [offset, size] of each trainable weight. */
+  trainable: Array<[number, number]>;
+}
+
+/** The layer classes the compiled step runs; everything else goes through tfjs. */
+export const COMPILED_LAYERS = ['InputLayer', 'Dense', 'Flatten', 'Dropout', 'Activation'] as const;
+
+const ACTIVATIONS: readonly string[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+
+interface WeightEntry { variable: unknown; offset: number; size: number }
+
+/** A plan for `model`, or one line saying why it cannot be compiled. */
+export function compileModelPlan(model: tfjs.LayersModel, weights: readonly WeightEntry[]): { plan: ModelPlan } | { unsupported: string } {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return { unsupported: 'the model has several inputs or outputs' };
+  const inputShape = model.inputs[0].shape;
+  const outputShape = model.outputs[0].shape;
+  if (outputShape.length !== 2) return { unsupported: `the model's output has shape [${outputShape}], not [batch, classes]` };
+  const ops: PlanOp[] = [];
+  let size = product(inputShape.slice(1));
+  let previous: unknown;
+  for (const layer of model.layers) {
+    const className = layer.getClassName();
+    const label = `layer '${layer.name}' (${className})`;
+    if (previous !== undefined && !followsOnly(layer, previous)) return { unsupported: `${label} does not take the previous layer's output alone (only chains compile)` };
+    previous = layer;
+    const config = layer.getConfig() as Record<string, unknown>;
+    switch (className) {
+      case 'InputLayer':
+        break;
+      case 'Flatten':
+        if (config.dataFormat === 'channelsFirst') return { unsupported: `${label} with channelsFirst is not supported by the compiled step` };
+        break;
+      case 'Dropout': {
+        const rate = Number(config.rate);
+        if (config.noiseShape != null) return { unsupported: `${label} with a noiseShape is not supported by the compiled step` };
+        if (rate > 0) ops.push({ kind: 'dropout', layer: layer.name, size, rate });
+        break;
+      }
+      case 'Activation': {
+        const activation = String(config.activation);
+        if (!ACTIVATIONS.includes(activation)) return { unsupported: `${label} with activation '${activation}' is not supported by the compiled step` };
+        if (activation !== 'linear') ops.push({ kind: 'activation', layer: layer.name, size, activation: activation as Activation });
+        break;
+      }
+      case 'Dense': {
+        const activation = String(config.activation ?? 'linear');
+        if (!ACTIVATIONS.includes(activation)) return { unsupported: `${label} with activation '${activation}' is not supported by the compiled step` };
+        const inShape = (layer.input as tfjs.SymbolicTensor).shape;
+        if (inShape.length !== 2) return { unsupported: `${label} on a rank-${inShape.length} input is not supported by the compiled step (flatten first)` };
+        const units = Number(config.units);
+        const [kernel, bias] = layer.weights;
+        const kernelEntry = weights.find((w) => w.variable === kernel);
+        const biasEntry = bias ? weights.find((w) => w.variable === bias) : undefined;
+        if (!kernelEntry || kernelEntry.size !== size * units || (bias && (!biasEntry || biasEntry.size !== units))) {
+          return { unsupported: `${label}'s weights are not where the compiled step expects them` };
+        }
+        ops.push({
+          kind: 'dense', layer: layer.name, inputs: size, units, activation: activation as Activation, trainable: layer.trainable,
+          kernelOffset: kernelEntry.offset, biasOffset: biasEntry ? biasEntry.offset : -1,
+        });
+        size = units;
+        break;
+      }
+      default:
+        return { unsupported: `${label} is not supported by the compiled step (it runs ${COMPILED_LAYERS.slice(1).join(', ')})` };
+    }
+  }
+  const softmaxAt = ops.findIndex((op) => op.kind !== 'dropout' && op.activation === 'softmax');
+  if (softmaxAt >= 0 && softmaxAt !== ops.length - 1) return { unsupported: `softmax in '${ops[softmaxAt].layer}' is not the last operation` };
+  if (size !== outputShape[1]) return { unsupported: `the compiled plan ends with ${size} values, the model with ${outputShape[1]}` };
+  if (!ops.some((op) => op.kind === 'dense')) return { unsupported: 'the model has no dense layer' };
+  const dimension = weights.reduce((sum, w) => sum + w.size, 0);
+  const trainable: Array<[number, number]> = [];
+  for (const op of ops) {
+    if (op.kind !== 'dense' || !op.trainable) continue;
+    trainable.push([op.kernelOffset, op.inputs * op.units]);
+    if (op.biasOffset >= 0) trainable.push([op.biasOffset, op.units]);
+  }
+  return { plan: { inputSize: product(inputShape.slice(1)), outputSize: size, ops, softmaxOutput: softmaxAt >= 0, dimension, trainable } };
+}
+
+function product(dims: ReadonlyArray<number | null>): number {
+  return dims.reduce<number>((a, b) => a * (b ?? 1), 1);
+}
+
+/** True when `layer`'s only input is `previous`'s output (a chain, as in a Sequential model). */
+function followsOnly(layer: tfjs.layers.Layer, previous: unknown): boolean {
+  const nodes = (layer as unknown as { inboundNodes: Array<{ inboundLayers: unknown[] }> }).inboundNodes;
+  if (!nodes || nodes.length !== 1) return false;
+  const inbound = nodes[0].inboundLayers;
+  return inbound.length === 1 && inbound[0] === previous;
+}

@@ -11,14 +11,14 @@
  * rounds-to-target to 97% (caps: 300 rounds IID, 1,000 shards; --max-rounds
  * overrides both). Never run by CI; timings are not asserted anywhere.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import { benchRounds } from './round-efficiency';
 import { benchRoundsToTarget } from './rounds-to-target';
 import { formatTables, toJson, type BenchRow } from './table';
-import { benchThroughput } from './throughput';
+import { benchThroughput, type BenchPath } from './throughput';
 
 const BENCHES = ['throughput', 'round', 'rounds-to-target'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -83,6 +83,26 @@ function loadAverage(): string {
   return `${one.toFixed(1)} / ${five.toFixed(1)}`;
 }
 
+/**
+ * OpenBLAS picks its kernels from the CPU id and falls back to old SSE3 ones
+ * ("Prescott") on CPUs it does not know, as in this VM. Torch and our workers
+ * load the same library, so both get the same OPENBLAS_CORETYPE: the
+ * environment's, else Haswell (AVX2 + FMA) where /proc/cpuinfo has those flags.
+ * Set here, on the main thread, before any worker or torch starts.
+ */
+function chooseOpenblasCoretype(): string {
+  if (process.env.OPENBLAS_CORETYPE) return `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (from the environment) for torch and fedbook`;
+  let flags = '';
+  try {
+    flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';
+  } catch { /* not Linux */ }
+  if (/\bavx2\b/.test(flags) && /\bfma\b/.test(flags)) {
+    process.env.OPENBLAS_CORETYPE = 'Haswell';
+    return 'OPENBLAS_CORETYPE=Haswell (set by the bench: the CPU has AVX2 and FMA) for torch and fedbook';
+  }
+  return 'OPENBLAS_CORETYPE unset (OpenBLAS detects the CPU) for torch and fedbook';
+}
+
 function nativeInstalled(): boolean {
   try {
     require.resolve('@tensorflow/tfjs-node');
@@ -106,6 +126,7 @@ async function main(): Promise<void> {
   const workers = W > 1 ? [1, W] : [1];
   const backend = nativeInstalled() ? 'native' as const : 'wasm' as const;
   const started = Date.now();
+  const coretype = chooseOpenblasCoretype();
   log(`fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}, load average ${loadAverage()}`);
 
   const mnist = new Map<number, Promise<Dataset>>();
@@ -119,7 +140,7 @@ async function main(): Promise<void> {
   };
 
   const rows: BenchRow[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [coretype];
   const onRow = (row: BenchRow): void => { rows.push(row); };
   const report = (): void => {
     log('');
@@ -144,7 +165,7 @@ async function main(): Promise<void> {
       log('throughput…');
       const result = await benchThroughput(await load(6000), {
         full: args.full, workers, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50],
-        backends: args.full ? [backend, 'wasm', 'cpu'].filter((b, i, all) => all.indexOf(b) === i) as Array<'native' | 'wasm' | 'cpu'> : [backend],
+        backends: (args.full ? ['compiled', backend, 'wasm', 'cpu'] : ['compiled', backend]).filter((b, i, all) => all.indexOf(b) === i) as BenchPath[],
       });
       notes.push(...result.notes);
     }

@@ -3,10 +3,14 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { exampleSize } from './batches';
 import { setFlatWeights, type CachedModel } from './model-cache';
 import type { EvaluateResult, EvaluateTask } from './task-types';
+import { compiledTrainerFor, evaluateCompiled } from './compiled/compiled-training';
 
 const EVALUATION_BATCH = 500;
 
 export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: EvaluateTask, backendName: string): EvaluateResult {
+  // 'auto' evaluates through the compiled forward pass when the model compiles and BLAS loads.
+  const compiled = task.backend === 'auto' ? compiledTrainerFor(tf, cached) : undefined;
+  if (compiled && 'step' in compiled) return evaluateCompiled(compiled, task, backendName);
   setFlatWeights(tf, cached, task.weights);
   const size = exampleSize(task.data);
   let lossSum = 0, correct = 0;

@@ -71,6 +71,23 @@ export class CompiledStep {
     return outcome;
   }
 
+  /** Forward and loss only (dropout off, as tfjs's training: false): the batch's summed loss and correct predictions. */
+  evaluate(weights: Float32Array, x: Float32Array, labels: Int32Array, count: number): StepOutcome {
+    const { plan } = this;
+    if (weights.length !== plan.dimension) throw new RangeError(`compiled step: weights have ${weights.length} values, the model has ${plan.dimension}`);
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`compiled step: batch size must be a positive integer, got ${count}`);
+    if (x.length < count * plan.inputSize || labels.length < count) throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
+    this.reserve(count);
+    let input = x;
+    plan.ops.forEach((op, i) => {
+      if (op.kind === 'dropout') return;
+      this.forward(op, weights, input, this.outputs[i], undefined, count, Math.random);
+      input = this.outputs[i];
+    });
+    const last = plan.ops.length - 1;
+    return this.lossGradient(input, labels, count, this.deltas[last]);
+  }
+
   /** Adds the proximal term and the correction to the gradient; returns the proximal loss μ/2·‖w − anchor‖². */
   addGradientTerms(weights: Float32Array, terms: GradientTerms): number {
     const g = this.gradient;

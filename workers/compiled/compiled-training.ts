@@ -9,7 +9,7 @@ import { createRng } from '../../kernel/federated/random';
 import { loadNativeLibs, type NativeLibs } from '../backend/native-libs/index';
 import { exampleSize, gatherBatch } from '../batches';
 import type { CachedModel } from '../model-cache';
-import type { TrainResult, TrainTask } from '../task-types';
+import type { EvaluateResult, EvaluateTask, TrainResult, TrainTask } from '../task-types';
 import { CompiledStep } from './compiled-step';
 import { compileModelPlan } from './model-plan';
 import { createAdam, createSgd, type AdamMoments, type CompiledOptimizer } from './optimizers';
@@ -113,4 +113,26 @@ function createOptimizer(entry: Exclude<Compiled, { unsupported: string }>, task
   if (task.config.optimizer !== 'adam') return createSgd(task.config.clientLr, trainable);
   entry.moments ??= { first: new Float32Array(dimension), second: new Float32Array(dimension) };
   return createAdam(task.config.clientLr, entry.epsilon, entry.moments, trainable);
+}
+
+const EVALUATION_BATCH = 500;
+
+/** evaluateSlice's contract, through the compiled forward pass. */
+export function evaluateCompiled(entry: Exclude<Compiled, { unsupported: string }>, task: EvaluateTask, backendName: string): EvaluateResult {
+  const { step } = entry;
+  const size = exampleSize(task.data);
+  if (size !== step.plan.inputSize) throw new RangeError(`examples have ${size} values, the model takes ${step.plan.inputSize}`);
+  if (task.weights.length !== step.plan.dimension) throw new RangeError(`weights have ${task.weights.length} values, the model has ${step.plan.dimension}`);
+  if (entry.x.length < EVALUATION_BATCH * size) { entry.x = new Float32Array(EVALUATION_BATCH * size); entry.y = new Int32Array(EVALUATION_BATCH); }
+  entry.weights.set(task.weights);
+  let lossSum = 0, correct = 0;
+  for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
+    const count = Math.min(EVALUATION_BATCH, task.end - start);
+    entry.x.set(task.data.x.subarray(start * size, (start + count) * size));
+    entry.y.set(task.data.y.subarray(start, start + count));
+    const outcome = step.evaluate(entry.weights, entry.x, entry.y, count);
+    lossSum += outcome.loss;
+    correct += outcome.hits;
+  }
+  return { type: 'evaluate', lossSum, correct, count: task.end - task.start, backend: backendName };
 }

@@ -7,7 +7,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkGemm, loadNativeLibs } from '../../../workers/backend/native-libs/index';
 import { CompiledStep } from '../../../workers/compiled/compiled-step';
-import { compiledTrainerFor, trainCompiled } from '../../../workers/compiled/compiled-training';
+import { compiledTrainerFor, evaluateCompiled, trainCompiled } from '../../../workers/compiled/compiled-training';
+import { evaluateSlice } from '../../../workers/evaluation';
 import { compileModelPlan } from '../../../workers/compiled/model-plan';
 import { getModel } from '../../../workers/model-cache';
 import { trainLocally } from '../../../workers/local-training';
@@ -76,6 +77,26 @@ describe('compiled trainer', { skip: noBlas }, () => {
     const kept = Array.from(out).filter((v) => v !== 0);
     assert.ok(kept.every((v) => Math.abs(v - 0.5 / 0.75) < 1e-6));
     assert.ok(Math.abs(kept.length / out.length - 0.75) < 0.02, `kept ${kept.length} of ${out.length}`);
+  });
+
+  it('evaluates like evaluateSlice: same loss sum and hits, dropout off, over several 500-example batches', async () => {
+    const rng = createRng(12);
+    for (const softmax of [false, true]) {
+      const model = tf.sequential({ layers: [
+        tf.layers.dense({ inputShape: [6], units: 16, activation: 'tanh' }), tf.layers.dropout({ rate: 0.5 }),
+        tf.layers.dense({ units: 4, activation: softmax ? 'softmax' : 'linear' }),
+      ] });
+      const cached = await cachedModelOf(model, [6], 4);
+      const entry = compiledTrainerFor(tf, cached);
+      assert.ok('step' in entry);
+      const train = randomTask(rng, [6], 4, 1203, new Float32Array(0));
+      const task = { type: 'evaluate' as const, backend: 'auto', spec: train.spec, data: train.data, start: 100, end: 1203, weights: randomArray(rng, cached.dimension) };
+      const expected = evaluateSlice(tf, cached, { ...task, backend: 'cpu' }, 'cpu');
+      const got = evaluateCompiled(entry, task, 'cpu');
+      assert.equal(got.count, 1103);
+      assert.equal(got.correct, expected.correct);
+      assert.ok(Math.abs(got.lossSum - expected.lossSum) < 1e-5 * expected.lossSum, `loss sum ${got.lossSum} vs ${expected.lossSum}`);
+    }
   });
 
   it('checks shapes before calling into C', async () => {

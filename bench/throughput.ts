@@ -186,10 +186,6 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
               if (workers === options.workers[0] && batch === options.batches[0]) notes.push('cpu backend: CNN skipped (pure-JS convolutions, ~0.3 samples/s here)');
               continue;
             }
-            if (backend === 'compiled' && model === 'cnn') {
-              if (workers === options.workers[0] && batch === options.batches[0]) notes.push('compiled: CNN skipped (the compiled step does not run conv2d yet; the CNN trains on WASM)');
-              continue;
-            }
             const size = roundSize(model, backend, options.full);
             const run = PATH_RUNS[backend];
             let timed: TimedRounds;

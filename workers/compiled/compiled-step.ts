@@ -6,7 +6,11 @@
  * gradients so that tfjs stays the reference.
  */
 import type { Sgemm } from '../backend/native-libs/index';
-import type { Activation, ModelPlan, PlanOp } from './model-plan';
+import type { ConvGeometry, Convolution } from '../backend/native-libs/dnnl-conv';
+import { opOutputSize as outputSize, type Activation, type ModelPlan, type PlanOp } from './model-plan';
+
+/** Makes the native convolution for one geometry and batch size (oneDNN). */
+export type ConvolutionFactory = (geometry: ConvGeometry) => Convolution;
 
 /** What one step reports: the batch's summed loss (including the proximal term) and correct predictions. */
 export interface StepOutcome { loss: number; hits: number }
@@ -28,13 +32,35 @@ export class CompiledStep {
   private outputs: Float32Array[] = [];
   private deltas: Float32Array[] = [];
   private masks: Array<Float32Array | undefined> = [];
+  /** maxPool ops: the input index each output took its value from. */
+  private argmax: Array<Int32Array | undefined> = [];
+  /** conv2d ops: one Convolution per batch size, created on first use. */
+  private readonly convolutions: Array<Map<number, Convolution>>;
+  private readonly makeConvolution?: ConvolutionFactory;
   /** Flat gradient, in the weight vector's layout. */
   readonly gradient: Float32Array;
 
-  constructor(plan: ModelPlan, sgemm: Sgemm) {
+  constructor(plan: ModelPlan, sgemm: Sgemm, makeConvolution?: ConvolutionFactory) {
     this.plan = plan;
     this.sgemm = sgemm;
     this.gradient = new Float32Array(plan.dimension);
+    this.convolutions = plan.ops.map(() => new Map());
+    if (plan.ops.some((op) => op.kind === 'conv2d') && !makeConvolution) throw new Error('compiled step: conv2d needs a convolution library');
+    this.makeConvolution = makeConvolution;
+  }
+
+  /** True when the weight update cannot be folded into the backward pass (convolutions write gradients). */
+  get needsGradient(): boolean {
+    return this.plan.ops.some((op) => op.kind === 'conv2d');
+  }
+
+  private convolution(index: number, op: Extract<PlanOp, { kind: 'conv2d' }>, batch: number): Convolution {
+    let conv = this.convolutions[index].get(batch);
+    if (!conv) {
+      conv = this.makeConvolution!({ ...op.geometry, batch, bias: op.biasOffset >= 0 });
+      this.convolutions[index].set(batch, conv);
+    }
+    return conv;
   }
 
   /** Grows the batch buffers to hold `batch` examples; a no-op once they are large enough. */
@@ -44,6 +70,7 @@ export class CompiledStep {
     this.outputs = this.plan.ops.map((op) => new Float32Array(batch * outputSize(op)));
     this.deltas = this.plan.ops.map((op) => new Float32Array(batch * outputSize(op)));
     this.masks = this.plan.ops.map((op) => (op.kind === 'dropout' ? new Float32Array(batch * op.size) : undefined));
+    this.argmax = this.plan.ops.map((op) => (op.kind === 'maxPool' ? new Int32Array(batch * outputSize(op)) : undefined));
   }
 
   /**
@@ -59,14 +86,14 @@ export class CompiledStep {
     this.reserve(count);
     let input = x;
     plan.ops.forEach((op, i) => {
-      this.forward(op, weights, input, this.outputs[i], this.masks[i], count, random);
+      this.forward(i, weights, input, count, random, true);
       input = this.outputs[i];
     });
     const last = plan.ops.length - 1;
     const outcome = this.lossGradient(this.outputs[last], labels, count, this.deltas[last]);
     for (let i = last; i >= 0; i--) {
       const opInput = i === 0 ? x : this.outputs[i - 1];
-      this.backward(plan.ops[i], weights, opInput, this.outputs[i], this.deltas[i], i === 0 ? undefined : this.deltas[i - 1], this.masks[i], count, sgdLr);
+      this.backward(i, weights, opInput, i === 0 ? undefined : this.deltas[i - 1], count, sgdLr);
     }
     return outcome;
   }
@@ -81,7 +108,7 @@ export class CompiledStep {
     let input = x;
     plan.ops.forEach((op, i) => {
       if (op.kind === 'dropout') return;
-      this.forward(op, weights, input, this.outputs[i], undefined, count, Math.random);
+      this.forward(i, weights, input, count, Math.random, false);
       input = this.outputs[i];
     });
     const last = plan.ops.length - 1;
@@ -106,8 +133,22 @@ export class CompiledStep {
     return (mu / 2) * proximal;
   }
 
-  private forward(op: PlanOp, w: Float32Array, input: Float32Array, out: Float32Array, mask: Float32Array | undefined, count: number, random: () => number): void {
+  private forward(index: number, w: Float32Array, input: Float32Array, count: number, random: () => number, training: boolean): void {
+    const op = this.plan.ops[index];
+    const out = this.outputs[index], mask = this.masks[index];
     switch (op.kind) {
+      case 'conv2d': {
+        const n = count * outputSize(op);
+        const g = op.geometry;
+        const kernel = w.subarray(op.kernelOffset, op.kernelOffset + g.kh * g.kw * g.inC * g.outC);
+        const bias = op.biasOffset >= 0 ? w.subarray(op.biasOffset, op.biasOffset + g.outC) : undefined;
+        this.convolution(index, op, count).forward(input.subarray(0, count * g.inH * g.inW * g.inC), kernel, bias, out.subarray(0, n));
+        activate(op.activation, out, out, 1, n);
+        return;
+      }
+      case 'maxPool':
+        maxPool(op, input, out, this.argmax[index]!, count, training);
+        return;
       case 'dense': {
         const { inputs, units } = op;
         const y = out.subarray(0, count * units);
@@ -134,8 +175,31 @@ export class CompiledStep {
     }
   }
 
-  private backward(op: PlanOp, w: Float32Array, input: Float32Array, out: Float32Array, dOut: Float32Array, dIn: Float32Array | undefined, mask: Float32Array | undefined, count: number, sgdLr?: number): void {
+  private backward(index: number, w: Float32Array, input: Float32Array, dIn: Float32Array | undefined, count: number, sgdLr?: number): void {
+    const op = this.plan.ops[index];
+    const out = this.outputs[index], dOut = this.deltas[index], mask = this.masks[index];
     switch (op.kind) {
+      case 'conv2d': {
+        const g = op.geometry;
+        const n = count * outputSize(op);
+        activationGradient(op.activation, out, dOut, 1, n);
+        const kernelSize = g.kh * g.kw * g.inC * g.outC;
+        const kernel = w.subarray(op.kernelOffset, op.kernelOffset + kernelSize);
+        const conv = this.convolution(index, op, count);
+        const dy = dOut.subarray(0, n);
+        if (dIn) conv.backwardData(dy, kernel, dIn.subarray(0, count * g.inH * g.inW * g.inC));
+        if (!op.trainable) return;
+        const dBias = op.biasOffset >= 0 ? this.gradient.subarray(op.biasOffset, op.biasOffset + g.outC) : undefined;
+        conv.backwardWeights(input.subarray(0, count * g.inH * g.inW * g.inC), dy, this.gradient.subarray(op.kernelOffset, op.kernelOffset + kernelSize), dBias);
+        return;
+      }
+      case 'maxPool':
+        if (dIn) {
+          const argmax = this.argmax[index]!;
+          dIn.fill(0, 0, count * op.inH * op.inW * op.channels);
+          for (let j = 0; j < count * outputSize(op); j++) dIn[argmax[j]] += dOut[j];
+        }
+        return;
       case 'dense': {
         const { inputs, units } = op;
         const g = dOut.subarray(0, count * units);
@@ -201,8 +265,29 @@ export class CompiledStep {
   }
 }
 
-function outputSize(op: PlanOp): number {
-  return op.kind === 'dense' ? op.units : op.size;
+/** tf.maxPool with 'valid' padding, NHWC; the first maximum in row-major window order wins, as in tfjs's gradient. */
+function maxPool(op: Extract<PlanOp, { kind: 'maxPool' }>, x: Float32Array, y: Float32Array, argmax: Int32Array, count: number, training: boolean): void {
+  const { inH, inW, channels: C, outH, outW, ph, pw, sh, sw } = op;
+  let o = 0;
+  for (let n = 0; n < count; n++) {
+    const image = n * inH * inW * C;
+    for (let r = 0; r < outH; r++) {
+      for (let c = 0; c < outW; c++) {
+        for (let ch = 0; ch < C; ch++, o++) {
+          let best = -Infinity, at = -1;
+          for (let i = 0; i < ph; i++) {
+            const row = image + ((r * sh + i) * inW + c * sw) * C + ch;
+            for (let j = 0; j < pw; j++) {
+              const k = row + j * C;
+              if (x[k] > best || at < 0) { best = x[k]; at = k; }
+            }
+          }
+          y[o] = best;
+          if (training) argmax[o] = at;
+        }
+      }
+    }
+  }
 }
 
 function activate(activation: Activation, input: Float32Array, out: Float32Array, rows: number, cols: number): void {

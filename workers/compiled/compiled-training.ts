@@ -10,6 +10,7 @@ import { loadNativeLibs, type NativeLibs } from '../backend/native-libs/index';
 import { exampleSize, gatherBatch } from '../batches';
 import type { CachedModel } from '../model-cache';
 import type { EvaluateResult, EvaluateTask, TrainResult, TrainTask } from '../task-types';
+import { createConvolution, type ConvGeometry } from '../backend/native-libs/dnnl-conv';
 import { CompiledStep } from './compiled-step';
 import { compileModelPlan } from './model-plan';
 import { createAdam, createSgd, type AdamMoments, type CompiledOptimizer } from './optimizers';
@@ -44,8 +45,12 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   const { plan } = result;
   if (plan.dimension !== cached.dimension) return { unsupported: `the compiled plan has ${plan.dimension} weights, the model ${cached.dimension}` };
   if (plan.softmaxOutput !== cached.softmaxOutput) return { unsupported: 'softmax is followed by a layer that changes nothing (the loss would differ from tfjs)' };
+  const hasConvolutions = plan.ops.some((op) => op.kind === 'conv2d');
+  if (hasConvolutions && !libs.dnnl) return { unsupported: `conv2d needs oneDNN: ${libs.notes.find((n) => /DNNL|oneDNN|dnnl/.test(n)) ?? 'not loaded'}` };
+  const dnnl = libs.dnnl;
+  const makeConvolution = hasConvolutions && dnnl ? (geometry: ConvGeometry) => createConvolution(dnnl, geometry) : undefined;
   return {
-    step: new CompiledStep(plan, libs.blas.sgemm), weights: new Float32Array(plan.dimension),
+    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution), weights: new Float32Array(plan.dimension),
     epsilon: tf.backend().epsilon(), x: new Float32Array(0), y: new Int32Array(0),
   };
 }
@@ -77,7 +82,7 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   const random = () => dropoutRng.next();
   const terms = { proximalMu: config.proximalMu, anchor: config.proximalMu > 0 ? task.globalWeights : undefined, correction };
   // Plain SGD folds the update into the weight-gradient GEMM; anything else needs the gradient first.
-  const fusedSgd = config.optimizer === 'sgd' && !(config.proximalMu > 0) && !correction ? Math.fround(config.clientLr) : undefined;
+  const fusedSgd = config.optimizer === 'sgd' && !(config.proximalMu > 0) && !correction && !step.needsGradient ? Math.fround(config.clientLr) : undefined;
   const optimizer = fusedSgd === undefined ? createOptimizer(entry, task) : undefined;
 
   let lossSum = 0, correct = 0, seen = 0, steps = 0;

@@ -5,6 +5,7 @@
  * is reported as unsupported, naming the layer, and trains through tfjs.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import type { ConvGeometry } from '../backend/native-libs/dnnl-conv';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 
@@ -15,7 +16,23 @@ export type PlanOp =
     kernelOffset: number; biasOffset: number;
   }
   | { kind: 'activation'; layer: string; size: number; activation: Activation }
-  | { kind: 'dropout'; layer: string; size: number; rate: number };
+  | { kind: 'dropout'; layer: string; size: number; rate: number }
+  | {
+    kind: 'conv2d'; layer: string; activation: Activation; trainable: boolean; kernelOffset: number; biasOffset: number;
+    /** Per example, NHWC; padding top, left, bottom, right. */
+    geometry: Omit<ConvGeometry, 'batch' | 'bias'>;
+  }
+  | { kind: 'maxPool'; layer: string; inH: number; inW: number; channels: number; outH: number; outW: number; ph: number; pw: number; sh: number; sw: number };
+
+/** Values per example an op produces. */
+export function opOutputSize(op: PlanOp): number {
+  switch (op.kind) {
+    case 'dense': return op.units;
+    case 'conv2d': return op.geometry.outH * op.geometry.outW * op.geometry.outC;
+    case 'maxPool': return op.outH * op.outW * op.channels;
+    default: return op.size;
+  }
+}
 
 export interface ModelPlan {
   /** Values per example going in (the product of the input shape). */
@@ -32,7 +49,7 @@ export interface ModelPlan {
 }
 
 /** The layer classes the compiled step runs; everything else goes through tfjs. */
-export const COMPILED_LAYERS = ['InputLayer', 'Dense', 'Flatten', 'Dropout', 'Activation'] as const;
+export const COMPILED_LAYERS = ['InputLayer', 'Dense', 'Flatten', 'Dropout', 'Activation', 'Conv2D', 'MaxPooling2D'] as const;
 
 const ACTIVATIONS: readonly string[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 
@@ -46,6 +63,8 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
   if (outputShape.length !== 2) return { unsupported: `the model's output has shape [${outputShape}], not [batch, classes]` };
   const ops: PlanOp[] = [];
   let size = product(inputShape.slice(1));
+  /** The per-example shape flowing between layers. */
+  let shape = inputShape.slice(1).map((d) => d ?? 1);
   let previous: unknown;
   for (const layer of model.layers) {
     const className = layer.getClassName();
@@ -58,6 +77,7 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
         break;
       case 'Flatten':
         if (config.dataFormat === 'channelsFirst') return { unsupported: `${label} with channelsFirst is not supported by the compiled step` };
+        shape = [size];
         break;
       case 'Dropout': {
         const rate = Number(config.rate);
@@ -83,6 +103,7 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
         if (!kernelEntry || kernelEntry.size !== size * units || (bias && (!biasEntry || biasEntry.size !== units))) {
           return { unsupported: `${label}'s weights are not where the compiled step expects them` };
         }
+        shape = [units];
         ops.push({
           kind: 'dense', layer: layer.name, inputs: size, units, activation: activation as Activation, trainable: layer.trainable,
           kernelOffset: kernelEntry.offset, biasOffset: biasEntry ? biasEntry.offset : -1,
@@ -90,22 +111,80 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
         size = units;
         break;
       }
+      case 'Conv2D': {
+        const activation = String(config.activation ?? 'linear');
+        if (!ACTIVATIONS.includes(activation) || activation === 'softmax') return { unsupported: `${label} with activation '${activation}' is not supported by the compiled step` };
+        if (shape.length !== 3) return { unsupported: `${label} on a rank-${shape.length + 1} input is not supported by the compiled step` };
+        if (config.dataFormat === 'channelsFirst') return { unsupported: `${label} with channelsFirst is not supported by the compiled step` };
+        if (pair(config.dilationRate).some((d) => d !== 1)) return { unsupported: `${label} with dilation is not supported by the compiled step` };
+        const [inH, inW, inC] = shape;
+        const [kh, kw] = pair(config.kernelSize);
+        const [sh, sw] = pair(config.strides);
+        const outC = Number(config.filters);
+        if (config.padding !== 'same' && config.padding !== 'valid') return { unsupported: `${label} with padding '${config.padding}' is not supported by the compiled step` };
+        const padding = spatialPadding(String(config.padding), inH, inW, kh, kw, sh, sw);
+        if (!(padding.outH > 0 && padding.outW > 0)) return { unsupported: `${label}'s kernel is larger than its input` };
+        const [kernel, bias] = layer.weights;
+        const kernelEntry = weights.find((w) => w.variable === kernel);
+        const biasEntry = bias ? weights.find((w) => w.variable === bias) : undefined;
+        if (!kernelEntry || kernelEntry.size !== kh * kw * inC * outC || (bias && (!biasEntry || biasEntry.size !== outC))) {
+          return { unsupported: `${label}'s weights are not where the compiled step expects them` };
+        }
+        const geometry = { inH, inW, inC, outH: padding.outH, outW: padding.outW, outC, kh, kw, sh, sw, pt: padding.pt, pl: padding.pl, pb: padding.pb, pr: padding.pr };
+        ops.push({ kind: 'conv2d', layer: layer.name, activation: activation as Activation, trainable: layer.trainable, kernelOffset: kernelEntry.offset, biasOffset: biasEntry ? biasEntry.offset : -1, geometry });
+        shape = [padding.outH, padding.outW, outC];
+        size = product(shape);
+        break;
+      }
+      case 'MaxPooling2D': {
+        if (shape.length !== 3) return { unsupported: `${label} on a rank-${shape.length + 1} input is not supported by the compiled step` };
+        if (config.padding !== 'valid') return { unsupported: `${label} with padding '${config.padding}' is not supported by the compiled step (only 'valid')` };
+        if (config.dataFormat === 'channelsFirst') return { unsupported: `${label} with channelsFirst is not supported by the compiled step` };
+        const [inH, inW, channels] = shape;
+        const [ph, pw] = pair(config.poolSize);
+        const [sh, sw] = pair(config.strides ?? config.poolSize);
+        const outH = Math.floor((inH - ph) / sh) + 1, outW = Math.floor((inW - pw) / sw) + 1;
+        if (!(outH > 0 && outW > 0)) return { unsupported: `${label}'s pool is larger than its input` };
+        ops.push({ kind: 'maxPool', layer: layer.name, inH, inW, channels, outH, outW, ph, pw, sh, sw });
+        shape = [outH, outW, channels];
+        size = product(shape);
+        break;
+      }
       default:
         return { unsupported: `${label} is not supported by the compiled step (it runs ${COMPILED_LAYERS.slice(1).join(', ')})` };
     }
   }
-  const softmaxAt = ops.findIndex((op) => op.kind !== 'dropout' && op.activation === 'softmax');
+  const softmaxAt = ops.findIndex((op) => 'activation' in op && op.activation === 'softmax');
   if (softmaxAt >= 0 && softmaxAt !== ops.length - 1) return { unsupported: `softmax in '${ops[softmaxAt].layer}' is not the last operation` };
   if (size !== outputShape[1]) return { unsupported: `the compiled plan ends with ${size} values, the model with ${outputShape[1]}` };
   if (!ops.some((op) => op.kind === 'dense')) return { unsupported: 'the model has no dense layer' };
   const dimension = weights.reduce((sum, w) => sum + w.size, 0);
   const trainable: Array<[number, number]> = [];
   for (const op of ops) {
-    if (op.kind !== 'dense' || !op.trainable) continue;
-    trainable.push([op.kernelOffset, op.inputs * op.units]);
-    if (op.biasOffset >= 0) trainable.push([op.biasOffset, op.units]);
+    if (op.kind === 'dense' && op.trainable) {
+      trainable.push([op.kernelOffset, op.inputs * op.units]);
+      if (op.biasOffset >= 0) trainable.push([op.biasOffset, op.units]);
+    }
+    if (op.kind === 'conv2d' && op.trainable) {
+      const g = op.geometry;
+      trainable.push([op.kernelOffset, g.kh * g.kw * g.inC * g.outC]);
+      if (op.biasOffset >= 0) trainable.push([op.biasOffset, g.outC]);
+    }
   }
   return { plan: { inputSize: product(inputShape.slice(1)), outputSize: size, ops, softmaxOutput: softmaxAt >= 0, dimension, trainable } };
+}
+
+function pair(value: unknown): [number, number] {
+  const v = Array.isArray(value) ? value.map(Number) : [Number(value), Number(value)];
+  return [v[0], v[1] ?? v[0]];
+}
+
+/** tfjs's output size and padding ('same' puts the odd pixel at the bottom and right). */
+function spatialPadding(padding: string, inH: number, inW: number, kh: number, kw: number, sh: number, sw: number) {
+  if (padding === 'valid') return { outH: Math.ceil((inH - kh + 1) / sh), outW: Math.ceil((inW - kw + 1) / sw), pt: 0, pl: 0, pb: 0, pr: 0 };
+  const outH = Math.ceil(inH / sh), outW = Math.ceil(inW / sw);
+  const totalH = Math.max((outH - 1) * sh + kh - inH, 0), totalW = Math.max((outW - 1) * sw + kw - inW, 0);
+  return { outH, outW, pt: Math.floor(totalH / 2), pl: Math.floor(totalW / 2), pb: totalH - Math.floor(totalH / 2), pr: totalW - Math.floor(totalW / 2) };
 }
 
 function product(dims: ReadonlyArray<number | null>): number {

@@ -11,10 +11,12 @@ import { compiledTrainerFor, trainCompiled, COMPILED_PATH } from '../../../worke
 import { compileModelPlan } from '../../../workers/compiled/model-plan';
 import { lossAndLogits, trainLocally } from '../../../workers/local-training';
 import { setFlatWeights } from '../../../workers/model-cache';
-import { cachedModelOf, createRng, randomArray, randomModel, randomTask, relativeError, tf } from './helpers';
+import { createConvolution } from '../../../workers/backend/native-libs/dnnl-conv';
+import { cachedModelOf, createRng, randomArray, randomConvModel, randomModel, randomTask, relativeError, tf } from './helpers';
 
 const libs = loadNativeLibs();
 const noBlas = !libs.blas && `no BLAS here: ${libs.notes.join('; ')}`;
+const noDnnl = noBlas || (!libs.dnnl && `no oneDNN 2.x here: ${libs.notes.join('; ')}`);
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -89,4 +91,54 @@ describe('compiled local training equals tfjs local training', { skip: noBlas },
       }
     });
   }
+});
+
+describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }, () => {
+  for (const batch of [1, 7, 50]) {
+    it(`gradients of 5 random CNNs at batch ${batch} (relative error < 1e-5)`, async () => {
+      const rng = createRng(2000 + batch);
+      for (let trial = 0; trial < 5; trial++) {
+        const inputShape = trial % 2 ? [9, 7, 1] : [8, 8, 2];
+        const classes = 3;
+        const cached = await cachedModelOf(randomConvModel(rng, inputShape, classes), inputShape, classes);
+        const weights = randomArray(rng, cached.dimension, 0.5);
+        const size = inputShape.reduce((a, b) => a * b, 1);
+        const x = randomArray(rng, batch * size);
+        const labels = Int32Array.from({ length: batch }, () => rng.int(classes));
+        setFlatWeights(tf, cached, weights);
+        const expected = new Float32Array(cached.dimension);
+        tf.tidy(() => {
+          const xs = tf.tensor(x, [batch, ...inputShape]);
+          const { grads } = tf.variableGrads(() => lossAndLogits(tf, cached, xs, tf.tensor1d(labels, 'int32')).loss, cached.trainableVariables);
+          for (const { variable, offset } of cached.variables) expected.set(grads[(variable as unknown as { val: tf.Variable }).val.name].dataSync(), offset);
+        });
+        const plan = compileModelPlan(cached.model, cached.variables);
+        assert.ok('plan' in plan, JSON.stringify(plan));
+        const step = new CompiledStep(plan.plan, libs.blas!.sgemm, (g) => createConvolution(libs.dnnl!, g));
+        step.run(weights, x, labels, batch, Math.random);
+        const error = relativeError(step.gradient, expected);
+        const layers = cached.model.layers.map((l) => { const c = l.getConfig() as Record<string, unknown>; return `${l.getClassName()}${c.kernelSize ? `(${c.kernelSize}/${c.strides}/${c.padding})` : ''}`; }).join('-');
+        assert.ok(error < 1e-5, `model ${trial} (${layers}): gradient relative error ${error}`);
+      }
+    });
+  }
+
+  it('weights after SGD and Adam local training, 2 epochs at batch 7', async () => {
+    const rng = createRng(77);
+    for (const optimizer of ['sgd', 'adam'] as const) {
+      const inputShape = [8, 8, 2];
+      const cached = await cachedModelOf(randomConvModel(rng, inputShape, 4), inputShape, 4);
+      const weights = randomArray(rng, cached.dimension, 0.3);
+      const task = randomTask(rng, inputShape, 4, 23, weights, { optimizer, clientLr: optimizer === 'adam' ? 0.01 : 0.05 });
+      const reference = trainLocally(tf, cached, task, 'cpu');
+      const entry = compiledTrainerFor(tf, cached);
+      assert.ok('step' in entry, 'unsupported' in entry ? entry.unsupported : '');
+      const compiled = trainCompiled(entry, task, 'cpu');
+      const local = (delta: Float32Array) => delta.map((d, i) => d + weights[i]);
+      const error = relativeError(local(compiled.delta!), local(reference.delta!));
+      assert.ok(error < 1e-5, `${optimizer}: weights relative error ${error}`);
+      assert.equal(compiled.steps, reference.steps);
+      assert.equal(compiled.trainAccuracy, reference.trainAccuracy);
+    }
+  });
 });

@@ -115,10 +115,14 @@ describe('compiled trainer', { skip: noBlas }, () => {
 
 describe('models the compiled step does not run', () => {
   it('names the unsupported layer, and trainLocally says so while training through tfjs', async () => {
-    const cached = await getModel(tf, { kind: 'cnn', inputShape: [28, 28, 1], numClasses: 10 });
-    const plan = compileModelPlan(cached.model, cached.variables);
+    const paperCnn = await getModel(tf, { kind: 'cnn', inputShape: [28, 28, 1], numClasses: 10 });
+    assert.ok('plan' in compileModelPlan(paperCnn.model, paperCnn.variables), 'the FedAvg paper CNN compiles');
+    const pooled = await cachedModelOf(tf.sequential({ layers: [
+      tf.layers.averagePooling2d({ inputShape: [4, 4, 1], poolSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2 }),
+    ] }), [4, 4, 1], 2);
+    const plan = compileModelPlan(pooled.model, pooled.variables);
     assert.ok('unsupported' in plan);
-    assert.match(plan.unsupported, /^layer 'conv2d_Conv2D\d+' \(Conv2D\) is not supported by the compiled step/);
+    assert.match(plan.unsupported, /^layer 'average_pooling2d_AveragePooling2D\d+' \(AveragePooling2D\) is not supported by the compiled step/);
     const small = await cachedModelOf(tf.sequential({ layers: [
       tf.layers.dense({ inputShape: [3], units: 4, activation: 'elu' }), tf.layers.dense({ units: 2 }),
     ] }), [3], 2);

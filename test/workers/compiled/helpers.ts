@@ -23,6 +23,26 @@ export function randomModel(rng: Rng, inputShape: number[], classes: number): tf
   return model;
 }
 
+/** A random small CNN: 1–2 conv2d (kernels 2–5, strides 1–2, 'same' or 'valid'), max pools, flatten, dense layers. */
+export function randomConvModel(rng: Rng, inputShape: number[], classes: number): tf.Sequential {
+  const model = tf.sequential();
+  const convs = 1 + rng.int(2);
+  for (let l = 0; l < convs; l++) {
+    const kernel = [2 + rng.int(4), 2 + rng.int(3)];
+    model.add(tf.layers.conv2d({
+      ...(l === 0 ? { inputShape } : {}), filters: 2 + rng.int(4), kernelSize: kernel, strides: 1 + rng.int(2),
+      padding: rng.next() < 0.5 ? 'same' : 'valid', activation: (['relu', 'tanh', 'linear'] as const)[rng.int(3)], useBias: rng.next() < 0.8,
+    }));
+    if (rng.next() < 0.6) model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: rng.next() < 0.7 ? 2 : 1 }));
+  }
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 6, activation: 'relu' }));
+  model.add(tf.layers.dense({ units: classes, activation: rng.next() < 0.5 ? 'softmax' : 'linear' }));
+  // Strides and valid padding can shrink an image to nothing: draw again.
+  const empty = model.layers.some((l) => (l.outputShape as number[]).some((d) => d === 0));
+  return empty ? randomConvModel(rng, inputShape, classes) : model;
+}
+
 /** The worker's cached model for `model` (built from its JSON, as custom models are in a worker). */
 export async function cachedModelOf(model: tf.LayersModel, inputShape: number[], classes: number): Promise<CachedModel> {
   return getModel(tf, { kind: 'custom', topology: model.toJSON(undefined, false), inputShape, numClasses: classes });

@@ -7,6 +7,7 @@
 import { openFirst, type Koffi, type NativeLibrary } from './ffi';
 
 export interface Dnnl {
+  koffi: Koffi;
   library: NativeLibrary;
   path: string;
   version: { major: number; minor: number; patch: number };
@@ -26,6 +27,8 @@ export function dnnlCandidates(platform: NodeJS.Platform = process.platform): st
   }
 }
 
+let versionStruct: ReturnType<Koffi['struct']> | undefined;
+
 const CPU_RUNTIMES: Record<number, string> = { 0: 'none', 1: 'sequential', 2: 'OpenMP', 4: 'TBB', 8: 'threadpool' };
 
 /** Loads oneDNN, checks its version and creates a CPU engine as a probe; `problem` is a one-line reason otherwise. */
@@ -38,9 +41,10 @@ export function openDnnl(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
     return { problem: `oneDNN not found (tried ${candidates.join(', ') || 'nothing on this platform'}); ${process.platform === 'linux' ? 'install it with `apt-get install libdnnl2`' : 'set FEDBOOK_DNNL=/path/to/libdnnl'}` };
   }
   try {
-    const VersionStruct = koffi.struct('fedbook_dnnl_version_t', {
+    versionStruct ??= koffi.struct('fedbook_dnnl_version_t', {
       major: 'int', minor: 'int', patch: 'int', hash: 'const char *', cpu_runtime: 'unsigned int', gpu_runtime: 'unsigned int',
     });
+    const VersionStruct = versionStruct;
     const dnnlVersion = library.func('dnnl_version', koffi.pointer(VersionStruct), []);
     const version = koffi.decode(dnnlVersion(), VersionStruct) as { major: number; minor: number; patch: number; cpu_runtime: number };
     const label = `oneDNN ${version.major}.${version.minor}.${version.patch}`;
@@ -52,7 +56,7 @@ export function openDnnl(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
     if (status !== 0) return { problem: `${path} (${label}) failed its probe: dnnl_engine_create returned status ${status}` };
     engineDestroy(engine[0]);
     const runtime = CPU_RUNTIMES[version.cpu_runtime] ?? `runtime ${version.cpu_runtime}`;
-    return { dnnl: { library, path, version: { major: version.major, minor: version.minor, patch: version.patch }, describe: `${label} (cpu runtime: ${runtime})` } };
+    return { dnnl: { koffi, library, path, version: { major: version.major, minor: version.minor, patch: version.patch }, describe: `${label} (cpu runtime: ${runtime})` } };
   } catch (error) {
     return { problem: `${path} failed its probe: ${(error as Error).message.split('\n')[0]}` };
   }

@@ -133,6 +133,14 @@ describe('models the compiled step does not run', () => {
     assert.equal(result.status, 'ok');
   });
 
+  it('a CNN without oneDNN stays on tfjs and says what was missing', { skip: noBlas }, async () => {
+    const cnn = await cachedModelOf(tf.sequential({ layers: [
+      tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2 }),
+    ] }), [5, 5, 1], 2);
+    const entry = compiledTrainerFor(tf, cnn, { blas: libs.blas, notes: ['FEDBOOK_DNNL=/nowhere/libdnnl.so.2 could not be loaded (no such file)'] });
+    assert.deepEqual(entry, { unsupported: 'conv2d needs oneDNN: FEDBOOK_DNNL=/nowhere/libdnnl.so.2 could not be loaded (no such file)' });
+  });
+
   it("'auto' takes the compiled step for a supported model; an explicit backend keeps tfjs", { skip: noBlas }, async () => {
     const { cached } = await logistic(3, 2);
     const task = randomTask(createRng(9), [3], 2, 5, new Float32Array(cached.dimension));

@@ -4,6 +4,7 @@
  *
  *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target]
  *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]
+ *                           [--path compiled|wasm|native|cpu]   (what trains in the round and rounds-to-target benches)
  *
  * --quick (the default) keeps the whole run to a few minutes: small rounds,
  * WASM only, and 5 rounds of each rounds-to-target split with a projection.
@@ -30,15 +31,18 @@ export interface BenchArgs {
   workers: number;
   maxRounds?: number;
   lr: number;
+  /** What trains the clients in the round and rounds-to-target benches (default: the compiled step). */
+  path: BenchPath;
   /** rounds-to-target: one split only (default both). */
   split?: 'iid' | 'shards';
 }
 
-const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]';
+const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|wasm|native|cpu]';
+const BENCH_PATHS: readonly BenchPath[] = ['compiled', 'wasm', 'native', 'cpu'];
 
 /** Parses the command line; throws with the usage line on anything unknown. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { full: false, workers: availableParallelism(), lr: 0.1 };
+  const args: BenchArgs = { full: false, workers: availableParallelism(), lr: 0.1, path: 'compiled' };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -68,6 +72,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const split = value(i++, flag);
         if (split !== 'iid' && split !== 'shards') throw new Error(`--split must be iid or shards (got ${split})\n${USAGE}`);
         args.split = split;
+        break;
+      }
+      case '--path': {
+        const path = value(i++, flag);
+        if (!(BENCH_PATHS as readonly string[]).includes(path)) throw new Error(`--path must be one of ${BENCH_PATHS.join(', ')} (got ${path})\n${USAGE}`);
+        args.path = path as BenchPath;
         break;
       }
       case '--help': case '-h': throw new Error(USAGE);
@@ -171,7 +181,7 @@ async function main(): Promise<void> {
     }
     if (wants('round')) {
       log('round efficiency…');
-      await benchRounds({ full: args.full, workers, backend, load, log, onRow });
+      await benchRounds({ full: args.full, workers, path: args.path, load, log, onRow });
     }
     if (wants('rounds-to-target')) {
       log('rounds to target…');
@@ -179,7 +189,7 @@ async function main(): Promise<void> {
       const caps = args.full ? { iid: 300, shards: 1000 } : { iid: 5, shards: 5 };
       await benchRoundsToTarget({
         splits: args.split ? [args.split] : ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
-        target: 0.97, clientLr: args.lr, workers: W, backend, train: await load(60000), test, log, onRow,
+        target: 0.97, clientLr: args.lr, workers: W, path: args.path, train: await load(60000), test, log, onRow,
       });
       notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);
     }

@@ -86,7 +86,14 @@ export const TORCH_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=4294967295:glib
 
 /** What each throughput column trains on: a backend preference, and the path its clients must have taken. */
 export type BenchPath = 'compiled' | 'wasm' | 'cpu' | 'native';
-const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string }> = {
+
+/** The label a row shows for what trained: the compiled path's name, else the tfjs backend that ran. */
+export function pathLabel(path: BenchPath, timed: Pick<TimedRounds, 'backend' | 'paths'>): string {
+  const taken = Object.keys(timed.paths);
+  if (path === 'compiled') return taken.length === 1 ? taken[0] : `${taken.join('+')} (compiled step not used: ${Object.values(timed.paths).map((p) => p.note).find(Boolean) ?? '?'})`;
+  return timed.backend;
+}
+export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string }> = {
   compiled: { backend: 'auto', path: 'compiled-native' },
   wasm: { backend: 'wasm', path: 'tfjs-wasm' },
   cpu: { backend: 'cpu', path: 'tfjs-cpu' },

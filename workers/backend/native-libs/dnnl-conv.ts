@@ -9,6 +9,7 @@
  * larger than any 2.x version needs.
  */
 import type { Dnnl } from './dnnl';
+import { createSignalGuard, type SignalGuard } from './ffi';
 
 export interface ConvGeometry {
   batch: number;
@@ -39,7 +40,7 @@ const C = {
 
 type Fn = (...args: unknown[]) => number;
 interface Bindings {
-  engine: unknown; stream: unknown;
+  engine: unknown; stream: unknown; guard: SignalGuard;
   mdInitByTag: Fn; convForward: Fn; convBackwardData: Fn; convBackwardWeights: Fn;
   pdCreate: Fn; primitiveCreate: Fn; memoryCreate: Fn; setHandle: Fn; execute: Fn; wait: Fn;
 }
@@ -67,7 +68,7 @@ function bind(dnnl: Dnnl): Bindings {
   };
   const engine = out(fns.engineCreate, 'dnnl_engine_create', C.cpu, 0);
   const stream = out(fns.streamCreate, 'dnnl_stream_create', engine, C.inOrder);
-  b = { ...fns, engine, stream };
+  b = { ...fns, engine, stream, guard: createSignalGuard(koffi) };
   bound.set(dnnl.library, b);
   return b;
 }
@@ -127,10 +128,14 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
     if (!(array instanceof Float32Array) || array.length < size) throw new RangeError(`convolution: ${what} needs ${size} values, got ${array?.length ?? 'none'}`);
   };
   // Handles are set right before the call that uses them, with no allocation in between.
+  // Signals are blocked while oneDNN runs (see createSignalGuard).
   const run = (prim: unknown, args: Array<[number, unknown, Float32Array]>) => {
     for (const [, m, array] of args) ok(b.setHandle(m, array), 'dnnl_memory_set_data_handle');
-    ok(b.execute(prim, b.stream, args.length, args.map(([arg, m]) => ({ arg, memory: m }))), 'dnnl_primitive_execute');
-    ok(b.wait(b.stream), 'dnnl_stream_wait');
+    const execArgs = args.map(([arg, m]) => ({ arg, memory: m }));
+    b.guard(() => {
+      ok(b.execute(prim, b.stream, args.length, execArgs), 'dnnl_primitive_execute');
+      ok(b.wait(b.stream), 'dnnl_stream_wait');
+    });
   };
   return {
     forward(x, w, bb, y) {

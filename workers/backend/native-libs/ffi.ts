@@ -13,7 +13,11 @@ let cached: { koffi?: Koffi; problem?: string } | undefined;
 export function loadKoffi(): { koffi?: Koffi; problem?: string } {
   if (!cached) {
     try {
-      cached = { koffi: require('koffi') as Koffi };
+      const koffi = require('koffi') as Koffi;
+      // koffi runs synchronous calls on its own stack (2 MiB by default, no guard page); oneDNN's JIT kernels
+      // expect a thread's usual 8 MiB. 16 MiB is koffi's maximum (virtual memory: only touched pages count).
+      koffi.config({ ...koffi.config(), sync_stack_size: 16 * 1024 * 1024 });
+      cached = { koffi };
     } catch (error) {
       cached = { problem: `koffi (the FFI) failed to load: ${(error as Error).message.split('\n')[0]}; reinstall it with \`npm install koffi\`` };
     }
@@ -61,4 +65,37 @@ export function openFirst(koffi: Koffi, candidates: readonly string[]): { librar
     }
   }
   return { tried };
+}
+
+/** Blocks every signal on this thread while `call` runs, then restores the previous mask. */
+export type SignalGuard = <T>(call: () => T) => T;
+
+/**
+ * A signal delivered to a thread while it is inside one of oneDNN's AVX2 JIT
+ * kernels, called through koffi, corrupted the heap here (V8's profiler's
+ * SIGPROF made it reproducible; SIGINT to a worker thread could do the same).
+ * Blocking signals around each oneDNN call (two pthread_sigmask calls, well
+ * under a microsecond) defers them until the call returns.
+ */
+export function createSignalGuard(koffi: Koffi): SignalGuard {
+  const libc = process.platform === 'linux' ? 'libc.so.6' : process.platform === 'darwin' ? '/usr/lib/libSystem.B.dylib' : undefined;
+  const setBytes = process.platform === 'linux' ? 128 : 4; // sizeof(sigset_t)
+  let sigmask: ((how: number, set: Uint8Array, old: Uint8Array | null) => number) | undefined;
+  try {
+    if (libc) sigmask = koffi.load(libc).func('int pthread_sigmask(int how, const uint8_t *set, _Out_ uint8_t *old)') as typeof sigmask;
+  } catch {
+    sigmask = undefined;
+  }
+  if (!sigmask) return (call) => call();
+  const SIG_BLOCK = process.platform === 'linux' ? 0 : 1, SIG_SETMASK = process.platform === 'linux' ? 2 : 3;
+  const all = new Uint8Array(setBytes).fill(0xff), previous = new Uint8Array(setBytes);
+  const mask = sigmask;
+  return (call) => {
+    mask(SIG_BLOCK, all, previous);
+    try {
+      return call();
+    } finally {
+      mask(SIG_SETMASK, previous, null);
+    }
+  };
 }

@@ -33,7 +33,8 @@ export interface Convolution {
 
 const MD_BYTES = 2048, OP_DESC_BYTES = 16384;
 const C = {
-  cpu: 1, f32: 3, nhwc: 20, hwio: 30, x: 2, inOrder: 1,
+  cpu: 1, f32: 3, any: 1, nhwc: 20, hwio: 30, x: 2, inOrder: 1,
+  query: { weights: 131, diffWeights: 132 },
   forwardTraining: 64, backwardData: 160, backwardWeights: 192, convolutionDirect: 1,
   arg: { src: 1, dst: 17, weights: 33, bias: 41, diffSrc: 129, diffDst: 145, diffWeights: 161, diffBias: 169 },
 };
@@ -43,6 +44,7 @@ interface Bindings {
   engine: unknown; stream: unknown; guard: SignalGuard;
   mdInitByTag: Fn; convForward: Fn; convBackwardData: Fn; convBackwardWeights: Fn;
   pdCreate: Fn; primitiveCreate: Fn; memoryCreate: Fn; setHandle: Fn; execute: Fn; wait: Fn;
+  queryMd: (pd: unknown, what: number, index: number) => unknown; mdSize: (md: unknown) => number | bigint; reorderPdCreate: Fn;
 }
 const bound = new WeakMap<object, Bindings>();
 
@@ -65,6 +67,9 @@ function bind(dnnl: Dnnl): Bindings {
     setHandle: f('int dnnl_memory_set_data_handle(void *memory, void *handle)'),
     execute: f('int dnnl_primitive_execute(const void *primitive, void *stream, int nargs, const fedbook_dnnl_exec_arg_t *args)'),
     wait: f('int dnnl_stream_wait(void *stream)'),
+    queryMd: lib.func('const void *dnnl_primitive_desc_query_md(const void *pd, int what, int index)') as (pd: unknown, what: number, index: number) => unknown,
+    mdSize: lib.func('size_t dnnl_memory_desc_get_size(const void *md)') as (md: unknown) => number | bigint,
+    reorderPdCreate: f('int dnnl_reorder_primitive_desc_create(_Out_ void **pd, const void *srcMd, void *srcEngine, const void *dstMd, void *dstEngine, const void *attr)'),
   };
   const engine = out(fns.engineCreate, 'dnnl_engine_create', C.cpu, 0);
   const stream = out(fns.streamCreate, 'dnnl_stream_create', engine, C.inOrder);
@@ -107,7 +112,10 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
   const i64 = (values: number[]) => BigInt64Array.from(values.map(BigInt));
   // oneDNN's logical dimensions are N, C, H, W and O, I, H, W; the tags give tfjs's physical layouts.
   const src = md([g.batch, g.inC, g.inH, g.inW], C.nhwc);
-  const weights = md([g.outC, g.inC, g.kh, g.kw], C.hwio);
+  // Weights in the layout each primitive prefers ('any'): with NHWC activations oneDNN then picks its fast
+  // direct kernels (brgconv / jit) instead of gemm-based ones; the kernel is reordered from and to HWIO each step.
+  const weights = md([g.outC, g.inC, g.kh, g.kw], C.any);
+  const userWeights = md([g.outC, g.inC, g.kh, g.kw], C.hwio);
   const bias = g.bias ? md([g.outC], C.x) : null;
   const dst = md([g.batch, g.outC, g.outH, g.outW], C.nhwc);
   const strides = i64([g.sh, g.sw]), padL = i64([g.pt, g.pl]), padR = i64([g.pb, g.pr]);
@@ -120,8 +128,23 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
   const fwd = primitive((d) => b.convForward(d, C.forwardTraining, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR), 'convolution forward', null);
   const bwdData = primitive((d) => b.convBackwardData(d, C.convolutionDirect, src, weights, dst, strides, padL, padR), 'convolution backward data', fwd.pd);
   const bwdWeights = primitive((d) => b.convBackwardWeights(d, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR), 'convolution backward weights', fwd.pd);
-  const memory = (m: Uint8Array) => out(b.memoryCreate, 'dnnl_memory_create', m, b.engine, null);
-  const mem = { src: memory(src), weights: memory(weights), bias: bias ? memory(bias) : null, dst: memory(dst) };
+  const memory = (m: unknown) => out(b.memoryCreate, 'dnnl_memory_create', m, b.engine, null);
+  const mem = { src: memory(src), userWeights: memory(userWeights), bias: bias ? memory(bias) : null, dst: memory(dst) };
+  /** A weights buffer in the layout `primitiveDesc` chose, with reorders to and from tfjs's HWIO. */
+  const blockedWeights = (primitiveDesc: unknown, query: number) => {
+    const chosen = b.queryMd(primitiveDesc, query, 0);
+    if (!chosen) throw new Error('oneDNN: no weights descriptor to query');
+    const buffer = new Float32Array(Number(b.mdSize(chosen)) / 4);
+    const handle = memory(chosen);
+    const reorder = (from: unknown, to: unknown) => {
+      const pd = out(b.reorderPdCreate, 'dnnl_reorder_primitive_desc_create', from, b.engine, to, b.engine, null);
+      return out(b.primitiveCreate, 'reorder: dnnl_primitive_create', pd);
+    };
+    return { buffer, handle, fromUser: reorder(userWeights, chosen), toUser: reorder(chosen, userWeights) };
+  };
+  const fwdWeights = blockedWeights(fwd.pd, C.query.weights);
+  const bwdDataWeights = blockedWeights(bwdData.pd, C.query.weights);
+  const bwdDiffWeights = blockedWeights(bwdWeights.pd, C.query.diffWeights);
 
   const sizes = { src: g.batch * g.inH * g.inW * g.inC, weights: g.kh * g.kw * g.inC * g.outC, bias: g.outC, dst: g.batch * g.outH * g.outW * g.outC };
   const need = (array: Float32Array | undefined, size: number, what: string) => {
@@ -137,20 +160,24 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
       ok(b.wait(b.stream), 'dnnl_stream_wait');
     });
   };
+  type Arg = [number, unknown, Float32Array];
   return {
     forward(x, w, bb, y) {
       need(x, sizes.src, 'x'); need(w, sizes.weights, 'w'); need(y, sizes.dst, 'y');
       if (g.bias) need(bb, sizes.bias, 'b');
-      run(fwd.primitive, [[C.arg.src, mem.src, x], [C.arg.weights, mem.weights, w], ...(g.bias ? [[C.arg.bias, mem.bias, bb!] as [number, unknown, Float32Array]] : []), [C.arg.dst, mem.dst, y]]);
+      run(fwdWeights.fromUser, [[C.arg.src, mem.userWeights, w], [C.arg.dst, fwdWeights.handle, fwdWeights.buffer]]);
+      run(fwd.primitive, [[C.arg.src, mem.src, x], [C.arg.weights, fwdWeights.handle, fwdWeights.buffer], ...(g.bias ? [[C.arg.bias, mem.bias, bb!] as Arg] : []), [C.arg.dst, mem.dst, y]]);
     },
     backwardData(dy, w, dx) {
       need(dy, sizes.dst, 'dy'); need(w, sizes.weights, 'w'); need(dx, sizes.src, 'dx');
-      run(bwdData.primitive, [[C.arg.diffDst, mem.dst, dy], [C.arg.weights, mem.weights, w], [C.arg.diffSrc, mem.src, dx]]);
+      run(bwdDataWeights.fromUser, [[C.arg.src, mem.userWeights, w], [C.arg.dst, bwdDataWeights.handle, bwdDataWeights.buffer]]);
+      run(bwdData.primitive, [[C.arg.diffDst, mem.dst, dy], [C.arg.weights, bwdDataWeights.handle, bwdDataWeights.buffer], [C.arg.diffSrc, mem.src, dx]]);
     },
     backwardWeights(x, dy, dw, db) {
       need(x, sizes.src, 'x'); need(dy, sizes.dst, 'dy'); need(dw, sizes.weights, 'dw');
       if (g.bias) need(db, sizes.bias, 'db');
-      run(bwdWeights.primitive, [[C.arg.src, mem.src, x], [C.arg.diffDst, mem.dst, dy], [C.arg.diffWeights, mem.weights, dw], ...(g.bias ? [[C.arg.diffBias, mem.bias, db!] as [number, unknown, Float32Array]] : [])]);
+      run(bwdWeights.primitive, [[C.arg.src, mem.src, x], [C.arg.diffDst, mem.dst, dy], [C.arg.diffWeights, bwdDiffWeights.handle, bwdDiffWeights.buffer], ...(g.bias ? [[C.arg.diffBias, mem.bias, db!] as Arg] : [])]);
+      run(bwdDiffWeights.toUser, [[C.arg.src, bwdDiffWeights.handle, bwdDiffWeights.buffer], [C.arg.dst, mem.userWeights, dw]]);
     },
   };
 }

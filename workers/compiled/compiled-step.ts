@@ -197,7 +197,12 @@ export class CompiledStep {
         if (dIn) {
           const argmax = this.argmax[index]!;
           dIn.fill(0, 0, count * op.inH * op.inW * op.channels);
-          for (let j = 0; j < count * outputSize(op); j++) dIn[argmax[j]] += dOut[j];
+          const n = count * outputSize(op);
+          if (op.activation === 'relu') {
+            for (let j = 0; j < n; j++) if (out[j] > 0) dIn[argmax[j]] += dOut[j];
+          } else {
+            for (let j = 0; j < n; j++) dIn[argmax[j]] += dOut[j];
+          }
         }
         return;
       case 'dense': {
@@ -265,24 +270,29 @@ export class CompiledStep {
   }
 }
 
-/** tf.maxPool with 'valid' padding, NHWC; the first maximum in row-major window order wins, as in tfjs's gradient. */
+/**
+ * tf.maxPool with 'valid' padding, NHWC; the first maximum in row-major window order wins, as in tfjs's
+ * gradient. With a fused ReLU the pooled value is clamped at 0 afterwards.
+ */
 function maxPool(op: Extract<PlanOp, { kind: 'maxPool' }>, x: Float32Array, y: Float32Array, argmax: Int32Array, count: number, training: boolean): void {
   const { inH, inW, channels: C, outH, outW, ph, pw, sh, sw } = op;
+  const window = new Int32Array(ph * pw);
+  for (let i = 0; i < ph; i++) for (let j = 0; j < pw; j++) window[i * pw + j] = (i * inW + j) * C;
+  const relu = op.activation === 'relu';
   let o = 0;
   for (let n = 0; n < count; n++) {
     const image = n * inH * inW * C;
     for (let r = 0; r < outH; r++) {
       for (let c = 0; c < outW; c++) {
+        const base = image + (r * sh * inW + c * sw) * C;
         for (let ch = 0; ch < C; ch++, o++) {
-          let best = -Infinity, at = -1;
-          for (let i = 0; i < ph; i++) {
-            const row = image + ((r * sh + i) * inW + c * sw) * C + ch;
-            for (let j = 0; j < pw; j++) {
-              const k = row + j * C;
-              if (x[k] > best || at < 0) { best = x[k]; at = k; }
-            }
+          let at = base + ch;
+          let best = x[at];
+          for (let k = 1; k < window.length; k++) {
+            const at2 = base + window[k] + ch;
+            if (x[at2] > best) { best = x[at2]; at = at2; }
           }
-          y[o] = best;
+          y[o] = relu && !(best > 0) ? 0 : best;
           if (training) argmax[o] = at;
         }
       }

@@ -7,6 +7,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../kernel/federated/random';
 import { loadNativeLibs, type NativeLibs } from '../backend/native-libs/index';
+import type { Saxpy } from '../backend/native-libs/blas';
 import { exampleSize, gatherBatch } from '../batches';
 import type { CachedModel } from '../model-cache';
 import type { EvaluateResult, EvaluateTask, TrainResult, TrainTask } from '../task-types';
@@ -20,7 +21,7 @@ export const COMPILED_PATH = 'compiled-native';
 
 /** A model compiled for this thread, or why it could not be. */
 export type Compiled =
-  | { step: CompiledStep; weights: Float32Array; moments?: AdamMoments; epsilon: number; x: Float32Array; y: Int32Array }
+  | { step: CompiledStep; saxpy: Saxpy; weights: Float32Array; moments?: AdamMoments; epsilon: number; x: Float32Array; y: Int32Array }
   | { unsupported: string };
 
 const compiled = new WeakMap<CachedModel, Compiled>();
@@ -50,7 +51,7 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   const dnnl = libs.dnnl;
   const makeConvolution = hasConvolutions && dnnl ? (geometry: ConvGeometry) => createConvolution(dnnl, geometry) : undefined;
   return {
-    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution), weights: new Float32Array(plan.dimension),
+    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution), saxpy: libs.blas.saxpy, weights: new Float32Array(plan.dimension),
     epsilon: tf.backend().epsilon(), x: new Float32Array(0), y: new Int32Array(0),
   };
 }
@@ -115,7 +116,7 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
 
 function createOptimizer(entry: Exclude<Compiled, { unsupported: string }>, task: TrainTask): CompiledOptimizer {
   const { trainable, dimension } = entry.step.plan;
-  if (task.config.optimizer !== 'adam') return createSgd(task.config.clientLr, trainable);
+  if (task.config.optimizer !== 'adam') return createSgd(task.config.clientLr, trainable, entry.saxpy);
   entry.moments ??= { first: new Float32Array(dimension), second: new Float32Array(dimension) };
   return createAdam(task.config.clientLr, entry.epsilon, entry.moments, trainable);
 }

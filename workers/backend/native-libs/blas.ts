@@ -11,8 +11,12 @@ export type Sgemm = (
   a: Float32Array, b: Float32Array, c: Float32Array, alpha: number, beta: number,
 ) => void;
 
+/** y ← alpha·x + y over n values (zero copy). */
+export type Saxpy = (n: number, alpha: number, x: Float32Array, y: Float32Array) => void;
+
 export interface Blas {
   sgemm: Sgemm;
+  saxpy: Saxpy;
   /** The library file that was loaded. */
   path: string;
   /** e.g. 'OpenBLAS 0.3.21 (Haswell)'. */
@@ -66,6 +70,17 @@ export function openBlas(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
   } catch (error) {
     return { problem: `${path} has no cblas_sgemm (${(error as Error).message.split('\n')[0]})` };
   }
+  let rawSaxpy: (...args: unknown[]) => void;
+  try {
+    rawSaxpy = library.func('void cblas_saxpy(int n, float alpha, const float *x, int incx, _Inout_ float *y, int incy)');
+  } catch (error) {
+    return { problem: `${path} has no cblas_saxpy (${(error as Error).message.split('\n')[0]})` };
+  }
+  const saxpy: Saxpy = (n, alpha, x, y) => {
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new RangeError(`saxpy: n must be a non-negative 32-bit integer, got ${n}`);
+    if (!(x instanceof Float32Array) || !(y instanceof Float32Array) || x.length < n || y.length < n) throw new RangeError(`saxpy: x and y must be Float32Arrays of at least ${n} values`);
+    if (n > 0) rawSaxpy(n, alpha, x, 1, y, 1);
+  };
   const setThreads = optionalFunc(library, 'void openblas_set_num_threads(int n)');
   setThreads?.(1);
   const corename = optionalFunc(library, 'const char *openblas_get_corename()');
@@ -81,7 +96,7 @@ export function openBlas(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
   const version = (config?.() as string | undefined)?.match(/OpenBLAS [\d.]+/)?.[0];
   const name = version ?? (path.includes('Accelerate') ? 'Accelerate' : path);
   const core = corename?.() as string | undefined;
-  return { blas: { sgemm, path, describe: core ? `${name} (${core} kernels)` : name } };
+  return { blas: { sgemm, saxpy, path, describe: core ? `${name} (${core} kernels)` : name } };
 }
 
 function optionalFunc(library: ReturnType<Koffi['load']>, signature: string): ((...args: unknown[]) => unknown) | undefined {

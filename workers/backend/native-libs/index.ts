@@ -9,7 +9,7 @@ import { openBlas, type Blas } from './blas';
 import { openDnnl, type Dnnl } from './dnnl';
 import { loadKoffi, pinNativeThreads } from './ffi';
 
-export type { Blas, Sgemm } from './blas';
+export type { Blas, Saxpy, Sgemm } from './blas';
 export type { Dnnl } from './dnnl';
 export { checkGemm, blasCandidates } from './blas';
 export { SUPPORTED_DNNL_MAJOR } from './dnnl';

@@ -9,6 +9,9 @@ import type { Sgemm } from '../backend/native-libs/index';
 import type { ConvGeometry, Convolution } from '../backend/native-libs/dnnl-conv';
 import { opOutputSize as outputSize, type Activation, type ModelPlan, type PlanOp } from './model-plan';
 
+/** Convolutions kept per conv2d op, one per batch size (the full batch and recent partial ones). */
+export const CONVOLUTIONS_KEPT = 4;
+
 /** Makes the native convolution for one geometry and batch size (oneDNN). */
 export type ConvolutionFactory = (geometry: ConvGeometry) => Convolution;
 
@@ -54,12 +57,24 @@ export class CompiledStep {
     return this.plan.ops.some((op) => op.kind === 'conv2d');
   }
 
+  /**
+   * The convolution for this batch size. Clients of any size end in a partial batch of any size, so only the
+   * most recently used few are kept; older ones are freed.
+   */
   private convolution(index: number, op: Extract<PlanOp, { kind: 'conv2d' }>, batch: number): Convolution {
-    let conv = this.convolutions[index].get(batch);
-    if (!conv) {
+    const cache = this.convolutions[index];
+    let conv = cache.get(batch);
+    if (conv) {
+      cache.delete(batch); // re-inserted below: Map order is the recency order
+    } else {
       conv = this.makeConvolution!({ ...op.geometry, batch, bias: op.biasOffset >= 0 });
-      this.convolutions[index].set(batch, conv);
+      if (cache.size >= CONVOLUTIONS_KEPT) {
+        const [oldest, evicted] = cache.entries().next().value as [number, Convolution];
+        cache.delete(oldest);
+        evicted.dispose();
+      }
     }
+    cache.set(batch, conv);
     return conv;
   }
 

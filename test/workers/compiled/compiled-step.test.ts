@@ -6,7 +6,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNativeLibs } from '../../../workers/backend/native-libs/index';
-import { CompiledStep } from '../../../workers/compiled/compiled-step';
+import { CompiledStep, CONVOLUTIONS_KEPT } from '../../../workers/compiled/compiled-step';
 import { compiledTrainerFor, trainCompiled, COMPILED_PATH } from '../../../workers/compiled/compiled-training';
 import { compileModelPlan } from '../../../workers/compiled/model-plan';
 import { lossAndLogits, trainLocally } from '../../../workers/local-training';
@@ -122,6 +122,29 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
       }
     });
   }
+
+  it('keeps at most CONVOLUTIONS_KEPT batch sizes per conv, freeing older ones, and stays equal to tfjs', async () => {
+    const rng = createRng(91);
+    const inputShape = [6, 6, 1];
+    const cached = await cachedModelOf(randomConvModel(rng, inputShape, 3), inputShape, 3);
+    const entry = compiledTrainerFor(tf, cached);
+    assert.ok('step' in entry);
+    const weights = randomArray(rng, cached.dimension, 0.3);
+    // Partial batches of 2, 1, 6, 5 and 4 examples, plus the full batch of 7: six batch sizes.
+    for (const examples of [23, 22, 20, 19, 18]) {
+      const task = randomTask(rng, inputShape, 3, examples, weights, { localEpochs: 1 });
+      const reference = trainLocally(tf, cached, task, 'cpu');
+      const compiled = trainCompiled(entry, task, 'cpu');
+      const error = relativeError(compiled.delta!.map((d, i) => d + weights[i]), reference.delta!.map((d, i) => d + weights[i]));
+      assert.ok(error < 1e-5, `${examples} examples: weights relative error ${error}`);
+    }
+    const caches = (entry.step as unknown as { convolutions: Array<Map<number, unknown>> }).convolutions;
+    for (const cache of caches) assert.ok(cache.size <= CONVOLUTIONS_KEPT, `${cache.size} convolutions kept`);
+    assert.ok(caches.some((cache) => cache.size === CONVOLUTIONS_KEPT));
+    const conv = createConvolution(libs.dnnl!, { batch: 1, inH: 3, inW: 3, inC: 1, outH: 3, outW: 3, outC: 1, kh: 1, kw: 1, sh: 1, sw: 1, pt: 0, pl: 0, pb: 0, pr: 0, bias: false });
+    conv.dispose();
+    assert.throws(() => conv.forward(new Float32Array(9), new Float32Array(1), undefined, new Float32Array(9)), /convolution: used after dispose\(\)/);
+  });
 
   it('weights after SGD and Adam local training, 2 epochs at batch 7', async () => {
     const rng = createRng(77);

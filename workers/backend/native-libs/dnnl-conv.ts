@@ -29,6 +29,8 @@ export interface Convolution {
   backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw, db from x and dy (overwritten, not accumulated). */
   backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array | undefined): void;
+  /** Frees the oneDNN primitives and memory objects; the convolution cannot be used afterwards. */
+  dispose(): void;
 }
 
 const MD_BYTES = 2048, OP_DESC_BYTES = 16384;
@@ -45,6 +47,7 @@ interface Bindings {
   mdInitByTag: Fn; convForward: Fn; convBackwardData: Fn; convBackwardWeights: Fn;
   pdCreate: Fn; primitiveCreate: Fn; memoryCreate: Fn; setHandle: Fn; execute: Fn; wait: Fn;
   queryMd: (pd: unknown, what: number, index: number) => unknown; mdSize: (md: unknown) => number | bigint; reorderPdCreate: Fn;
+  primitiveDestroy: Fn; pdDestroy: Fn; memoryDestroy: Fn;
 }
 const bound = new WeakMap<object, Bindings>();
 
@@ -69,6 +72,9 @@ function bind(dnnl: Dnnl): Bindings {
     wait: f('int dnnl_stream_wait(void *stream)'),
     queryMd: lib.func('const void *dnnl_primitive_desc_query_md(const void *pd, int what, int index)') as (pd: unknown, what: number, index: number) => unknown,
     mdSize: lib.func('size_t dnnl_memory_desc_get_size(const void *md)') as (md: unknown) => number | bigint,
+    primitiveDestroy: f('int dnnl_primitive_destroy(void *primitive)'),
+    pdDestroy: f('int dnnl_primitive_desc_destroy(void *pd)'),
+    memoryDestroy: f('int dnnl_memory_destroy(void *memory)'),
     reorderPdCreate: f('int dnnl_reorder_primitive_desc_create(_Out_ void **pd, const void *srcMd, void *srcEngine, const void *dstMd, void *dstEngine, const void *attr)'),
   };
   const engine = out(fns.engineCreate, 'dnnl_engine_create', C.cpu, 0);
@@ -119,16 +125,24 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
   const bias = g.bias ? md([g.outC], C.x) : null;
   const dst = md([g.batch, g.outC, g.outH, g.outW], C.nhwc);
   const strides = i64([g.sh, g.sw]), padL = i64([g.pt, g.pl]), padR = i64([g.pb, g.pr]);
+  const owned = { primitives: [] as unknown[], pds: [] as unknown[], memories: [] as unknown[] };
   const primitive = (fill: (desc: Uint8Array) => number, what: string, hint: unknown) => {
     const desc = new Uint8Array(OP_DESC_BYTES);
     ok(fill(desc), what);
     const pd = out(b.pdCreate, `${what}: dnnl_primitive_desc_create`, desc, null, b.engine, hint);
-    return { pd, primitive: out(b.primitiveCreate, `${what}: dnnl_primitive_create`, pd) };
+    owned.pds.push(pd);
+    const created = out(b.primitiveCreate, `${what}: dnnl_primitive_create`, pd);
+    owned.primitives.push(created);
+    return { pd, primitive: created };
   };
   const fwd = primitive((d) => b.convForward(d, C.forwardTraining, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR), 'convolution forward', null);
   const bwdData = primitive((d) => b.convBackwardData(d, C.convolutionDirect, src, weights, dst, strides, padL, padR), 'convolution backward data', fwd.pd);
   const bwdWeights = primitive((d) => b.convBackwardWeights(d, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR), 'convolution backward weights', fwd.pd);
-  const memory = (m: unknown) => out(b.memoryCreate, 'dnnl_memory_create', m, b.engine, null);
+  const memory = (m: unknown) => {
+    const created = out(b.memoryCreate, 'dnnl_memory_create', m, b.engine, null);
+    owned.memories.push(created);
+    return created;
+  };
   const mem = { src: memory(src), userWeights: memory(userWeights), bias: bias ? memory(bias) : null, dst: memory(dst) };
   /** A weights buffer in the layout `primitiveDesc` chose, with reorders to and from tfjs's HWIO. */
   const blockedWeights = (primitiveDesc: unknown, query: number) => {
@@ -138,7 +152,10 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
     const handle = memory(chosen);
     const reorder = (from: unknown, to: unknown) => {
       const pd = out(b.reorderPdCreate, 'dnnl_reorder_primitive_desc_create', from, b.engine, to, b.engine, null);
-      return out(b.primitiveCreate, 'reorder: dnnl_primitive_create', pd);
+      owned.pds.push(pd);
+      const created = out(b.primitiveCreate, 'reorder: dnnl_primitive_create', pd);
+      owned.primitives.push(created);
+      return created;
     };
     return { buffer, handle, fromUser: reorder(userWeights, chosen), toUser: reorder(chosen, userWeights) };
   };
@@ -161,19 +178,33 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
     });
   };
   type Arg = [number, unknown, Float32Array];
+  let disposed = false;
+  const live = () => { if (disposed) throw new Error('convolution: used after dispose()'); };
   return {
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      // Primitives first: they hold references to their descriptors. Blocked weight memories are queried
+      // from the primitive descriptors, so they go before those.
+      for (const p of owned.primitives) b.primitiveDestroy(p);
+      for (const m of owned.memories) b.memoryDestroy(m);
+      for (const pd of owned.pds) b.pdDestroy(pd);
+    },
     forward(x, w, bb, y) {
+      live();
       need(x, sizes.src, 'x'); need(w, sizes.weights, 'w'); need(y, sizes.dst, 'y');
       if (g.bias) need(bb, sizes.bias, 'b');
       run(fwdWeights.fromUser, [[C.arg.src, mem.userWeights, w], [C.arg.dst, fwdWeights.handle, fwdWeights.buffer]]);
       run(fwd.primitive, [[C.arg.src, mem.src, x], [C.arg.weights, fwdWeights.handle, fwdWeights.buffer], ...(g.bias ? [[C.arg.bias, mem.bias, bb!] as Arg] : []), [C.arg.dst, mem.dst, y]]);
     },
     backwardData(dy, w, dx) {
+      live();
       need(dy, sizes.dst, 'dy'); need(w, sizes.weights, 'w'); need(dx, sizes.src, 'dx');
       run(bwdDataWeights.fromUser, [[C.arg.src, mem.userWeights, w], [C.arg.dst, bwdDataWeights.handle, bwdDataWeights.buffer]]);
       run(bwdData.primitive, [[C.arg.diffDst, mem.dst, dy], [C.arg.weights, bwdDataWeights.handle, bwdDataWeights.buffer], [C.arg.diffSrc, mem.src, dx]]);
     },
     backwardWeights(x, dy, dw, db) {
+      live();
       need(x, sizes.src, 'x'); need(dy, sizes.dst, 'dy'); need(dw, sizes.weights, 'dw');
       if (g.bias) need(db, sizes.bias, 'db');
       run(bwdWeights.primitive, [[C.arg.src, mem.src, x], [C.arg.diffDst, mem.dst, dy], [C.arg.diffWeights, bwdDiffWeights.handle, bwdDiffWeights.buffer], ...(g.bias ? [[C.arg.diffBias, mem.bias, db!] as Arg] : [])]);

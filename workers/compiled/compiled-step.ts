@@ -52,9 +52,19 @@ export class CompiledStep {
     this.makeConvolution = makeConvolution;
   }
 
-  /** True when the weight update cannot be folded into the backward pass (convolutions write gradients). */
-  get needsGradient(): boolean {
-    return this.plan.ops.some((op) => op.kind === 'conv2d');
+  /**
+   * The weights whose gradient lands in `gradient` even when SGD is folded into the backward pass
+   * (convolutions: oneDNN writes weight gradients, it cannot update in place): [offset, size] ranges.
+   */
+  get unfusedRanges(): Array<[number, number]> {
+    const ranges: Array<[number, number]> = [];
+    for (const op of this.plan.ops) {
+      if (op.kind !== 'conv2d' || !op.trainable) continue;
+      const g = op.geometry;
+      ranges.push([op.kernelOffset, g.kh * g.kw * g.inC * g.outC]);
+      if (op.biasOffset >= 0) ranges.push([op.biasOffset, g.outC]);
+    }
+    return ranges;
   }
 
   /**
@@ -90,8 +100,9 @@ export class CompiledStep {
 
   /**
    * One minibatch: forward on `x` (count × inputSize), loss against `labels`, backward.
-   * With `sgdLr` the weights are updated during the backward pass (w ← w − lr·g, folded into the
-   * weight-gradient GEMM); without it the gradient is left in `this.gradient` for an optimizer.
+   * With `sgdLr` the dense weights are updated during the backward pass (w ← w − lr·g, folded into the
+   * weight-gradient GEMM) and only the `unfusedRanges` (convolutions) are left in `this.gradient`;
+   * without it the whole gradient is left there for an optimizer.
    */
   run(weights: Float32Array, x: Float32Array, labels: Int32Array, count: number, random: () => number, sgdLr?: number): StepOutcome {
     const { plan } = this;

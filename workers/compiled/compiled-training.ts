@@ -83,8 +83,10 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   const random = () => dropoutRng.next();
   const terms = { proximalMu: config.proximalMu, anchor: config.proximalMu > 0 ? task.globalWeights : undefined, correction };
   // Plain SGD folds the update into the weight-gradient GEMM; anything else needs the gradient first.
-  const fusedSgd = config.optimizer === 'sgd' && !(config.proximalMu > 0) && !correction && !step.needsGradient ? Math.fround(config.clientLr) : undefined;
-  const optimizer = fusedSgd === undefined ? createOptimizer(entry, task) : undefined;
+  const fusedSgd = config.optimizer === 'sgd' && !(config.proximalMu > 0) && !correction ? Math.fround(config.clientLr) : undefined;
+  // With fused SGD, convolutions still leave their gradient for an SGD step over their own ranges.
+  const optimizer = fusedSgd === undefined ? createOptimizer(entry, task)
+    : step.unfusedRanges.length ? createSgd(config.clientLr, step.unfusedRanges, entry.saxpy) : undefined;
 
   let lossSum = 0, correct = 0, seen = 0, steps = 0;
   let status: TrainResult['status'] = 'ok';
@@ -97,7 +99,7 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
       const outcome = step.run(weights, entry.x, entry.y, count, random, fusedSgd);
       let loss = outcome.loss / count;
       if (optimizer) {
-        loss += step.addGradientTerms(weights, terms);
+        if (fusedSgd === undefined) loss += step.addGradientTerms(weights, terms);
         optimizer.apply(weights, step.gradient);
       }
       steps++;

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fed } from '../../kernel/api/index';
 import type { FederatedData } from '../../kernel/federated/partition/federated-data';
 import { loadNativeLibs } from '../../workers/backend/native-libs/index';
+import type { DescribeResult } from '../../workers/task-types';
+import { getClientPool } from '../../kernel/simulation/client-pool';
 
 let clients: FederatedData;
 before(async () => {
@@ -23,14 +25,17 @@ after(() => fed.shutdown());
 async function oneRound() {
   const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [32] }), clientsPerRound: 2, batchSize: 10, seed: 3, workers: 1 });
   const { metrics } = await algo.next(await algo.initialize(), clients);
-  return metrics;
+  // The backend report of the same (warm, 1-worker) pool that trained the round.
+  const described = await getClientPool(1).run<DescribeResult>({ type: 'describe', backend: 'auto', spec: fed.models.mlp({ hidden: [32] }) });
+  return { metrics, detail: described.backendDetail ?? '' };
 }
 
 test('with FEDBOOK_BLAS and FEDBOOK_DNNL pointing nowhere, clients train on tfjs-wasm and the round says why', async () => {
   process.env.FEDBOOK_BLAS = '/nowhere/libopenblas.so.0';
   process.env.FEDBOOK_DNNL = '/nowhere/libdnnl.so.2';
   try {
-    const metrics = await oneRound();
+    const { metrics, detail } = await oneRound();
+    assert.match(detail, /compiled step not used: FEDBOOK_BLAS=\/nowhere\/libopenblas\.so\.0 could not be loaded/);
     assert.equal(metrics.clients, 2);
     assert.equal(metrics.failures, 0);
     const paths = metrics.trainPaths as Record<string, { clients: number; note?: string }>;
@@ -45,7 +50,8 @@ test('with FEDBOOK_BLAS and FEDBOOK_DNNL pointing nowhere, clients train on tfjs
 });
 
 test("with the libraries installed, 'auto' trains the 2NN through the compiled step", { skip: !loadNativeLibs().blas && 'no BLAS on this machine' }, async () => {
-  const metrics = await oneRound();
+  const { metrics, detail } = await oneRound();
+  assert.match(detail, /compiled step \(BLAS: /);
   assert.equal(metrics.clients, 2);
   assert.deepEqual(metrics.trainPaths, { 'compiled-native': { clients: 2 } });
   assert.ok(metrics.trainLoss > 0 && metrics.trainLoss < 3);

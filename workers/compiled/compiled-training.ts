@@ -6,7 +6,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../kernel/federated/random';
-import { loadNativeLibs, type NativeLibs } from '../backend/native-libs/index';
+import { describeNativeLibs, loadNativeLibs, type NativeLibs } from '../backend/native-libs/index';
 import type { Saxpy } from '../backend/native-libs/blas';
 import { exampleSize, gatherBatch } from '../batches';
 import type { CachedModel } from '../model-cache';
@@ -37,6 +37,13 @@ export function compiledTrainerFor(tf: typeof tfjs, cached: CachedModel, libs: N
     compiled.set(cached, entry);
   }
   return entry;
+}
+
+/** One line for the backend report: whether this model trains on the compiled step, with which libraries, or why not. */
+export function describeCompiledPath(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs = loadNativeLibs()): string {
+  const entry = compiledTrainerFor(tf, cached, libs);
+  if ('unsupported' in entry) return `compiled step not used: ${entry.unsupported}`;
+  return `compiled step (${describeNativeLibs(libs)})`;
 }
 
 function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compiled {

@@ -130,7 +130,8 @@ function createOptimizer(entry: Exclude<Compiled, { unsupported: string }>, task
   return createAdam(task.config.clientLr, entry.epsilon, entry.moments, trainable);
 }
 
-const EVALUATION_BATCH = 500;
+/** Evaluation batch: buffers grow to it once per worker (a CNN's at 500 would take ~200 MB). */
+const EVALUATION_BATCH = 100;
 
 /** evaluateSlice's contract, through the compiled forward pass. */
 export function evaluateCompiled(entry: Exclude<Compiled, { unsupported: string }>, task: EvaluateTask, backendName: string): EvaluateResult {

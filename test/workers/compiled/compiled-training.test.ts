@@ -79,7 +79,7 @@ describe('compiled trainer', { skip: noBlas }, () => {
     assert.ok(Math.abs(kept.length / out.length - 0.75) < 0.02, `kept ${kept.length} of ${out.length}`);
   });
 
-  it('evaluates like evaluateSlice: same loss sum and hits, dropout off, over several 500-example batches', async () => {
+  it('evaluates like evaluateSlice: same loss sum and hits, dropout off, over several evaluation batches', async () => {
     const rng = createRng(12);
     for (const softmax of [false, true]) {
       const model = tf.sequential({ layers: [

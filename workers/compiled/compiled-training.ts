@@ -57,6 +57,15 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   if (hasConvolutions && !libs.dnnl) return { unsupported: `conv2d needs oneDNN: ${libs.notes.find((n) => /DNNL|oneDNN|dnnl/.test(n)) ?? 'not loaded'}` };
   const dnnl = libs.dnnl;
   const makeConvolution = hasConvolutions && dnnl ? (geometry: ConvGeometry) => createConvolution(dnnl, geometry) : undefined;
+  // oneDNN may refuse a geometry: find out now, while tfjs can still take the model, not in a client's step.
+  for (const op of plan.ops) {
+    if (op.kind !== 'conv2d' || !makeConvolution) continue;
+    try {
+      makeConvolution({ ...op.geometry, batch: 1, bias: op.biasOffset >= 0 }).dispose();
+    } catch (error) {
+      return { unsupported: `oneDNN refused layer '${op.layer}': ${(error as Error).message.split('\n')[0]}` };
+    }
+  }
   return {
     step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution), saxpy: libs.blas.saxpy, weights: new Float32Array(plan.dimension),
     epsilon: tf.backend().epsilon(), x: new Float32Array(0), y: new Int32Array(0),

@@ -15,7 +15,7 @@ export const CONVOLUTIONS_KEPT = 4;
 /** Makes the native convolution for one geometry and batch size (oneDNN). */
 export type ConvolutionFactory = (geometry: ConvGeometry) => Convolution;
 
-/** What one step reports: the batch's summed loss (including the proximal term) and correct predictions. */
+/** What one step reports: the batch's summed cross-entropy and its correct predictions. */
 export interface StepOutcome { loss: number; hits: number }
 
 /** Added to every minibatch gradient before the optimizer step. */
@@ -106,9 +106,7 @@ export class CompiledStep {
    */
   run(weights: Float32Array, x: Float32Array, labels: Int32Array, count: number, random: () => number, sgdLr?: number): StepOutcome {
     const { plan } = this;
-    if (weights.length !== plan.dimension) throw new RangeError(`compiled step: weights have ${weights.length} values, the model has ${plan.dimension}`);
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`compiled step: batch size must be a positive integer, got ${count}`);
-    if (x.length < count * plan.inputSize || labels.length < count) throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
+    this.checkBatch(weights, x, labels, count);
     this.reserve(count);
     let input = x;
     plan.ops.forEach((op, i) => {
@@ -127,9 +125,7 @@ export class CompiledStep {
   /** Forward and loss only (dropout off, as tfjs's training: false): the batch's summed loss and correct predictions. */
   evaluate(weights: Float32Array, x: Float32Array, labels: Int32Array, count: number): StepOutcome {
     const { plan } = this;
-    if (weights.length !== plan.dimension) throw new RangeError(`compiled step: weights have ${weights.length} values, the model has ${plan.dimension}`);
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`compiled step: batch size must be a positive integer, got ${count}`);
-    if (x.length < count * plan.inputSize || labels.length < count) throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
+    this.checkBatch(weights, x, labels, count);
     this.reserve(count);
     let input = x;
     plan.ops.forEach((op, i) => {
@@ -139,6 +135,13 @@ export class CompiledStep {
     });
     const last = plan.ops.length - 1;
     return this.lossGradient(input, labels, count, this.deltas[last]);
+  }
+
+  private checkBatch(weights: Float32Array, x: Float32Array, labels: Int32Array, count: number): void {
+    const { plan } = this;
+    if (weights.length !== plan.dimension) throw new RangeError(`compiled step: weights have ${weights.length} values, the model has ${plan.dimension}`);
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`compiled step: batch size must be a positive integer, got ${count}`);
+    if (x.length < count * plan.inputSize || labels.length < count) throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
   }
 
   /** Adds the proximal term and the correction to the gradient; returns the proximal loss μ/2·‖w − anchor‖². */

@@ -4,7 +4,7 @@
  *
  *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target]
  *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]
- *                           [--path compiled|wasm|native|cpu]   (what trains in the round and rounds-to-target benches)
+ *                           [--path compiled|fallback|wasm|native|cpu]   (what trains in the round and rounds-to-target benches)
  *
  * --quick (the default) keeps the whole run to a few minutes: small rounds,
  * WASM only, and 5 rounds of each rounds-to-target split with a projection.
@@ -37,8 +37,8 @@ export interface BenchArgs {
   split?: 'iid' | 'shards';
 }
 
-const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|wasm|native|cpu]';
-const BENCH_PATHS: readonly BenchPath[] = ['compiled', 'wasm', 'native', 'cpu'];
+const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|fallback|wasm|native|cpu]';
+const BENCH_PATHS: readonly BenchPath[] = ['compiled', 'fallback', 'wasm', 'native', 'cpu'];
 
 /** Parses the command line; throws with the usage line on anything unknown. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -175,9 +175,14 @@ async function main(): Promise<void> {
       log('throughput…');
       const result = await benchThroughput(await load(6000), {
         full: args.full, workers, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50],
-        backends: (args.full ? ['compiled', backend, 'wasm', 'cpu'] : ['compiled', backend]).filter((b, i, all) => all.indexOf(b) === i) as BenchPath[],
+        backends: (args.full ? ['compiled', 'fallback', backend, 'wasm', 'cpu'] : ['compiled', 'fallback', backend]).filter((b, i, all) => all.indexOf(b) === i) as BenchPath[],
       });
       notes.push(...result.notes);
+    }
+    if (args.path === 'fallback') {
+      // The round benches' workers start after this: they train through tfjs with BLAS matmuls.
+      await fed.shutdown();
+      process.env.FEDBOOK_COMPILED = 'off';
     }
     if (wants('round')) {
       log('round efficiency…');

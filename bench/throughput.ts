@@ -85,16 +85,19 @@ const PYTHON = '/usr/bin/python3';
 export const TORCH_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295';
 
 /** What each throughput column trains on: a backend preference, and the path its clients must have taken. */
-export type BenchPath = 'compiled' | 'wasm' | 'cpu' | 'native';
+export type BenchPath = 'compiled' | 'fallback' | 'wasm' | 'cpu' | 'native';
 
 /** The label a row shows for what trained: the compiled path's name, else the tfjs backend that ran. */
 export function pathLabel(path: BenchPath, timed: Pick<TimedRounds, 'backend' | 'paths'>): string {
   const taken = Object.keys(timed.paths);
+  if (path === 'fallback') return 'tfjs-wasm+blas';
   if (path === 'compiled') return taken.length === 1 ? taken[0] : `${taken.join('+')} (compiled step not used: ${Object.values(timed.paths).map((p) => p.note).find(Boolean) ?? '?'})`;
   return timed.backend;
 }
-export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string }> = {
+export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string; env?: Record<string, string> }> = {
   compiled: { backend: 'auto', path: 'compiled-native' },
+  // tfjs op by op on WASM with its matmuls through BLAS: what 'auto' runs for a model the compiled step does not.
+  fallback: { backend: 'auto', path: 'tfjs-wasm', env: { FEDBOOK_COMPILED: 'off' } },
   wasm: { backend: 'wasm', path: 'tfjs-wasm' },
   cpu: { backend: 'cpu', path: 'tfjs-cpu' },
   native: { backend: 'native', path: 'tfjs-native' },
@@ -144,6 +147,18 @@ export function describeTorch(info: TorchInfo): string {
   const blas = info.blasMapped.find((path) => /openblas|mkl|blis|atlas/.test(path)) ?? info.blasMapped[0] ?? 'none mapped';
   const kind = /openblas/.test(blas) ? 'OpenBLAS' : /mkl/.test(blas) ? 'MKL' : /blas\/libblas/.test(blas) ? 'reference BLAS (slow!)' : 'unknown BLAS';
   return `torch ${info.torch} with ${kind} (${blas}; libblas.so.3 → ${info.blasAlternative}), OPENBLAS_NUM_THREADS=${info.openblasThreads}`;
+}
+
+/** Sets (or, for undefined values, deletes) environment variables; returns the previous values. */
+function withEnv(vars: Record<string, string | undefined> | undefined): Record<string, string | undefined> | undefined {
+  if (!vars) return undefined;
+  const previous: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    previous[name] = process.env[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return previous;
 }
 
 export interface ThroughputOptions {
@@ -196,12 +211,18 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
             const size = roundSize(model, backend, options.full);
             const run = PATH_RUNS[backend];
             let timed: TimedRounds;
+            // Workers copy the environment when they start: the pool is restarted around a path that sets it.
+            const saved = withEnv(run.env);
             try {
+              if (run.env) await fed.shutdown();
               timed = await timeRounds({ model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers, backend: run.backend }, clientsOf(size.examples), size.rounds);
             } catch (error) {
               notes.push(`${backend} skipped: ${(error as Error).message.split('\n')[0]}`);
               await fed.shutdown();
               continue backends;
+            } finally {
+              if (run.env) await fed.shutdown();
+              withEnv(saved);
             }
             const taken = Object.keys(timed.paths);
             if (taken.length !== 1 || taken[0] !== run.path) {
@@ -223,7 +244,7 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
               }
             }
             const row = throughputRow({
-              model, batch, backend: backend === 'compiled' ? run.path : timed.backend, workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
+              model, batch, backend: pathLabel(backend, timed), workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
             });
             options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(samplesPerSec < 10 ? 2 : 0)} samples/s` +
               (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)}), best ≤${workers} threads ${torchBestSamplesPerSec!.toFixed(0)}` : ''));

@@ -47,6 +47,7 @@ export function describeCompiledPath(tf: typeof tfjs, cached: CachedModel, libs:
 }
 
 function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compiled {
+  if (process.env.FEDBOOK_COMPILED === 'off') return { unsupported: 'FEDBOOK_COMPILED=off' };
   if (!libs.blas) return { unsupported: libs.notes[0] ?? 'no BLAS library' };
   const result = compileModelPlan(cached.model, cached.variables);
   if ('unsupported' in result) return result;

@@ -4,6 +4,7 @@
  *
  *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target]
  *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]
+ *                           [--path compiled|fallback|wasm|native|cpu]   (what trains in the round and rounds-to-target benches)
  *
  * --quick (the default) keeps the whole run to a few minutes: small rounds,
  * WASM only, and 5 rounds of each rounds-to-target split with a projection.
@@ -11,14 +12,14 @@
  * rounds-to-target to 97% (caps: 300 rounds IID, 1,000 shards; --max-rounds
  * overrides both). Never run by CI; timings are not asserted anywhere.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import { benchRounds } from './round-efficiency';
 import { benchRoundsToTarget } from './rounds-to-target';
 import { formatTables, toJson, type BenchRow } from './table';
-import { benchThroughput } from './throughput';
+import { benchThroughput, type BenchPath } from './throughput';
 
 const BENCHES = ['throughput', 'round', 'rounds-to-target'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -30,15 +31,18 @@ export interface BenchArgs {
   workers: number;
   maxRounds?: number;
   lr: number;
+  /** What trains the clients in the round and rounds-to-target benches (default: the compiled step). */
+  path: BenchPath;
   /** rounds-to-target: one split only (default both). */
   split?: 'iid' | 'shards';
 }
 
-const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]';
+const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|fallback|wasm|native|cpu]';
+const BENCH_PATHS: readonly BenchPath[] = ['compiled', 'fallback', 'wasm', 'native', 'cpu'];
 
 /** Parses the command line; throws with the usage line on anything unknown. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { full: false, workers: availableParallelism(), lr: 0.1 };
+  const args: BenchArgs = { full: false, workers: availableParallelism(), lr: 0.1, path: 'compiled' };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -70,6 +74,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         args.split = split;
         break;
       }
+      case '--path': {
+        const path = value(i++, flag);
+        if (!(BENCH_PATHS as readonly string[]).includes(path)) throw new Error(`--path must be one of ${BENCH_PATHS.join(', ')} (got ${path})\n${USAGE}`);
+        args.path = path as BenchPath;
+        break;
+      }
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
@@ -81,6 +91,26 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 function loadAverage(): string {
   const [one, five] = loadavg();
   return `${one.toFixed(1)} / ${five.toFixed(1)}`;
+}
+
+/**
+ * OpenBLAS picks its kernels from the CPU id and falls back to old SSE3 ones
+ * ("Prescott") on CPUs it does not know, as in this VM. Torch and our workers
+ * load the same library, so both get the same OPENBLAS_CORETYPE: the
+ * environment's, else Haswell (AVX2 + FMA) where /proc/cpuinfo has those flags.
+ * Set here, on the main thread, before any worker or torch starts.
+ */
+function chooseOpenblasCoretype(): string {
+  if (process.env.OPENBLAS_CORETYPE) return `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (from the environment) for torch and fedbook`;
+  let flags = '';
+  try {
+    flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';
+  } catch { /* not Linux */ }
+  if (/\bavx2\b/.test(flags) && /\bfma\b/.test(flags)) {
+    process.env.OPENBLAS_CORETYPE = 'Haswell';
+    return 'OPENBLAS_CORETYPE=Haswell (set by the bench: the CPU has AVX2 and FMA) for torch and fedbook';
+  }
+  return 'OPENBLAS_CORETYPE unset (OpenBLAS detects the CPU) for torch and fedbook';
 }
 
 function nativeInstalled(): boolean {
@@ -106,6 +136,7 @@ async function main(): Promise<void> {
   const workers = W > 1 ? [1, W] : [1];
   const backend = nativeInstalled() ? 'native' as const : 'wasm' as const;
   const started = Date.now();
+  const coretype = chooseOpenblasCoretype();
   log(`fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}, load average ${loadAverage()}`);
 
   const mnist = new Map<number, Promise<Dataset>>();
@@ -119,7 +150,7 @@ async function main(): Promise<void> {
   };
 
   const rows: BenchRow[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [coretype];
   const onRow = (row: BenchRow): void => { rows.push(row); };
   const report = (): void => {
     log('');
@@ -144,13 +175,18 @@ async function main(): Promise<void> {
       log('throughput…');
       const result = await benchThroughput(await load(6000), {
         full: args.full, workers, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50],
-        backends: args.full ? [backend, 'wasm', 'cpu'].filter((b, i, all) => all.indexOf(b) === i) as Array<'native' | 'wasm' | 'cpu'> : [backend],
+        backends: (args.full ? ['compiled', 'fallback', backend, 'wasm', 'cpu'] : ['compiled', 'fallback', backend]).filter((b, i, all) => all.indexOf(b) === i) as BenchPath[],
       });
       notes.push(...result.notes);
     }
+    if (args.path === 'fallback') {
+      // The round benches' workers start after this: they train through tfjs with BLAS matmuls.
+      await fed.shutdown();
+      process.env.FEDBOOK_COMPILED = 'off';
+    }
     if (wants('round')) {
       log('round efficiency…');
-      await benchRounds({ full: args.full, workers, backend, load, log, onRow });
+      await benchRounds({ full: args.full, workers, path: args.path, load, log, onRow });
     }
     if (wants('rounds-to-target')) {
       log('rounds to target…');
@@ -158,7 +194,7 @@ async function main(): Promise<void> {
       const caps = args.full ? { iid: 300, shards: 1000 } : { iid: 5, shards: 5 };
       await benchRoundsToTarget({
         splits: args.split ? [args.split] : ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
-        target: 0.97, clientLr: args.lr, workers: W, backend, train: await load(60000), test, log, onRow,
+        target: 0.97, clientLr: args.lr, workers: W, path: args.path, train: await load(60000), test, log, onRow,
       });
       notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);
     }

@@ -13,7 +13,7 @@ import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import type { ModelSpec } from '../workers/model-spec';
 import { median, roundRow, type RoundRow } from './table';
-import { PAPER_MODELS, timeRounds } from './throughput';
+import { PAPER_MODELS, PATH_RUNS, pathLabel, timeRounds, type BenchPath } from './throughput';
 
 export interface RoundCase {
   model: string;
@@ -40,7 +40,8 @@ export function roundCases(full: boolean): RoundCase[] {
 export interface RoundOptions {
   full: boolean;
   workers: number[];
-  backend: 'wasm' | 'cpu' | 'native';
+  /** What trains the clients: the compiled native step or a tfjs backend. */
+  path: BenchPath;
   /** Loads `examples` MNIST training examples. */
   load: (examples: number) => Promise<Dataset>;
   log: (line: string) => void;
@@ -57,14 +58,14 @@ export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
     const warmup = fed.partition(train, { clients: Math.min(train.length, c.numClients * 10), scheme: 'iid', seed: 2 });
     let oneWorkerMs: number | undefined;
     for (const workers of options.workers) {
-      const timed = await timeRounds({ model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: options.backend }, clients, measured, warmup);
+      const timed = await timeRounds({ model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: PATH_RUNS[options.path].backend }, clients, measured, warmup);
       await fed.shutdown();
       const roundMs = median(timed.roundMs);
       // The train phase of the same (median) round: the overhead is taken round by round, then its median.
       const overheads = timed.roundMs.map((ms, i) => ms - timed.trainMs[i]);
       const trainMs = roundMs - median(overheads);
       if (workers === 1) oneWorkerMs = roundMs;
-      const row = roundRow({ model: c.model, workers, clientsPerRound: c.clientsPerRound, roundMs, trainMs, backend: timed.backend }, oneWorkerMs);
+      const row = roundRow({ model: c.model, workers, clientsPerRound: c.clientsPerRound, roundMs, trainMs, backend: pathLabel(options.path, timed) }, oneWorkerMs);
       options.log(`  round ${c.model} W=${workers} K=${c.clientsPerRound}: ${roundMs.toFixed(0)} ms, overhead ${row.overheadMs.toFixed(1)} ms (${row.overheadPct.toFixed(2)}%)` +
         (row.efficiency === null ? '' : `, efficiency ${(100 * row.efficiency).toFixed(0)}%`));
       rows.push(row);

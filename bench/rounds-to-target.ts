@@ -12,7 +12,7 @@
 import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import { roundsToTargetRow, type RoundsToTargetRow } from './table';
-import { PAPER_MODELS } from './throughput';
+import { PAPER_MODELS, PATH_RUNS, type BenchPath } from './throughput';
 
 /** McMahan et al. 2017, Table 2, 2NN, E = 1, B = 10. */
 export const PAPER_ROUNDS = { iid: 87, shards: 664 } as const;
@@ -24,7 +24,8 @@ export interface TargetOptions {
   target: number;
   clientLr: number;
   workers: number;
-  backend: 'wasm' | 'cpu' | 'native';
+  /** What trains the clients: the compiled native step or a tfjs backend. */
+  path: BenchPath;
   train: Dataset;
   test: Dataset;
   log: (line: string) => void;
@@ -37,14 +38,16 @@ export async function benchRoundsToTarget(options: TargetOptions): Promise<Round
     const clients = fed.partition(options.train, { clients: 100, scheme: split, seed: 1 });
     const algo = fed.fedAvg({
       model: PAPER_MODELS['2nn'](), clientsPerRound: 10, localEpochs: 1, batchSize: 10, clientLr: options.clientLr,
-      seed: 1, workers: options.workers, backend: options.backend,
+      seed: 1, workers: options.workers, backend: PATH_RUNS[options.path].backend,
     });
+    const paths = new Set<string>();
     let state = await algo.initialize();
     let seconds = 0, accuracy = 0, rounds = 0;
     const cap = options.maxRounds[split];
     while (rounds < cap && accuracy < options.target) {
       const { state: next, metrics } = await algo.next(state, clients, { evaluate: options.test });
       state = next;
+      for (const path of Object.keys((metrics.trainPaths as Record<string, unknown> | undefined) ?? {})) paths.add(path);
       rounds++;
       seconds += metrics.ms / 1000;
       accuracy = Math.max(accuracy, metrics.testAccuracy ?? 0);
@@ -55,7 +58,7 @@ export async function benchRoundsToTarget(options: TargetOptions): Promise<Round
     await fed.shutdown();
     const row = roundsToTargetRow({
       split, rounds, seconds, accuracy, reached: accuracy >= options.target, target: options.target,
-      paperRounds: PAPER_ROUNDS[split], backend: state.backend,
+      paperRounds: PAPER_ROUNDS[split], backend: options.path === 'compiled' ? [...paths].join('+') : state.backend,
     });
     rows.push(row);
     options.onRow?.(row);

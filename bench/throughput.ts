@@ -4,6 +4,9 @@
  * / the round's train phase. Next to it, in the same run, the same model and
  * batch trained by a PyTorch CPU loop (bench/torch_reference.py) with as many
  * threads as the pool has workers.
+ *
+ * 'compiled' is the compiled native step (backend 'auto' with BLAS found);
+ * its rows count only when every client really trained on that path.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +26,8 @@ export const PAPER_MODELS: Record<'2nn' | 'cnn', () => ModelSpec> = {
 
 export interface TimedRounds {
   backend: string;
+  /** The training paths the measured rounds' clients took ('compiled-native', 'tfjs-wasm', ...), with any note. */
+  paths: Record<string, { clients: number; note?: string }>;
   /** Per measured round: whole round and train phase, ms. */
   roundMs: number[];
   trainMs: number[];
@@ -34,7 +39,7 @@ export interface TimedRounds {
  * then `rounds` measured rounds on `clients`, without evaluation.
  */
 export async function timeRounds(
-  options: { model: ModelSpec; clientsPerRound: number; batchSize: number; workers: number; backend: 'wasm' | 'cpu' | 'native' | 'auto' },
+  options: { model: ModelSpec; clientsPerRound: number; batchSize: number; workers: number; backend: 'wasm' | 'cpu' | 'native' | 'auto' | 'gpu' },
   clients: FederatedData, rounds: number, warmupClients: FederatedData = clients,
 ): Promise<TimedRounds> {
   const algo = fed.fedAvg({
@@ -44,6 +49,7 @@ export async function timeRounds(
   let state = await algo.initialize();
   const roundMs: number[] = [];
   const trainMs: number[] = [];
+  let paths: TimedRounds['paths'] = {};
   for (let r = 0; r <= rounds; r++) {
     const result = await algo.next(state, r === 0 ? warmupClients : clients);
     state = result.state;
@@ -51,9 +57,10 @@ export async function timeRounds(
     if (r > 0) {
       roundMs.push(result.metrics.ms);
       trainMs.push(result.metrics.phases?.train ?? NaN);
+      paths = (result.metrics.trainPaths as TimedRounds['paths'] | undefined) ?? paths;
     }
   }
-  return { backend: state.backend, roundMs, trainMs };
+  return { backend: state.backend, paths, roundMs, trainMs };
 }
 
 /** What torch_reference.py reports about itself. */
@@ -74,6 +81,28 @@ export interface TorchReference {
 
 const PYTHON = '/usr/bin/python3';
 
+/** glibc malloc settings for the torch reference: no mmap per large allocation, no trimming. */
+export const TORCH_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295';
+
+/** What each throughput column trains on: a backend preference, and the path its clients must have taken. */
+export type BenchPath = 'compiled' | 'fallback' | 'wasm' | 'cpu' | 'native';
+
+/** The label a row shows for what trained: the compiled path's name, else the tfjs backend that ran. */
+export function pathLabel(path: BenchPath, timed: Pick<TimedRounds, 'backend' | 'paths'>): string {
+  const taken = Object.keys(timed.paths);
+  if (path === 'fallback') return 'tfjs-wasm+blas';
+  if (path === 'compiled') return taken.length === 1 ? taken[0] : `${taken.join('+')} (compiled step not used: ${Object.values(timed.paths).map((p) => p.note).find(Boolean) ?? '?'})`;
+  return timed.backend;
+}
+export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string; env?: Record<string, string> }> = {
+  compiled: { backend: 'auto', path: 'compiled-native' },
+  // tfjs op by op on WASM with its matmuls through BLAS: what 'auto' runs for a model the compiled step does not.
+  fallback: { backend: 'auto', path: 'tfjs-wasm', env: { FEDBOOK_COMPILED: 'off' } },
+  wasm: { backend: 'wasm', path: 'tfjs-wasm' },
+  cpu: { backend: 'cpu', path: 'tfjs-cpu' },
+  native: { backend: 'native', path: 'tfjs-native' },
+};
+
 /** Starts bench/torch_reference.py, or says why it cannot (no python3, no torch). */
 export async function startTorchReference(): Promise<TorchReference | { unavailable: string }> {
   const script = join(__dirname, '..', '..', 'bench', 'torch_reference.py');
@@ -81,7 +110,9 @@ export async function startTorchReference(): Promise<TorchReference | { unavaila
   if (!existsSync(script)) return { unavailable: `${script} not found` };
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [script], {
     // One BLAS thread: torch's own intra-op pool supplies the parallelism (two pools on two cores collapse).
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+    // OPENBLAS_CORETYPE passes through unchanged (the same kernels as ours); glibc keeps freed memory mapped so that
+    // torch's per-step allocations do not page-fault (~6 µs per 4 KiB page in a VM; without it torch's CNN b50 halves at random).
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', GLIBC_TUNABLES: TORCH_GLIBC_TUNABLES },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -118,10 +149,22 @@ export function describeTorch(info: TorchInfo): string {
   return `torch ${info.torch} with ${kind} (${blas}; libblas.so.3 → ${info.blasAlternative}), OPENBLAS_NUM_THREADS=${info.openblasThreads}`;
 }
 
+/** Sets (or, for undefined values, deletes) environment variables; returns the previous values. */
+function withEnv(vars: Record<string, string | undefined> | undefined): Record<string, string | undefined> | undefined {
+  if (!vars) return undefined;
+  const previous: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    previous[name] = process.env[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return previous;
+}
+
 export interface ThroughputOptions {
   full: boolean;
   workers: number[];
-  backends: Array<'wasm' | 'cpu' | 'native'>;
+  backends: BenchPath[];
   models: Array<'2nn' | 'cnn'>;
   batches: number[];
   log: (line: string) => void;
@@ -142,6 +185,13 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
   if ('unavailable' in torch) notes.push(`torch column skipped: ${torch.unavailable}`);
   else notes.push(describeTorch(torch.info));
   const rows: ThroughputRow[] = [];
+  // Each torch configuration is measured once and shared by every path's row, so the ratios compare like with like.
+  const torchRates = new Map<string, Promise<number>>();
+  const measureTorch = (request: Parameters<TorchReference['measure']>[0]): Promise<number> => {
+    const key = JSON.stringify(request);
+    if (!torchRates.has(key)) torchRates.set(key, (torch as TorchReference).measure(request));
+    return torchRates.get(key)!;
+  };
   const partitions = new Map<number, FederatedData>();
   const clientsOf = (examples: number): FederatedData => {
     let data = partitions.get(examples);
@@ -159,18 +209,26 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
               continue;
             }
             const size = roundSize(model, backend, options.full);
+            const run = PATH_RUNS[backend];
             let timed: TimedRounds;
+            // Workers copy the environment when they start: the pool is restarted around a path that sets it.
+            const saved = withEnv(run.env);
             try {
-              timed = await timeRounds({ model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers, backend }, clientsOf(size.examples), size.rounds);
+              if (run.env) await fed.shutdown();
+              timed = await timeRounds({ model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers, backend: run.backend }, clientsOf(size.examples), size.rounds);
             } catch (error) {
               notes.push(`${backend} skipped: ${(error as Error).message.split('\n')[0]}`);
               await fed.shutdown();
               continue backends;
+            } finally {
+              if (run.env) await fed.shutdown();
+              withEnv(saved);
             }
-            if (timed.backend !== backend) {
-              notes.push(`${backend} skipped: it fell back to ${timed.backend}`);
-              await fed.shutdown();
-              continue backends;
+            const taken = Object.keys(timed.paths);
+            if (taken.length !== 1 || taken[0] !== run.path) {
+              const why = Object.values(timed.paths).map((p) => p.note).find(Boolean);
+              notes.push(`${backend} ${model}: skipped, its clients trained on ${taken.join(', ') || timed.backend}${why ? ` (${why})` : ''}`);
+              continue;
             }
             const examples = size.clients * size.examples;
             const samplesPerSec = examples / (median(timed.trainMs) / 1000);
@@ -179,14 +237,14 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
             if (!('unavailable' in torch)) {
               // With W threads (the reference the issue names), and with fewer, keeping the best.
               const minSeconds = options.full ? 2 : 1;
-              torchSamplesPerSec = await torch.measure({ model, batch, threads: workers, examples, minSeconds });
+              torchSamplesPerSec = await measureTorch({ model, batch, threads: workers, examples, minSeconds });
               torchBestSamplesPerSec = torchSamplesPerSec;
               for (let threads = 1; threads < workers; threads++) {
-                torchBestSamplesPerSec = Math.max(torchBestSamplesPerSec, await torch.measure({ model, batch, threads, examples, minSeconds }));
+                torchBestSamplesPerSec = Math.max(torchBestSamplesPerSec, await measureTorch({ model, batch, threads, examples, minSeconds }));
               }
             }
             const row = throughputRow({
-              model, batch, backend, workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
+              model, batch, backend: pathLabel(backend, timed), workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
             });
             options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(samplesPerSec < 10 ? 2 : 0)} samples/s` +
               (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)}), best ≤${workers} threads ${torchBestSamplesPerSec!.toFixed(0)}` : ''));

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   jupyter-notebook
   # Real browser for the VS Code end-to-end test, and gssapi headers code-server's native module builds against.
   chromium libkrb5-dev
+  # Native libraries of the compiled training step (BLAS for dense layers, oneDNN for convolutions); found at run time.
+  libopenblas0-pthread libdnnl2
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

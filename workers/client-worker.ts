@@ -6,6 +6,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { getBackend, getModel } from './model-cache';
 import { trainLocally } from './local-training';
+import { describeCompiledPath } from './compiled/compiled-training';
 import { evaluateSlice } from './evaluation';
 import type { TrainTask, WorkerResult, WorkerTask } from './task-types';
 
@@ -15,7 +16,7 @@ async function handle(task: WorkerTask): Promise<WorkerResult> {
   switch (task.type) {
     case 'describe':
       return {
-        type: 'describe', backend: name, backendDetail: detail,
+        type: 'describe', backend: name, backendDetail: task.backend === 'auto' ? [detail, describeCompiledPath(tf, cached)].filter(Boolean).join('; ') : detail,
         weights: cached.variables.map(({ variable, shape }) => ({ name: variable.originalName ?? variable.name, shape, trainable: variable.trainable })),
       };
     case 'evaluate':

@@ -3,22 +3,24 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { exampleSize, gatherBatch } from './batches';
 import { setFlatWeights, type CachedModel } from './model-cache';
 import type { EvaluateResult, EvaluateTask, SharedData } from './task-types';
+import { compiledTrainerFor, evaluateCompiled } from './compiled/compiled-training';
 
 const EVALUATION_BATCH = 500;
 
-export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: EvaluateTask, backendName: string): EvaluateResult {
+export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given: EvaluateTask, backendName: string): EvaluateResult {
+  // A client's held-out split is scattered: gather it into a contiguous copy, then evaluate it whole.
+  const task = given.indices ? { ...given, data: gathered(given.data, given.indices), start: 0, end: given.indices.length, indices: undefined } : given;
+  // 'auto' evaluates through the compiled forward pass when the model compiles and BLAS loads.
+  const compiled = task.backend === 'auto' ? compiledTrainerFor(tf, cached) : undefined;
+  if (compiled && 'step' in compiled) return evaluateCompiled(compiled, task, backendName);
   setFlatWeights(tf, cached, task.weights);
   const size = exampleSize(task.data);
-  // A client's held-out split is scattered: gather it into a contiguous copy first.
-  const data = task.indices ? gathered(task.data, task.indices) : task.data;
-  const first = task.indices ? 0 : task.start;
-  const last = task.indices ? task.indices.length : task.end;
   let lossSum = 0, correct = 0;
-  for (let start = first; start < last; start += EVALUATION_BATCH) {
-    const end = Math.min(start + EVALUATION_BATCH, last);
+  for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
+    const end = Math.min(start + EVALUATION_BATCH, task.end);
     const [batchLoss, batchCorrect] = tf.tidy(() => {
-      const xs = tf.tensor(data.x.slice(start * size, end * size), [end - start, ...data.exampleShape]);
-      const labels = tf.tensor1d(data.y.slice(start, end), 'int32');
+      const xs = tf.tensor(task.data.x.slice(start * size, end * size), [end - start, ...task.data.exampleShape]);
+      const labels = tf.tensor1d(task.data.y.slice(start, end), 'int32');
       const outputs = cached.model.apply(xs, { training: false }) as tfjs.Tensor2D;
       const oneHot = tf.oneHot(labels, outputs.shape[1]);
       const perExample = cached.softmaxOutput
@@ -30,7 +32,7 @@ export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: Evalua
     lossSum += batchLoss;
     correct += batchCorrect;
   }
-  return { type: 'evaluate', lossSum, correct, count: last - first, backend: backendName };
+  return { type: 'evaluate', lossSum, correct, count: task.end - task.start, backend: backendName };
 }
 
 function gathered(data: SharedData, indices: Int32Array): SharedData {

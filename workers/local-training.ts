@@ -9,6 +9,7 @@ import { createRng } from '../kernel/federated/random';
 import { exampleSize, gatherBatch, poisonBatch } from './batches';
 import { getFlatWeights, setFlatWeights, type CachedModel } from './model-cache';
 import type { TrainResult, TrainTask } from './task-types';
+import { compiledTrainerFor, trainCompiled } from './compiled/compiled-training';
 
 export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; outputs: tfjs.Tensor2D } {
   const outputs = cached.model.apply(xs, { training: true }) as tfjs.Tensor2D;
@@ -20,12 +21,16 @@ export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Ten
 }
 
 export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): TrainResult {
+  // 'auto' trains through the compiled native step when the model compiles and BLAS loads.
+  const compiled = task.backend === 'auto' ? compiledTrainerFor(tf, cached) : undefined;
+  if (compiled && 'step' in compiled) return trainCompiled(compiled, task, backendName);
   const started = Date.now();
   const deadlineAt = task.deadlineMs > 0 ? started + task.deadlineMs : Infinity;
   const { config, data } = task;
   const numExamples = task.indices.length;
-  const base = { type: 'train' as const, clientId: task.clientId, numExamples, backend: backendName };
-  if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0 };
+  const path = `tfjs-${backendName}`;
+  const base = { type: 'train' as const, clientId: task.clientId, numExamples, backend: backendName, path, ...(compiled ? { pathNote: compiled.unsupported } : {}) };
+  if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
 
   setFlatWeights(tf, cached, task.globalWeights);
   const batchSize = config.batchSize > 0 && Number.isFinite(config.batchSize) ? Math.min(config.batchSize, numExamples) : numExamples;
@@ -78,11 +83,11 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
     for (const anchor of anchors) anchor.dispose();
     corrections?.forEach((tensor) => tensor.dispose());
   }
-  if (status !== 'ok') return { ...base, status, steps, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started };
+  if (status !== 'ok') return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
   const local = getFlatWeights(cached);
   const delta = new Float32Array(cached.dimension);
   for (let j = 0; j < delta.length; j++) delta[j] = local[j] - task.globalWeights[j];
-  return { ...base, status: 'ok', delta, steps, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started };
+  return { ...base, status: 'ok', delta, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started, steps };
 }
 
 /** The flat correction vector cut into one tensor per trainable variable, keyed as variableGrads keys its gradients. */

@@ -49,10 +49,12 @@ export interface TrainResult {
   trainLoss: number;
   trainAccuracy: number;
   backend: string;
-  /** Which training path ran: 'tfjs-<backend>' or a compiled one. */
-  path?: string;
-  /** Optimizer steps taken. */
-  steps?: number;
+  /** Which path trained this client: 'compiled-native' (the compiled BLAS step) or 'tfjs-<backend>'. */
+  path: string;
+  /** Why a client that could have used the compiled step did not (e.g. the unsupported layer), one line. */
+  pathNote?: string;
+  /** Optimizer steps taken (minibatches trained). */
+  steps: number;
   ms: number;
 }
 

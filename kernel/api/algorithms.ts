@@ -45,7 +45,11 @@ export interface AlgorithmOptions extends AggregationOptions {
   seed?: number;
   /** Worker threads training clients in parallel (default: one per core). */
   workers?: number;
-  /** 'auto' (default): native tfjs-node if it loads, else WASM, else pure-JS CPU. */
+  /**
+   * 'auto' (default): the compiled native step (BLAS) for models it runs (dense, flatten, dropout, activations),
+   * else tfjs on tfjs-node if it loads, else WASM, else pure-JS CPU. 'native' is tfjs-node, 'wasm' and 'cpu' are
+   * tfjs on those backends only. Each round's `trainPaths` says which path trained the clients.
+   */
   backend?: BackendPreference;
   /** A client that runs longer than this (ms) becomes a 'timeout' failure (default: none). */
   clientDeadlineMs?: number;

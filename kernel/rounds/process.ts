@@ -105,7 +105,6 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       );
       const evaluated = performance.now();
       const backend = outcome.results[0]?.backend ?? state.backend;
-      const paths = [...new Set(outcome.results.map((r) => r.path).filter((p): p is string => p !== undefined))];
       const metrics: RoundMetrics = {
         round,
         ...evaluation,
@@ -120,7 +119,7 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
           sample: planned - started, broadcast: 0, train: trained - planned,
           aggregate: aggregated - trained, evaluate: evaluated - aggregated, clientTrain: outcome.clientMs,
         },
-        ...(paths.length ? { trainingPaths: paths } : {}),
+        ...(outcome.paths ? { trainPaths: outcome.paths } : {}),
         ...outcome.metrics,
         ...aggregate.metrics,
         ...(outcome.failures.length ? { failureDetails: outcome.failures.map((f) => ({ client: f.clientId, reason: f.reason, message: f.message })) } : {}),

@@ -43,6 +43,8 @@ export interface TrainCohortOutcome {
   readonly bytesUp: number;
   /** Sum of the clients' own training times, ms. */
   readonly clientMs: number;
+  /** Clients per training path ('compiled-native', 'tfjs-wasm', ...), with why the compiled step was not used. */
+  readonly paths?: Readonly<Record<string, { readonly clients: number; readonly note?: string }>>;
   /** Facts a transport adds to the round's metrics (e.g. how many simulated attackers were in the cohort). */
   readonly metrics?: Readonly<Record<string, unknown>>;
 }

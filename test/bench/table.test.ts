@@ -81,7 +81,9 @@ test('the command line: quick by default, --full, --only, --json, and exact mess
   assert.equal(quick.full, false);
   assert.equal(quick.only, undefined);
   assert.deepEqual(parseArgs(['--full', '--only', 'round', '--json', 'out.json', '--workers', '2']),
-    { full: true, only: 'round', json: 'out.json', workers: 2, lr: 0.1 });
+    { full: true, only: 'round', json: 'out.json', workers: 2, lr: 0.1, path: 'compiled' });
+  assert.equal(parseArgs(['--path', 'wasm']).path, 'wasm');
+  assert.throws(() => parseArgs(['--path', 'gpu']), /--path must be one of compiled, fallback, wasm, native, cpu \(got gpu\)/);
   assert.throws(() => parseArgs(['--only', 'speed']), /--only must be one of throughput, round, rounds-to-target \(got speed\)/);
   assert.throws(() => parseArgs(['--workers', '0']), /--workers must be a positive integer \(got 0\)/);
   assert.throws(() => parseArgs(['--json']), /--json needs a value/);

@@ -3,13 +3,16 @@
  * local training runs on, on the main thread or inside a worker thread.
  *
  * Order for 'auto': native (@tensorflow/tfjs-node) → WASM (with fedbook's
- * training kernels) → the pure-JS cpu backend.
+ * training kernels, and its matmuls through native BLAS when that loads) → the
+ * pure-JS cpu backend. (Models the compiled step runs skip tfjs for training.)
  */
 import * as tf from '@tensorflow/tfjs';
 import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../kernel/contract';
+import { loadNativeLibs } from './native-libs/index';
+import { useNativeMatMul, usesNativeMatMul } from './wasm-kernels';
 
 /** Which backend to train on ('auto' takes the fastest that works here), and the preferences loadBackend accepts. */
 export { BACKEND_PREFERENCES, type BackendPreference };
@@ -60,7 +63,14 @@ export async function loadBackend(preference: BackendPreference): Promise<Loaded
   }
   const loaded = await pending;
   if (loaded.tf.getBackend() !== loaded.tfBackend) await loaded.tf.setBackend(loaded.tfBackend);
-  const { tf: tfNamespace, name, detail } = loaded;
+  const { tf: tfNamespace, name } = loaded;
+  let { detail } = loaded;
+  if (loaded.tfBackend === 'wasm') {
+    // 'auto' multiplies through native BLAS when it loads; every other preference keeps the WASM kernels exactly.
+    const blas = preference === 'auto' ? loadNativeLibs().blas : undefined;
+    useNativeMatMul(blas?.sgemm);
+    if (usesNativeMatMul()) detail = `${detail}; BatchMatMul and _FusedMatMul through BLAS: ${blas!.describe}`;
+  }
   return detail === undefined ? { tf: tfNamespace, name } : { tf: tfNamespace, name, detail };
 }
 

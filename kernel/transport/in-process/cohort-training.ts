@@ -36,6 +36,8 @@ export interface CohortTrainingRequest {
 export interface CohortOutcome {
   updates: (ClientUpdate & { backend: string; path?: string; ms: number })[];
   failures: ClientFailure[];
+  /** Clients per training path ('compiled-native', 'tfjs-wasm', ...), with why the compiled step was not used. */
+  paths: Map<string, { clients: number; note?: string }>;
   bytesUp: number;
   /** Sum of the clients' own training times, ms (the train phase minus this / workers is dispatch and transfer). */
   clientMs: number;
@@ -82,7 +84,7 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
 }
 
 function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<TrainResult>[], dimension: number, deadlineMs: number): CohortOutcome {
-  const outcome: CohortOutcome = { updates: [], failures: [], bytesUp: 0, clientMs: 0 };
+  const outcome: CohortOutcome = { updates: [], failures: [], paths: new Map(), bytesUp: 0, clientMs: 0 };
   settled.forEach((result, i) => {
     const clientId = cohort[i];
     if (result.status === 'rejected') {
@@ -90,6 +92,9 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
       return;
     }
     const reply = result.value;
+    const path = outcome.paths.get(reply.path) ?? { clients: 0, ...(reply.pathNote ? { note: reply.pathNote } : {}) };
+    path.clients++;
+    outcome.paths.set(reply.path, path);
     outcome.clientMs += reply.ms;
     if (reply.status === 'timeout') {
       outcome.failures.push({ clientId, reason: 'timeout', message: `client ${clientId} exceeded its deadline of ${deadlineMs} ms` });

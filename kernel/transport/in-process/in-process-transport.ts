@@ -36,7 +36,7 @@ export function createInProcessTransport(options: InProcessTransportOptions): Cl
         globalWeights, clientDeadlineMs: request.deadlineMs, signal, faults: options.faults,
       });
       const bytesDown = request.clients.reduce((sum, task) => sum + request.weights.byteLength + configBytes(task.config), 0);
-      return { results: outcome.updates, failures: outcome.failures, bytesDown, bytesUp: outcome.bytesUp, clientMs: outcome.clientMs };
+      return { results: outcome.updates, failures: outcome.failures, bytesDown, bytesUp: outcome.bytesUp, clientMs: outcome.clientMs, paths: Object.fromEntries(outcome.paths) };
     },
     async evaluate(request, signal): Promise<EvaluateCohortOutcome> {
       const shared = sharedDataOf(data.dataset);

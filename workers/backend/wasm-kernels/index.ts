@@ -24,6 +24,8 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
+import { createNativeMatMulConfigs } from './native-mat-mul';
+import type { Sgemm } from '../native-libs/index';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
 export const WASM_TRAINING_KERNELS = [
@@ -81,6 +83,28 @@ export function registerWasmTrainingKernels(only: readonly WasmTrainingKernel[] 
   }
 }
 
+let nativeMatMul: Sgemm | undefined;
+
+/**
+ * Multiplies through native BLAS (`sgemm`) on the WASM backend, or goes back to fedbook's XNNPACK
+ * BatchMatMul and _FusedMatMul (`undefined`). Only where fedbook's kernels are registered (not with
+ * FEDBOOK_WASM_KERNELS=shipped). Idempotent.
+ */
+export function useNativeMatMul(sgemm: Sgemm | undefined): void {
+  if (sgemm === nativeMatMul || !registered.has('BatchMatMul') || !registered.has('_FusedMatMul')) return;
+  const configs = sgemm ? createNativeMatMulConfigs(sgemm) : { batchMatMul: batchMatMulConfig, fusedMatMul: fusedMatMulConfig };
+  for (const config of [configs.batchMatMul, configs.fusedMatMul]) {
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...config, setupFunc: captureShipped(config.kernelName)?.setupFunc });
+  }
+  nativeMatMul = sgemm;
+}
+
+/** Whether BatchMatMul and _FusedMatMul currently multiply through native BLAS. */
+export function usesNativeMatMul(): boolean {
+  return nativeMatMul !== undefined;
+}
+
 /** Puts back the kernels tfjs-backend-wasm shipped (for benchmarks and tests). */
 export function restoreShippedWasmKernels(): void {
   const backend = tf.findBackend('wasm');
@@ -93,6 +117,7 @@ export function restoreShippedWasmKernels(): void {
     if (backend !== null && backend !== undefined) shipped.setupFunc?.(backend);
   }
   registered.clear();
+  nativeMatMul = undefined;
 }
 
 /** The fedbook kernels currently registered for WASM. */

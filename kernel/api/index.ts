@@ -15,6 +15,7 @@ import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
 import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi, scaffold } from './algorithms';
 import { accountant, dp, secagg } from './privacy';
+import { client, federation } from './federation';
 
 /** Datasets that load offline. */
 const datasets = {
@@ -63,6 +64,10 @@ export const fed = {
   accountant,
   /** Secure aggregation on its own: secagg.sum(vectors, { threshold, dropouts }). */
   secagg,
+  /** Clients on other machines: listen({ port, minClients, keys }) gives a handle to pass as `clients`. */
+  federation,
+  /** Join a federation from a Node script whose data is built in code: client.start({ server, serverKey, key, data }). */
+  client,
   /** Errors a cell may want to catch. */
   errors: { RunInterruptedError, RoundFailedError },
   /** Ends the worker pools so that the process can exit. */

@@ -9,12 +9,16 @@ import { fed } from '../../../kernel/api/index';
 import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../kernel/data/dataset';
 import { createFederatedData, type FederatedData } from '../../../kernel/federated/partition/federated-data';
 import type { Federation } from '../../../kernel/transport/remote/federation-server';
+import * as zmq from 'zeromq';
+import { helloProof, readKeyPair } from '../../../kernel/transport/remote/keys';
+import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../kernel/transport/remote/wire';
 import { exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const NAMES = ['alice', 'bob', 'carol'];
+const MAX_MESSAGE_BYTES = 1 << 20;
 const SIZES = [40, 55, 30];
 const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'mallory']);
+const keys = makeKeys(dir, ['server', ...NAMES, 'mallory', 'eve']);
 const csv = (name: string) => join(dir, `${name}.csv`);
 let port: number;
 let remote: Federation;
@@ -31,8 +35,8 @@ before(async () => {
   NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 100 + i));
   port = await freePort();
   const listening = fed.federation.listen({
-    port, minClients: 3, joinTimeoutMs: 60_000, heartbeatTimeoutMs: 3000, deadlineMs: 60_000,
-    keys: { server: keys.server.key, allow: NAMES.map((name) => keys[name].pub) }, log: () => undefined,
+    port, minClients: 3, joinTimeoutMs: 60_000, heartbeatTimeoutMs: 3000, deadlineMs: 60_000, maxMessageBytes: MAX_MESSAGE_BYTES,
+    keys: { server: keys.server.key, allow: [...NAMES, 'eve'].map((name) => keys[name].pub) }, log: () => undefined,
   });
   // Started in reverse order: ids follow names, not arrival.
   for (const name of [...NAMES].reverse()) clients.push(spawnClient(clientArgs(name)));
@@ -118,4 +122,45 @@ test('a model the clients\' data does not fit: a failure record on the server, a
   assert.deepEqual(failures.map((f) => f.reason), ['invalid', 'invalid', 'invalid']);
   assert.match(failures[0].message, /expects examples of shape \[5\] \(5 values\) but this client's data has shape \[4\]/);
   await waitForOutput(clients[0], /the server left you out: the model expects examples of shape \[5\]/, 5000);
+});
+
+test('forged, truncated, oversized and replayed messages from an admitted client are turned away and recorded; the others go on', async () => {
+  const pair = readKeyPair(keys.eve.key, 'eve');
+  const eve = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
+  eve.connect(`tcp://127.0.0.1:${port}`);
+  const next = async (type: ServerMessage['type']): Promise<ServerMessage & { round: number }> => {
+    for (;;) {
+      const message = decodeServerMessage(await eve.receive());
+      if (message.type === type) return message;
+    }
+  };
+  try {
+    await eve.send(encodeMessage({ type: 'hello', name: 'eve', examples: 5, inputShape: [4], numClasses: 3, publicKey: pair.publicKey, proof: helloProof(pair, remote.publicKey, 'eve') }, 0));
+    await next('welcome');
+    const algo = fed.fedAvg({ model: model(), clientsPerRound: 4, seed: 5, backend: 'wasm', workers: 1 });
+    const round = algo.next(await algo.initialize(), remote);
+    const task = await next('train') as Extract<ServerMessage, { type: 'train' }> & { round: number };
+    const answer = encodeMessage({ type: 'train-result', task: task.task, status: 'ok', delta: new Float32Array(task.weights.length), numExamples: 5, trainLoss: 1, trainAccuracy: 0, backend: 'test', ms: 1 }, task.round);
+    await eve.send(answer);
+    await eve.send(answer); // replayed
+    await eve.send(encodeMessage({ type: 'train-result', task: 'made-up', status: 'ok', delta: new Float32Array(task.weights.length), numExamples: 5, trainLoss: 1, trainAccuracy: 0, backend: 'test', ms: 1 }, task.round));
+    await eve.send([answer[0]]); // truncated: the delta's frame is missing
+    await eve.send([answer[0], Buffer.alloc(MAX_MESSAGE_BYTES)]); // oversized
+    const { metrics } = await round;
+    assert.equal(metrics.clients, 4, JSON.stringify(metrics.failureDetails));
+    await new Promise((r) => setTimeout(r, 300));
+    const reasons = remote.describe().rejected.filter((r) => r.client === 'eve').map((r) => r.reason).join('\n');
+    assert.match(reasons, /replayed: the task was already answered/);
+    assert.match(reasons, /unknown task id/);
+    assert.match(reasons, /malformed message: array refers to frame 1, the message has 0 binary frames/);
+    assert.match(reasons, /malformed message: message is \d+ bytes, at most 1048576 are allowed/);
+    await next('notice');
+    // The server keeps serving the processes: a round without eve completes.
+    eve.close();
+    const after = fed.fedAvg({ model: model(), clientsPerRound: 3, seed: 6, backend: 'wasm', workers: 1 });
+    const later = await after.next(await after.initialize(), remote);
+    assert.ok(later.metrics.clients >= 2, JSON.stringify(later.metrics.failureDetails));
+  } finally {
+    if (!eve.closed) eve.close();
+  }
 });

@@ -77,10 +77,15 @@ test('three client processes train rounds whose global model is bit-identical to
   const split = await simulatedSplit();
   const federated = algorithm();
   let state = await federated.initialize();
+  // Client-side evaluation too: each client holds out a seeded share of its own examples, split as in process.
+  const clientEvaluation = { fraction: 1, heldOut: { share: 0.25, seed: 11 } };
   for (let round = 1; round <= 3; round++) {
-    ({ state: simState } = await simulated.next(simState, split));
-    const step = await federated.next(state, remote);
+    const sim = await simulated.next(simState, split, { clientEvaluation });
+    simState = sim.state;
+    const step = await federated.next(state, remote, { clientEvaluation });
     state = step.state;
+    assert.equal(step.metrics.clientAccuracyMean, sim.metrics.clientAccuracyMean);
+    assert.equal(typeof step.metrics.clientAccuracyMean, 'number');
     assert.equal(step.metrics.clients, 2, `round ${round}: ${JSON.stringify(step.metrics.failureDetails)}`);
     assert.equal(step.metrics.failures, 0);
     assert.ok(step.metrics.bytesUp > 0 && step.metrics.bytesDown > 0);
@@ -163,4 +168,9 @@ test('forged, truncated, oversized and replayed messages from an admitted client
   } finally {
     if (!eve.closed) eve.close();
   }
+});
+
+test('secure aggregation over remote clients is refused with a clear message rather than simulated on plain updates', async () => {
+  const secure = fed.fedAvg({ model: model(), clientsPerRound: 3, seed: 1, backend: 'wasm', workers: 1, secureAggregation: true });
+  await assert.rejects(secure.next(await secure.initialize(), remote), /secureAggregation does not run across processes yet/);
 });

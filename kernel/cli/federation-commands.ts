@@ -81,7 +81,9 @@ export async function loadClientData(args: Pick<ClientArgs, 'data' | 'label' | '
   const path = resolve(args.data);
   if (/\.csv$/i.test(path)) return loadCsv(path, { label: args.label ?? 'label', ...(args.features ? { features: args.features } : {}) });
   if (!/\.(c|m)?js$/i.test(path)) throw new Error(`--data must be a .csv file or a .js/.mjs/.cjs module exporting a dataset (got ${args.data})`);
-  const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  // A real import() (TypeScript's CommonJS output would turn `import()` into require, which cannot load .mjs).
+  const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+  const module = await importModule(pathToFileURL(path).href);
   let exported = module.dataset ?? module.default;
   if (exported && typeof exported === 'object' && 'default' in exported && !('x' in exported)) exported = (exported as { default: unknown }).default;
   const value = typeof exported === 'function' ? await (exported as () => unknown)() : await exported;

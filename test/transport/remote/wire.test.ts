@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadClientData } from '../../../kernel/cli/federation-commands';
 import { join } from 'node:path';
 import { helloProof, newKeyPair, verifyHelloProof, z85Decode, z85Encode } from '../../../kernel/transport/remote/keys';
 import { TaskBook, type TaskAnswer } from '../../../kernel/transport/remote/task-book';
@@ -88,4 +89,24 @@ test('the task book accepts one answer per task, and records late, replayed and 
   assert.equal(book.rejected.length, 4);
   assert.equal(book.takeRejectedCount(), 4);
   assert.equal(book.takeRejectedCount(), 0);
+});
+
+test('a client loads its data from a CSV or from a JS module exporting a dataset or a function giving one', async () => {
+  const dir = tempDir();
+  const moduleText = 'module.exports = () => ({ x: new Float32Array([1, 2, 3, 4]), y: new Int32Array([0, 1]), exampleShape: [2], numClasses: 2, length: 2, name: "m" });';
+  writeFileSync(join(dir, 'data.cjs'), moduleText);
+  writeFileSync(join(dir, 'data.mjs'), 'export const dataset = { x: new Float32Array([1, 2]), y: new Int32Array([1]), exampleShape: [2], numClasses: 2, length: 1, name: "e" };');
+  writeFileSync(join(dir, 'bad.js'), 'module.exports = { rows: [] };');
+  writeFileSync(join(dir, 'data.csv'), 'a,b,label\n1,2,0\n3,4,1\n');
+  assert.deepEqual(Array.from((await loadClientData({ data: join(dir, 'data.cjs') })).x), [1, 2, 3, 4]);
+  assert.equal((await loadClientData({ data: join(dir, 'data.mjs') })).length, 1);
+  assert.deepEqual((await loadClientData({ data: join(dir, 'data.csv'), label: 'label', features: ['b'] })).exampleShape, [1]);
+  await assert.rejects(loadClientData({ data: join(dir, 'bad.js') }), /must export \(as default or 'dataset'\) a dataset/);
+  await assert.rejects(loadClientData({ data: join(dir, 'data.txt') }), /--data must be a \.csv file or a \.js\/\.mjs\/\.cjs module/);
+});
+
+test('fedbook client names what is missing on its command line', () => {
+  const run = spawnSync(process.execPath, [BIN, 'client', '--server', 'tcp://127.0.0.1:7000'], { encoding: 'utf8' });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /^fedbook: 'fedbook client' needs --server-key KEY/);
 });

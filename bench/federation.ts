@@ -89,7 +89,7 @@ function sameSplit(clients: number, examples: number) {
 }
 
 async function benchOne(clients: number, rounds: number, examples: number, dir: string): Promise<FederationBenchRow> {
-  const model = fed.models.mlp({ hidden: [200, 200] });
+  const model = fed.models.mlp({ hidden: [200, 200], inputShape: [784] });
   const options = { model, clientsPerRound: clients, localEpochs: 1, batchSize: 10, clientLr: 0.05, seed: 1, backend: 'wasm' as const };
   const names = Array.from({ length: clients }, (_, c) => `c${String(c).padStart(3, '0')}`);
   const keyDir = join(dir, `keys-${clients}`);

@@ -27,17 +27,19 @@ export function createClientWork(dataset: Dataset, pool: () => ClientPool, backe
   const data: SharedData = sharedDataOf(dataset);
   const all = Int32Array.from({ length: dataset.length }, (_, i) => i);
   const abortFlag = new Int32Array(new SharedArrayBuffer(4));
-  const checkFits = (message: TrainTaskMessage | EvaluateTaskMessage): void => {
+  /** The data as the model reads it: examples of the model's input shape (a flat [784] row fits a [28, 28, 1] model). */
+  const shapedFor = (message: TrainTaskMessage | EvaluateTaskMessage): SharedData => {
     const problem = misfit(message.spec, { inputShape: dataset.exampleShape, numClasses: dataset.numClasses });
     if (problem) throw new TaskRefused(problem);
+    return { ...data, exampleShape: [...message.spec.inputShape] };
   };
   return {
     async train(message) {
-      checkFits(message);
+      const shaped = shapedFor(message);
       Atomics.store(abortFlag, 0, 0);
       const indices = message.config.heldOut ? splitHeldOut(all, message.config.heldOut, message.clientId).train : all;
       const result = await pool().run<TrainResult>({
-        type: 'train', backend, spec: message.spec, data, clientId: message.clientId, indices,
+        type: 'train', backend, spec: message.spec, data: shaped, clientId: message.clientId, indices,
         globalWeights: message.weights, config: message.config, seed: message.seed, abortFlag,
         deadlineMs: message.deadlineMs, startTimes: new Float64Array(new SharedArrayBuffer(8)), startSlot: 0,
       });
@@ -47,9 +49,9 @@ export function createClientWork(dataset: Dataset, pool: () => ClientPool, backe
       };
     },
     async evaluate(message) {
-      checkFits(message);
+      const shaped = shapedFor(message);
       const indices = message.heldOut ? splitHeldOut(all, message.heldOut, message.clientId).heldOut : all;
-      const result = await pool().run<EvaluateResult>({ type: 'evaluate', backend, spec: message.spec, data, weights: message.weights, start: 0, end: 0, indices });
+      const result = await pool().run<EvaluateResult>({ type: 'evaluate', backend, spec: message.spec, data: shaped, weights: message.weights, start: 0, end: 0, indices });
       return { lossSum: result.lossSum, correct: result.correct, count: result.count, backend: result.backend };
     },
     cancel() {

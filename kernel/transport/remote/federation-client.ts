@@ -91,6 +91,7 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   const pool: ClientPool = createClientPool(1);
   const work = createClientWork(dataset, () => pool, options.backend ?? 'auto');
   let lastHeard = Date.now();
+  let lastHello = 0;
   let rounds = 0;
   let finish!: (outcome: { ok: true; reason: string } | { ok: false; error: Error }) => void;
   const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => { finish = resolve; });
@@ -138,12 +139,22 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
       return;
     }
     switch (message.type) {
-      case 'welcome': return welcomed({ ok: true });
+      case 'welcome':
+        if (joined) log(`joined ${options.server} again as '${name}'`);
+        return welcomed({ ok: true });
       case 'refuse': welcomed({ ok: false, reason: message.reason }); return finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
       case 'train': case 'evaluate': return runTask(message);
       case 'cancel': if (running === message.task) work.cancel(); return;
       case 'notice': return log(`server: ${message.message}`);
       case 'shutdown': return finish({ ok: true, reason: message.reason });
+      case 'hello-again':
+        // Only once joined: before that, the first hello is still on its way.
+        if (joined && Date.now() - lastHello > 1000) {
+          lastHello = Date.now();
+          log(`the server asks this client to join again (${message.reason})`);
+          sayHello();
+        }
+        return;
       case 'heartbeat': return;
     }
   };
@@ -166,10 +177,11 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
     await pool.close();
   };
 
-  send({
+  const sayHello = (): void => send({
     type: 'hello', name, examples: dataset.length, inputShape: [...dataset.exampleShape], numClasses: dataset.numClasses,
     publicKey: pair.publicKey, proof: helloProof(pair, serverKey, name),
   });
+  sayHello();
   const timeout = new Promise<{ ok: false; reason: string }>((resolve) => setTimeout(() => resolve({ ok: false, reason: '' }), connectTimeoutMs).unref());
   const greeting = await Promise.race([welcome, timeout]);
   if (!greeting.ok) {

@@ -176,7 +176,8 @@ export async function listen(options: ListenOptions): Promise<Federation> {
       return;
     }
     if (!slot) {
-      tasks.reject(`connection ${routing.slice(0, 8)}`, message.round, `${message.type} before hello`);
+      tasks.reject(`connection ${routing.slice(0, 8)}`, message.round, `${message.type} from a connection that has not joined (or was dropped)`);
+      if (message.type !== 'bye') sendRaw(routing, { type: 'hello-again', reason: 'this server does not know this connection (it dropped the client as silent, or restarted)' });
       return;
     }
     slot.lastSeen = Date.now();

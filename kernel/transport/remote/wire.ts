@@ -89,8 +89,10 @@ export interface Cancel { readonly type: 'cancel'; readonly task: string }
 /** Something the client should know and print (its answer was late, its data does not fit). */
 export interface Notice { readonly type: 'notice'; readonly message: string }
 export interface Shutdown { readonly type: 'shutdown'; readonly reason: string }
+/** The server does not know this connection (it dropped the client, or restarted): say hello again. */
+export interface HelloAgain { readonly type: 'hello-again'; readonly reason: string }
 
-export type ServerMessage = Welcome | Refuse | TrainTaskMessage | EvaluateTaskMessage | Cancel | Notice | Shutdown | Heartbeat;
+export type ServerMessage = Welcome | Refuse | TrainTaskMessage | EvaluateTaskMessage | Cancel | Notice | Shutdown | HelloAgain | Heartbeat;
 
 /** The reply a task message expects, derived from the request rather than typed by hand. */
 export type ReplyTo<M extends TrainTaskMessage | EvaluateTaskMessage> = M extends TrainTaskMessage ? TrainReply : EvaluateReply;
@@ -140,7 +142,7 @@ function checkLimits(frames: readonly Buffer[], maxMessageBytes: number): void {
 }
 
 const CLIENT_TYPES = ['hello', 'heartbeat', 'train-result', 'evaluate-result', 'task-failed', 'bye'] as const;
-const SERVER_TYPES = ['welcome', 'refuse', 'train', 'evaluate', 'cancel', 'notice', 'shutdown', 'heartbeat'] as const;
+const SERVER_TYPES = ['welcome', 'refuse', 'train', 'evaluate', 'cancel', 'notice', 'shutdown', 'hello-again', 'heartbeat'] as const;
 
 /** Decodes what a client sent; throws a WireError that says what was wrong. */
 export function decodeClientMessage(frames: readonly Buffer[], limits: { maxMessageBytes?: number } = {}): Envelope<ClientMessage> {
@@ -230,6 +232,7 @@ const SERVER_FIELDS: Record<ServerMessage['type'], Fields> = {
   cancel: { task: 'string' },
   notice: { message: 'string' },
   shutdown: { reason: 'string' },
+  'hello-again': { reason: 'string' },
   heartbeat: {},
 };
 

@@ -91,3 +91,26 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   assert.equal(recorded[0].failureDetails[0].reason, 'dropped');
   assert.deepEqual(seen.slice(0, 1), [1]);
 });
+
+test('a client that never answers (SIGSTOP) is dropped after the heartbeat timeout; woken, it is asked to join again and trains', async () => {
+  const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }), clientsPerRound: 3, seed: 3, backend: 'wasm', workers: 1 });
+  let state = await algo.initialize();
+  const frozen = processes[1];
+  frozen.child.kill('SIGSTOP');
+  try {
+    const started = Date.now();
+    const step = await algo.next(state, remote);
+    state = step.state;
+    assert.ok(Date.now() - started < 15_000, `the round took ${Date.now() - started} ms`);
+    const details = step.metrics.failureDetails as { client: number; reason: string; message: string }[];
+    assert.deepEqual(details.map((f) => [f.client, f.reason]), [[1, 'dropped']]);
+    assert.match(details[0].message, /client 1 \('b-fast'\) stopped answering \(nothing heard for \d+ s\)/);
+  } finally {
+    frozen.child.kill('SIGCONT');
+  }
+  await waitForOutput(frozen, /the server asks this client to join again/, 10_000);
+  await waitForOutput(frozen, /joined tcp:\/\/127\.0\.0\.1:\d+ again as 'b-fast'/, 10_000);
+  await remote.waitForClients(3, 10_000);
+  const again = await algo.next(state, remote);
+  assert.equal(again.metrics.clients, 3, JSON.stringify(again.metrics.failureDetails));
+});

@@ -82,7 +82,9 @@ test('a captured round holds neither a client update nor the global weights in t
   await new Promise<void>((done) => {
     const socket = connect(clearPort, '127.0.0.1', () => socket.end(Buffer.from(updates[0].buffer), done));
   });
-  await new Promise((r) => setTimeout(r, 500));
+  // tcpdump writes each packet as it sees it (-U): wait until the control is on file, so nothing is cut off.
+  const control = windows(updates[0])[0];
+  for (const until = Date.now() + 5000; Date.now() < until && !readFileSync(pcap).includes(control);) await new Promise((r) => setTimeout(r, 100));
   tcpdump.kill('SIGINT');
   await new Promise((r) => tcpdump.once('exit', r));
   sink.close();

@@ -38,6 +38,8 @@ export interface ListenOptions {
   readonly maxMessageBytes?: number;
   /** Where join/leave lines go (default: stderr). */
   readonly log?: (line: string) => void;
+  /** Called once the socket is bound, with its address (with port 0, the port the system chose): start clients from here. */
+  readonly onListening?: (address: string) => void;
 }
 
 export interface ClientDescription {
@@ -246,6 +248,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   };
 
   try {
+    options.onListening?.(address);
     await waitForClients(options.minClients);
   } catch (error) {
     await close();

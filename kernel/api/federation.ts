@@ -28,6 +28,15 @@ function checkListen(options: ListenOptions): ListenOptions {
   return options;
 }
 
+const open = new Set<Federation>();
+
+/** Closes every federation still listening (part of fed.shutdown()). */
+export async function closeFederations(): Promise<void> {
+  const all = [...open];
+  open.clear();
+  await Promise.all(all.map((federation) => federation.close()));
+}
+
 /** A federation of clients on other machines (or other processes of this one). */
 export const federation = {
   /**
@@ -36,7 +45,12 @@ export const federation = {
    * @example const remote = await fed.federation.listen({ port: 7000, minClients: 3, keys: { server: 'keys/server.key', allow: ['keys/a.pub', 'keys/b.pub', 'keys/c.pub'] } });
    * remote.describe(); // who is connected, refused keys, rejected messages
    */
-  listen: (options: ListenOptions): Promise<Federation> => listen(checkListen(options)),
+  listen: async (options: ListenOptions): Promise<Federation> => {
+    const federation = await listen(checkListen(options));
+    open.add(federation);
+    const close = federation.close;
+    return Object.assign(federation, { close: () => { open.delete(federation); return close(); } });
+  },
   /** A fresh CurveZMQ key pair (Z85), or, with `dir`, written to dir/NAME.key (mode 0600) and dir/NAME.pub. */
   keyPair: (dir?: string, name = 'fedbook'): KeyPair => (dir === undefined ? newKeyPair() : writeKeyPair(dir, name).pair),
 };

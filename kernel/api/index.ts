@@ -15,7 +15,7 @@ import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
 import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi, scaffold } from './algorithms';
 import { accountant, dp, secagg } from './privacy';
-import { client, federation } from './federation';
+import { client, closeFederations, federation } from './federation';
 
 /** Datasets that load offline. */
 const datasets = {
@@ -70,8 +70,8 @@ export const fed = {
   client,
   /** Errors a cell may want to catch. */
   errors: { RunInterruptedError, RoundFailedError },
-  /** Ends the worker pools so that the process can exit. */
-  shutdown: (): Promise<void> => shutdownPools(),
+  /** Ends the worker pools (and any federation still listening) so that the process can exit. */
+  shutdown: async (): Promise<void> => { await Promise.all([shutdownPools(), closeFederations()]); },
 };
 
 export type Fed = typeof fed;

@@ -171,7 +171,11 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         sendRaw(routing, { type: 'refuse', reason: joined.reason });
         return;
       }
-      if (joined.replaced) tasks.failClient(message.name, 'dropped', (clientId) => `client ${clientId} ('${message.name}') reconnected; its open task was dropped`);
+      if (joined.replaced) {
+        tasks.failClient(message.name, 'dropped', (clientId) => `client ${clientId} ('${message.name}') reconnected; its open task was dropped`);
+        // The newest connection of a name wins; an older one still running is told to stop rather than left to flap.
+        sendRaw(joined.replaced, { type: 'refuse', reason: `another process joined as '${message.name}'; this one is no longer part of the federation` });
+      }
       log(`client '${message.name}' joined (${message.examples} examples of shape [${message.inputShape}]${joined.slot.id === undefined ? '' : `, id ${joined.slot.id}`})`);
       sendTo(joined.slot, { type: 'welcome', name: message.name }, currentRound);
       joinWaiters.forEach((wake) => wake());

@@ -114,3 +114,13 @@ test('a client that never answers (SIGSTOP) is dropped after the heartbeat timeo
   const again = await algo.next(state, remote);
   assert.equal(again.metrics.clients, 3, JSON.stringify(again.metrics.failureDetails));
 });
+
+test('a second process under the same name and key takes the slot over; the first is told and exits', async () => {
+  const first = processes[0];
+  const second = start('a-fast', join(dir, 'small-b.csv'));
+  await waitForOutput(second, /joined tcp:\/\/127\.0\.0\.1:\d+ as 'a-fast'/, 15_000);
+  assert.equal(await exitWithin(first, 10_000), 1);
+  assert.match(first.output(), /another process joined as 'a-fast'; this one is no longer part of the federation/);
+  const slot = remote.describe().clients.find((c) => c.name === 'a-fast')!;
+  assert.deepEqual([slot.id, slot.state], [0, 'connected']);
+});

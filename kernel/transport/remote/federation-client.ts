@@ -111,8 +111,12 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
           const reply = await work.train(message);
           round = taskRound;
           send({ type: 'train-result', task: message.task, ...reply });
-          rounds++;
-          log(`round ${taskRound}: trained on ${reply.numExamples} examples in ${reply.ms} ms (loss ${reply.trainLoss.toFixed(4)}, ${reply.backend})`);
+          if (reply.status === 'ok') {
+            rounds++;
+            log(`round ${taskRound}: trained on ${reply.numExamples} examples in ${reply.ms} ms (loss ${reply.trainLoss.toFixed(4)}, ${reply.backend})`);
+          } else {
+            log(`round ${taskRound}: stopped after ${reply.steps ?? 0} steps (${reply.status === 'timeout' ? `past the deadline of ${message.deadlineMs} ms` : 'cancelled by the server'})`);
+          }
         } else {
           const reply = await work.evaluate(message);
           round = taskRound;

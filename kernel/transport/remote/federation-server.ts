@@ -36,7 +36,7 @@ export interface ListenOptions {
   /** How long `listen` waits for minClients (default 10 minutes). */
   readonly joinTimeoutMs?: number;
   readonly maxMessageBytes?: number;
-  /** Where join/leave lines go (default: stderr). */
+  /** Where join/leave lines go (default: console.error, which a notebook shows in the cell). */
   readonly log?: (line: string) => void;
   /** Called once the socket is bound, with its address (with port 0, the port the system chose): start clients from here. */
   readonly onListening?: (address: string) => void;
@@ -85,7 +85,8 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     const z85 = readPublicKey(key, `keys.allow[${i}]`);
     return [z85Decode(z85).toString('hex'), z85] as const;
   }));
-  const log = options.log ?? ((line: string) => process.stderr.write(`fedbook federation: ${line}\n`));
+  // console.error, not process.stderr: in a notebook the kernel shows it in the cell's output.
+  const log = options.log ?? ((line: string) => console.error(`fedbook federation: ${line}`));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
   const registry = new ClientRegistry();

@@ -124,3 +124,15 @@ test('a second process under the same name and key takes the slot over; the firs
   const slot = remote.describe().clients.find((c) => c.name === 'a-fast')!;
   assert.deepEqual([slot.id, slot.state], [0, 'connected']);
 });
+
+test('a client past its deadline stops itself; the server records a timeout and aggregates the others', async () => {
+  const slow = start('c-slow', join(dir, 'big.csv'));
+  await waitForOutput(slow, /joined tcp:\/\/127\.0\.0\.1:\d+ as 'c-slow'/, 15_000);
+  const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }), clientsPerRound: 3, localEpochs: 3, batchSize: 4, seed: 4, backend: 'wasm', workers: 1, clientDeadlineMs: 1000 });
+  const { metrics } = await algo.next(await algo.initialize(), remote);
+  const details = metrics.failureDetails as { client: number; reason: string; message: string }[];
+  assert.equal(metrics.clients, 2);
+  assert.deepEqual(details.map((f) => [f.client, f.reason]), [[2, 'timeout']]);
+  assert.match(details[0].message, /client 2 \('c-slow'\) exceeded its deadline of 1000 ms/);
+  await waitForOutput(slow, /round \d+: stopped after \d+ steps \(past the deadline of 1000 ms\)/, 10_000);
+});

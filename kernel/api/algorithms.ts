@@ -139,6 +139,11 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
     let transport = transports.get(clients);
     if (!transport) {
       transport = 'transport' in clients ? clients.transport : createInProcessTransport({ pool, backend, data: clients, faults: seams.faults });
+      // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
+      // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.
+      if (transport.kind === 'remote' && options.secureAggregation) {
+        throw new TypeError(`${where}: secureAggregation does not run across processes yet (the server would see every client's plain update); leave it out for remote clients`);
+      }
       if (attack) {
         const numClasses = 'dataset' in clients ? clients.dataset.numClasses : options.model.numClasses;
         transport = withAttack(transport, attack, chooseAttackers(clients.numClients, attack.fraction, seed), { numClasses, seed });

@@ -20,6 +20,7 @@ import { fedProxDefinition } from '../federated/strategies/fedprox';
 import { scaffoldDefinition } from '../federated/strategies/scaffold';
 import { loadModel, saveModel } from './model-export';
 import { accountant, dp, secagg } from './privacy';
+import { client, closeFederations, federation } from './federation';
 
 /** Datasets that load offline. */
 const datasets = {
@@ -80,10 +81,14 @@ export const fed = {
   accountant,
   /** Secure aggregation on its own: secagg.sum(vectors, { threshold, dropouts }). */
   secagg,
+  /** Clients on other machines: listen({ port, minClients, keys }) gives a handle to pass as `clients`. */
+  federation,
+  /** Join a federation from a Node script whose data is built in code: client.start({ server, serverKey, key, data }). */
+  client,
   /** Errors a cell may want to catch. */
   errors: { RunInterruptedError, RoundFailedError },
-  /** Ends the worker pools so that the process can exit. */
-  shutdown: (): Promise<void> => shutdownPools(),
+  /** Ends the worker pools (and any federation still listening) so that the process can exit. */
+  shutdown: async (): Promise<void> => { await Promise.all([shutdownPools(), closeFederations()]); },
 };
 
 export type Fed = typeof fed;

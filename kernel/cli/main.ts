@@ -3,6 +3,7 @@
  *   fedbook kernel [-f CONNECTION_FILE]
  *   fedbook kernel install [--user | --prefix DIR | --sys-prefix]
  *   fedbook run NOTEBOOK.ipynb [--out OUT.ipynb] [--timeout S]
+ *   fedbook keys new | fedbook client …   (federation-commands.ts)
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -10,12 +11,13 @@ import { join } from 'node:path';
 import { installKernelSpec, kernelsDir, type InstallScope } from './install';
 import { createConnectionInfo } from '../protocol/connection';
 import { PLOTLY_ASSET } from '../execution/plotly-html';
+import { FEDERATION_USAGE } from './federation-usage';
 
 export const USAGE = `usage:
   fedbook kernel [-f CONNECTION_FILE]                        run the Jupyter kernel
   fedbook kernel install [--user | --prefix DIR | --sys-prefix]  install the 'fedbook' kernelspec
   fedbook run NOTEBOOK.ipynb [--out OUT.ipynb] [--timeout S]  execute every code cell
-`;
+${FEDERATION_USAGE}`;
 
 /** A command-line mistake: printed with the usage, exit status 2. */
 export class UsageError extends Error {
@@ -44,6 +46,8 @@ export async function main(args: string[]): Promise<number> {
     const result = await runNotebook(options);
     return result.ok ? 0 : 1;
   }
+  if (command === 'keys') return (await import('./federation-commands')).keysCommand(rest);
+  if (command === 'client') return (await import('./federation-commands')).clientCommand(rest);
   throw new UsageError(`unknown command '${command}'`);
 }
 

@@ -1,0 +1,6 @@
+/** Usage lines of the federation's commands (kept apart so that main.ts loads nothing of the federation). */
+export const FEDERATION_USAGE = `  fedbook keys new [--out DIR] [--name NAME]                 write NAME.key (mode 0600) and NAME.pub (default ./keys/fedbook)
+  fedbook client --server tcp://HOST:PORT --server-key KEY --key FILE --data PATH
+                 [--label COL] [--features A,B,…] [--name NAME] [--backend auto|wasm|cpu|native] [--connect-timeout S]
+                                                             join a federation with this machine's own data
+`;

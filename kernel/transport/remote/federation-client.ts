@@ -1,0 +1,226 @@
+/**
+ * A client of a federation across machines: connects to the server under
+ * CurveZMQ (pinning its key), proves its own key, announces its name, example
+ * count and input shape, then trains and evaluates for as many rounds as the
+ * server asks, one task at a time, until the server ends the federation.
+ * Connection problems end in a message that says what to check, never a hang.
+ */
+import { hostname } from 'node:os';
+import * as zmq from 'zeromq';
+import type { BackendPreference } from '../../contract/backend';
+import type { Dataset } from '../../data/dataset';
+import { readLoop } from '../../protocol/channels';
+import { createClientPool, type ClientPool } from '../in-process/client-pool';
+import { createClientWork, TaskRefused } from './client-work';
+import { helloProof, readKeyPair, readPublicKey, type KeyPair } from './keys';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
+
+export interface FederationClientOptions {
+  /** The server's address, e.g. 'tcp://10.0.0.5:7000'. */
+  readonly server: string;
+  /** The server's public key (40 Z85 characters, or the path of its .pub file): pinned, so no other server can pose as it. */
+  readonly serverKey: string;
+  /** This client's key pair, or the path of its .key file (its public key must be on the server's allow-list). */
+  readonly key: KeyPair | string;
+  /** This client's own examples: they never leave this process. */
+  readonly data: Dataset;
+  /** Default: hostname-pid. */
+  readonly name?: string;
+  /** Default 'auto' (native tfjs-node if it loads, else WASM, else CPU). */
+  readonly backend?: BackendPreference;
+  /** How long to wait for the server's welcome (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** The server is considered gone after this long without a word (default 60 s). */
+  readonly serverTimeoutMs?: number;
+  /** Where progress lines go (default: stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export interface FederationClient {
+  readonly name: string;
+  /** Resolves when the server ends the federation or stop() is called; rejects when the server is lost. */
+  readonly done: Promise<{ rounds: number; reason: string }>;
+  stop(): Promise<void>;
+}
+
+export class FederationConnectError extends Error {
+  override name = 'FederationConnectError';
+}
+
+export async function startClient(options: FederationClientOptions): Promise<FederationClient> {
+  const pair = readKeyPair(options.key, 'key');
+  const serverKey = readPublicKey(options.serverKey, 'serverKey');
+  if (!/^tcp:\/\/[^\s:/]+(:\d+)$|^tcp:\/\/\[[0-9a-fA-F:]+\]:\d+$/.test(options.server)) {
+    throw new TypeError(`server must look like tcp://HOST:PORT (got '${options.server}')`);
+  }
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const log = options.log ?? ((line: string) => process.stderr.write(`fedbook client ${name}: ${line}\n`));
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const serverTimeoutMs = options.serverTimeoutMs ?? 60_000;
+  const dataset = options.data;
+
+  const socket = new zmq.Dealer({
+    curveServerKey: serverKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey,
+    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536, linger: 500,
+  });
+  const seen = { connected: false, handshake: false, auth: '', protocol: '' };
+  void (async () => {
+    try {
+      for await (const event of socket.events) {
+        if (event.type === 'connect') seen.connected = true;
+        else if (event.type === 'handshake') seen.handshake = true;
+        else if (event.type === 'handshake:error:auth') seen.auth = event.error.message;
+        else if (event.type === 'handshake:error:protocol') seen.protocol = event.error.message;
+      }
+    } catch { /* the socket closed */ }
+  })();
+  socket.connect(options.server);
+
+  let round = 0;
+  let joined = false;
+  let tail: Promise<void> = Promise.resolve();
+  const send = (message: ClientMessage): void => {
+    const frames = encodeMessage(message, round);
+    tail = tail.then(() => socket.send(frames)).catch((error: Error) => {
+      // Before the welcome, a failed send is explained by the connection diagnosis instead.
+      if (joined) log(`send failed: ${error.message}`);
+    });
+  };
+
+  // Started now: its thread loads while the handshake runs.
+  const pool: ClientPool = createClientPool(1);
+  const work = createClientWork(dataset, () => pool, options.backend ?? 'auto');
+  let lastHeard = Date.now();
+  let lastHello = 0;
+  let rounds = 0;
+  let finish!: (outcome: { ok: true; reason: string } | { ok: false; error: Error }) => void;
+  const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => { finish = resolve; });
+  let welcomed!: (outcome: { ok: true } | { ok: false; reason: string }) => void;
+  const welcome = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => { welcomed = resolve; });
+
+  // One task at a time, in arrival order; a cancel reaches the running one through the abort flag.
+  let queue: Promise<void> = Promise.resolve();
+  let running: string | undefined;
+  const runTask = (message: Envelope<ServerMessage>): void => {
+    if (message.type !== 'train' && message.type !== 'evaluate') return;
+    const taskRound = message.round;
+    queue = queue.then(async () => {
+      running = message.task;
+      try {
+        if (message.type === 'train') {
+          const reply = await work.train(message);
+          round = taskRound;
+          send({ type: 'train-result', task: message.task, ...reply });
+          if (reply.status === 'ok') {
+            rounds++;
+            log(`round ${taskRound}: trained on ${reply.numExamples} examples in ${reply.ms} ms (loss ${reply.trainLoss.toFixed(4)}, ${reply.backend})`);
+          } else {
+            log(`round ${taskRound}: stopped after ${reply.steps ?? 0} steps (${reply.status === 'timeout' ? `past the deadline of ${message.deadlineMs} ms` : 'cancelled by the server'})`);
+          }
+        } else {
+          const reply = await work.evaluate(message);
+          round = taskRound;
+          send({ type: 'evaluate-result', task: message.task, ...reply });
+        }
+      } catch (error) {
+        const text = error instanceof TaskRefused ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+        round = taskRound;
+        send({ type: 'task-failed', task: message.task, message: text });
+        log(`round ${taskRound}: could not ${message.type}: ${text}`);
+      } finally {
+        running = undefined;
+      }
+    });
+  };
+
+  const onFrames = (frames: Buffer[]): void => {
+    lastHeard = Date.now();
+    let message: Envelope<ServerMessage>;
+    try {
+      message = decodeServerMessage(frames);
+    } catch (error) {
+      log(`ignored a malformed message from the server: ${(error as Error).message}`);
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        if (joined) log(`joined ${options.server} again as '${name}'`);
+        return welcomed({ ok: true });
+      case 'refuse': welcomed({ ok: false, reason: message.reason }); return finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
+      case 'train': case 'evaluate': return runTask(message);
+      case 'cancel': if (running === message.task) work.cancel(); return;
+      case 'notice': return log(`server: ${message.message}`);
+      case 'shutdown': return finish({ ok: true, reason: message.reason });
+      case 'hello-again':
+        // Only once joined: before that, the first hello is still on its way.
+        if (joined && Date.now() - lastHello > 1000) {
+          lastHello = Date.now();
+          log(`the server asks this client to join again (${message.reason})`);
+          sayHello();
+        }
+        return;
+      case 'heartbeat': return;
+    }
+  };
+  void readLoop(socket, onFrames, (error) => log(`reader: ${error.message}`));
+
+  const heartbeat = setInterval(() => {
+    send({ type: 'heartbeat' });
+    if (Date.now() - lastHeard > serverTimeoutMs) {
+      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${Math.round(serverTimeoutMs / 1000)} s)`) });
+    }
+  }, 1000);
+
+  const teardown = async (bye?: string): Promise<void> => {
+    clearInterval(heartbeat);
+    if (bye) {
+      send({ type: 'bye', reason: bye });
+      await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 500))]);
+    }
+    socket.close();
+    await pool.close();
+  };
+
+  const sayHello = (): void => send({
+    type: 'hello', name, examples: dataset.length, inputShape: [...dataset.exampleShape], numClasses: dataset.numClasses,
+    publicKey: pair.publicKey, proof: helloProof(pair, serverKey, name),
+  });
+  sayHello();
+  const timeout = new Promise<{ ok: false; reason: string }>((resolve) => setTimeout(() => resolve({ ok: false, reason: '' }), connectTimeoutMs).unref());
+  const greeting = await Promise.race([welcome, timeout]);
+  if (!greeting.ok) {
+    await teardown();
+    throw new FederationConnectError(greeting.reason ? `the server refused this client: ${greeting.reason}` : diagnose(options.server, connectTimeoutMs, seen));
+  }
+  joined = true;
+  log(`joined ${options.server} as '${name}' (${dataset.length} examples of shape [${dataset.exampleShape}])`);
+
+  const done = finished.then(async (outcome) => {
+    await queue.catch(() => undefined);
+    await teardown(outcome.ok ? undefined : 'lost the server');
+    if (!outcome.ok) throw outcome.error;
+    log(`the federation ended after ${rounds} round(s): ${outcome.reason}`);
+    return { rounds, reason: outcome.reason };
+  });
+  done.catch(() => undefined);
+  return {
+    name,
+    done,
+    async stop() {
+      finish({ ok: true, reason: 'stopped by this client' });
+      send({ type: 'bye', reason: 'stopped' });
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+function diagnose(server: string, timeoutMs: number, seen: { connected: boolean; handshake: boolean; auth: string; protocol: string }): string {
+  const waited = `${Math.round(timeoutMs / 100) / 10} s`;
+  if (!seen.connected) return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is 'fed.federation.listen' running there, and is the port open?)`;
+  if (seen.auth) return `the server at ${server} refused this client's key (${seen.auth}): add its public key to the server's allow-list`;
+  if (!seen.handshake) {
+    return `connected to ${server} but the CurveZMQ handshake did not complete within ${waited}: the server key given (--server-key) is probably not this server's, ` +
+      `or this client's key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`;
+  }
+  return `the server at ${server} accepted the connection but did not welcome this client within ${waited}`;
+}

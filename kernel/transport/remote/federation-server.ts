@@ -1,0 +1,290 @@
+/**
+ * The notebook's side of a federation across machines: a ROUTER socket under
+ * CurveZMQ (the server's key pinned by clients, client keys admitted by a ZAP
+ * allow-list), one reader loop and one send queue, the client registry, the
+ * open tasks and a heartbeat watchdog. `listen` resolves once `minClients`
+ * have joined, with a handle any algorithm's `next`/`run` takes as `clients`.
+ */
+import { randomBytes } from 'node:crypto';
+import * as zmq from 'zeromq';
+import { readLoop } from '../../protocol/channels';
+import type { ClientTransport } from '../client-transport';
+import { ClientRegistry, type ClientSlot } from './client-registry';
+import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode, z85Encode, type KeyPair } from './keys';
+import { createRemoteTransport } from './remote-transport';
+import { TaskBook, type RejectedMessage } from './task-book';
+import { DEFAULT_MAX_MESSAGE_BYTES, decodeClientMessage, encodeMessage, WireError, type ServerMessage } from './wire';
+
+export interface FederationKeys {
+  /** The server's key pair, or the path of its .key file ('fedbook keys new'). */
+  readonly server: KeyPair | string;
+  /** Client public keys allowed to join: Z85 keys or paths of .pub files. */
+  readonly allow: readonly string[];
+}
+
+export interface ListenOptions {
+  readonly port: number;
+  /** Default '127.0.0.1': nothing listens beyond this machine unless asked ('0.0.0.0' for every interface). */
+  readonly host?: string;
+  /** `listen` resolves once this many clients have joined. */
+  readonly minClients: number;
+  readonly keys: FederationKeys;
+  /** A client's deadline per task when the algorithm sets no clientDeadlineMs (default 10 minutes). */
+  readonly deadlineMs?: number;
+  /** A client silent this long is dropped (default 10 s; clients send a heartbeat every second). */
+  readonly heartbeatTimeoutMs?: number;
+  /** How long `listen` waits for minClients (default 10 minutes). */
+  readonly joinTimeoutMs?: number;
+  readonly maxMessageBytes?: number;
+  /** Where join/leave lines go (default: console.error, which a notebook shows in the cell). */
+  readonly log?: (line: string) => void;
+  /** Called once the socket is bound, with its address (with port 0, the port the system chose): start clients from here. */
+  readonly onListening?: (address: string) => void;
+}
+
+export interface ClientDescription {
+  readonly id: number | null;
+  readonly name: string;
+  readonly state: 'connected' | 'gone';
+  readonly examples: number;
+  readonly inputShape: readonly number[];
+  readonly publicKey: string;
+  readonly lastSeenMsAgo: number;
+  readonly roundsTrained: number;
+  readonly failures: number;
+}
+
+export interface FederationDescription {
+  readonly address: string;
+  readonly publicKey: string;
+  readonly clients: ClientDescription[];
+  /** Connections turned away by the allow-list (their keys). */
+  readonly refused: readonly { readonly at: string; readonly publicKey: string; readonly address: string }[];
+  /** Messages turned away: malformed, late, replayed, forged. */
+  readonly rejected: readonly RejectedMessage[];
+}
+
+export interface Federation {
+  readonly transport: ClientTransport;
+  /** Clients known to the federation (connected or not); their ids are 0 .. numClients − 1. */
+  readonly numClients: number;
+  readonly address: string;
+  readonly publicKey: string;
+  describe(): FederationDescription;
+  /** Resolves once `count` clients are connected. */
+  waitForClients(count: number, timeoutMs?: number): Promise<void>;
+  /** Tells every client the federation is over and closes the socket. */
+  close(): Promise<void>;
+}
+
+const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
+
+export async function listen(options: ListenOptions): Promise<Federation> {
+  const serverKeys = readKeyPair(options.keys.server, 'keys.server');
+  const allowed = new Map(options.keys.allow.map((key, i) => {
+    const z85 = readPublicKey(key, `keys.allow[${i}]`);
+    return [z85Decode(z85).toString('hex'), z85] as const;
+  }));
+  // console.error, not process.stderr: in a notebook the kernel shows it in the cell's output.
+  const log = options.log ?? ((line: string) => console.error(`fedbook federation: ${line}`));
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+  const registry = new ClientRegistry();
+  const tasks = new TaskBook();
+  const refused: { at: string; publicKey: string; address: string }[] = [];
+  let currentRound = 0;
+  let closed = false;
+
+  // A context of our own: the ZAP handler answers for this federation's sockets only.
+  const context = new zmq.Context();
+  const zap = new zmq.Reply({ context, linger: 0 });
+  await zap.bind(ZAP_ENDPOINT);
+  void serveZap(zap, allowed, (publicKey, address) => {
+    refused.push({ at: new Date().toISOString(), publicKey, address });
+    if (refused.length > 200) refused.shift();
+    log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+  });
+  const router = new zmq.Router({
+    context, curveServer: true, curveSecretKey: serverKeys.secretKey, curvePublicKey: serverKeys.publicKey,
+    zapDomain: 'fedbook', maxMessageSize: maxMessageBytes + 65_536, mandatory: true, linger: 1000,
+  });
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await router.bind(`tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
+  } catch (error) {
+    zap.close();
+    router.close();
+    throw new Error(`fed.federation.listen: cannot listen on ${host}:${options.port}: ${(error as Error).message}`);
+  }
+  const address = router.lastEndpoint ?? `tcp://${host}:${options.port}`;
+
+  // One send queue for the socket: zeromq.js allows one pending send.
+  let tail: Promise<void> = Promise.resolve();
+  const sendTo = (slot: ClientSlot, message: ServerMessage, round: number): number => {
+    const routing = slot.routing;
+    if (routing === undefined) return 0;
+    const frames = encodeMessage(message, round, { maxMessageBytes });
+    tail = tail.then(() => router.send([Buffer.from(routing, 'hex'), ...frames])).catch((error: Error) => {
+      if (closed) return;
+      if (slot.routing === routing) clientGone(slot, `could not be reached (${(error as { code?: string }).code ?? error.message})`);
+    });
+    return frames.reduce((sum, frame) => sum + frame.length, 0);
+  };
+  const sendRaw = (routing: string, message: ServerMessage): void => {
+    const frames = encodeMessage(message, currentRound, { maxMessageBytes });
+    tail = tail.then(() => router.send([Buffer.from(routing, 'hex'), ...frames])).catch(() => undefined);
+  };
+
+  const clientGone = (slot: ClientSlot, why: string): void => {
+    if (!slot.connected) return;
+    registry.leave(slot);
+    log(`client '${slot.name}'${slot.id === undefined ? '' : ` (id ${slot.id})`} left: ${why}`);
+    tasks.failClient(slot.name, 'dropped', (clientId) => `client ${clientId} ('${slot.name}') ${why}`);
+  };
+
+  const joinWaiters = new Set<() => void>();
+  const onFrames = (frames: Buffer[]): void => {
+    const [routingFrame, ...body] = frames;
+    const routing = routingFrame.toString('hex');
+    const slot = registry.byRoutingId(routing);
+    const bytes = body.reduce((sum, frame) => sum + frame.length, 0);
+    let message;
+    try {
+      message = decodeClientMessage(body, { maxMessageBytes });
+    } catch (error) {
+      tasks.reject(slot?.name ?? `connection ${routing.slice(0, 8)}`, currentRound, `malformed message: ${(error as Error).message}`);
+      if (error instanceof WireError && /protocol version/.test(error.message)) sendRaw(routing, { type: 'refuse', reason: error.message });
+      return;
+    }
+    if (message.type === 'hello') {
+      if (!allowed.has(z85Decode(message.publicKey).toString('hex')) || !verifyHelloProof(serverKeys, message.publicKey, message.name, message.proof)) {
+        tasks.reject(message.name, message.round, 'hello with a key this client does not hold or that is not allowed');
+        sendRaw(routing, { type: 'refuse', reason: 'the hello does not prove a key on the allow-list' });
+        return;
+      }
+      if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(message.name)) {
+        sendRaw(routing, { type: 'refuse', reason: `client name '${message.name.slice(0, 80)}' must be 1–64 letters, digits, '_', '.', '@' or '-'` });
+        return;
+      }
+      const joined = registry.join(routing, message, Date.now());
+      if (!joined.ok) {
+        tasks.reject(message.name, message.round, joined.reason);
+        sendRaw(routing, { type: 'refuse', reason: joined.reason });
+        return;
+      }
+      if (joined.replaced) {
+        tasks.failClient(message.name, 'dropped', (clientId) => `client ${clientId} ('${message.name}') reconnected; its open task was dropped`);
+        // The newest connection of a name wins; an older one still running is told to stop rather than left to flap.
+        sendRaw(joined.replaced, { type: 'refuse', reason: `another process joined as '${message.name}'; this one is no longer part of the federation` });
+      }
+      log(`client '${message.name}' joined (${message.examples} examples of shape [${message.inputShape}]${joined.slot.id === undefined ? '' : `, id ${joined.slot.id}`})`);
+      sendTo(joined.slot, { type: 'welcome', name: message.name }, currentRound);
+      joinWaiters.forEach((wake) => wake());
+      return;
+    }
+    if (!slot) {
+      tasks.reject(`connection ${routing.slice(0, 8)}`, message.round, `${message.type} from a connection that has not joined (or was dropped)`);
+      if (message.type !== 'bye') sendRaw(routing, { type: 'hello-again', reason: 'this server does not know this connection (it dropped the client as silent, or restarted)' });
+      return;
+    }
+    slot.lastSeen = Date.now();
+    switch (message.type) {
+      case 'heartbeat':
+        sendTo(slot, { type: 'heartbeat' }, currentRound);
+        return;
+      case 'bye':
+        clientGone(slot, `said goodbye (${message.reason})`);
+        return;
+      case 'train-result':
+      case 'evaluate-result':
+      case 'task-failed': {
+        const verdict = tasks.answer(slot.name, message.round, message, bytes);
+        if (!verdict.accepted) sendTo(slot, { type: 'notice', message: `the server turned away your ${message.type} for round ${message.round}: ${verdict.reason}` }, currentRound);
+        return;
+      }
+    }
+  };
+  void readLoop(router, onFrames, (error) => log(`reader: ${error.message}`));
+
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const slot of registry.connected()) {
+      if (now - slot.lastSeen > heartbeatTimeoutMs) clientGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
+    }
+  }, Math.min(500, heartbeatTimeoutMs / 4));
+  watchdog.unref();
+
+  const transport = createRemoteTransport({
+    registry, tasks,
+    send: (slot, message, round) => sendTo(slot, message, round),
+    newTaskId: () => randomBytes(12).toString('hex'),
+    setRound: (round) => { currentRound = Math.max(currentRound, round); },
+    defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
+  });
+
+  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000): Promise<void> => new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      if (registry.connected().length < count) return false;
+      cleanup();
+      resolve();
+      return true;
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      const present = registry.connected().map((slot) => `'${slot.name}'`);
+      reject(new Error(`only ${present.length} of ${count} clients joined ${address} within ${Math.round(timeoutMs / 1000)} s` +
+        `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`));
+    }, timeoutMs);
+    const wake = (): void => void check();
+    const cleanup = (): void => { clearTimeout(timer); joinWaiters.delete(wake); };
+    joinWaiters.add(wake);
+    check();
+  });
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    for (const slot of registry.connected()) sendTo(slot, { type: 'shutdown', reason: 'the server closed the federation' }, currentRound);
+    tasks.failTasks(tasks.openTasks(), 'dropped', 'the federation was closed');
+    closed = true;
+    clearInterval(watchdog);
+    await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    router.close();
+    zap.close();
+  };
+
+  try {
+    options.onListening?.(address);
+    await waitForClients(options.minClients);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  registry.assignIds();
+
+  return {
+    transport,
+    get numClients() { return registry.numClients; },
+    address,
+    publicKey: serverKeys.publicKey,
+    describe: () => ({
+      address, publicKey: serverKeys.publicKey, refused: [...refused], rejected: [...tasks.rejected],
+      clients: registry.all().map((slot) => ({
+        id: slot.id ?? null, name: slot.name, state: slot.connected ? 'connected' : 'gone', examples: slot.examples,
+        inputShape: slot.inputShape, publicKey: slot.publicKey, lastSeenMsAgo: Date.now() - slot.lastSeen,
+        roundsTrained: slot.roundsTrained, failures: slot.failures,
+      })),
+    }),
+    waitForClients,
+    close,
+  };
+}
+
+/** The ZAP handler (RFC 27): admits CURVE clients whose public key is on the allow-list. */
+async function serveZap(zap: zmq.Reply, allowed: ReadonlyMap<string, string>, onRefused: (publicKey: string, address: string) => void): Promise<void> {
+  for await (const [version, requestId, , address, , mechanism, credentials] of zap) {
+    const key = mechanism?.toString() === 'CURVE' && credentials?.length === 32 ? credentials.toString('hex') : undefined;
+    const ok = key !== undefined && allowed.has(key);
+    if (!ok) onRefused(credentials?.length === 32 ? z85Encode(credentials) : '(no CURVE key)', address?.toString() ?? '?');
+    await zap.send([version, requestId, ok ? '200' : '400', ok ? 'OK' : 'client key not on the allow-list', ok ? allowed.get(key!)! : '', '']);
+  }
+}

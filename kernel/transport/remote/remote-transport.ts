@@ -1,0 +1,151 @@
+/**
+ * The ClientTransport over a federation's clients: a round's cohort becomes one
+ * task message per client; each answer, silence, departure or bad update
+ * becomes a result or a failure record. Only an abort of the run rejects.
+ */
+import { findInvalidUpdate } from '../../federated/update-checks';
+import type { ClientFailure } from '../../federated/types';
+import type { ModelSpec } from '../../../workers/model-spec';
+import type { ClientEvaluation, ClientTransport, EvaluateCohortOutcome, TrainCohortOutcome, ClientTrainResult } from '../client-transport';
+import { RunAbortedError } from '../in-process/cohort-training';
+import type { ClientRegistry, ClientSlot } from './client-registry';
+import type { TaskAnswer, TaskBook } from './task-book';
+import type { EvaluateReply, ServerMessage, TrainReply } from './wire';
+
+/** How long after its deadline a client's answer is still awaited (it stops itself at the deadline). */
+export const DEADLINE_GRACE_MS = 2000;
+
+export interface RemoteLink {
+  readonly registry: ClientRegistry;
+  readonly tasks: TaskBook;
+  /** Sends a message to a connected client; returns the bytes sent (0 when it is not connected). */
+  send(slot: ClientSlot, message: ServerMessage, round: number): number;
+  newTaskId(): string;
+  setRound(round: number): void;
+  readonly defaultDeadlineMs: number;
+}
+
+type Dispatch = (slot: ClientSlot, task: string) => ServerMessage;
+
+export function createRemoteTransport(link: RemoteLink): ClientTransport {
+  /** Sends one task per client and waits for every answer, silence or departure. */
+  async function runTasks(round: number, clientIds: readonly number[], deadlineMs: number, kind: 'train' | 'evaluate', make: Dispatch, signal?: AbortSignal) {
+    if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
+    link.setRound(round);
+    let bytesDown = 0;
+    const ids: string[] = [];
+    const owners = new Map<string, ClientSlot>();
+    const answers = clientIds.map((clientId) => new Promise<TaskAnswer>((settle) => {
+      const slot = link.registry.byClientId(clientId);
+      if (!slot || !slot.connected) {
+        settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId}${slot ? ` ('${slot.name}')` : ''} is not connected` } });
+        return;
+      }
+      const task = link.newTaskId();
+      ids.push(task);
+      owners.set(task, slot);
+      link.tasks.add(task, { clientName: slot.name, clientId, round, kind, settle }, deadlineMs + DEADLINE_GRACE_MS,
+        `client ${clientId} ('${slot.name}') did not answer within its deadline of ${deadlineMs} ms`);
+      bytesDown += link.send(slot, make(slot, task), round);
+    }));
+    const onAbort = (): void => {
+      for (const task of link.tasks.failTasks(ids, 'aborted', 'the run was aborted')) link.send(owners.get(task)!, { type: 'cancel', task }, round);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const settled = await Promise.all(answers);
+      if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
+      return { settled, bytesDown };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    kind: 'remote',
+    get numClients() { return link.registry.numClients; },
+
+    async train(request, signal): Promise<TrainCohortOutcome> {
+      const deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : link.defaultDeadlineMs;
+      const misfits: ClientFailure[] = [];
+      const fitting = request.clients.filter(({ clientId }) => {
+        const slot = link.registry.byClientId(clientId);
+        const problem = slot && slot.connected ? misfit(request.spec, slot) : undefined;
+        if (problem) {
+          misfits.push({ clientId, reason: 'invalid', message: `client ${clientId} ('${slot!.name}'): ${problem}` });
+          link.send(slot!, { type: 'notice', message: `round ${request.round}: the server left you out: ${problem}` }, request.round);
+        }
+        return !problem;
+      });
+      const byId = new Map(fitting.map((task) => [task.clientId, task]));
+      const { settled, bytesDown } = await runTasks(request.round, fitting.map((t) => t.clientId), deadlineMs, 'train', (slot, task) => {
+        const { clientId, seed, config } = byId.get(slot.id!)!;
+        return { type: 'train', task, clientId, spec: request.spec, weights: request.weights, seed, config, deadlineMs };
+      }, signal);
+      const outcome = { results: [] as ClientTrainResult[], failures: [...misfits], bytesDown, bytesUp: 0, clientMs: 0 };
+      settled.forEach((answer, i) => {
+        const clientId = fitting[i].clientId;
+        const slot = link.registry.byClientId(clientId)!;
+        if (!answer.ok) {
+          outcome.failures.push(answer.failure);
+          if (slot) slot.failures++;
+          return;
+        }
+        const reply = answer.reply as TrainReply;
+        outcome.bytesUp += answer.bytes;
+        outcome.clientMs += reply.ms;
+        const failure = checkTrainReply(clientId, slot, reply, request.weights.length, deadlineMs);
+        if (failure) {
+          outcome.failures.push(failure);
+          slot.failures++;
+          return;
+        }
+        slot.roundsTrained++;
+        outcome.results.push({
+          clientId, delta: reply.delta!, numExamples: reply.numExamples, trainLoss: reply.trainLoss, trainAccuracy: reply.trainAccuracy,
+          steps: reply.steps, backend: reply.backend, path: reply.path, ms: reply.ms,
+        });
+      });
+      const rejected = link.tasks.takeRejectedCount();
+      return { ...outcome, metrics: { transport: 'remote', connectedClients: link.registry.connected().length, ...(rejected ? { rejectedMessages: rejected } : {}) } };
+    },
+
+    async evaluate(request, signal): Promise<EvaluateCohortOutcome> {
+      const ids = request.clients.map((c) => c.clientId);
+      const heldOut = new Map(request.clients.map((c) => [c.clientId, c.heldOut]));
+      const { settled } = await runTasks(request.round, ids, link.defaultDeadlineMs, 'evaluate', (slot, task) => (
+        { type: 'evaluate', task, clientId: slot.id!, spec: request.spec, weights: request.weights, heldOut: heldOut.get(slot.id!) }
+      ), signal);
+      const outcome = { results: [] as ClientEvaluation[], failures: [] as ClientFailure[] };
+      settled.forEach((answer, i) => {
+        if (!answer.ok) return void outcome.failures.push(answer.failure);
+        const reply = answer.reply as EvaluateReply;
+        if (reply.count > 0) outcome.results.push({ clientId: ids[i], loss: reply.lossSum / reply.count, accuracy: reply.correct / reply.count, examples: reply.count });
+      });
+      return outcome;
+    },
+  };
+}
+
+/** Why a client's data cannot train this model, or undefined when it fits. */
+export function misfit(spec: ModelSpec, slot: Pick<ClientSlot, 'inputShape' | 'numClasses'>): string | undefined {
+  const expected = spec.inputShape.reduce((a, b) => a * b, 1);
+  const actual = slot.inputShape.reduce((a, b) => a * b, 1);
+  if (expected !== actual || (spec.kind === 'cnn' && spec.inputShape.join('x') !== slot.inputShape.join('x'))) {
+    return `the model expects examples of shape [${spec.inputShape}] (${expected} values) but this client's data has shape [${slot.inputShape}] (${actual} values)`;
+  }
+  if (slot.numClasses > spec.numClasses) return `the model has ${spec.numClasses} outputs but this client's labels go up to class ${slot.numClasses - 1}`;
+  return undefined;
+}
+
+function checkTrainReply(clientId: number, slot: ClientSlot, reply: TrainReply, dimension: number, deadlineMs: number): ClientFailure | undefined {
+  const who = `client ${clientId} ('${slot.name}')`;
+  if (reply.status === 'timeout') return { clientId, reason: 'timeout', message: `${who} exceeded its deadline of ${deadlineMs} ms` };
+  if (reply.status !== 'ok' || !reply.delta) return { clientId, reason: 'aborted', message: `${who} stopped before finishing (${reply.status})` };
+  const problem = findInvalidUpdate(reply.delta, dimension);
+  if (problem) return { clientId, reason: 'invalid', message: `${who} sent an invalid update: ${problem}` };
+  if (reply.numExamples < 0 || reply.numExamples > slot.examples) {
+    return { clientId, reason: 'invalid', message: `${who} claims ${reply.numExamples} examples but announced ${slot.examples}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,92 @@
+/** Shared pieces of the federation tests: keys, per-client CSVs, real client processes, free loopback ports. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRng } from '../../../kernel/federated/random';
+import { writeKeyPair } from '../../../kernel/transport/remote/keys';
+
+export const ROOT = resolve(__dirname, '../../../..');
+export const BIN = join(ROOT, 'bin', 'fedbook.js');
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fedbook-federation-'));
+}
+
+/** A free TCP port on loopback (bound, read, released). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Key pairs written the way `fedbook keys new` writes them. */
+export function makeKeys(dir: string, names: readonly string[]): Record<string, { key: string; pub: string; publicKey: string }> {
+  return Object.fromEntries(names.map((name) => {
+    const { keyFile, publicFile, pair } = writeKeyPair(join(dir, 'keys'), name);
+    return [name, { key: keyFile, pub: publicFile, publicKey: pair.publicKey }];
+  }));
+}
+
+/**
+ * A CSV of `n` examples with `features` float32-exact values and labels in 0..classes-1, linearly separable-ish.
+ * Values are written so that they read back to the same float32 bits.
+ */
+export function writeClientCsv(path: string, n: number, seed: number, features = 4, classes = 3): void {
+  const rng = createRng(seed);
+  const lines = [[...Array.from({ length: features }, (_, j) => `f${j}`), 'label'].join(',')];
+  for (let i = 0; i < n; i++) {
+    const label = Math.floor(rng.next() * classes);
+    const row = Array.from({ length: features }, (_, j) => String(Math.fround((j % classes === label ? 1 : 0) + (rng.next() - 0.5))));
+    lines.push([...row, String(label)].join(','));
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+export interface ClientProcess {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit status once the process has ended. */
+  readonly exited: Promise<number | null>;
+}
+
+/** `node bin/fedbook.js client …` as a real process. */
+export function spawnClient(args: string[]): ClientProcess {
+  const child = spawn(process.execPath, [BIN, 'client', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d));
+  child.stderr!.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((done) => child.on('exit', (status, signal) => done(status ?? (signal ? -1 : null))));
+  return { child, output: () => output, exited };
+}
+
+/** Waits for a process's output to match, or fails after `ms` with what it printed. */
+export async function waitForOutput(client: ClientProcess, pattern: RegExp, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!pattern.test(client.output())) {
+    if (Date.now() > until) throw new Error(`no ${pattern} within ${ms} ms; output:\n${client.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Resolves with the status, or kills the process and fails after `ms`. */
+export async function exitWithin(client: ClientProcess, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => {
+      client.child.kill('SIGKILL');
+      fail(new Error(`the client did not exit within ${ms} ms; output:\n${client.output()}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([client.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,8 +7,10 @@ import type { ClientEvaluationSettings } from '../federated/strategies/strategy'
 import { RunAbortedError } from '../transport/in-process/cohort-training';
 import type { ClientPopulation, FederatedProcess, ServerState } from './process';
 import { getAmbientSignal, publishRunEvent } from '../simulation/run-events';
-import type { RoundMetrics, RunEndRecord } from '../simulation/run-payload';
-import { newRunId, startRunRecord } from '../simulation/run-records';
+import type { RoundMetrics, RunEndRecord, RunSweepTag } from '../simulation/run-payload';
+import { newRunId, resumeRunRecord, startRunRecord, type RunRecorder } from '../simulation/run-records';
+import { checkpointDirectory, writeCheckpoint } from './checkpoints';
+import { findResumePoint } from './resume';
 
 export interface StopCriteria {
   /** Stop once test accuracy reaches this. */
@@ -33,6 +35,20 @@ export interface RunOptions {
   label?: string;
   /** Client-side evaluation: a fraction of clients evaluate each round on a held-out share of their own data. */
   clientEvaluation?: { fraction: number; heldOut: number };
+  /**
+   * Continue a recorded run (by id, or `'latest'`) from its newest intact checkpoint, after an interrupt, an
+   * error or a killed process; the weights come out bit-identical to a run never stopped (same backend).
+   * `rounds` stays the run's total: a 50-round run stopped after 20 runs 30 more.
+   */
+  resume?: string;
+  /** After each round the whole server state is saved next to the run record; the newest `keep` (default 3) are kept. `false`: none. */
+  checkpoints?: { keep?: number } | false;
+}
+
+/** What the caller of runRounds adds to the record that a user does not pass. */
+export interface RunContext {
+  readonly version: string;
+  readonly sweep?: RunSweepTag;
 }
 
 export interface RunResult {
@@ -46,6 +62,10 @@ export interface RunResult {
   /** Why the run stopped early, if it did. */
   stoppedBecause?: string;
   backend: string;
+  /** The round this call resumed from, when it resumed a run. */
+  resumedFrom?: number;
+  /** What a resume had to work around (a corrupt checkpoint skipped). */
+  notes?: string[];
 }
 
 /** Thrown when a run is aborted or fails; the finished rounds are kept on disk and in `run`. */
@@ -56,23 +76,23 @@ export class RunInterruptedError extends Error {
   }
 }
 
-export async function runRounds(process: FederatedProcess, options: RunOptions, version: string): Promise<RunResult> {
+export async function runRounds(process: FederatedProcess, options: RunOptions, context: RunContext): Promise<RunResult> {
   const { strategy } = process.options;
   const signal = options.signal ?? process.options.signal ?? getAmbientSignal();
-  let state = options.state ?? await process.initialize();
-  const runId = newRunId();
-  const label = options.label ?? strategy.summary();
-  const recorder = startRunRecord({
-    runId, label, strategy: strategy.name, hyperparameters: { ...strategy.hyperparameters, seed: process.options.seed },
-    seed: process.options.seed, backend: state.backend, workers: process.options.workers, version,
-    startedAt: new Date().toISOString(), plannedRounds: options.rounds,
-  });
-  const rounds: RoundMetrics[] = [];
+  const start = await startRun(process, options, context);
+  const { runId, recorder, rounds, lastRound, label } = start;
+  let state = start.state;
+  const keep = options.checkpoints === false ? 0 : options.checkpoints?.keep ?? 3;
+  const checkpoints = checkpointDirectory(recorder.path);
   const clientEvaluation: ClientEvaluationSettings | undefined = options.clientEvaluation
     ? { fraction: options.clientEvaluation.fraction, heldOut: { share: options.clientEvaluation.heldOut, seed: process.options.seed } }
     : undefined;
   const result = (status: RunResult['status'], stoppedBecause?: string): RunResult =>
-    ({ id: runId, path: recorder.path, rounds, state, status, stoppedBecause, backend: state.backend });
+    ({
+      id: runId, path: recorder.path, rounds, state, status, stoppedBecause, backend: state.backend,
+      ...(start.resumedFrom !== undefined ? { resumedFrom: start.resumedFrom } : {}), ...(start.notes.length ? { notes: start.notes } : {}),
+    });
+  if (start.ended) return result(start.ended.status, start.ended.message);
   publishRunEvent('runStarted', { runId, rounds: options.rounds, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
 
   const finish = (status: RunResult['status'], message?: string): void => {
@@ -81,14 +101,21 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
   };
   try {
     let stoppedBecause: string | undefined;
-    for (let r = 0; r < options.rounds; r++) {
+    while (state.round < lastRound) {
       stoppedBecause = budgetExceededBefore(process, options, state.round + 1);
       if (stoppedBecause) break;
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted before round ${state.round + 1}`);
       const step = await process.next(state, options.clients, { evaluate: options.evaluate, signal, clientEvaluation });
       state = step.state;
+      if (start.recordedBackend && state.backend !== start.recordedBackend) {
+        const note = `the run trained on ${start.recordedBackend} and resumed on ${state.backend}: its weights will not be bit-identical to an uninterrupted run`;
+        console.warn(`fedbook: resume ${runId}: ${note}`);
+        start.notes.push(note);
+        start.recordedBackend = undefined;
+      }
       rounds.push(step.metrics);
       recorder.round(step.metrics);
+      if (keep > 0) writeCheckpoint(checkpoints, runId, state, keep);
       publishRunEvent('roundFinished', { runId, metrics: step.metrics });
       options.onRound?.(step.metrics);
       stoppedBecause = targetReached(options.until, step.metrics);
@@ -103,10 +130,65 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
     finish(status, what);
     throw new RunInterruptedError(
       `run ${runId} ${aborted ? 'was interrupted' : 'failed'} in round ${state.round + 1}: ${what}\n` +
-      `${rounds.length} finished round(s) are kept in ${recorder.path} (and in error.run)`,
+      `${rounds.length} finished round(s) are kept in ${recorder.path} (and in error.run)` +
+      (keep > 0 && state.round > 0 ? `; continue it with run({ ...the same options, resume: '${runId}' })` : ''),
       result(status), error,
     );
   }
+}
+
+interface RunStart {
+  runId: string;
+  recorder: RunRecorder;
+  state: ServerState;
+  /** Rounds recorded so far (a resumed run's, up to its checkpoint). */
+  rounds: RoundMetrics[];
+  /** The run ends after this round. */
+  lastRound: number;
+  label: string;
+  resumedFrom?: number;
+  notes: string[];
+  /** The backend a resumed run trained on before. */
+  recordedBackend?: string;
+  /** Set when a resumed run had already ended: nothing is left to run. */
+  ended?: { status: RunResult['status']; message?: string };
+}
+
+/** A new record and the initial (or given) state, or the resumed run's record, checkpoint and rounds. */
+async function startRun(process: FederatedProcess, options: RunOptions, context: RunContext): Promise<RunStart> {
+  const { strategy, seed, spec } = process.options;
+  const hyperparameters = { ...strategy.hyperparameters, seed };
+  if (options.resume === undefined) {
+    const state = options.state ?? await process.initialize();
+    const runId = newRunId();
+    const label = options.label ?? strategy.summary();
+    const recorder = startRunRecord({
+      runId, label, strategy: strategy.name, hyperparameters, seed, backend: state.backend, workers: process.options.workers,
+      version: context.version, startedAt: new Date().toISOString(), plannedRounds: options.rounds,
+      ...(state.round ? { fromRound: state.round } : {}), model: spec, ...(context.sweep ? { sweep: context.sweep } : {}),
+    });
+    return { runId, recorder, state, rounds: [], lastRound: state.round + options.rounds, label, notes: [] };
+  }
+  const point = findResumePoint(options.resume, { strategy: strategy.name, hyperparameters, seed, model: spec });
+  const { run } = point;
+  const state = point.checkpoint?.state ?? await process.initialize();
+  const lastRound = (run.config.fromRound ?? 0) + options.rounds;
+  const label = options.label ?? run.config.label;
+  const base = { runId: run.config.runId, state, rounds: point.rounds, lastRound, label, resumedFrom: state.round };
+  const lastRecorded = run.rounds.at(-1)?.round ?? 0;
+  if (run.end && (run.end.status === 'completed' || run.end.status === 'stopped') && state.round === lastRecorded &&
+    (run.end.status === 'stopped' || state.round >= lastRound)) {
+    return { ...base, recorder: resumeRunRecordless(run.path, run.config.runId), notes: point.notes, ended: { status: run.end.status, message: run.end.message } };
+  }
+  const notes = [...point.notes];
+  for (const note of notes) console.warn(`fedbook: resume ${run.config.runId}: ${note}`);
+  const recorder = resumeRunRecord(run, { fromRound: state.round, ...(point.checkpoint ? { checkpoint: point.checkpoint.path } : {}), ...(notes.length ? { notes } : {}) });
+  return { ...base, recorder, notes, recordedBackend: point.checkpoint?.state.backend ?? run.config.backend };
+}
+
+/** A recorder for a run that has already ended: nothing is appended. */
+function resumeRunRecordless(path: string, runId: string): RunRecorder {
+  return { runId, path, round: () => undefined, end: () => undefined };
 }
 
 function targetReached(until: StopCriteria | undefined, metrics: RoundMetrics): string | undefined {

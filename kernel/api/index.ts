@@ -9,12 +9,14 @@ import { partition } from '../federated/partition/partition';
 import { shutdownPools } from '../transport/in-process/client-pool';
 import { listRuns, loadRun } from '../simulation/run-records';
 import { RunInterruptedError } from '../rounds/run-loop';
+import { SweepInterruptedError } from '../rounds/sweep';
 import { RoundFailedError } from '../federated/server-state';
 import { aggregators } from './aggregators';
 import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
 import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi, scaffold } from './algorithms';
 import { accountant, dp, secagg } from './privacy';
+import { sweep } from './sweep';
 
 /** Datasets that load offline. */
 const datasets = {
@@ -52,6 +54,7 @@ export const fed = {
   fedYogi,
   fedAdagrad,
   scaffold,
+  sweep,
   /** Aggregators for a strategy's `aggregator` option: robust ones against Byzantine clients, and pre-clipping. */
   aggregators,
   /** Simulated attackers for a strategy's `attack` option. */
@@ -64,7 +67,7 @@ export const fed = {
   /** Secure aggregation on its own: secagg.sum(vectors, { threshold, dropouts }). */
   secagg,
   /** Errors a cell may want to catch. */
-  errors: { RunInterruptedError, RoundFailedError },
+  errors: { RunInterruptedError, RoundFailedError, SweepInterruptedError },
   /** Ends the worker pools so that the process can exit. */
   shutdown: (): Promise<void> => shutdownPools(),
 };

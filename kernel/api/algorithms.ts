@@ -180,8 +180,9 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       if (runOptions.clientEvaluation !== undefined) checkClientEvaluation(`${strategy.name}.run: clientEvaluation`, runOptions.clientEvaluation, runOptions.clients);
       if (runOptions.resume !== undefined && runOptions.state !== undefined) throw new TypeError(`${strategy.name}.run: pass either resume (a run id) or state, not both`);
       if (runOptions.checkpoints !== undefined && runOptions.checkpoints !== false) {
-        checkKnownOptions(`${strategy.name}.run: checkpoints`, runOptions.checkpoints, ['keep']);
+        checkKnownOptions(`${strategy.name}.run: checkpoints`, runOptions.checkpoints, ['keep', 'every']);
         integerIn(`${strategy.name}.run: checkpoints.keep`, runOptions.checkpoints.keep ?? 3, 1);
+        integerIn(`${strategy.name}.run: checkpoints.every`, runOptions.checkpoints.every ?? 1, 1);
       }
       return runRounds(process, runOptions, { version: packageVersion(), ...runContexts.get(runOptions) });
     },

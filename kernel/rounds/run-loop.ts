@@ -41,8 +41,11 @@ export interface RunOptions {
    * `rounds` stays the run's total: a 50-round run stopped after 20 runs 30 more.
    */
   resume?: string;
-  /** After each round the whole server state is saved next to the run record; the newest `keep` (default 3) are kept. `false`: none. */
-  checkpoints?: { keep?: number } | false;
+  /**
+   * After each round (or every `every` rounds, and after the last) the whole server state is saved next to the
+   * run record; the newest `keep` (default 3) are kept. `false`: none.
+   */
+  checkpoints?: { keep?: number; every?: number } | false;
 }
 
 /** What the caller of runRounds adds to the record that a user does not pass. */
@@ -83,6 +86,7 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
   const { runId, recorder, rounds, lastRound, label } = start;
   let state = start.state;
   const keep = options.checkpoints === false ? 0 : options.checkpoints?.keep ?? 3;
+  const every = options.checkpoints === false ? 1 : options.checkpoints?.every ?? 1;
   const checkpoints = checkpointDirectory(recorder.path);
   const clientEvaluation: ClientEvaluationSettings | undefined = options.clientEvaluation
     ? { fraction: options.clientEvaluation.fraction, heldOut: { share: options.clientEvaluation.heldOut, seed: process.options.seed } }
@@ -115,10 +119,10 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
       }
       rounds.push(step.metrics);
       recorder.round(step.metrics);
-      if (keep > 0) writeCheckpoint(checkpoints, runId, state, keep);
+      stoppedBecause = targetReached(options.until, step.metrics);
+      if (keep > 0 && (state.round % every === 0 || state.round === lastRound || stoppedBecause)) writeCheckpoint(checkpoints, runId, state, keep);
       publishRunEvent('roundFinished', { runId, metrics: step.metrics });
       options.onRound?.(step.metrics);
-      stoppedBecause = targetReached(options.until, step.metrics);
       if (stoppedBecause) break;
     }
     finish(stoppedBecause ? 'stopped' : 'completed', stoppedBecause);

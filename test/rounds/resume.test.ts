@@ -6,11 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fed } from '../../kernel/api/index';
 import { loadRun } from '../../kernel/simulation/run-records';
+import { checkpointDirectory, checkpointRounds } from '../../kernel/rounds/checkpoints';
 
 type Clients = ReturnType<typeof fed.partition>;
 let clients: Clients;
@@ -44,6 +45,27 @@ test('an interrupted run resumed with "latest" ends with the weights of a run ne
   const record = loadRun(resumed.id);
   assert.equal(record.end?.status, 'completed', 'the aborted end line is superseded');
   assert.deepEqual(record.rounds.map((m) => m.round), [1, 2, 3, 4]);
+});
+
+test('checkpoints every 2 rounds (and after the last); without any, a resume starts again from round 0 and says so; both end identical', async () => {
+  const reference = await algo().run({ rounds: 5, clients });
+  const sparse = await algo().run({ rounds: 5, clients, checkpoints: { keep: 10, every: 2 } });
+  assert.deepEqual(checkpointRounds(checkpointDirectory(sparse.path)), [5, 4, 2]);
+  const stopAt = (round: number) => {
+    const controller = new AbortController();
+    return { signal: controller.signal, onRound: (m: { round: number }) => { if (m.round === round) controller.abort(); } };
+  };
+  const interrupted = await algo().run({ rounds: 5, clients, checkpoints: { every: 2 }, ...stopAt(3) }).catch((e) => e.run);
+  const resumed = await algo().run({ rounds: 5, clients, resume: interrupted.id });
+  assert.equal(resumed.resumedFrom, 2);
+  assert.deepEqual(Buffer.from(resumed.state.weights.buffer), Buffer.from(reference.state.weights.buffer));
+  const none = await algo().run({ rounds: 5, clients, checkpoints: false, ...stopAt(2) }).catch((e) => e.run);
+  assert.equal(existsSync(checkpointDirectory(none.path)), false);
+  const restarted = await algo().run({ rounds: 5, clients, resume: none.id });
+  assert.equal(restarted.resumedFrom, 0);
+  assert.deepEqual(restarted.notes, [`no intact checkpoint in ${checkpointDirectory(none.path)}: the run starts again from round 0`]);
+  assert.deepEqual(Buffer.from(restarted.state.weights.buffer), Buffer.from(reference.state.weights.buffer));
+  assert.deepEqual(loadRun(none.id).rounds.map((m) => m.round), [1, 2, 3, 4, 5]);
 });
 
 test('resuming a completed run trains nothing and gives its final state back', async () => {

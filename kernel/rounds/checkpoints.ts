@@ -73,13 +73,14 @@ export function checkpointRounds(directory: string): number[] {
  * The newest intact checkpoint at or before `atMostRound`, and a note for each newer one that could not be
  * read. Undefined when none is intact.
  */
-export function readLatestCheckpoint(directory: string, atMostRound = Infinity): { checkpoint?: LoadedCheckpoint; skipped: string[] } {
+export function readLatestCheckpoint(directory: string, runId: string, atMostRound = Infinity): { checkpoint?: LoadedCheckpoint; skipped: string[] } {
   const skipped: string[] = [];
   for (const round of checkpointRounds(directory).filter((r) => r <= atMostRound)) {
     const path = join(directory, checkpointFileName(round));
     try {
       const { meta, value } = decodeCheckpoint<CheckpointMeta, ServerState>(readFileSync(path));
       if (meta.round !== round || value.round !== round) throw new Error(`it holds round ${value.round}, not ${round}`);
+      if (meta.runId !== runId) throw new Error(`it belongs to run ${meta.runId}`);
       return { checkpoint: { path, meta, state: value }, skipped };
     } catch (error) {
       skipped.push(`checkpoint ${path} is unusable (${error instanceof Error ? error.message : String(error)})`);

@@ -37,7 +37,7 @@ export function findResumePoint(resume: string, identity: RunIdentity, directory
   const folder = checkpointDirectory(run.path);
   removeStaleTemporaries(folder);
   const lastRecorded = run.rounds.at(-1)?.round ?? 0;
-  const { checkpoint, skipped } = readLatestCheckpoint(folder, lastRecorded);
+  const { checkpoint, skipped } = readLatestCheckpoint(folder, run.config.runId, lastRecorded);
   const notes = [...skipped];
   if (checkpoint && skipped.length) notes.push(`resuming from round ${checkpoint.meta.round} (${checkpoint.path})`);
   if (!checkpoint && lastRecorded > 0) notes.push(`no intact checkpoint in ${folder}: the run starts again from round 0`);

@@ -175,6 +175,12 @@ async function startRun(process: FederatedProcess, options: RunOptions, context:
   }
   const point = findResumePoint(options.resume, { strategy: strategy.name, hyperparameters, seed, model: spec });
   const { run } = point;
+  if (!point.checkpoint && run.config.fromRound) {
+    throw new RangeError(
+      `resume: run ${run.config.runId} started from a state you passed (round ${run.config.fromRound}) and has no intact checkpoint to continue from; ` +
+      'start it again from that state',
+    );
+  }
   const state = point.checkpoint?.state ?? await process.initialize();
   const lastRound = (run.config.fromRound ?? 0) + options.rounds;
   const label = options.label ?? run.config.label;

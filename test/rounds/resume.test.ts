@@ -68,6 +68,22 @@ test('checkpoints every 2 rounds (and after the last); without any, a resume sta
   assert.deepEqual(loadRun(none.id).rounds.map((m) => m.round), [1, 2, 3, 4, 5]);
 });
 
+test('a run started from a given state resumes to its own last round, or refuses when it has no checkpoint', async () => {
+  const { state } = await algo().next(await algo().initialize(), clients);
+  const reference = await algo().run({ rounds: 3, clients, state });
+  assert.equal(reference.state.round, 4);
+  const controller = new AbortController();
+  const interrupted = await algo().run({ rounds: 3, clients, state, signal: controller.signal, onRound: (m) => { if (m.round === 2) controller.abort(); } }).catch((e) => e.run);
+  const resumed = await algo().run({ rounds: 3, clients, resume: interrupted.id });
+  assert.equal(resumed.state.round, 4);
+  assert.deepEqual(Buffer.from(resumed.state.weights.buffer), Buffer.from(reference.state.weights.buffer));
+  const bare = new AbortController();
+  const without = await algo().run({ rounds: 3, clients, state, checkpoints: false, signal: bare.signal, onRound: () => bare.abort() }).catch((e) => e.run);
+  await assert.rejects(algo().run({ rounds: 3, clients, resume: without.id }), {
+    message: `resume: run ${without.id} started from a state you passed (round 1) and has no intact checkpoint to continue from; start it again from that state`,
+  });
+});
+
 test('resuming a completed run trains nothing and gives its final state back', async () => {
   const done = await algo().run({ rounds: 2, clients });
   const size = statSync(done.path).size;

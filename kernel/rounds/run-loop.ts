@@ -97,7 +97,8 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
       ...(start.resumedFrom !== undefined ? { resumedFrom: start.resumedFrom } : {}), ...(start.notes.length ? { notes: start.notes } : {}),
     });
   if (start.ended) return result(start.ended.status, start.ended.message);
-  publishRunEvent('runStarted', { runId, rounds: options.rounds, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
+  // A resumed run's display counts the rounds this call runs, as for a run continued from a state.
+  publishRunEvent('runStarted', { runId, rounds: lastRound - state.round, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
 
   const finish = (status: RunResult['status'], message?: string): void => {
     recorder.end(status, message);

@@ -21,7 +21,7 @@ cli.main(process.argv.slice(2)).then(
       process.stderr.write(`fedbook: ${error.message}\n${cli.USAGE}`);
       process.exit(2);
     }
-    process.stderr.write(`fedbook: ${error && error.message ? error.message : error}\n`);
+    process.stderr.write(`fedbook: ${error?.message ? error.message : error}\n`);
     process.exit(1);
   },
 );

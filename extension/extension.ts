@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log: (text) => log.appendLine(text),
   });
   const status = new KernelStatusBar();
-  const showChart = (preserveFocus = true) => ChartPanel.createOrShow(context.extensionUri, loadRunById, preserveFocus);
+  const showChart = (preserveFocus = true) => ChartPanel.createOrShow(context.extensionUri, preserveFocus);
   const seenRuns = new Set<string>();
   const runsView = new RunsView(() => showChart());
 

@@ -3,6 +3,7 @@
  * through `fedbook kernel -f CONNECTION_FILE`.
  */
 import type * as Execution from './execution/index';
+import { packageVersion } from './package-version';
 import { serveKernel } from './protocol/serve';
 
 /** Serves a Jupyter kernel on the sockets named in the connection file until shutdown. */
@@ -16,12 +17,4 @@ export function runKernel(connectionFile: string): Promise<void> {
     },
     version: packageVersion(),
   });
-}
-
-export function packageVersion(): string {
-  try {
-    return (require('../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
 }

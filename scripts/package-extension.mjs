@@ -63,7 +63,7 @@ const TARGETS = {
 };
 
 /** Folders of out/kernel whose declaration files the kernel reads for docs (kernel/execution/docs.ts). */
-const DOCUMENTED_FOLDERS = ['api', 'federated', 'simulation', 'data'];
+const DOCUMENTED_FOLDERS = ['api', 'contract', 'federated', 'simulation', 'data'];
 
 function step(text) {
   process.stdout.write(`package-extension: ${text}\n`);
@@ -216,8 +216,8 @@ async function main() {
   const target = chooseTarget();
   const computed = computedPathFiles(target); // fails before touching the stage when the target's binaries are missing
   if (!existsSync(join(root, 'out', 'kernel'))) {
-    step('compiling the kernel (tsc)');
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+    step('compiling every realm (npm run build: tsc -p per realm)');
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
   }
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });

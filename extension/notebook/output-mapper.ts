@@ -2,7 +2,7 @@
  * The pure mapping from kernel IOPub messages to notebook output actions.
  * Knows nothing of `vscode`: the controller turns actions into cell outputs.
  */
-import { RUN_MIME, type RunBundle } from '../../kernel/simulation/run-payload';
+import { RUN_MIME, type RunBundle } from '../../kernel/contract';
 
 /** VS Code's built-in MIME types for streams and errors. */
 export const STDOUT_MIME = 'application/vnd.code.notebook.stdout';

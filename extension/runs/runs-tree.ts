@@ -3,7 +3,7 @@
  * under one node per sweep, other runs at the top, newest first; each run says
  * its strategy and key hyperparameters, rounds, final accuracy, ε and state.
  */
-import type { RunConfigRecord, RunSweepTag } from '../../kernel/simulation/run-payload';
+import type { RunConfigRecord, RunSweepTag } from '../../kernel/contract';
 import { legendLabel, parseRunRecord, type ChartRun } from '../chart/chart-data';
 
 /** What a run is in the view: running (a live run of this window), completed, stopped at its target, interrupted, failed. */

@@ -5,7 +5,7 @@
  * delete runs with their checkpoints. The tree's content is runs-tree.ts's.
  */
 import * as vscode from 'vscode';
-import { RUN_MIME } from '../../kernel/simulation/run-payload';
+import { RUN_MIME } from '../../kernel/contract';
 import type { ChartPanel } from '../chart/chart-panel';
 import { findRunFiles, RUN_GLOB } from '../chart/run-files';
 import { buildRunsTree, summarizeRecord, type RunState, type RunSummaryItem, type RunsTreeItem } from './runs-tree';

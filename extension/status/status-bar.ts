@@ -3,7 +3,7 @@
  * run, "round 12/50".
  */
 import * as vscode from 'vscode';
-import type { RunBundle } from '../../kernel/simulation/run-payload';
+import type { RunBundle } from '../../kernel/contract';
 import type { KernelState } from '../notebook/kernel-session';
 
 /** Status text for a kernel state and the latest run bundle (pure). */

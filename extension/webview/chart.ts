@@ -4,10 +4,12 @@
  * the points to plotly with Plotly.extendTraces in spaced, coalesced draws,
  * and redraws on metric change or theme change.
  */
-import { METRICS, RunStore, legendLabel, metricValue, points, type MetricKey } from '../chart/chart-data';
+import { metricValue, PLOTTED_METRICS, type MetricKey } from '../../kernel/contract';
+import { RunStore, legendLabel, points } from '../chart/chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 import { roundRange } from '../chart/round-axis';
+import { readThemeColors } from '../../kernel/execution/plotly-theme';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -15,7 +17,7 @@ interface VsCodeApi {
   setState(state: ChartState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: plotly.js is a global script in the webview; its types are not loaded here
 declare const Plotly: any;
 
 const vscode = acquireVsCodeApi();
@@ -54,7 +56,7 @@ const stages: Array<LatencyStages & { runId: string; round: number; drawnBy: 'ov
 const MAX_SAMPLES = 10_000;
 (window as unknown as { fedbookChart: unknown }).fedbookChart = { stages, store };
 
-for (const { key, label } of METRICS) {
+for (const { key, label } of PLOTTED_METRICS) {
   const option = document.createElement('option');
   option.value = key;
   option.textContent = label;
@@ -71,18 +73,16 @@ document.getElementById('export-png')!.addEventListener('click', () => void expo
 document.getElementById('export-csv')!.addEventListener('click', () => vscode.postMessage({ type: 'exportCsv', csv: store.toCsv() }));
 document.getElementById('open-run')!.addEventListener('click', () => vscode.postMessage({ type: 'openRun' }));
 
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
 function layout(): Record<string, unknown> {
-  const fg = cssVar('--vscode-editor-foreground', '#333');
-  const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
-  const label = METRICS.find((m) => m.key === metric)?.label ?? metric;
+  // The same theme colours as inline plotly figures (kernel/execution/plotly-theme.ts).
+  const theme = readThemeColors((name) => getComputedStyle(document.body).getPropertyValue(name));
+  const fg = theme.foreground ?? '#333';
+  const grid = theme.grid ?? 'rgba(128,128,128,0.3)';
+  const label = PLOTTED_METRICS.find((m) => m.key === metric)?.label ?? metric;
   return {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',
-    font: { color: fg, family: cssVar('--vscode-font-family', 'sans-serif') },
+    font: { color: fg, family: theme.fontFamily ?? 'sans-serif' },
     margin: { l: 60, r: 20, t: 20, b: 50 },
     // 'allow' skips plotly's per-label overflow check, which measured every tick label on every draw (a third of its draw time).
     xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow', ...(roundAxis ? { range: roundAxis, autorange: false } : { autorange: true }) },

@@ -8,7 +8,12 @@
  * figure taking 15 % of the window's thread during a run in another notebook.
  * The figure follows its container's width instead, redrawn only when that
  * width really changes.
+ *
+ * Figures follow the VS Code theme as the round chart does (text colour, font,
+ * border colour for grid lines, transparent background; see
+ * kernel/execution/plotly-theme.ts), and are redrawn when the theme changes.
  */
+import { readThemeColors, themedLayout } from '../../kernel/execution/plotly-theme';
 import type { OutputItem, Renderer, RendererContext } from './renderer-api';
 
 type PlotlyApi = typeof import('plotly.js-dist');
@@ -52,6 +57,43 @@ function followWidth(Plotly: PlotlyApi, id: string, div: HTMLDivElement, element
   observers.set(id, observer);
 }
 
+/** What is drawn per output item, to redraw it when the theme changes. */
+interface Drawn {
+  div: HTMLDivElement;
+  figure: Figure;
+  element: HTMLElement;
+}
+const drawn = new Map<string, Drawn>();
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name);
+}
+
+async function draw(id: string, { div, figure, element }: Drawn): Promise<void> {
+  const layout = themedLayout({ width: element.clientWidth || undefined, height: DEFAULT_HEIGHT, ...figure.layout }, readThemeColors(cssVar));
+  const Plotly = await loadPlotly();
+  await Plotly.react(div, (figure.data ?? []) as never[], layout as never, { displaylogo: false, ...figure.config, responsive: false });
+  followWidth(Plotly, id, div, element, typeof figure.layout?.width === 'number');
+}
+
+let themeWatcher: MutationObserver | undefined;
+let drawnTheme = '';
+/**
+ * VS Code switches the body's vscode-light / vscode-dark / vscode-high-contrast
+ * class (and the colour variables) on a theme change; figures are redrawn only
+ * when the colours really changed.
+ */
+function watchTheme(): void {
+  drawnTheme = JSON.stringify(readThemeColors(cssVar));
+  themeWatcher ??= new MutationObserver(() => {
+    const theme = JSON.stringify(readThemeColors(cssVar));
+    if (theme === drawnTheme) return;
+    drawnTheme = theme;
+    for (const [id, entry] of drawn) if (entry.div.isConnected) void draw(id, entry);
+  });
+  themeWatcher.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+}
+
 export function activate(_context: RendererContext): Renderer {
   return {
     async renderOutputItem(item: OutputItem, element: HTMLElement) {
@@ -62,19 +104,10 @@ export function activate(_context: RendererContext): Renderer {
         div.className = 'fedbook-plotly';
         element.replaceChildren(div);
       }
-      const fg = getComputedStyle(document.body).getPropertyValue('--vscode-editor-foreground').trim() || undefined;
-      const fixedWidth = typeof figure.layout?.width === 'number';
-      const layout = {
-        paper_bgcolor: 'rgba(0,0,0,0)',
-        plot_bgcolor: 'rgba(0,0,0,0)',
-        font: fg ? { color: fg } : undefined,
-        width: element.clientWidth || undefined,
-        height: DEFAULT_HEIGHT,
-        ...figure.layout,
-      };
-      const Plotly = await loadPlotly();
-      await Plotly.react(div, (figure.data ?? []) as never[], layout as never, { displaylogo: false, ...figure.config, responsive: false });
-      followWidth(Plotly, item.id, div, element, fixedWidth);
+      const entry = { div, figure, element };
+      drawn.set(item.id, entry);
+      watchTheme();
+      await draw(item.id, entry);
     },
     disposeOutputItem(id?: string) {
       for (const [key, observer] of observers) {
@@ -83,6 +116,7 @@ export function activate(_context: RendererContext): Renderer {
           observers.delete(key);
         }
       }
+      for (const key of [...drawn.keys()]) if (id === undefined || key === id) drawn.delete(key);
     },
   };
 }

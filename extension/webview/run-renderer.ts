@@ -4,8 +4,8 @@
  * the main metric. Each update_display_data re-renders it, so it follows the
  * run live. No plotly: a cell output must stay cheap at 5,000 rounds.
  */
-import type { RoundMetrics, RunBundle } from '../../kernel/simulation/run-payload';
-import { legendLabel, points, type MetricKey } from '../chart/chart-data';
+import type { MetricKey, RoundMetrics, RunBundle } from '../../kernel/contract';
+import { legendLabel, points } from '../chart/chart-data';
 import type { OutputItem, Renderer, RendererContext } from './renderer-api';
 
 const WIDTH = 480;

@@ -7,7 +7,7 @@ import type { Aggregator } from '../federated/aggregators/aggregator';
 import { buildAggregation } from '../federated/aggregators/stack';
 import type { Weighting } from '../federated/aggregators/weighted-mean';
 import { privacyAfter } from '../federated/privacy/privacy-after';
-import { clippedCountStddevFor, valueNoiseMultiplier, validatePrivacySpec } from '../federated/privacy/privacy-spec';
+import { checkAdaptiveCohort, validatePrivacySpec } from '../federated/privacy/privacy-spec';
 import { resolveSecureAggregation, type SecureAggregationOption } from '../federated/privacy/secure-aggregation-option';
 
 export interface AggregationOptions {
@@ -33,10 +33,8 @@ export function aggregationSetup(where: string, options: AggregationOptions, cli
   const secure = resolveSecureAggregation(options.secureAggregation, clientsPerRound, `${where}: secureAggregation`);
   const aggregator = options.aggregator === undefined ? undefined : checkAggregator(where, options.aggregator);
   aggregator?.checkCohort?.(clientsPerRound);
-  if (spec?.kind === 'adaptive') {
-    // The default σ_b grows with the cohort; check the split of z now rather than in round 1.
-    valueNoiseMultiplier(spec.noiseMultiplier, clippedCountStddevFor(spec, clientsPerRound), `${where}: privacy`);
-  }
+  // The default σ_b grows with the expected cohort (clientsPerRound): check the split of z now rather than in round 1.
+  if (spec) checkAdaptiveCohort(spec, clientsPerRound, `${where}: privacy`);
   const aggregation = buildAggregation({ aggregator, privacy: spec, secure, weighting }, where);
   return {
     aggregation,
@@ -53,7 +51,7 @@ export function aggregationSetup(where: string, options: AggregationOptions, cli
 
 function checkAggregator(where: string, value: unknown): Aggregator {
   const candidate = value as Partial<Aggregator> | undefined;
-  if (!candidate || candidate.kind !== 'aggregator' || typeof candidate.aggregate !== 'function') {
+  if (candidate?.kind !== 'aggregator' || typeof candidate.aggregate !== 'function') {
     throw new TypeError(`${where}: aggregator must come from fed.aggregators (e.g. fed.aggregators.median()), got ${value === null ? 'null' : typeof value}`);
   }
   return candidate as Aggregator;

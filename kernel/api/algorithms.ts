@@ -8,17 +8,12 @@ import { chooseAttackers } from '../federated/attacks/attack';
 import type { FederatedData } from '../federated/partition/federated-data';
 import { checkHeldOutShare } from '../federated/partition/held-out';
 import type { Weighting } from '../federated/aggregators/weighted-mean';
-import { fedAvgStrategy, fedSgdStrategy, type ClientOptions, type FedAvgSettings } from '../federated/strategies/fedavg';
-import { adaptiveStrategy, fedAvgMStrategy } from '../federated/strategies/fedopt';
-import { fedProxStrategy } from '../federated/strategies/fedprox';
-import { scaffoldStrategy } from '../federated/strategies/scaffold';
-import type { Strategy } from '../federated/strategies/strategy';
-import { plainServer } from '../federated/server-optimizers';
-import type { BackendPreference } from '../contract/backend';
+import { fedAvgDefinition } from '../federated/strategies/fedavg';
+import type { ClientOptions, OptionRule, Strategy, StrategyDefinition, StrategySettings } from '../federated/strategies/strategy';
+import { BACKEND_PREFERENCES, type BackendPreference, type RoundMetrics } from '../contract';
 import { createFederatedProcess, type ClientPopulation, type NextOptions, type RoundResult, type ServerState } from '../rounds/process';
 import { runRounds, type RunContext, type RunOptions, type RunResult } from '../rounds/run-loop';
 import { poolCompute } from '../rounds/server-compute';
-import type { RoundMetrics } from '../simulation/run-payload';
 import { withAttack } from '../transport/attacked-transport';
 import type { ClientTransport } from '../transport/client-transport';
 import { defaultWorkerCount, getClientPool } from '../transport/in-process/client-pool';
@@ -26,7 +21,9 @@ import { createInProcessTransport } from '../transport/in-process/in-process-tra
 import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
 import { aggregationSetup, type AggregationOptions } from './aggregation-options';
-import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from './validate';
+import { packageVersion } from '../package-version';
+import { checkKnownOptions, integerIn, numberIn, oneOf, positiveNumber } from '../validate';
+import { modelFromState } from './model-export';
 
 /** Options every strategy takes. */
 export interface AlgorithmOptions extends AggregationOptions {
@@ -68,8 +65,10 @@ const RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', 'onRoun
 export interface FederatedAlgorithm {
   readonly name: string;
   readonly hyperparameters: Readonly<Record<string, unknown>>;
-  /** The model this algorithm trains. */
+  /** The model this algorithm trains (from fed.models), as fed.models.save exports it. */
   readonly spec: ModelSpec;
+  /** A fresh tf.LayersModel with a state's weights, for `predict` (built-in models output logits). */
+  model(state: ServerState): Promise<import('@tensorflow/tfjs').LayersModel>;
   /** The server's initial state (seeded initial weights). */
   initialize(): Promise<ServerState>;
   /** One round: sample, train in parallel, aggregate, (evaluate). */
@@ -87,8 +86,6 @@ export interface AlgorithmSeams {
   faults?: ReadonlyMap<number, InjectedFault>;
   connect?: (clients: ClientPopulation) => ClientTransport;
 }
-
-type Settings = Omit<FedAvgSettings, 'serverOptimizer'>;
 
 function clientOptions(where: string, options: AlgorithmOptions): ClientOptions {
   if (!options || typeof options !== 'object') throw new TypeError(`${where} needs an options object, e.g. ${where}({ model, clientsPerRound: 10 })`);
@@ -108,7 +105,7 @@ function clientOptions(where: string, options: AlgorithmOptions): ClientOptions 
 }
 
 /** Client options plus the aggregation stack, sampling and accountant every strategy shares. */
-function settingsFor(where: string, options: AlgorithmOptions, overrides: Partial<ClientOptions> = {}): Settings {
+function settingsFor(where: string, options: AlgorithmOptions, overrides: Partial<ClientOptions> = {}): StrategySettings {
   const client = { ...clientOptions(where, { ...options, ...overrides }) };
   const setup = aggregationSetup(where, options, client.clientsPerRound, client.weighting);
   if (options.attack !== undefined && !(options.attack && typeof options.attack === 'object' && typeof options.attack.fraction === 'number')) {
@@ -130,7 +127,7 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new RangeError(`${where}: seed must be an integer (got ${JSON.stringify(seed)})`);
   const workers = integerIn(`${where}: workers`, options.workers ?? defaultWorkerCount(), 1, 256);
-  const backend = oneOf(`${where}: backend`, options.backend ?? 'auto', ['auto', 'native', 'gpu', 'wasm', 'cpu'] as const);
+  const backend = oneOf(`${where}: backend`, options.backend ?? 'auto', BACKEND_PREFERENCES);
   const pool = () => getClientPool(workers);
   const attack = options.attack;
   const transports = new WeakMap<object, ClientTransport>();
@@ -187,6 +184,7 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       return runRounds(process, runOptions, { version: packageVersion(), ...runContexts.get(runOptions) });
     },
     evaluate: (state, data) => process.evaluate(state, data),
+    model: (state) => modelFromState({ spec: options.model }, state),
   };
 }
 
@@ -218,82 +216,39 @@ export function runTagged(algorithm: FederatedAlgorithm, options: RunOptions, co
   return algorithm.run(options);
 }
 
-let version: string | undefined;
-function packageVersion(): string {
-  return version ??= (require('../../../package.json') as { version: string }).version;
+/**
+ * `fed.<name>(options)` for a strategy definition: the common options and the strategy's own, validated with exact
+ * messages, then the algorithm. `seams` are for tests only.
+ */
+export function algorithm<Extra extends Record<string, number | undefined>>(
+  definition: StrategyDefinition<Extra>,
+): (options: keyof Extra extends never ? AlgorithmOptions : AlgorithmOptions & Extra) => FederatedAlgorithm {
+  return (options) => algorithmWith({}, definition, options as AlgorithmOptions & Extra);
 }
 
-const ADAPTIVE_OPTIONS = ['serverLr', 'beta1', 'beta2', 'tau'];
+export function algorithmWith<Extra extends Record<string, number | undefined>>(seams: AlgorithmSeams, definition: StrategyDefinition<Extra>, options: AlgorithmOptions & Extra): FederatedAlgorithm {
+  const where = `fed.${definition.name}`;
+  const own = Object.keys(definition.options);
+  checkKnownOptions(where, options ?? {}, [...COMMON_OPTIONS, ...own]);
+  const refusal = definition.refuse?.({
+    clientOptimizer: options?.clientOptimizer ?? 'sgd', privacy: options?.privacy !== undefined, secureAggregation: Boolean(options?.secureAggregation),
+  });
+  if (refusal) throw new RangeError(`${where}: ${refusal}`);
+  const extra = Object.fromEntries(own.map((key) => [key, checkRule(`${where}: ${key}`, (options as Record<string, unknown>)[key], definition.options[key])]));
+  const settings = settingsFor(where, options, definition.fixed);
+  const strategy = definition.build({ ...settings, extra: { ...extra, ...settings.extra } }, extra as { readonly [K in keyof Extra]-?: number });
+  return buildAlgorithm(where, options, strategy, seams);
+}
 
-/** FedAvg (McMahan et al. 2017): E local epochs of minibatch SGD, then the example-weighted mean of the deltas. */
-export function fedAvg(options: AlgorithmOptions): FederatedAlgorithm {
-  return fedAvgWith({}, options);
+function checkRule(name: string, value: unknown, rule: OptionRule): number {
+  const given = value ?? rule.default;
+  if (rule.check === 'unitOpen') return numberIn(name, given, 0, 1, false, true);
+  return positiveNumber(name, given, rule.check === 'nonNegative');
 }
 
 /** FedAvg with test seams (faults in real worker threads, another transport). */
 export function fedAvgWith(seams: AlgorithmSeams, options: AlgorithmOptions): FederatedAlgorithm {
-  checkKnownOptions('fed.fedAvg', options ?? {}, COMMON_OPTIONS);
-  return buildAlgorithm('fed.fedAvg', options, fedAvgStrategy({ ...settingsFor('fed.fedAvg', options), serverOptimizer: plainServer(1) }), seams);
-}
-
-/** FedSGD: one full-batch gradient step per client per round (E = 1, B = ∞). */
-export function fedSgd(options: AlgorithmOptions): FederatedAlgorithm {
-  checkKnownOptions('fed.fedSgd', options ?? {}, COMMON_OPTIONS);
-  const settings = settingsFor('fed.fedSgd', options, { localEpochs: 1, batchSize: Infinity });
-  return buildAlgorithm('fed.fedSgd', options, fedSgdStrategy({ ...settings, serverOptimizer: plainServer(1) }));
-}
-
-/** FedProx (Li et al. 2020): FedAvg with a proximal term μ/2‖w − w_t‖² in each client's loss. */
-export function fedProx(options: AlgorithmOptions & { mu: number }): FederatedAlgorithm {
-  checkKnownOptions('fed.fedProx', options ?? {}, [...COMMON_OPTIONS, 'mu']);
-  const mu = positiveNumber('fed.fedProx: mu', options.mu, true);
-  return buildAlgorithm('fed.fedProx', options, fedProxStrategy({ ...settingsFor('fed.fedProx', options), serverOptimizer: plainServer(1), mu }));
-}
-
-/** FedAvgM (Hsu et al. 2019): FedAvg with server momentum β (default 0.9) and server learning rate η (default 1). */
-export function fedAvgM(options: AlgorithmOptions & { serverMomentum?: number; serverLr?: number }): FederatedAlgorithm {
-  checkKnownOptions('fed.fedAvgM', options ?? {}, [...COMMON_OPTIONS, 'serverMomentum', 'serverLr']);
-  const serverMomentum = numberIn('fed.fedAvgM: serverMomentum', options.serverMomentum ?? 0.9, 0, 1, false, true);
-  const serverLr = positiveNumber('fed.fedAvgM: serverLr', options.serverLr ?? 1);
-  return buildAlgorithm('fed.fedAvgM', options, fedAvgMStrategy({ ...settingsFor('fed.fedAvgM', options), serverLr, serverMomentum }));
-}
-
-type AdaptiveOptions = AlgorithmOptions & { serverLr?: number; beta1?: number; beta2?: number; tau?: number };
-
-function adaptive(kind: 'adam' | 'yogi' | 'adagrad', where: string, options: AdaptiveOptions): FederatedAlgorithm {
-  checkKnownOptions(where, options ?? {}, [...COMMON_OPTIONS, ...ADAPTIVE_OPTIONS]);
-  const server = {
-    serverLr: positiveNumber(`${where}: serverLr`, options.serverLr ?? 0.01),
-    beta1: numberIn(`${where}: beta1`, options.beta1 ?? 0.9, 0, 1, false, true),
-    beta2: numberIn(`${where}: beta2`, options.beta2 ?? 0.99, 0, 1, false, true),
-    tau: positiveNumber(`${where}: tau`, options.tau ?? 1e-3),
-  };
-  return buildAlgorithm(where, options, adaptiveStrategy(kind, { ...settingsFor(where, options), ...server }));
-}
-
-/** FedAdam (Reddi et al. 2021): Adam on the server over the aggregated delta (η 0.01, β1 0.9, β2 0.99, τ 1e-3). */
-export const fedAdam = (options: AdaptiveOptions): FederatedAlgorithm => adaptive('adam', 'fed.fedAdam', options);
-/** FedYogi (Reddi et al. 2021): Yogi on the server (η 0.01, β1 0.9, β2 0.99, τ 1e-3). */
-export const fedYogi = (options: AdaptiveOptions): FederatedAlgorithm => adaptive('yogi', 'fed.fedYogi', options);
-/** FedAdagrad (Reddi et al. 2021): Adagrad on the server (η 0.01, τ 1e-3). */
-export const fedAdagrad = (options: AdaptiveOptions): FederatedAlgorithm => adaptive('adagrad', 'fed.fedAdagrad', options);
-
-/**
- * SCAFFOLD (Karimireddy et al. 2020, option II control variates): clients correct each local gradient by
- * c − c_i, which removes client drift on non-IID data. The server keeps c and every c_i in its state.
- * @param options.serverLr η_g, the server learning rate on the mean update (default 1).
- * @example fed.scaffold({ model, clientsPerRound: 10, localEpochs: 5, batchSize: 10, clientLr: 0.05, seed: 1 })
- */
-export function scaffold(options: AlgorithmOptions & { serverLr?: number }): FederatedAlgorithm {
-  checkKnownOptions('fed.scaffold', options ?? {}, [...COMMON_OPTIONS, 'serverLr']);
-  if ((options.clientOptimizer ?? 'sgd') !== 'sgd') {
-    throw new RangeError(`fed.scaffold: clientOptimizer must be 'sgd' (got '${options.clientOptimizer}'): the control variates correct SGD steps`);
-  }
-  if (options.privacy !== undefined || options.secureAggregation) {
-    throw new TypeError('fed.scaffold: privacy and secureAggregation are not supported yet: each client\'s control-variate change c_i⁺ − c_i would need its own clipped, noised, secure sum');
-  }
-  const serverLr = positiveNumber('fed.scaffold: serverLr', options.serverLr ?? 1);
-  return buildAlgorithm('fed.scaffold', options, scaffoldStrategy({ ...settingsFor('fed.scaffold', options), serverLr }));
+  return algorithmWith(seams, fedAvgDefinition, options);
 }
 
 export type { RoundMetrics, RunOptions, RunResult, ServerState, RoundResult };

@@ -8,8 +8,8 @@ import { backdoor, labelFlip, type BackdoorOptions } from '../federated/attacks/
 import { gaussian, scaling, signFlip } from '../federated/attacks/update-attacks';
 
 export const attacks = {
-  /** Malicious clients send −Δ. @example fed.attacks.signFlip({ fraction: 0.2 }) */
-  signFlip: (options: { fraction: number }): Attack => signFlip(options),
+  /** Malicious clients send −scale·Δ (scale 1 by default). @example fed.attacks.signFlip({ fraction: 0.3, scale: 4 }) */
+  signFlip: (options: { fraction: number; scale?: number }): Attack => signFlip(options),
   /** Malicious clients send boost·Δ (default ×10). @example fed.attacks.scaling({ fraction: 0.2, boost: 10 }) */
   scaling: (options: { fraction: number; boost?: number }): Attack => scaling(options),
   /** Malicious clients send N(0, std²) noise (default std 1). @example fed.attacks.gaussian({ fraction: 0.2, std: 1 }) */

@@ -14,7 +14,12 @@ import { RoundFailedError } from '../federated/server-state';
 import { aggregators } from './aggregators';
 import { attacks } from './attacks';
 import { cnn, custom, logistic, mlp } from './models';
-import { fedAdagrad, fedAdam, fedAvg, fedAvgM, fedProx, fedSgd, fedYogi, scaffold } from './algorithms';
+import { algorithm, type AlgorithmOptions, type FederatedAlgorithm } from './algorithms';
+import { fedAvgDefinition, fedSgdDefinition } from '../federated/strategies/fedavg';
+import { fedAdagradDefinition, fedAdamDefinition, fedAvgMDefinition, fedYogiDefinition } from '../federated/strategies/fedopt';
+import { fedProxDefinition } from '../federated/strategies/fedprox';
+import { scaffoldDefinition } from '../federated/strategies/scaffold';
+import { loadModel, saveModel } from './model-export';
 import { accountant, dp, secagg } from './privacy';
 import { sweep } from './sweep';
 
@@ -31,8 +36,8 @@ const datasets = {
   csv: (path: string, options: CsvOptions): Promise<CsvDataset> => loadCsv(path, options),
 };
 
-/** Models: the FedAvg paper's 2NN and CNN, logistic regression, or any tfjs layers model. */
-const models = { mlp, cnn, logistic, custom };
+/** Models: the FedAvg paper's 2NN and CNN, logistic regression, or any tfjs layers model; save and load trained ones. */
+const models = { mlp, cnn, logistic, custom, save: saveModel, load: loadModel };
 
 /** Past runs recorded in `.fedbook/runs/`. */
 const runs = {
@@ -46,14 +51,30 @@ export const fed = {
   datasets,
   partition,
   models,
-  fedAvg,
-  fedSgd,
-  fedProx,
-  fedAvgM,
-  fedAdam,
-  fedYogi,
-  fedAdagrad,
-  scaffold,
+  /** FedAvg (McMahan et al. 2017): E local epochs of minibatch SGD, then the example-weighted mean of the deltas. */
+  fedAvg: algorithm(fedAvgDefinition),
+  /** FedSGD: one full-batch gradient step per client per round (E = 1, B = ∞). */
+  fedSgd: algorithm(fedSgdDefinition),
+  /** FedProx (Li et al. 2020): FedAvg with a proximal term μ/2‖w − w_t‖² in each client's loss. @example fed.fedProx({ model, clientsPerRound: 10, mu: 0.01 }) */
+  fedProx: algorithm(fedProxDefinition),
+  /** FedAvgM (Hsu et al. 2019): FedAvg with server momentum β (default 0.9) and server learning rate η (default 1). */
+  fedAvgM: algorithm(fedAvgMDefinition),
+  /** FedAdam (Reddi et al. 2021): Adam on the server over the aggregated delta (η 0.01, β1 0.9, β2 0.99, τ 1e-3). */
+  fedAdam: algorithm(fedAdamDefinition),
+  /** FedYogi (Reddi et al. 2021): Yogi on the server (η 0.01, β1 0.9, β2 0.99, τ 1e-3). */
+  fedYogi: algorithm(fedYogiDefinition),
+  /** FedAdagrad (Reddi et al. 2021): Adagrad on the server (η 0.01, τ 1e-3). */
+  fedAdagrad: algorithm(fedAdagradDefinition),
+  /**
+   * SCAFFOLD (Karimireddy et al. 2020, option II): clients correct each local gradient by c − c_i, removing client drift
+   * on non-IID data; the server keeps c and every c_i in its state. `serverLr` η_g defaults to 1.
+   * @example fed.scaffold({ model, clientsPerRound: 10, localEpochs: 5, batchSize: 10, clientLr: 0.05, seed: 1 })
+   */
+  scaffold: algorithm(scaffoldDefinition),
+  /**
+   * Every combination of a grid × every seed, each a recorded run tagged with the sweep: a table of mean ± std over
+   * seeds and the best combination. @example fed.sweep({ algorithm: fed.fedProx, base: { model, clientsPerRound: 10 }, grid: { clientLr: [0.01, 0.1], mu: [0, 0.01] }, seeds: [1, 2], run: { rounds: 20, clients, evaluate: test } })
+   */
   sweep,
   /** Aggregators for a strategy's `aggregator` option: robust ones against Byzantine clients, and pre-clipping. */
   aggregators,
@@ -73,3 +94,4 @@ export const fed = {
 };
 
 export type Fed = typeof fed;
+export type { AlgorithmOptions, FederatedAlgorithm };

@@ -1,7 +1,7 @@
 /** `fed.models`: the FedAvg paper's models, logistic regression, and any tfjs layers model. */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ModelSpec } from '../../workers/model-spec';
-import { checkKnownOptions, integerIn, oneOf } from './validate';
+import { checkKnownOptions, integerIn, oneOf } from '../validate';
 
 /** Input shape and class count; both default to MNIST's ([28, 28, 1], 10 classes). */
 export interface ModelShapeOptions {

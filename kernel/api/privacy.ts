@@ -4,6 +4,7 @@
  * in kernel/federated/privacy.
  */
 import { createRng } from '../federated/random';
+import { integerIn, numberIn, positiveNumber } from '../validate';
 import { createAdaptiveSpec, createGaussianSpec, type AdaptivePrivacySpec, type GaussianPrivacySpec } from '../federated/privacy/privacy-spec';
 import { computeRdp, DEFAULT_ORDERS, epsilonFor, noiseMultiplierFor } from '../federated/privacy/rdp-accountant';
 import { resolveSecureAggregation } from '../federated/privacy/secure-aggregation-option';
@@ -36,7 +37,8 @@ export const dp = {
    * @param options.initialClip first round's clip (default 0.1).
    * @param options.clipLr η_C (default 0.2).
    * @param options.noiseMultiplier z ≥ 0: the total noise multiplier the accountant uses.
-   * @param options.clippedCountStddev σ_b, noise on the unclipped count (default 0.05 × expected cohort); needs 2σ_b > z.
+   * @param options.clippedCountStddev σ_b, noise on the unclipped count (default 0.05 × expected cohort, i.e. clientsPerRound); needs 2σ_b > z,
+   *   so with the default, clientsPerRound must exceed 10·noiseMultiplier; a smaller cohort fails with the numbers and the fix.
    * @param options.delta δ in (0, 1).
    * @example fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 1.0, delta: 1e-5 })
    */
@@ -52,25 +54,10 @@ export const dp = {
   },
 };
 
-function requireRate(where: string, q: unknown): number {
-  if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new RangeError(`${where}: q must be a sampling rate in [0, 1] (got ${String(q)})`);
-  return q;
-}
-
-function requireSteps(where: string, steps: unknown): number {
-  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) throw new RangeError(`${where}: steps must be an integer >= 0 (got ${String(steps)})`);
-  return steps;
-}
-
-function requireNoise(where: string, sigma: unknown): number {
-  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0) throw new RangeError(`${where}: noiseMultiplier must be a finite number >= 0 (got ${String(sigma)})`);
-  return sigma;
-}
-
-function requireDelta(where: string, delta: unknown): number {
-  if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) throw new RangeError(`${where}: delta must be in (0, 1) (got ${String(delta)})`);
-  return delta;
-}
+const requireRate = (where: string, q: unknown): number => numberIn(`${where}: q (the sampling rate)`, q, 0, 1);
+const requireSteps = (where: string, steps: unknown): number => integerIn(`${where}: steps`, steps, 0);
+const requireNoise = (where: string, sigma: unknown): number => positiveNumber(`${where}: noiseMultiplier`, sigma, true);
+const requireDelta = (where: string, delta: unknown): number => numberIn(`${where}: delta`, delta, 0, 1, true, true);
 
 function requireOrders(where: string, orders: unknown): readonly number[] {
   if (orders === undefined) return DEFAULT_ORDERS;
@@ -118,8 +105,7 @@ export const accountant = {
    */
   noiseFor(options: { q: number; steps: number; delta: number; epsilon: number; orders?: readonly number[] }): number {
     const where = 'accountant.noiseFor';
-    const epsilon = options?.epsilon;
-    if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new RangeError(`${where}: epsilon must be a finite number > 0 (got ${String(epsilon)})`);
+    const epsilon = positiveNumber(`${where}: epsilon`, options?.epsilon);
     const q = requireRate(where, options?.q);
     if (q === 0) throw new RangeError(`${where}: q must be > 0 (with q = 0 no noise is needed)`);
     return noiseMultiplierFor(q, requireSteps(where, options?.steps), requireDelta(where, options?.delta), epsilon, requireOrders(where, options?.orders));

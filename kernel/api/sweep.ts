@@ -7,7 +7,7 @@
 import type { RunOptions } from '../rounds/run-loop';
 import { gridCombinations, newSweepId, resolveSweepId, runSweep, type SweepCell, type SweepResult } from '../rounds/sweep';
 import { runTagged, type FederatedAlgorithm } from './algorithms';
-import { checkKnownOptions, integerIn } from './validate';
+import { checkKnownOptions, integerIn } from '../validate';
 
 /** The run options every run of a sweep shares. */
 export type SweepRunOptions = Pick<RunOptions, 'rounds' | 'clients' | 'evaluate' | 'until' | 'signal' | 'clientEvaluation' | 'checkpoints'>;
@@ -107,7 +107,7 @@ function build(algorithm: (options: never) => FederatedAlgorithm, options: Recor
     return algorithm(options as never);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const unknown = /^(fed\.\w+): unknown option '([^']+)' \(known options: (.*)\)$/.exec(message);
+    const unknown = /^(fed\.\w+): unknown option '([^']+)' \(known(?: options)?: (.*)\)$/.exec(message);
     if (unknown && unknown[2] in params) {
       throw new TypeError(`fed.sweep: grid key '${unknown[2]}' is not an option of ${unknown[1]} (its options: ${unknown[3]})`);
     }

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FEDBOOK_BIN, kernelCommand } from './launch-kernel';
+import { installPlotlyAsset } from './plotly-asset';
 
 export type InstallScope = { kind: 'user' } | { kind: 'prefix'; prefix: string } | { kind: 'sys-prefix' } | { kind: 'system' };
 
@@ -59,12 +60,17 @@ function pythonSysPrefix(): string {
   throw new Error('--sys-prefix needs python3 on PATH to find sys.prefix; use --user or --prefix DIR instead');
 }
 
-/** Writes `<kernels>/fedbook/kernel.json`; returns the kernelspec directory. */
+/**
+ * Writes `<kernels>/fedbook/kernel.json`, and plotly.js beside it for the
+ * html fallback of `display.plotly` when the package has it; returns the
+ * kernelspec directory.
+ */
 export function installKernelSpec(scope: InstallScope): string {
   const dir = join(kernelsDir(scope), 'fedbook');
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'kernel.json'), JSON.stringify(buildKernelSpec(), null, 2) + '\n');
+    installPlotlyAsset(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {

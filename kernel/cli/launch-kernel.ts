@@ -3,12 +3,11 @@
  * with a random key and free loopback ports, then `fedbook kernel -f FILE`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ConnectionInfo } from '../protocol/connection';
+import type { ConnectionInfo } from '../contract';
+import { createConnectionInfo } from '../protocol/connection';
 
 export interface LaunchedKernel {
   connection: ConnectionInfo;
@@ -46,35 +45,6 @@ export const KERNEL_NODE_FLAGS = ['--no-force-async-hooks-checks'];
 /** How to start a kernel (append `-f CONNECTION_FILE`): node, its flags, bin/fedbook.js, `kernel`. */
 export function kernelCommand(nodePath = process.execPath, binPath = FEDBOOK_BIN): string[] {
   return [nodePath, ...KERNEL_NODE_FLAGS, binPath, 'kernel'];
-}
-
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((done, fail) => {
-      const server = createServer();
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => done(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
-}
-
-export async function createConnectionInfo(): Promise<ConnectionInfo> {
-  const [shell, control, stdin, iopub, hb] = (await freePorts(5)) as [number, number, number, number, number];
-  return {
-    transport: 'tcp',
-    ip: '127.0.0.1',
-    shell_port: shell,
-    control_port: control,
-    stdin_port: stdin,
-    iopub_port: iopub,
-    hb_port: hb,
-    key: randomBytes(32).toString('hex'),
-    signature_scheme: 'hmac-sha256',
-    kernel_name: 'fedbook',
-  };
 }
 
 export async function launchKernel(options: LaunchOptions = {}): Promise<LaunchedKernel> {

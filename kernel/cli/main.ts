@@ -4,11 +4,12 @@
  *   fedbook kernel install [--user | --prefix DIR | --sys-prefix]
  *   fedbook run NOTEBOOK.ipynb [--out OUT.ipynb] [--timeout S]
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { installKernelSpec, kernelsDir, type InstallScope } from './install';
-import { createConnectionInfo } from './launch-kernel';
+import { createConnectionInfo } from '../protocol/connection';
+import { PLOTLY_ASSET } from '../execution/plotly-html';
 
 export const USAGE = `usage:
   fedbook kernel [-f CONNECTION_FILE]                        run the Jupyter kernel
@@ -31,6 +32,9 @@ export async function main(args: string[]): Promise<number> {
   if (command === 'kernel' && rest[0] === 'install') {
     const dir = installKernelSpec(parseInstallScope(rest.slice(1)));
     process.stdout.write(`Installed kernelspec fedbook in ${dir}\n`);
+    if (!existsSync(join(dir, PLOTLY_ASSET))) {
+      process.stdout.write('note: plotly.js-dist is not installed, so display.plotly figures show as text in Jupyter front ends without a plotly renderer (npm install plotly.js-dist, then install again)\n');
+    }
     return 0;
   }
   if (command === 'kernel') return runKernelCommand(rest);

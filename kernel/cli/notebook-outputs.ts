@@ -41,6 +41,7 @@ export function createOutputCollector(): OutputCollector {
   };
   return {
     apply(cell, message) {
+      // biome-ignore lint/suspicious/noExplicitAny: Jupyter message content is untyped until the wire layer is typed (issue 10)
       const c = message.content as Record<string, any>;
       const displayId = c.transient?.display_id as string | undefined;
       switch (message.header.msg_type) {
@@ -81,6 +82,7 @@ export function createOutputCollector(): OutputCollector {
 
 /** The text a terminal shows for an output message: text/plain, or the stream text. */
 export function terminalText(message: Message): string | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: Jupyter message content is untyped until the wire layer is typed (issue 10)
   const c = message.content as Record<string, any>;
   switch (message.header.msg_type) {
     case 'stream':

@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { connectKernel, type KernelClient } from '../protocol/client';
-import type { Message } from '../protocol/messages';
+import { isMessageType, type Message } from '../protocol/messages';
 import { launchKernel, type LaunchOptions } from './launch-kernel';
 import { cellSource, readNotebook, writeNotebook } from './notebook-file';
 import { createOutputCollector, terminalText, type NotebookOutput } from './notebook-outputs';
@@ -51,7 +51,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   try {
     client = await connectKernel(kernel.connection);
     const info = await client.request('shell', 'kernel_info_request');
-    notebook.metadata.language_info = (info.reply.content as { language_info?: unknown }).language_info;
+    notebook.metadata.language_info = info.reply.content.status === 'ok' ? info.reply.content.language_info : undefined;
     for (const [index, cell] of notebook.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
       const number = index + 1;
@@ -59,7 +59,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       const echo = (message: Message): void => {
         if (message.header.msg_type === 'execute_result') return;
         const text = terminalText(message);
-        if (text !== undefined) write(text, (message.content as { name?: string }).name === 'stderr' ? 'stderr' : 'stdout');
+        if (text !== undefined) write(text, isMessageType(message, 'stream') && message.content.name === 'stderr' ? 'stderr' : 'stdout');
       };
       const execution = executeCell(client, source, options.timeoutS, (message) => {
         collector.apply(index, message);
@@ -125,7 +125,7 @@ async function executeCell(client: KernelClient, code: string, timeoutS: number 
       timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       stopOnError: true,
     });
-    const c = reply.content as { status: string; execution_count?: number; ename?: string; evalue?: string; traceback?: string[] };
+    const c: { status: string; execution_count?: number; ename?: string; evalue?: string; traceback?: string[] } = reply.content;
     const executionCount = c.execution_count ?? null;
     if (c.status === 'error') return { executionCount, error: { ename: c.ename ?? 'Error', evalue: c.evalue ?? '', traceback: c.traceback ?? [] } };
     if (c.status === 'aborted') return { executionCount, error: { ename: 'Aborted', evalue: 'the kernel aborted this cell', traceback: [] } };

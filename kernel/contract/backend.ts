@@ -1,2 +1,5 @@
-/** Which TensorFlow.js backend (or training path) a run asks for. */
-export type BackendPreference = 'auto' | 'native' | 'gpu' | 'wasm' | 'cpu';
+/** Which TensorFlow.js backend a run asks for; the run records the one that really ran. */
+export const BACKEND_PREFERENCES = ['auto', 'native', 'gpu', 'wasm', 'cpu'] as const;
+
+/** 'auto': native tfjs-node if it loads, else WASM, else pure-JS CPU. */
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from './dataset';
 import { parseCsv, type CsvRecord } from './csv-parse';
-import { checkKnownOptions } from './options';
+import { checkKnownOptions, integerIn } from '../validate';
 
 /** A column, by header name or by 0-based index. */
 export type CsvColumn = string | number;
@@ -41,6 +41,8 @@ export interface CsvDataset extends Dataset {
   readonly classNames?: readonly string[];
   /** With a group column: groupNames[g] is the value mapped to group id g (in order of first appearance). */
   readonly groupNames?: readonly string[];
+  /** With a group column: its name, which `fed.partition(data, { scheme: 'natural', by })` accepts. */
+  readonly groupColumn?: string;
 }
 
 /**
@@ -98,17 +100,12 @@ export function csvToDataset(text: string, options: CsvOptions, source = 'csv'):
     ...dataset,
     featureNames: featureColumns.map((i) => names[i]),
     ...(labels.classNames ? { classNames: labels.classNames } : {}),
-    ...(grouping ? { groupNames: grouping.values } : {}),
+    ...(grouping ? { groupNames: grouping.values, groupColumn: names[groupColumn!] } : {}),
   };
 }
 
 function resolveColumn(column: CsvColumn, role: string, names: readonly string[], hasHeader: boolean, source: string): number {
-  if (typeof column === 'number') {
-    if (!Number.isInteger(column) || column < 0 || column >= names.length) {
-      throw new RangeError(`${source}: ${role} column index must be an integer in 0..${names.length - 1} (got ${column})`);
-    }
-    return column;
-  }
+  if (typeof column === 'number') return integerIn(`${source}: ${role} column index`, column, 0, names.length - 1);
   if (!hasHeader) throw new TypeError(`${source}: without a header, give the ${role} column as a 0-based index (got "${column}")`);
   const index = names.indexOf(column);
   if (index < 0) throw new Error(`${source}: ${role} column "${column}" not found; the columns are ${names.map((name) => `"${name}"`).join(', ')}`);
@@ -165,7 +162,7 @@ function readLabels(rows: readonly CsvRecord[], column: number, name: string, nu
   }
   const observed = y.reduce((max, label) => Math.max(max, label), 0) + 1;
   if (numClasses === undefined) return { y, numClasses: classNames ? classNames.length : observed, classNames };
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new RangeError(`${source}: numClasses must be an integer ≥ 2 (got ${numClasses})`);
+  integerIn(`${source}: numClasses`, numClasses, 2);
   if (observed > numClasses) {
     const r = y.findIndex((label) => label >= numClasses);
     const shown = classNames ? `"${classNames[y[r]]}" (class ${y[r]})` : `${y[r]}`;

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { createRng } from '../federated/random';
 import { createDataset, sharedFloat32, sharedInt32, subset, type Dataset } from './dataset';
 import { parseIdx } from './idx';
-import { checkKnownOptions } from './options';
+import { checkKnownOptions, finiteNumber, integerIn } from '../validate';
 
 /** Options of {@link loadMnist}. */
 export interface MnistOptions {
@@ -48,7 +48,7 @@ export function loadMnist(options: MnistOptions = {}): Promise<MnistSplits> {
   const trainLimit = checkLimit('trainLimit', options.trainLimit, TRAIN_SIZE);
   const testLimit = checkLimit('testLimit', options.testLimit, TEST_SIZE);
   const seed = options.subsetSeed;
-  if (seed !== undefined && !Number.isFinite(seed)) throw new TypeError(`subsetSeed must be a finite number (got ${seed})`);
+  if (seed !== undefined) finiteNumber('subsetSeed', seed);
   if (seed !== undefined && options.trainLimit === undefined && options.testLimit === undefined) {
     throw new TypeError('subsetSeed draws a random subset of trainLimit or testLimit examples: give one of them');
   }
@@ -136,9 +136,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
 
 function checkLimit(option: string, value: number | undefined, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${option} must be an integer in 1..${max} (got ${value})`);
-  }
+  integerIn(option, value, 1, max);
   return value === max ? undefined : value;
 }
 

@@ -20,7 +20,7 @@
  */
 import { createRng, type Rng } from '../federated/random';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from './dataset';
-import { checkKnownOptions } from './options';
+import { checkKnownOptions, finiteNumber, integerIn, numberIn, positiveNumber } from '../validate';
 
 /** Options of {@link generateSynthetic}. */
 export interface SyntheticOptions {
@@ -60,15 +60,15 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticSplits {
   if (!options || typeof options !== 'object') throw new TypeError('synthetic needs options, e.g. { alpha: 1, beta: 1, seed: 0 }');
   checkKnownOptions('synthetic', options, ['alpha', 'beta', 'seed', 'devices', 'features', 'classes', 'testFraction', 'iid']);
   const { alpha, beta } = options;
-  checkNumber('alpha', alpha, 0);
-  checkNumber('beta', beta, 0);
+  positiveNumber('synthetic: alpha', alpha, true);
+  positiveNumber('synthetic: beta', beta, true);
   const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new TypeError(`seed must be a finite number (got ${seed})`);
-  const devices = checkInteger('devices', options.devices ?? 30, 1);
-  const features = checkInteger('features', options.features ?? 60, 1);
-  const classes = checkInteger('classes', options.classes ?? 10, 2);
+  finiteNumber('seed', seed);
+  const devices = integerIn('devices', options.devices ?? 30, 1);
+  const features = integerIn('features', options.features ?? 60, 1);
+  const classes = integerIn('classes', options.classes ?? 10, 2);
   const testFraction = options.testFraction ?? 0.1;
-  if (!(testFraction >= 0 && testFraction < 1)) throw new RangeError(`testFraction must be in [0, 1) (got ${testFraction})`);
+  numberIn('testFraction', testFraction, 0, 1, false, true);
   const iid = options.iid ?? false;
   const rng = createRng(seed).fork('synthetic');
 
@@ -131,13 +131,3 @@ function argmaxLogit({ W, b }: LinearModel, x: Float32Array, classes: number): n
   return best;
 }
 
-function checkNumber(option: string, value: number, min: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new RangeError(`synthetic needs ${option} ≥ ${min} (got ${value})`);
-  }
-}
-
-function checkInteger(option: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${option} must be an integer ≥ ${min} (got ${value})`);
-  return value;
-}

@@ -74,7 +74,7 @@ function nameOf(value: unknown, global: Record<string, unknown>, roots: readonly
       try {
         children.push([key, (object as Record<string, unknown>)[key]]);
       } catch {
-        continue;
+        // a throwing getter: skipped
       }
     }
     for (const [key, child] of children) if (child === value) return [...path, key];

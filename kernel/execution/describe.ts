@@ -20,6 +20,7 @@ export function kindOf(value: unknown): string {
 }
 
 /** "name(a, b = 1)" from a function's own source (parameters only). */
+// biome-ignore lint/complexity/noBannedTypes: any function a cell holds; `typeof x === 'function'` narrows unknown to Function
 export function sourceSignature(fn: Function, name: string): string {
   const source = Function.prototype.toString.call(fn);
   if (source.includes('[native code]')) return `${name}(${Array.from({ length: fn.length }, (_, i) => `arg${i}`).join(', ')})`;

@@ -4,6 +4,7 @@
  */
 import { inspect } from 'node:util';
 import type { ExecutionSink, MimeBundle } from './executor';
+import { plotlyFallbackHtml } from './plotly-html';
 import { HIDDEN_RESULT, renderValue } from './render';
 
 /** MIME type of a Plotly figure, as JupyterLab and VS Code render it. */
@@ -43,7 +44,11 @@ export interface DisplayFunction {
   html(html: string, options?: DisplayOptions): DisplayHandle | undefined;
   /** Shows Markdown. */
   markdown(markdown: string, options?: DisplayOptions): DisplayHandle | undefined;
-  /** Shows a Plotly figure (`application/vnd.plotly.v1+json`, with a text fallback). */
+  /**
+   * Shows a Plotly figure (`application/vnd.plotly.v1+json`), themed like the
+   * editor; front ends without a plotly renderer draw its `text/html` fallback
+   * with the plotly.js that `fedbook kernel install` puts beside the kernelspec.
+   */
   plotly(figure: PlotlyFigure | Record<string, unknown>[], options?: DisplayOptions): DisplayHandle | undefined;
   /** Replaces the output that has this display id. */
   update(id: string, value: unknown): void;
@@ -119,7 +124,8 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     const text = `Plotly figure${titleText ? ` "${titleText}"` : ''}: ${normalised.data.length} trace${normalised.data.length === 1 ? '' : 's'}`
       + ` (${[...new Set(normalised.data.map((trace) => String(trace.type ?? 'scatter')))].join(', ')})`;
     const data = JSON.parse(JSON.stringify({ data: normalised.data, layout: normalised.layout ?? {}, ...(normalised.config ? { config: normalised.config } : {}) }));
-    return show({ [PLOTLY_MIME]: data, 'text/plain': text }, options, 'display.plotly');
+    // text/html draws the figure where the front end has no plotly renderer (classic Jupyter Notebook); VS Code picks PLOTLY_MIME first.
+    return show({ [PLOTLY_MIME]: data, 'text/html': plotlyFallbackHtml(data, text), 'text/plain': text }, options, 'display.plotly');
   };
   display.update = (id, value) => {
     if (typeof id !== 'string' || id === '') throw new TypeError('display.update: the first argument must be the display id (a non-empty string)');

@@ -123,7 +123,7 @@ export function buildDocIndex(files: readonly string[]): DocIndex {
       if (!existing || (!existing.doc && entry.doc)) byName.set(entry.name, entry);
       const short = entry.name.split('.').pop()!;
       const shortExisting = byName.get(`#${short}`);
-      if (entry.doc && (!shortExisting || !shortExisting.doc)) byName.set(`#${short}`, entry);
+      if (entry.doc && !shortExisting?.doc) byName.set(`#${short}`, entry);
     }
   }
   return {
@@ -144,7 +144,7 @@ let kernelIndex: DocIndex | undefined;
 export function kernelDocs(): DocIndex {
   if (!kernelIndex) {
     const kernelDir = join(__dirname, '..');
-    const folders = ['api', 'federated', 'simulation', 'data'];
+    const folders = ['api', 'contract', 'federated', 'simulation', 'data'];
     kernelIndex = buildDocIndex(folders.flatMap((folder) => declarationFiles(join(kernelDir, folder))));
   }
   return kernelIndex;

@@ -8,7 +8,7 @@
 import { inspect } from 'node:util';
 import { join, sep } from 'node:path';
 import type { ExecutionOutcome } from './executor';
-import { CellSyntaxError, type CompiledCell } from './compile-cell';
+import type { CellSyntaxError, CompiledCell } from './compile-cell';
 
 /** A cell the kernel ran: enough to map its stack frames back. */
 export interface CellRecord {

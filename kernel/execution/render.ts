@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util';
 import type { MimeBundle } from './executor';
-import type { RoundMetrics } from '../simulation/run-payload';
+import { TABLE_METRICS, type RoundMetrics, type TableMetricKey } from '../contract';
 
 /** Marks objects that must not be shown as a cell's result (display handles). */
 export const HIDDEN_RESULT = Symbol.for('fedbook.hiddenResult');
@@ -145,27 +145,16 @@ export function formatNumber(value: number | undefined, digits = 4): string {
   return Number(value.toPrecision(digits)).toString();
 }
 
-const ROUND_COLUMNS: { key: keyof RoundMetrics; title: string }[] = [
-  { key: 'round', title: 'round' },
-  { key: 'testAccuracy', title: 'test acc' },
-  { key: 'testLoss', title: 'test loss' },
-  { key: 'trainLoss', title: 'train loss' },
-  { key: 'clients', title: 'clients' },
-  { key: 'failures', title: 'failures' },
-  { key: 'epsilon', title: 'ε' },
-  { key: 'ms', title: 'ms' },
-];
-
 /** A run's rounds as a table (HTML) and as aligned text. */
 export function renderRunResult(run: RunResultLike): MimeBundle {
-  const columns = ROUND_COLUMNS.filter(({ key }) => run.rounds.some((round) => round[key] !== undefined));
-  const cell = (round: RoundMetrics, key: keyof RoundMetrics): string =>
+  const columns = TABLE_METRICS.filter(({ key }) => run.rounds.some((round) => round[key] !== undefined));
+  const cell = (round: RoundMetrics, key: TableMetricKey): string =>
     formatNumber(key === 'ms' ? Math.round(round.ms) : (round[key] as number | undefined));
   const title = `run ${run.id}${run.label ? ` (${run.label})` : ''}: ${run.rounds.length} round${run.rounds.length === 1 ? '' : 's'}${run.status ? `, ${run.status}` : ''}`;
-  const widths = columns.map(({ key, title: t }) => Math.max(t.length, ...run.rounds.map((r) => cell(r, key).length)));
+  const widths = columns.map(({ key, column: t }) => Math.max(t.length, ...run.rounds.map((r) => cell(r, key).length)));
   const line = (values: string[]): string => values.map((v, i) => v.padStart(widths[i])).join('  ');
-  const text = [title, line(columns.map((c) => c.title)), ...run.rounds.map((r) => line(columns.map((c) => cell(r, c.key))))];
-  const html = `<div><b>${escapeHtml(title)}</b><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c.title)}</th>`).join('')}</tr></thead>`
+  const text = [title, line(columns.map((c) => c.column)), ...run.rounds.map((r) => line(columns.map((c) => cell(r, c.key))))];
+  const html = `<div><b>${escapeHtml(title)}</b><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c.column)}</th>`).join('')}</tr></thead>`
     + `<tbody>${run.rounds.map((r) => `<tr>${columns.map((c) => `<td>${cell(r, c.key)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
   return { 'text/plain': text.join('\n'), 'text/html': html };
 }

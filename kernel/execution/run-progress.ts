@@ -7,7 +7,7 @@
  */
 import type { ExecutionSink, MimeBundle } from './executor';
 import { observeRuns, type RunEndedEvent, type RunRoundEvent, type RunStartedEvent } from '../simulation/run-events';
-import { RUN_MIME, type RoundMetrics, type RunBundle } from '../simulation/run-payload';
+import { RUN_MIME, type RoundMetrics, type RunBundle } from '../contract';
 import { escapeHtml, formatNumber } from './render';
 
 /** At most one update per run per this many milliseconds (the last one is never dropped). */

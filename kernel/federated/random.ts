@@ -17,7 +17,7 @@ export interface Rng {
   /** Gamma(shape, 1) draw (Marsaglia–Tsang). */
   gamma(shape: number): number;
   /** Fisher–Yates shuffle in place; returns the same array. */
-  shuffle<T extends { length: number; [i: number]: any }>(items: T): T;
+  shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T;
   /** A new independent generator derived from this one's seed and a label. */
   fork(label: string | number): Rng;
 }

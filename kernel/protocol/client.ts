@@ -12,13 +12,19 @@
  */
 import { Dealer, Request, Subscriber } from 'zeromq';
 import { randomBytes } from 'node:crypto';
-import { endpointOf, type ConnectionInfo } from './connection';
-import { buildMessage, createSessionIdentity, type Message, type ReplyType, type SessionIdentity } from './messages';
+import type { ConnectionInfo } from '../contract';
+import { endpointOf } from './connection';
+import type { ContentOf, ExecuteRequest, ReplyContent, ReplyType, RequestContents, RequestType } from './content';
+import { buildMessage, createSessionIdentity, isMessageType, type Message, type RequestChannel, type RoutedChannel, type SessionIdentity } from './messages';
 import { createSigner } from './signing';
 import { createSendQueue, readLoop, type SendQueue } from './channels';
 import { parseFrames, serializeMessage, WireError } from './wire';
 
-export type ClientChannel = 'shell' | 'control' | 'stdin';
+/** The content of request `R`; any object for a request type the protocol layer does not know (tests send those). */
+export type RequestContentOf<R extends string> = R extends RequestType ? RequestContents[R] : Record<string, unknown>;
+
+/** The content of the reply to request `R`. */
+export type ReplyContentOf<R extends string> = R extends RequestType ? ReplyContent<R> : Record<string, unknown>;
 
 export interface ExecuteOptions {
   silent?: boolean;
@@ -36,7 +42,7 @@ export interface ExecuteOptions {
 /** A request's reply plus every IOPub message it caused, up to its `idle` status. */
 export interface RequestResult<R extends string = string> {
   request: Message;
-  reply: Message<ReplyType<R>>;
+  reply: Message<ReplyType<R>, ReplyContentOf<R>>;
   /** IOPub messages with this request as parent, in arrival order, ending with status idle. */
   iopub: Message[];
 }
@@ -44,17 +50,17 @@ export interface RequestResult<R extends string = string> {
 export interface KernelClient {
   readonly identity: SessionIdentity;
   /** The kernel_info_reply received while connecting (language_info, implementation, banner). */
-  readonly kernelInfo: Message<'kernel_info_reply'>;
+  readonly kernelInfo: Message<'kernel_info_reply', ReplyContent<'kernel_info_request'>>;
   /** performance.now() when that first kernel_info_reply arrived (for start-up measurements). */
   readonly kernelInfoAt: number;
   /** Sends a request and resolves with its reply and IOPub output once the kernel is idle again. */
-  request<R extends `${string}_request`>(channel: 'shell' | 'control', msgType: R, content?: Record<string, unknown>, timeoutMs?: number): Promise<RequestResult<R>>;
+  request<R extends `${string}_request`>(channel: RequestChannel, msgType: R, content?: RequestContentOf<R>, timeoutMs?: number): Promise<RequestResult<R>>;
   /** Runs code; resolves when the execute_reply and the idle status have both arrived. */
   execute(code: string, options?: ExecuteOptions): Promise<RequestResult<'execute_request'>>;
   /** Sends a message that has no reply (comm_msg, input_reply...); returns it. */
-  send(channel: ClientChannel, msgType: string, content: Record<string, unknown>, parent?: Message): Message;
+  send<T extends string>(channel: RoutedChannel, msgType: T, content: ContentOf<T>, parent?: Message): Message;
   /** Sends raw frames, bypassing signing (for tests of forged messages). */
-  sendFrames(channel: ClientChannel, frames: Buffer[]): void;
+  sendFrames(channel: RoutedChannel, frames: Buffer[]): void;
   /** Waits for the IOPub idle of a request sent with send(). */
   waitForIdle(request: Message, timeoutMs?: number): Promise<Message[]>;
   /** Every IOPub message, whoever caused it; returns an unsubscribe function. */
@@ -109,7 +115,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
   iopubSocket.connect(endpointOf(info, 'iopub'));
 
   const onError = options.onError ?? ((error: Error): void => void process.stderr.write(`[fedbook client] ${error.message}\n`));
-  const queues: Record<ClientChannel, SendQueue> = {
+  const queues: Record<RoutedChannel, SendQueue> = {
     shell: createSendQueue(sockets.shell, onError),
     control: createSendQueue(sockets.control, onError),
     stdin: createSendQueue(sockets.stdin, onError),
@@ -141,9 +147,9 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
     sockets.stdin,
     (frames) => {
       const message = decode(frames, 'stdin');
-      if (!message || message.header.msg_type !== 'input_request') return;
+      if (!message || !isMessageType(message, 'input_request')) return;
       const entry = pending.get(parentId(message) ?? '');
-      const content = message.content as { prompt?: string; password?: boolean };
+      const content: Partial<typeof message.content> = message.content;
       // The answer may come after close() (send then throws): report it, never leave it unhandled.
       void Promise.resolve(entry?.onInput?.(content.prompt ?? '', content.password === true) ?? '')
         .then((value) => client.send('stdin', 'input_reply', { value }, message))
@@ -161,7 +167,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
       if (!entry) return;
       entry.iopub.push(message);
       entry.onOutput?.(message);
-      if (message.header.msg_type === 'status' && (message.content as { execution_state?: string }).execution_state === 'idle') {
+      if (isMessageType(message, 'status') && message.content.execution_state === 'idle') {
         entry.idle = true;
         entry.settle?.();
       }
@@ -199,7 +205,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
       entry.settle();
     });
 
-  let kernelInfo: Message<'kernel_info_reply'> | undefined;
+  let kernelInfo: KernelClient['kernelInfo'] | undefined;
   let kernelInfoAt = 0;
   const client: KernelClient = {
     identity,
@@ -209,8 +215,8 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
     get kernelInfoAt() {
       return kernelInfoAt;
     },
-    async request(channel, msgType, content = {}, timeoutMs = 30_000) {
-      const message = buildMessage(msgType, content, identity) as Message;
+    async request(channel, msgType, content = {} as RequestContentOf<typeof msgType>, timeoutMs = 30_000) {
+      const message = buildMessage<string, unknown>(msgType, content, identity) as Message;
       const entry = track(message);
       queues[channel].send(serializeMessage(message, signer));
       await until(message, entry, () => entry.reply !== undefined && entry.idle, timeoutMs, 'its reply and idle status');
@@ -218,7 +224,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
       return { request: message, reply: entry.reply as RequestResult['reply'], iopub: entry.iopub } as never;
     },
     async execute(code, options = {}) {
-      const content = {
+      const content: ExecuteRequest = {
         code,
         silent: options.silent ?? false,
         store_history: options.storeHistory ?? true,
@@ -231,10 +237,10 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
       queues.shell.send(serializeMessage(message, signer));
       await until(message, entry, () => entry.reply !== undefined && entry.idle, options.timeoutMs ?? 2_147_000_000, 'its reply and idle status');
       pending.delete(message.header.msg_id);
-      return { request: message, reply: entry.reply as Message<'execute_reply'>, iopub: entry.iopub };
+      return { request: message, reply: entry.reply as RequestResult<'execute_request'>['reply'], iopub: entry.iopub };
     },
     send(channel, msgType, content, parent) {
-      const message = buildMessage(msgType, content, identity, parent) as Message;
+      const message = buildMessage<string, unknown>(msgType, content, identity, parent) as Message;
       track(message);
       queues[channel].send(serializeMessage(message, signer));
       return message;
@@ -277,7 +283,7 @@ export async function connectKernel(info: ConnectionInfo, options: ConnectOption
     try {
       await until(message, entry, () => entry.reply !== undefined, Math.max(1, attempt === 0 ? left : Math.min(left, 1000)), 'its reply');
       if (kernelInfo === undefined) {
-        kernelInfo = entry.reply as Message<'kernel_info_reply'>;
+        kernelInfo = entry.reply as KernelClient['kernelInfo'];
         kernelInfoAt = performance.now();
       }
       await until(message, entry, () => entry.idle, Math.max(1, Math.min(deadline - Date.now(), 300 + attempt * 200)), 'its idle status');
@@ -301,7 +307,7 @@ async function pingHeartbeat(endpoint: string, timeoutMs: number): Promise<boole
     const ping = Buffer.from(`ping-${Date.now()}`);
     await socket.send(ping);
     const [echo] = await socket.receive();
-    return echo !== undefined && echo.equals(ping);
+    return echo?.equals(ping) ?? false;
   } catch {
     return false;
   } finally {

@@ -1,20 +1,13 @@
-/** Connection files: what Jupyter writes for a kernel to bind to (and a client to connect to). */
+/**
+ * Connection files: what Jupyter writes for a kernel to bind to (and a client
+ * to connect to), and fresh ones (a random key, free loopback ports) for a
+ * kernel we start ourselves.
+ */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-
-export interface ConnectionInfo {
-  transport: 'tcp' | 'ipc';
-  ip: string;
-  shell_port: number;
-  control_port: number;
-  stdin_port: number;
-  iopub_port: number;
-  hb_port: number;
-  key: string;
-  signature_scheme: string;
-  kernel_name?: string;
-}
-
-export type SocketName = 'shell' | 'control' | 'stdin' | 'iopub' | 'hb';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { ConnectionInfo } from '../contract';
+import type { SocketName } from './messages';
 
 const PORTS = ['shell_port', 'control_port', 'stdin_port', 'iopub_port', 'hb_port'] as const;
 
@@ -57,4 +50,35 @@ export function readConnectionFile(path: string): ConnectionInfo {
 export function endpointOf(info: ConnectionInfo, socket: SocketName): string {
   const port = info[`${socket}_port` as (typeof PORTS)[number]];
   return info.transport === 'tcp' ? `tcp://${info.ip}:${port}` : `ipc://${info.ip}-${port}`;
+}
+
+/** `count` distinct free TCP ports on 127.0.0.1 (all held open at once, so none repeats). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((done, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => done(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
+
+/** Connection info for a kernel we start: five free loopback ports and a fresh 256-bit key. */
+export async function createConnectionInfo(kernelName = 'fedbook'): Promise<ConnectionInfo> {
+  const [shell, control, stdin, iopub, hb] = (await freePorts(5)) as [number, number, number, number, number];
+  return {
+    transport: 'tcp',
+    ip: '127.0.0.1',
+    shell_port: shell,
+    control_port: control,
+    stdin_port: stdin,
+    iopub_port: iopub,
+    hb_port: hb,
+    key: randomBytes(32).toString('hex'),
+    signature_scheme: 'hmac-sha256',
+    kernel_name: kernelName,
+  };
 }

@@ -4,22 +4,13 @@
  * evaluates user_expressions and builds the `execute_reply`.
  */
 import type { ExecutionOutcome, ExecutionSink, Executor, MimeBundle } from '../execution/executor';
-import { buildMessage, type Message, type SessionIdentity } from './messages';
-import type { RequestChannel } from './thread-messages';
-
-export interface ExecuteRequestContent {
-  code: string;
-  silent?: boolean;
-  store_history?: boolean;
-  user_expressions?: Record<string, string>;
-  allow_stdin?: boolean;
-  stop_on_error?: boolean;
-}
+import type { ExecuteReply, ExecuteRequest, IopubContents, IopubType, PagePayload, UserExpressionResult } from './content';
+import { buildMessage, type Channel, type Message, type SessionIdentity } from './messages';
 
 /** What an execute request needs from the kernel around it. */
 export interface ExecuteContext {
   identity: SessionIdentity;
-  send(channel: RequestChannel | 'iopub', message: Message<string, unknown>, identities?: Uint8Array[]): void;
+  send(channel: Channel, message: Message<string, unknown>, identities?: Uint8Array[]): void;
   /** Registers the resolver for the next `input_reply` on stdin. */
   awaitInputReply(): Promise<string>;
   /** The execution counter: read, then bumped for cells that store history. */
@@ -29,24 +20,25 @@ export interface ExecuteContext {
 }
 
 export interface ExecuteResult {
-  reply: Record<string, unknown>;
+  reply: ExecuteReply;
   outcome: ExecutionOutcome;
 }
 
 export async function handleExecute(
   executor: Executor,
-  request: Message<string, ExecuteRequestContent>,
+  request: Message<'execute_request', Partial<ExecuteRequest>>,
   identities: Uint8Array[],
   ctx: ExecuteContext,
 ): Promise<ExecuteResult> {
   const { code = '', silent = false, allow_stdin = false, user_expressions = {} } = request.content;
   const storeHistory = silent ? false : request.content.store_history ?? true;
   const count = ctx.nextExecutionCount(storeHistory);
-  const iopub = (type: string, content: unknown): void => ctx.send('iopub', buildMessage(type, content, ctx.identity, request));
+  const iopub: Publish = (type, content) =>
+    ctx.send('iopub', buildMessage<IopubType, IopubContents[IopubType]>(type, content, ctx.identity, request));
   if (!silent) iopub('execute_input', { code, execution_count: count });
   if (storeHistory) ctx.recordHistory(count, code);
 
-  const payload: Record<string, unknown>[] = [];
+  const payload: PagePayload[] = [];
   const sink = createSink(iopub, payload, async (prompt, password) => {
     if (!allow_stdin) throw new Error('input() is not available: this front end does not allow stdin (allow_stdin is false)');
     const reply = ctx.awaitInputReply();
@@ -66,7 +58,7 @@ export async function handleExecute(
     const text = outcome.result['text/plain'];
     if (storeHistory && typeof text === 'string') ctx.recordOutput(count, text);
   }
-  const expressions: Record<string, unknown> = {};
+  const expressions: Record<string, UserExpressionResult> = {};
   for (const [name, expression] of Object.entries(user_expressions)) {
     // Not `silent`: the executor renders no result for silent cells. Side output is muted instead.
     const value = await executor.execute(expression, MUTED_SINK, { silent: false, executionCount: count });
@@ -90,9 +82,12 @@ const MUTED_SINK: ExecutionSink = {
   page: () => undefined,
 };
 
+/** Publishes one IOPub message under the request; its content must be `type`'s. */
+type Publish = <T extends IopubType>(type: T, content: IopubContents[T]) => void;
+
 function createSink(
-  iopub: (type: string, content: unknown) => void,
-  payload: Record<string, unknown>[],
+  iopub: Publish,
+  payload: PagePayload[],
   input: ExecutionSink['input'],
 ): ExecutionSink {
   return {

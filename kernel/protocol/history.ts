@@ -2,20 +2,7 @@
  * This session's input history, answering `history_request` (tail, range and
  * search) the way IPython does. Pure: no storage beyond memory.
  */
-
-/** `[session, line, input]`, or `[session, line, [input, output]]` when output was asked for. */
-export type HistoryEntry = [number, number, string] | [number, number, [string, string | null]];
-
-export interface HistoryQuery {
-  hist_access_type?: 'tail' | 'range' | 'search' | string;
-  output?: boolean;
-  session?: number;
-  start?: number;
-  stop?: number | null;
-  n?: number | null;
-  pattern?: string;
-  unique?: boolean;
-}
+import type { HistoryEntry, HistoryRequest } from './content';
 
 /** The session number entries carry; 0 and negative-free lookups of it mean "this session". */
 export const CURRENT_SESSION = 1;
@@ -34,12 +21,12 @@ export class InputHistory {
     if (entry) entry.output = output;
   }
 
-  query(q: HistoryQuery): HistoryEntry[] {
+  query(q: HistoryRequest): HistoryEntry[] {
     const picked = this.pick(q);
     return picked.map((e) => (q.output ? [CURRENT_SESSION, e.line, [e.input, e.output]] : [CURRENT_SESSION, e.line, e.input]));
   }
 
-  private pick(q: HistoryQuery): typeof this.entries {
+  private pick(q: HistoryRequest): typeof this.entries {
     switch (q.hist_access_type) {
       case 'tail':
         return last(this.entries, q.n);

@@ -1,25 +1,8 @@
 /** The `kernel_info_reply` content: who this kernel is and what language it speaks. */
+import type { KernelInfoReply } from './content';
 import { PROTOCOL_VERSION } from './messages';
 
-export interface KernelInfo {
-  status: 'ok';
-  protocol_version: string;
-  implementation: string;
-  implementation_version: string;
-  language_info: {
-    name: string;
-    version: string;
-    mimetype: string;
-    file_extension: string;
-    codemirror_mode: string;
-    pygments_lexer: string;
-  };
-  banner: string;
-  help_links: { text: string; url: string }[];
-  debugger: boolean;
-}
-
-export function buildKernelInfo(version: string): KernelInfo {
+export function buildKernelInfo(version: string): KernelInfoReply {
   return {
     status: 'ok',
     protocol_version: PROTOCOL_VERSION,

@@ -3,11 +3,21 @@
  * type mapping. Types only, plus small builders; no sockets, no I/O.
  */
 import { randomUUID } from 'node:crypto';
+import type { ContentOf, MessageContents, MessageType, ReplyType } from './content';
 
 export const PROTOCOL_VERSION = '5.3';
 
-/** The channels a kernel listens on (heartbeat carries no Jupyter messages). */
+/** The channels that carry Jupyter messages. */
 export type Channel = 'shell' | 'control' | 'stdin' | 'iopub';
+
+/** Channels routed to one peer (ROUTER on the kernel, DEALER on the client): all but IOPub. */
+export type RoutedChannel = Exclude<Channel, 'iopub'>;
+
+/** Where requests that the kernel answers arrive: shell, and control (which does not wait behind a cell). */
+export type RequestChannel = Exclude<RoutedChannel, 'stdin'>;
+
+/** The sockets of a connection file: the channels and the heartbeat (which carries raw bytes). */
+export type SocketName = Channel | 'hb';
 
 export interface Header {
   msg_id: string;
@@ -26,21 +36,6 @@ export interface Message<T extends string = string, C = Record<string, unknown>>
   content: C;
   buffers: Buffer[];
 }
-
-/** Request types a kernel answers on shell or control. */
-export type RequestType =
-  | 'kernel_info_request'
-  | 'execute_request'
-  | 'complete_request'
-  | 'inspect_request'
-  | 'is_complete_request'
-  | 'history_request'
-  | 'comm_info_request'
-  | 'shutdown_request'
-  | 'interrupt_request';
-
-/** `execute_request` → `execute_reply`, derived rather than written out by hand. */
-export type ReplyType<R extends string> = R extends `${infer Base}_request` ? `${Base}_reply` : never;
 
 /** The reply's msg_type for a request's msg_type, at run time. */
 export function replyTypeOf<R extends string>(requestType: R): ReplyType<R> {
@@ -71,8 +66,19 @@ export function buildHeader(msgType: string, identity: SessionIdentity): Header 
   };
 }
 
-/** Builds a message; pass the request as `parent` for replies and side effects. */
-export function buildMessage<T extends string, C>(
+/** A message whose content is the one its msg_type carries. */
+export type TypedMessage<T extends MessageType> = Message<T, MessageContents[T]>;
+
+/**
+ * Narrows a received message by its msg_type. The content is the peer's
+ * JSON, not validated field by field: read optional fields with defaults.
+ */
+export function isMessageType<T extends MessageType>(message: Message<string, unknown>, msgType: T): message is TypedMessage<T> {
+  return message.header.msg_type === msgType;
+}
+
+/** Builds a message; pass the request as `parent` for replies and side effects. The content must be `msgType`'s. */
+export function buildMessage<T extends string, C extends ContentOf<T>>(
   msgType: T,
   content: C,
   identity: SessionIdentity,

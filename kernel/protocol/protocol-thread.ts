@@ -8,15 +8,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
 import { Reply, Router, XPublisher } from 'zeromq';
-import { endpointOf, type SocketName } from './connection';
-import { buildMessage, createSessionIdentity, type Message } from './messages';
+import { endpointOf } from './connection';
+import type { SocketName } from './messages';
+import { buildMessage, createSessionIdentity, type Channel, type Message, type RequestChannel, type RoutedChannel } from './messages';
 import { createSigner } from './signing';
 import { createSendQueue, readLoop, type SendQueue } from './channels';
 import { createSubscriptionGate } from './subscription-gate';
 import { terminateMainThreadScript } from './terminate-main-thread';
 import { watchParent } from './parent-watch';
 import { parseFrames, serializeMessage, WireError } from './wire';
-import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
+import type { ProtocolThreadData, ToMainThread, ToProtocolThread } from './thread-messages';
 
 const log = (line: string): void => {
   writeSync(2, `[fedbook kernel] ${line}\n`);
@@ -55,20 +56,20 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
   ]);
 
   const onError = (error: Error): void => log(`socket error: ${error.message}`);
-  const queues: Record<RequestChannel | 'iopub', SendQueue> = {
+  const queues: Record<Channel, SendQueue> = {
     shell: createSendQueue(routers.shell, onError),
     control: createSendQueue(routers.control, onError),
     stdin: createSendQueue(routers.stdin, onError),
     iopub: createSendQueue(iopub, onError),
   };
-  const send = (channel: RequestChannel | 'iopub', message: Message<string, unknown>, identities: Uint8Array[] = []): void => {
+  const send = (channel: Channel, message: Message<string, unknown>, identities: Uint8Array[] = []): void => {
     const ids = channel === 'iopub' ? [Buffer.from(message.header.msg_type)] : identities;
     queues[channel].send(serializeMessage(message, signer, ids));
   };
   const forward = (item: Extract<ToMainThread, { kind: 'request' }>): void => post(item);
   const gate = createSubscriptionGate(forward, data.subscriptionWaitMs);
 
-  const onFrames = (channel: RequestChannel) => (frames: Buffer[]) => {
+  const onFrames = (channel: RoutedChannel) => (frames: Buffer[]) => {
     const receivedAt = Date.now();
     let envelope;
     try {
@@ -89,7 +90,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
     else forward(item);
   };
 
-  const answerInterrupt = (channel: 'shell' | 'control', request: Message, identities: Buffer[]): void => {
+  const answerInterrupt = (channel: RequestChannel, request: Message, identities: Buffer[]): void => {
     send('iopub', buildMessage('status', { execution_state: 'busy' }, identity, request));
     // SIGINT stops a synchronous loop (vm breakOnSigint) or, through the main
     // thread's handler, the async work of the running cell. A loop that runs

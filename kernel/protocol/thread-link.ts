@@ -1,15 +1,15 @@
 /** The main thread's handle on the protocol thread. */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { ConnectionInfo } from './connection';
-import type { Message } from './messages';
-import type { ProtocolThreadData, RequestChannel, ToMainThread, ToProtocolThread } from './thread-messages';
+import type { ConnectionInfo } from '../contract';
+import type { Channel, Message } from './messages';
+import type { ProtocolThreadData, ToMainThread, ToProtocolThread } from './thread-messages';
 import type { ParentWatch } from './parent-watch';
 
 export type IncomingRequest = Extract<ToMainThread, { kind: 'request' }>;
 
 export interface ProtocolLink {
-  send(channel: RequestChannel | 'iopub', message: Message<string, unknown>, identities?: Uint8Array[]): void;
+  send(channel: Channel, message: Message<string, unknown>, identities?: Uint8Array[]): void;
   /** Sends what is queued, closes the sockets and ends the thread. */
   close(): Promise<void>;
 }

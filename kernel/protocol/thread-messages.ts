@@ -1,14 +1,11 @@
 /** What the protocol thread and the kernel's main thread say to each other. */
-import type { Message } from './messages';
-
-/** A channel whose requests reach the main thread. */
-export type RequestChannel = 'shell' | 'control' | 'stdin';
+import type { Channel, Message, RoutedChannel } from './messages';
 
 export type ToMainThread =
   | { kind: 'ready' }
   | {
       kind: 'request';
-      channel: RequestChannel;
+      channel: RoutedChannel;
       identities: Uint8Array[];
       message: Message;
       /** Wall-clock ms when the socket received it (decides which queued cells stop_on_error aborts). */
@@ -22,12 +19,12 @@ export type ToMainThread =
   | { kind: 'parentDied' };
 
 export type ToProtocolThread =
-  | { kind: 'send'; channel: RequestChannel | 'iopub'; identities: Uint8Array[]; message: Message<string, unknown> }
+  | { kind: 'send'; channel: Channel; identities: Uint8Array[]; message: Message<string, unknown> }
   | { kind: 'close' }
   | { kind: 'pong'; id: number };
 
 export interface ProtocolThreadData {
-  connection: import('./connection').ConnectionInfo;
+  connection: import('../contract').ConnectionInfo;
   /** Longest time shell requests wait for the first IOPub subscription. */
   subscriptionWaitMs: number;
   /** Whose death ends the kernel; none: the kernel runs until shut down. */

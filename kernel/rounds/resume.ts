@@ -3,7 +3,7 @@
  * configuration), the newest intact checkpoint says the state to continue from.
  */
 import { listRuns, loadRun, runsDirectory, type LoadedRun } from '../simulation/run-records';
-import type { RoundMetrics } from '../simulation/run-payload';
+import type { RoundMetrics } from '../contract';
 import { checkpointDirectory, readLatestCheckpoint, removeStaleTemporaries, type LoadedCheckpoint } from './checkpoints';
 
 /** What a run is: checked field by field against the record of the run to resume. */

@@ -7,7 +7,7 @@ import type { ClientEvaluationSettings } from '../federated/strategies/strategy'
 import { RunAbortedError } from '../transport/in-process/cohort-training';
 import type { ClientPopulation, FederatedProcess, ServerState } from './process';
 import { getAmbientSignal, publishRunEvent } from '../simulation/run-events';
-import type { RoundMetrics, RunEndRecord, RunSweepTag } from '../simulation/run-payload';
+import type { RoundMetrics, RunEndRecord, RunSweepTag } from '../contract';
 import { newRunId, resumeRunRecord, startRunRecord, type RunRecorder } from '../simulation/run-records';
 import { checkpointDirectory, writeCheckpoint } from './checkpoints';
 import { findResumePoint } from './resume';

@@ -4,7 +4,7 @@
  * deviation over its seeds (the sample deviation, n − 1, as pandas reports it;
  * 0 for one seed), the best combination, and an aligned text rendering.
  */
-import type { RoundMetrics } from '../simulation/run-payload';
+import type { RoundMetrics } from '../contract';
 
 /** The target a sweep counts rounds to (a run's `until`). */
 export interface SweepTarget {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { listRuns, loadRun, runsDirectory, type LoadedRun } from '../simulation/run-records';
-import type { RunSweepTag } from '../simulation/run-payload';
+import type { RunSweepTag } from '../contract';
 import { identityDifferences, type RunIdentity } from './resume';
 import { RunInterruptedError, type RunResult } from './run-loop';
 import { bestRow, formatStat, formatSweepTable, summarizeRun, sweepRow, type RunSummary, type SweepRow, type SweepTarget } from './sweep-table';

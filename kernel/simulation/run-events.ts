@@ -4,6 +4,8 @@
  * It also carries the ambient abort signal: the kernel sets one per cell, so
  * that an interrupt stops a run the cell started without the user passing it.
  */
+import type { RunEndStatus } from '../contract';
+
 export interface RunStartedEvent {
   readonly runId: string;
   /** Planned number of rounds (undefined when the run has no fixed length). */
@@ -20,7 +22,7 @@ export interface RunRoundEvent {
 
 export interface RunEndedEvent {
   readonly runId: string;
-  readonly status: 'completed' | 'stopped' | 'aborted' | 'failed';
+  readonly status: RunEndStatus;
   readonly message?: string;
 }
 

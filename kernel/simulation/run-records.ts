@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RoundMetrics, RunConfigRecord, RunEndRecord, RunRecordLine, RunResumeRecord } from './run-payload';
+import type { RoundMetrics, RunConfigRecord, RunEndRecord, RunRecordLine, RunResumeRecord } from '../contract';
 
 /** Folder of run records: `$FEDBOOK_RUNS_DIR`, else `.fedbook/runs` under the working directory. */
 export function runsDirectory(): string {
@@ -72,12 +72,12 @@ export function loadRun(runIdOrPath: string, directory = runsDirectory()): Loade
   lines.forEach((line, i) => {
     try {
       parsed.push(JSON.parse(line));
-    } catch (error) {
+    } catch {
       if (i !== lines.length - 1) throw new Error(`${path}: line ${i + 1} is not valid JSON`);
     }
   });
   const config = parsed[0];
-  if (!config || config.type !== 'config') throw new Error(`${path}: the first line is not a config record`);
+  if (config?.type !== 'config') throw new Error(`${path}: the first line is not a config record`);
   let rounds: RoundMetrics[] = [];
   let end: RunEndRecord | undefined;
   const resumes: RunResumeRecord[] = [];

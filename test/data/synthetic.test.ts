@@ -82,12 +82,12 @@ describe('generateSynthetic (FedProx synthetic(α, β))', () => {
   });
 
   it('rejects bad options', () => {
-    assert.throws(() => generateSynthetic({ alpha: -1, beta: 0 }), { message: 'synthetic needs alpha ≥ 0 (got -1)' });
-    assert.throws(() => generateSynthetic({ alpha: 0, beta: Number.NaN }), { message: 'synthetic needs beta ≥ 0 (got NaN)' });
+    assert.throws(() => generateSynthetic({ alpha: -1, beta: 0 }), { message: 'synthetic: alpha must be a non-negative finite number (got -1)' });
+    assert.throws(() => generateSynthetic({ alpha: 0, beta: Number.NaN }), { message: 'synthetic: beta must be a non-negative finite number (got NaN)' });
     assert.throws(() => generateSynthetic({ alpha: 0, beta: 0, devices: 0 }), { message: 'devices must be an integer ≥ 1 (got 0)' });
     assert.throws(() => generateSynthetic({ alpha: 0, beta: 0, device: 3 } as never), {
       message: "synthetic: unknown option 'device' (known: alpha, beta, seed, devices, features, classes, testFraction, iid)",
     });
-    assert.throws(() => generateSynthetic({ alpha: 0, beta: 0, testFraction: 1 }), { message: 'testFraction must be in [0, 1) (got 1)' });
+    assert.throws(() => generateSynthetic({ alpha: 0, beta: 0, testFraction: 1 }), { message: 'testFraction must be a number in [0, 1) (got 1)' });
   });
 });

@@ -251,7 +251,7 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await page.screenshot({ path: join(RESULTS, 'interrupt.png') });
 
     if (chartFrame) {
-      const chart = await pollFrame(chartFrame, readChart, (r) => (r && r.rounds[stopped.runId] ? r : undefined), 'the interrupted run on the chart', 30_000);
+      const chart = await pollFrame(chartFrame, readChart, (r) => (r?.rounds[stopped.runId] ? r : undefined), 'the interrupted run on the chart', 30_000);
       assert.equal(chart.traces.length, chart.runIds.length, 'runs are overlaid, one trace each');
       assert.ok(chart.runIds.length >= 2);
       recordChartLatency(chart, { [stopped.runId]: 'long run' });

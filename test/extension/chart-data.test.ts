@@ -4,8 +4,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RunStore, legendLabel, metricValue, parseRunRecord } from '../../extension/chart/chart-data';
-import type { RoundMetrics, RunBundle } from '../../kernel/simulation/run-payload';
+import { RunStore, legendLabel, parseRunRecord } from '../../extension/chart/chart-data';
+import { metricValue, type RoundMetrics, type RunBundle } from '../../kernel/contract';
 
 const round = (n: number, extra: Partial<RoundMetrics> = {}): RoundMetrics => ({ round: n, trainLoss: 1 / n, clients: 10, failures: 0, bytesDown: 1000, bytesUp: 500, ms: 20, ...extra });
 const bundle = (rounds: RoundMetrics[], over: Partial<RunBundle> = {}): RunBundle => ({ runId: 'a', label: '', strategy: 'fedAvg', hyperparameters: { localEpochs: 5, batchSize: 10, clientLr: 0.1 }, plannedRounds: 3, status: 'running', rounds, ...over });

@@ -9,13 +9,12 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RoundMetrics } from '../../kernel/simulation/run-payload';
+import type { RoundMetrics } from '../../kernel/contract';
 import type { ToChart } from '../../extension/chart/messages';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
 // The page functions below run in the browser; the project compiles without lib "dom", so name what they use.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 declare function requestAnimationFrame(callback: (time: number) => void): number;

@@ -9,22 +9,10 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { KernelProcess, kernelDiedMessage } from '../../extension/kernel/kernel-process';
-import { createConnectionInfo } from '../../extension/kernel/connection';
 
 const root = join(__dirname, '..', '..', '..');
 const launch = () =>
   KernelProcess.launch({ runtime: { command: process.execPath, env: {}, description: 'test node' }, kernelEntry: join(root, 'bin', 'fedbook.js'), cwd: mkdtempSync(join(tmpdir(), 'fedbook-ext-')), log: () => {} });
-
-describe('createConnectionInfo', () => {
-  test('five distinct loopback ports and a fresh 64-hex-digit key each time', async () => {
-    const [a, b] = [await createConnectionInfo(), await createConnectionInfo()];
-    const ports = [a.shell_port, a.iopub_port, a.stdin_port, a.control_port, a.hb_port];
-    assert.equal(new Set(ports).size, 5);
-    assert.equal(a.ip, '127.0.0.1');
-    assert.match(a.key, /^[0-9a-f]{64}$/);
-    assert.notEqual(a.key, b.key);
-  });
-});
 
 describe('KernelProcess with the real kernel', () => {
   let kernel: KernelProcess;
@@ -36,7 +24,7 @@ describe('KernelProcess with the real kernel', () => {
     const { reply, iopub } = await kernel.client.execute('answer');
     assert.equal((reply.content as { status: string }).status, 'ok');
     const result = iopub.find((m) => m.header.msg_type === 'execute_result');
-    assert.equal((result?.content as { data: Record<string, string> }).data['text/plain'], '42');
+    assert.equal((result?.content as { data: Record<string, string> } | undefined)?.data['text/plain'], '42');
   });
 
   test('interrupt_request stops a long cell and the kernel survives with its variables', async () => {
@@ -47,7 +35,7 @@ describe('KernelProcess with the real kernel', () => {
     assert.notEqual((reply.content as { status: string }).status, 'ok');
     const { iopub } = await kernel.client.execute('answer + 1');
     const result = iopub.find((m) => m.header.msg_type === 'execute_result');
-    assert.equal((result?.content as { data: Record<string, string> }).data['text/plain'], '43');
+    assert.equal((result?.content as { data: Record<string, string> } | undefined)?.data['text/plain'], '43');
   });
 });
 

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_MIME, STDERR_MIME, STDOUT_MIME, mapIopubMessage, mapMimeBundle, runDisplayOf, type OutputAction } from '../../extension/notebook/output-mapper';
-import { RUN_MIME, type RunBundle } from '../../kernel/simulation/run-payload';
+import { RUN_MIME, type RunBundle } from '../../kernel/contract';
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const message = (msg_type: string, content: Record<string, unknown>, date?: string) => ({ header: { msg_type, date }, content });

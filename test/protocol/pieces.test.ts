@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputHistory, globToRegExp } from '../../kernel/protocol/history';
 import { createSubscriptionGate } from '../../kernel/protocol/subscription-gate';
-import { endpointOf, parseConnectionInfo } from '../../kernel/protocol/connection';
+import { createConnectionInfo, endpointOf, parseConnectionInfo } from '../../kernel/protocol/connection';
 
 function historyOf(...inputs: string[]): InputHistory {
   const history = new InputHistory();
@@ -64,4 +64,14 @@ test('connection files are validated with exact messages', () => {
   assert.equal(endpointOf({ ...info, transport: 'ipc', ip: '/tmp/k' }, 'hb'), 'ipc:///tmp/k-5');
   assert.throws(() => parseConnectionInfo({ ...good, hb_port: 'x' }, 'c.json'), { message: 'c.json: hb_port must be an integer port number, got "x"' });
   assert.throws(() => parseConnectionInfo({ ...good, transport: 'udp' }), /transport must be 'tcp' or 'ipc', got "udp"/);
+});
+
+test('fresh connection info: five distinct loopback ports and a fresh 64-hex-digit key each time', async () => {
+  const [a, b] = [await createConnectionInfo(), await createConnectionInfo()];
+  const ports = [a.shell_port, a.iopub_port, a.stdin_port, a.control_port, a.hb_port];
+  assert.equal(new Set(ports).size, 5);
+  assert.equal(a.ip, '127.0.0.1');
+  assert.equal(a.kernel_name, 'fedbook');
+  assert.match(a.key, /^[0-9a-f]{64}$/);
+  assert.notEqual(a.key, b.key);
 });

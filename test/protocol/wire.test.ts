@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { buildMessage, createSessionIdentity, replyTypeOf, type ReplyType } from '../../kernel/protocol/messages';
+import type { ReplyContent, ReplyType } from '../../kernel/protocol/content';
+import { buildMessage, createSessionIdentity, replyTypeOf } from '../../kernel/protocol/messages';
 import { createSigner } from '../../kernel/protocol/signing';
 import { DELIMITER, parseFrames, serializeMessage, WireError } from '../../kernel/protocol/wire';
 
@@ -64,7 +65,7 @@ test('a forged or tampered message is rejected', () => {
 
 test('an empty key turns signing off: empty signature sent, anything accepted', () => {
   const off = createSigner('');
-  const frames = serializeMessage(buildMessage('status', {}, identity), off);
+  const frames = serializeMessage(buildMessage('status', { execution_state: 'idle' }, identity), off);
   assert.equal(frames[1]!.length, 0);
   assert.equal(parseFrames(frames, off).message.header.msg_type, 'status');
 });
@@ -83,9 +84,21 @@ test('reply types derive from request types, in types and at run time', () => {
   assert.throws(() => replyTypeOf('status'), /'status' is not a request type/);
 });
 
+test('a reply content is checked against the request it answers (at build time)', () => {
+  const isComplete: ReplyContent<'is_complete_request'> = { status: 'incomplete', indent: '  ' };
+  const failed: ReplyContent<'complete_request'> = { status: 'error', ename: 'E', evalue: 'v', traceback: [] };
+  // @ts-expect-error an execute_reply that is ok carries its execution_count, payload and user_expressions
+  const executeOk: ReplyContent<'execute_request'> = { status: 'ok' };
+  // @ts-expect-error is_complete answers complete/incomplete/invalid/unknown, never ok
+  const wrongStatus: ReplyContent<'is_complete_request'> = { status: 'ok' };
+  // @ts-expect-error a stream's name is stdout or stderr
+  buildMessage('stream', { name: 'stdlog', text: 'x' }, identity);
+  assert.deepEqual([isComplete.status, failed.status, executeOk.status, wrongStatus.status], ['incomplete', 'error', 'ok', 'ok']);
+});
+
 test('a reply carries its request header as parent header', () => {
   const request = buildMessage('complete_request', { code: 'x', cursor_pos: 1 }, identity);
-  const reply = buildMessage(replyTypeOf(request.header.msg_type), { status: 'ok' }, identity, request);
+  const reply = buildMessage(replyTypeOf(request.header.msg_type), { status: 'ok', matches: [], cursor_start: 1, cursor_end: 1, metadata: {} }, identity, request);
   assert.deepEqual(reply.parent_header, request.header);
   assert.equal(reply.header.version, '5.3');
 });

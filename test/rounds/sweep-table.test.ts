@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bestRow, formatSweepTable, meanStd, summarizeRun, sweepRow } from '../../kernel/rounds/sweep-table';
-import type { RoundMetrics } from '../../kernel/simulation/run-payload';
+import type { RoundMetrics } from '../../kernel/contract';
 
 const rounds = (accuracies: number[], losses: number[]): RoundMetrics[] =>
   accuracies.map((testAccuracy, i) => ({ round: i + 1, testAccuracy, testLoss: losses[i], trainLoss: 0, clients: 1, failures: 0, bytesDown: 0, bytesUp: 0, ms: 0 }));

@@ -9,17 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../kernel/contract';
 
+/** Which backend to train on ('auto' takes the fastest that works here), and the preferences loadBackend accepts. */
+export { BACKEND_PREFERENCES, type BackendPreference };
 export { NATIVE_PACKAGES } from './native';
 export { registeredWasmTrainingKernels, registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
 export type { WasmTrainingKernel } from './wasm-kernels';
 export { resolveWasmDir, WASM_BINARIES } from './wasm';
-
-/** Which backend to train on; 'auto' takes the fastest that works here. */
-export type BackendPreference = 'auto' | 'native' | 'gpu' | 'wasm' | 'cpu';
-
-/** The preferences loadBackend accepts. */
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'native', 'gpu', 'wasm', 'cpu'];
 
 /** A loaded, active backend. */
 export interface LoadedBackend {

@@ -1,17 +1,19 @@
 /**
  * Model-poisoning attacks on the update a malicious client sends:
- *  - signFlip: −Δ (Damaskinos et al. 2018; the standard Byzantine baseline),
+ *  - signFlip: −scale·Δ (scale 1 by default; 4 is the strength Li et al. 2019 (RSA) use),
  *  - scaling: boost·Δ (Bagdasaryan et al. 2020's model replacement),
  *  - gaussian: Δ replaced by N(0, std²) noise (Blanchard et al. 2017's Gaussian Byzantine).
  */
 import { checkFraction, type Attack } from './attack';
 
-export function signFlip(options: { fraction: number }): Attack {
+export function signFlip(options: { fraction: number; scale?: number }): Attack {
   const fraction = checkFraction('attacks.signFlip', options?.fraction);
+  const scale = options.scale ?? 1;
+  if (!(typeof scale === 'number' && scale > 0 && Number.isFinite(scale))) throw new RangeError(`attacks.signFlip: scale must be a finite number > 0 (got ${String(scale)})`);
   return {
-    name: `signFlip(${fraction})`,
+    name: scale === 1 ? `signFlip(${fraction})` : `signFlip(${fraction},×${scale})`,
     fraction,
-    poisonUpdate: (delta) => delta.map((v) => -v),
+    poisonUpdate: (delta) => delta.map((v) => -scale * v),
   };
 }
 

@@ -8,6 +8,7 @@ import { createRng } from '../random';
 import { dirichletPartition } from './dirichlet';
 import { createFederatedData, type FederatedData, type PartitionScheme } from './federated-data';
 import { iidPartition } from './iid';
+import { groupsBy } from './groups-by';
 import { distinctGroups, naturalPartition } from './natural';
 import { shardPartition } from './shards';
 
@@ -22,7 +23,7 @@ export interface PartitionOptions {
    * 'iid': shuffled, equal sizes. 'shards': sorted by label, cut into
    * clients × shardsPerClient shards, dealt at random (McMahan et al.'s
    * pathological non-IID). 'dirichlet': per-class Dir(alpha) proportions.
-   * 'natural': one client per group id (`dataset.groups` or `by`).
+   * 'natural': one client per group (`dataset.groups`, or `by`).
    */
   readonly scheme: PartitionScheme;
   /** Seed of every random choice; the same seed gives the same partition. Defaults to 0. */
@@ -33,8 +34,13 @@ export interface PartitionOptions {
   readonly alpha?: number;
   /** 'dirichlet': smallest client size, at least 1; defaults to min(10, ⌊n / clients⌋). */
   readonly minSize?: number;
-  /** 'natural': a group id per example, instead of `dataset.groups`. */
-  readonly by?: Int32Array | readonly number[];
+  /**
+   * 'natural': instead of `dataset.groups`, a column name of a CSV dataset
+   * (its group column, or a feature column whose values name the owner), or
+   * one integer group id per example.
+   * @example fed.partition(data, { scheme: 'natural', by: 'site' })
+   */
+  readonly by?: string | Int32Array | readonly number[];
 }
 
 const SCHEMES: readonly PartitionScheme[] = ['iid', 'shards', 'dirichlet', 'natural'];
@@ -110,10 +116,9 @@ function checkClients(clients: number | undefined, n: number): number {
 }
 
 function naturalScheme(dataset: Dataset, options: PartitionOptions, seed: number, rng: ReturnType<typeof createRng>): FederatedData {
-  const groups = options.by ?? dataset.groups;
-  if (!groups) throw new TypeError('natural partition needs groups: the dataset has none; pass { by: Int32Array }');
-  if (groups.length !== dataset.length) {
-    throw new RangeError(`natural partition: by has ${groups.length} entries for ${dataset.length} examples`);
+  const groups = options.by === undefined ? dataset.groups : groupsBy(dataset, options.by, 'natural partition');
+  if (!groups) {
+    throw new TypeError("natural partition needs groups: the dataset has none; pass { by: 'column' } (a CSV column) or { by: Int32Array } (a group id per example)");
   }
   for (let i = 0; i < groups.length; i++) {
     if (!Number.isInteger(groups[i])) throw new TypeError(`natural partition: group id of example ${i} is ${groups[i]}, not an integer`);

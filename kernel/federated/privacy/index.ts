@@ -11,4 +11,4 @@ export type { SecureAggregationOption } from './secure-aggregation-option';
 export { computeRdp, DEFAULT_ORDERS, epsilonFor, noiseMultiplierFor } from './rdp-accountant';
 export { SecureAggregationError } from './secagg/server';
 export { secureSumOfVectors } from './secagg/secure-sum-layer';
-export type { SecAggMetrics } from './secagg/secure-sum-layer';
+export type { SecAggMetrics } from '../../contract';

@@ -107,10 +107,50 @@ export function validatePrivacySpec(spec: unknown, where = 'privacy'): PrivacySp
   throw new TypeError(`${where}: kind must be 'gaussian' or 'adaptive' (got ${String(o.kind)}); build it with fed.dp.gaussian() or fed.dp.adaptive()`);
 }
 
-/** σ_b for a round: the spec's value, or 0.05 × expected cohort as in TFF's gaussian_adaptive (0 when there is no noise at all). */
-export function clippedCountStddevFor(spec: AdaptivePrivacySpec, expectedCohort: number): number {
+/** TFF's default σ_b per expected client: σ_b = 0.05 × expected cohort. */
+const DEFAULT_COUNT_STDDEV_PER_CLIENT = 0.05;
+
+function defaultClippedCountStddev(expectedCohort: number): number {
+  return DEFAULT_COUNT_STDDEV_PER_CLIENT * expectedCohort;
+}
+
+/**
+ * σ_b for a round: the spec's value, or 0.05 × expected cohort as in TFF's
+ * gaussian_adaptive (0 when there is no noise at all). Throws the message of
+ * {@link checkAdaptiveCohort} when that default is too small for z.
+ */
+export function clippedCountStddevFor(spec: AdaptivePrivacySpec, expectedCohort: number, where = 'privacy'): number {
   if (spec.clippedCountStddev !== undefined) return spec.clippedCountStddev;
-  return spec.noiseMultiplier === 0 ? 0 : 0.05 * expectedCohort;
+  if (spec.noiseMultiplier === 0) return 0;
+  checkAdaptiveCohort(spec, expectedCohort, where);
+  return defaultClippedCountStddev(expectedCohort);
+}
+
+/**
+ * With the default σ_b = 0.05 × expected cohort, adaptive clipping works only
+ * when 2σ_b > z, i.e. when the expected cohort (clientsPerRound: with DP on,
+ * q = clientsPerRound / N and q·N = clientsPerRound) exceeds 10z. The cohort is
+ * unknown when `fed.dp.adaptive` builds the spec, so this runs where the
+ * algorithm is built (and, at the latest, in the first round). The message
+ * names the numbers and the three ways out.
+ */
+export function checkAdaptiveCohort(spec: PrivacySpec, expectedCohort: number, where: string): void {
+  if (spec.kind !== 'adaptive' || spec.clippedCountStddev !== undefined || spec.noiseMultiplier === 0) return;
+  const z = spec.noiseMultiplier;
+  const stddev = defaultClippedCountStddev(expectedCohort);
+  if (2 * stddev > z) return;
+  let cohort = Math.max(1, Math.floor(z / (2 * DEFAULT_COUNT_STDDEV_PER_CLIENT)));
+  while (!(2 * defaultClippedCountStddev(cohort) > z)) cohort++;
+  throw new RangeError(
+    `${where}: fed.dp.adaptive's default clippedCountStddev is 0.05 × ${expectedCohort} expected clients per round = ${round6(stddev)}, ` +
+      `too small for noiseMultiplier ${z}: adaptive clipping needs 2·clippedCountStddev > noiseMultiplier (${round6(2 * stddev)} is not > ${z}). ` +
+      `Pass clippedCountStddev > ${round6(z / 2)} to fed.dp.adaptive (e.g. clippedCountStddev: ${z}), or clientsPerRound ≥ ${cohort}, or noiseMultiplier < ${round6(2 * stddev)}`,
+  );
+}
+
+/** Numbers for messages: no float noise such as 0.30000000000000004. */
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
 }
 
 /**

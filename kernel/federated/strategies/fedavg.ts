@@ -4,38 +4,18 @@
  * (the example-weighted mean by default; DP, secure aggregation or a robust
  * aggregator when asked) and the server optimizer. Variants override a hook.
  */
-import type { Aggregator } from '../aggregators/aggregator';
-import type { Weighting } from '../aggregators/weighted-mean';
 import { samplePoissonCohort, sampleFixedCohort } from '../sampling';
 import { RoundFailedError, type ServerState } from '../server-state';
 import type { ServerOptimizer } from '../server-optimizers';
 import type { ClientFailure, ClientTrainConfig, ClientUpdate } from '../types';
 import { sampleEvaluators, summarizeClientEvaluations } from './client-evaluation';
-import type { RoundContext, Strategy, TrainAggregate, TrainPlan } from './strategy';
+import type { RoundContext, Strategy, StrategyDefinition, StrategySettings, TrainAggregate, TrainPlan } from './strategy';
+import { plainServer } from '../server-optimizers';
 
-export interface ClientOptions {
-  clientsPerRound: number;
-  localEpochs: number;
-  batchSize: number;
-  clientLr: number;
-  clientOptimizer: 'sgd' | 'adam';
-  weighting: Weighting;
-}
+export type { ClientOptions } from './strategy';
 
-export interface FedAvgSettings extends ClientOptions {
-  /** A round with fewer usable updates fails (under Poisson sampling, at most 1 is required: a cohort may be empty). */
-  minClients: number;
-  /** The aggregation stack (built by aggregators/stack.ts). */
-  aggregation: Aggregator;
-  /** Each client joins with probability q = K/N (the DP accountant assumes it) instead of a fixed K. */
-  poissonSampling: boolean;
-  /** Aggregate even when no update arrived (DP noise and secure sums still run). */
-  aggregateEmpty: boolean;
+export interface FedAvgSettings extends StrategySettings {
   serverOptimizer: ServerOptimizer;
-  /** (ε, δ) after `rounds` rounds at sampling rate q, when DP is on. */
-  privacyAfter?: (rounds: number, q: number) => { epsilon: number; delta: number };
-  /** Algorithm-specific hyperparameters for records and legends (μ, β, η, ...). */
-  extra?: Record<string, unknown>;
 }
 
 /** Legend parts every member of the family shows, then the variant's own. */
@@ -125,5 +105,18 @@ export function tooFewClients(round: number, usable: number, cohort: number, min
 export function fedSgdStrategy(settings: FedAvgSettings): Strategy {
   return fedAvgStrategy({ ...settings, localEpochs: 1, batchSize: Infinity }, 'fedSgd');
 }
+
+export const fedAvgDefinition: StrategyDefinition<Record<never, never>> = {
+  name: 'fedAvg',
+  options: {},
+  build: (settings) => fedAvgStrategy({ ...settings, serverOptimizer: plainServer(1) }),
+};
+
+export const fedSgdDefinition: StrategyDefinition<Record<never, never>> = {
+  name: 'fedSgd',
+  options: {},
+  fixed: { localEpochs: 1, batchSize: Infinity },
+  build: (settings) => fedSgdStrategy({ ...settings, serverOptimizer: plainServer(1) }),
+};
 
 export type { ClientUpdate, ServerState };

@@ -1,6 +1,7 @@
 /** FedProx (Li et al. 2020): FedAvg whose clients add μ/2‖w − w_t‖² to their loss. One hook changes. */
+import { plainServer } from '../server-optimizers';
 import { fedAvgStrategy, type FedAvgSettings } from './fedavg';
-import type { Strategy } from './strategy';
+import type { Strategy, StrategyDefinition } from './strategy';
 
 export function fedProxStrategy(settings: FedAvgSettings & { mu: number }): Strategy {
   const base = fedAvgStrategy({ ...settings, extra: { mu: settings.mu, ...settings.extra } }, 'fedProx');
@@ -12,3 +13,9 @@ export function fedProxStrategy(settings: FedAvgSettings & { mu: number }): Stra
     },
   };
 }
+
+export const fedProxDefinition: StrategyDefinition<{ mu: number }> = {
+  name: 'fedProx',
+  options: { mu: { check: 'nonNegative' } },
+  build: (settings, { mu }) => fedProxStrategy({ ...settings, serverOptimizer: plainServer(1), mu }),
+};

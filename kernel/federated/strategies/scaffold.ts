@@ -10,7 +10,7 @@ import { readClientState, writeClientState, type ClientStateEntry } from '../cli
 import { plainServer } from '../server-optimizers';
 import type { ClientUpdate } from '../types';
 import { fedAvgStrategy, type FedAvgSettings } from './fedavg';
-import type { Strategy } from './strategy';
+import type { Strategy, StrategyDefinition } from './strategy';
 
 export function scaffoldStrategy(settings: Omit<FedAvgSettings, 'serverOptimizer'> & { serverLr: number }): Strategy {
   const base = fedAvgStrategy({ ...settings, serverOptimizer: plainServer(settings.serverLr), extra: { serverLr: settings.serverLr, ...settings.extra } }, 'scaffold');
@@ -70,3 +70,16 @@ export function localSteps(result: Pick<ClientUpdate, 'steps' | 'numExamples'>, 
   const batch = Number.isFinite(settings.batchSize) && settings.batchSize > 0 ? Math.min(settings.batchSize, result.numExamples) : result.numExamples;
   return settings.localEpochs * Math.ceil(result.numExamples / Math.max(1, batch));
 }
+
+export const scaffoldDefinition: StrategyDefinition<{ serverLr?: number }> = {
+  name: 'scaffold',
+  options: { serverLr: { default: 1, check: 'positive' } },
+  refuse({ clientOptimizer, privacy, secureAggregation }) {
+    if (clientOptimizer !== 'sgd') return `clientOptimizer must be 'sgd' (got '${clientOptimizer}'): the control variates correct SGD steps`;
+    if (privacy || secureAggregation) {
+      return 'privacy and secureAggregation are not supported yet: each client\'s control-variate change c_i⁺ − c_i would need its own clipped, noised, secure sum';
+    }
+    return undefined;
+  },
+  build: (settings, { serverLr }) => scaffoldStrategy({ ...settings, serverLr }),
+};

@@ -5,6 +5,8 @@
  * (kernel/rounds) only calls the hooks in order; it knows no algorithm, no
  * privacy and no secure aggregation.
  */
+import type { Aggregator } from '../aggregators/aggregator';
+import type { Weighting } from '../aggregators/weighted-mean';
 import type { Rng } from '../random';
 import type { ServerState } from '../server-state';
 import type { ClientFailure, ClientTrainConfig, ClientUpdate, HeldOutSplit } from '../types';
@@ -65,4 +67,53 @@ export interface Strategy {
   forecast?(round: number, numClients: number): Readonly<Record<string, number>>;
   /** A short legend label: the strategy and its key hyperparameters. */
   summary(): string;
+}
+
+/** The client options every strategy takes, validated. */
+export interface ClientOptions {
+  clientsPerRound: number;
+  localEpochs: number;
+  batchSize: number;
+  clientLr: number;
+  clientOptimizer: 'sgd' | 'adam';
+  weighting: Weighting;
+}
+
+/** What the API layer hands a strategy: client options plus the aggregation it built from the user's options. */
+export interface StrategySettings extends ClientOptions {
+  /** A round with fewer usable updates fails (under Poisson sampling, at most 1 is required: a cohort may be empty). */
+  minClients: number;
+  /** The aggregation stack (built by aggregators/stack.ts). */
+  aggregation: Aggregator;
+  /** Each client joins with probability q = K/N (the DP accountant assumes it) instead of a fixed K. */
+  poissonSampling: boolean;
+  /** Aggregate even when no update arrived (DP noise and secure sums still run). */
+  aggregateEmpty: boolean;
+  /** (ε, δ) after `rounds` rounds at sampling rate q, when DP is on. */
+  privacyAfter?: (rounds: number, q: number) => { epsilon: number; delta: number };
+  /** What the run record and legend show of the aggregation options (aggregator, privacy, attack, ...). */
+  extra?: Record<string, unknown>;
+}
+
+/** How the API checks a numeric option of a strategy. */
+export interface OptionRule {
+  /** Absent: the option is required. */
+  readonly default?: number;
+  /** 'positive': > 0; 'nonNegative': ≥ 0; 'unitOpen': in [0, 1). */
+  readonly check: 'positive' | 'nonNegative' | 'unitOpen';
+}
+
+/**
+ * Everything `fed.<name>(options)` needs: a strategy's own options and how to build it. Adding a strategy
+ * is one file exporting a definition, plus one line in kernel/api/index.ts: `name: algorithm(definition)`.
+ */
+export interface StrategyDefinition<Extra extends Record<string, number | undefined>> {
+  readonly name: string;
+  /** Options beyond the common ones, in the order records show them. */
+  readonly options: { readonly [K in keyof Extra]-?: OptionRule };
+  /** Client options the algorithm fixes whatever the user says (FedSGD: E = 1, B = ∞). */
+  readonly fixed?: Partial<ClientOptions>;
+  /** Why these options cannot work together, or undefined. */
+  refuse?(options: { clientOptimizer: string; privacy: boolean; secureAggregation: boolean }): string | undefined;
+  build(settings: StrategySettings, extra: { readonly [K in keyof Extra]-?: number }): Strategy;
 }

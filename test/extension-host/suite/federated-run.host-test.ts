@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { RUN_MIME } from '../../../kernel/simulation/run-payload';
+import { RUN_MIME } from '../../../kernel/contract';
 import { notebookPerTest, outputItems, runCells, streamText } from './notebooks';
 
 /** Cell index in fixtures/federated-run.ipynb. */

@@ -1,13 +1,9 @@
 /** FedAvg's weighted mean and the update checks, with numbers to check by hand. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../../kernel/federated/random';
 import { meanWeights, weightedMean } from '../../../kernel/federated/aggregators/weighted-mean';
 import { findInvalidUpdate } from '../../../kernel/federated/update-checks';
-import type { AggregatorInput } from '../../../kernel/federated/aggregators/aggregator';
-
-export const input = (clientId: number, vector: number[], numExamples = 1): AggregatorInput => ({ clientId, vector: Float32Array.from(vector), numExamples });
-export const context = (dimension: number, expectedCohort = 1) => ({ round: 1, dimension, expectedCohort, rng: createRng(1) });
+import { context, input } from './inputs';
 
 test('example-weighted mean: α_i = n_i / Σ n_j', () => {
   // Clients with 1 and 5 examples: α = 1/6 and 5/6; Δ = (1/6)·[6, 0] + (5/6)·[0, 12] = [1, 10].

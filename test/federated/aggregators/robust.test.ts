@@ -8,7 +8,7 @@ import { centeredClipping } from '../../../kernel/federated/aggregators/centered
 import { clip } from '../../../kernel/federated/aggregators/clip';
 import { buildAggregation } from '../../../kernel/federated/aggregators/stack';
 import { dp } from '../../../kernel/api/privacy';
-import { input, context } from './mean.test';
+import { context, input } from './inputs';
 
 test('median of 3 vectors is taken per coordinate', () => {
   // Coordinate 0: {1, 5, 3} → 3; coordinate 1: {−2, 100, 0} → 0.

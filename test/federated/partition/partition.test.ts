@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { createDataset, sharedFloat32, sharedInt32, type Dataset } from '../../../kernel/data/dataset';
 import { partition } from '../../../kernel/federated/partition';
+import { csvToDataset } from '../../../kernel/data/csv';
 
 /** A toy dataset: example i has the single feature i and label ⌊i / perClass⌋. */
 function toyDataset(classes: number, perClass: number, groups?: Int32Array): Dataset {
@@ -87,6 +88,29 @@ describe('partition', () => {
     assert.equal(partition(grouped, { scheme: 'natural', clients: 2, seed: 1 }).numClients, 2);
   });
 
+  describe('natural, by a column name of a CSV dataset', () => {
+    const csv = 'site,temp,label\nA,1.5,0\nB,2.5,1\nA,3.5,1\nC,1.5,0\nB,0.5,0\n';
+
+    it('the group column: sites A, B, C hold rows {0, 2}, {1, 4}, {3}', () => {
+      const data = csvToDataset(csv, { label: 'label', group: 'site', name: 'sites.csv' });
+      const federated = partition(data, { scheme: 'natural', by: 'site' });
+      assert.deepEqual(federated.clients.map((c) => Array.from(c)), [[0, 2], [1, 4], [3]]);
+      assert.deepEqual(federated.sizes(), partition(data, { scheme: 'natural' }).sizes());
+    });
+
+    it('a feature column: temp 1.5, 2.5, 3.5, 0.5 make four owners, rows {0, 3}, {1}, {2}, {4}', () => {
+      const data = csvToDataset(csv, { label: 'label', features: ['temp'], name: 'sites.csv' });
+      assert.deepEqual(partition(data, { scheme: 'natural', by: 'temp' }).clients.map((c) => Array.from(c)), [[0, 3], [1], [2], [4]]);
+    });
+
+    it('a column the dataset did not keep: says which it has and how to keep it', () => {
+      const data = csvToDataset(csv, { label: 'label', features: ['temp'], name: 'sites.csv' });
+      assert.throws(() => partition(data, { scheme: 'natural', by: 'site' }), {
+        message: "natural partition: by: 'site' is not a column of dataset 'sites.csv' (its columns are 'temp'). Load the CSV with { group: 'site' } and partition with { scheme: 'natural' }, or pass one group id per example (length 5)",
+      });
+    });
+  });
+
   it('rejects bad options with exact messages', () => {
     const cases: [Parameters<typeof partition>[1], string][] = [
       [{ clients: 0, scheme: 'iid' }, 'clients must be an integer in 1..300 (there are 300 examples)'],
@@ -98,8 +122,10 @@ describe('partition', () => {
       [{ clients: 10, scheme: 'dirichlet', alpha: 0 }, 'dirichlet needs alpha > 0 (got 0)'],
       [{ clients: 10, scheme: 'dirichlet', alpha: 1, minSize: 31 }, 'dirichlet: 10 clients × minSize 31 need at least 310 examples (there are 300)'],
       [{ clients: 10, scheme: 'dirichlet', minSize: 0 }, 'minSize must be a positive integer (got 0)'],
-      [{ scheme: 'natural' }, 'natural partition needs groups: the dataset has none; pass { by: Int32Array }'],
-      [{ scheme: 'natural', by: [1, 2] }, 'natural partition: by has 2 entries for 300 examples'],
+      [{ scheme: 'natural' }, "natural partition needs groups: the dataset has none; pass { by: 'column' } (a CSV column) or { by: Int32Array } (a group id per example)"],
+      [{ scheme: 'natural', by: [1, 2] }, 'natural partition: by has 2 entries for 300 examples: pass one group id per example (an Int32Array or number[] of length 300), or a column name'],
+      [{ scheme: 'natural', by: 'site' }, "natural partition: by: 'site' is not a column of dataset 'toy' (it keeps no column names (only fed.datasets.csv datasets do)). Load the CSV with { group: 'site' } and partition with { scheme: 'natural' }, or pass one group id per example (length 300)"],
+      [{ scheme: 'natural', by: 3 as never }, 'natural partition: by must be a column name of the dataset or one group id per example (an Int32Array or number[] of length 300); got number'],
       [{ clients: 10, scheme: 'iid', alpha: 0.1 }, "alpha only applies to scheme 'dirichlet' (scheme is 'iid')"],
       [{ clients: 10, scheme: 'iid', seed: Number.NaN }, 'seed must be a finite number (got NaN)'],
       [{ clients: 10, scheme: 'random' as never }, "scheme must be one of 'iid', 'shards', 'dirichlet', 'natural' (got \"random\")"],

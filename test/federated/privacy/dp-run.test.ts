@@ -68,6 +68,17 @@ test('FedProx and FedAdam train with adaptive-clipping DP and secure aggregation
   }
 });
 
+test('adaptive clipping with the default clippedCountStddev and too small a cohort is refused when the algorithm is built', () => {
+  // clientsPerRound 5: σ_b = 0.05 × 5 = 0.25, and 2σ_b = 0.5 is not above z = 0.5.
+  assert.throws(() => fed.fedAvg({
+    model: fed.models.logistic(), clientsPerRound: 5, seed: 4, workers: 2,
+    privacy: fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.5, delta: 1e-5 }),
+  }), (error: Error) => error.message.startsWith('fed.fedAvg: privacy') && error.message.includes(
+    "fed.dp.adaptive's default clippedCountStddev is 0.05 × 5 expected clients per round = 0.25, too small for noiseMultiplier 0.5: "
+    + 'adaptive clipping needs 2·clippedCountStddev > noiseMultiplier (0.5 is not > 0.5). '
+    + 'Pass clippedCountStddev > 0.25 to fed.dp.adaptive (e.g. clippedCountStddev: 0.5), or clientsPerRound ≥ 6, or noiseMultiplier < 0.5'));
+});
+
 test('a secure-aggregation threshold above clientsPerRound is refused when the algorithm is built', () => {
   assert.throws(
     () => fed.fedAvg({ model: fed.models.logistic(), clientsPerRound: 6, secureAggregation: { threshold: 7 } }),

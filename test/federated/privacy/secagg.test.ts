@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../../kernel/federated/random';
-import { runSecureSum, SecAggServer, SecureAggregationError } from '../../../kernel/federated/privacy/secagg/run-secure-sum';
+import { runSecureSum, type SecAggServer, SecureAggregationError } from '../../../kernel/federated/privacy/secagg/run-secure-sum';
 import { decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../kernel/federated/privacy/secagg/fixed-point';
 import { FIELD_PRIME, reconstructSecret, shareSecret } from '../../../kernel/federated/privacy/secagg/shamir';
 import { randomFieldElement } from '../../../kernel/federated/privacy/secagg/client';

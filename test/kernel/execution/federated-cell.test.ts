@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExecutor } from '../../../kernel/execution';
 import type { ExecutionOutcome } from '../../../kernel/execution/executor';
-import { RUN_MIME, type RunBundle } from '../../../kernel/simulation/run-payload';
+import { RUN_MIME, type RunBundle } from '../../../kernel/contract';
 import { observeRuns, type RunEndedEvent } from '../../../kernel/simulation/run-events';
 import { recordingSink, type RecordingSink } from './recording-sink';
 
@@ -33,7 +33,7 @@ test('cells train a real model step by step, then run() shows live progress and 
   const sink = recordingSink();
   const outcome = await execute('const run = await algo.run({ rounds: 2, clients, evaluate: test, state });\nrun', sink);
   assert.equal(outcome.status, 'ok', JSON.stringify(outcome));
-  assert.match(String(outcome.status === 'ok' && outcome.result?.['text/plain']), /^run \S+: 2 rounds, completed\nround  test acc/);
+  assert.match(String(outcome.status === 'ok' && outcome.result?.['text/plain']), /^run \S+: 2 rounds, completed\nround {2}test acc/);
   const progress = sink.events.filter((e) => e.kind === 'display' || e.kind === 'update');
   assert.equal(progress[0].kind, 'display');
   const last = (progress[progress.length - 1] as { data: Record<string, unknown> }).data;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { createExecutor } from '../../../kernel/execution';
 import type { ExecutionOutcome } from '../../../kernel/execution/executor';
 import { publishRunEvent } from '../../../kernel/simulation/run-events';
-import { RUN_MIME, type RunBundle } from '../../../kernel/simulation/run-payload';
+import { RUN_MIME, type RunBundle } from '../../../kernel/contract';
 import { parseDeclarations, buildDocIndex } from '../../../kernel/execution/docs';
 import { displayRound, progressIntervalMs, progressLine } from '../../../kernel/execution/run-progress';
 import { recordingSink, type RecordingSink } from './recording-sink';
@@ -28,12 +28,15 @@ test('display helpers emit their MIME bundles in order with console output', asy
     'display.plotly([{ x: [1, 2], y: [3, 4], type: "bar" }], );',
     'display.clear(true);',
   ].join('\n'));
+  // The plotly bundle's text/html fallback is tested in plotly-html.test.ts; here, that it is there.
+  const plotlyHtml = (sink.events[4] as { data: Record<string, unknown> }).data['text/html'];
+  assert.match(String(plotlyHtml), /^<div id="fedbook-plotly-[\w-]+" class="fedbook-plotly-fallback">Plotly figure: 1 trace \(bar\)<\/div>/);
   assert.deepEqual(sink.events, [
     { kind: 'stream', name: 'stdout', text: 'first\n' },
     { kind: 'display', data: { 'text/html': '<b>bold</b>', 'text/plain': 'bold' } },
     { kind: 'display', data: { 'text/markdown': '# Title', 'text/plain': '# Title' } },
     { kind: 'display', data: { 'image/svg+xml': '<svg/>', 'text/plain': '<image/svg+xml>' } },
-    { kind: 'display', data: { 'application/vnd.plotly.v1+json': { data: [{ x: [1, 2], y: [3, 4], type: 'bar' }], layout: {} }, 'text/plain': 'Plotly figure: 1 trace (bar)' } },
+    { kind: 'display', data: { 'application/vnd.plotly.v1+json': { data: [{ x: [1, 2], y: [3, 4], type: 'bar' }], layout: {} }, 'text/html': plotlyHtml, 'text/plain': 'Plotly figure: 1 trace (bar)' } },
     { kind: 'clear', wait: true },
   ]);
 });
@@ -106,7 +109,7 @@ test('completion lists members of fed and of a declared object, with the replace
 test('inspect shows TSDoc for fed members and a summary for user values', async () => {
   const docs = await executor.inspect('fed.fedAvg({', 12, 0);
   assert.equal(docs.found, true);
-  assert.match(String(docs.data['text/plain']), /^fed\.fedAvg: function fedAvg\(options: AlgorithmOptions\): FederatedAlgorithm\n\nFedAvg \(McMahan et al\. 2017\)/);
+  assert.match(String(docs.data['text/plain']), /^fed\.fedAvg: fedAvg: \(options: AlgorithmOptions\) => FederatedAlgorithm\n\nFedAvg \(McMahan et al\. 2017\)/);
   await run('const settings = { clients: 100 };');
   const user = await executor.inspect('settings', 3, 0);
   assert.deepEqual(user, { found: true, data: { 'text/plain': 'settings: object\n\n{ clients: 100 }' } });

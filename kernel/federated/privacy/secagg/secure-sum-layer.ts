@@ -4,6 +4,7 @@
  * ever reaching the server. Each client's coordinates must lie within its own
  * public bound (clipping guarantees it under DP); the bounds fix the scale.
  */
+import type { SecAggMetrics } from '../../../contract';
 import type { Rng } from '../../random';
 import { decodeFixedPoint, encodeFixedPoint, fixedPointScale } from './fixed-point';
 import { defaultThreshold, runSecureSum } from './run-secure-sum';
@@ -18,19 +19,6 @@ export interface SecureAggregationSettings {
   readonly bound: number;
 }
 
-/** Cost of one secure sum, as recorded in round metrics. */
-export interface SecAggMetrics {
-  readonly dropped: number;
-  /** True when the server recovered the survivors' sum (a round that cannot be recovered throws instead). */
-  readonly recovered: boolean;
-  readonly ms: number;
-  /** Of `ms`, the server's share; the rest is the clients' (which a deployment runs in parallel). */
-  readonly serverMs: number;
-  readonly bytes: number;
-  readonly threshold: number;
-  /** Fixed-point scale s: values are sent as round(x·s) mod 2^32. */
-  readonly scale: number;
-}
 
 /** Result of a secure sum over real vectors. */
 export interface SecureSumOfVectors {

@@ -3,34 +3,16 @@
  * Shared by the kernel (which writes them), the CLI and the VS Code extension
  * (which read them), so it holds types and constants only.
  */
+import type { RoundMetrics } from './round-metrics';
 
 /** MIME type of the live run bundle consumed by the VS Code chart and renderer. */
 export const RUN_MIME = 'application/vnd.fedbook.run+json';
 
-/** Metrics of one finished round. Optional fields appear when the feature is on. */
-export interface RoundMetrics {
-  round: number;
-  testAccuracy?: number;
-  testLoss?: number;
-  trainLoss: number;
-  trainAccuracy?: number;
-  /** Clients sampled this round. */
-  cohort?: number;
-  /** Clients whose updates were aggregated. */
-  clients: number;
-  /** Clients that failed (error, crash, timeout, invalid update). */
-  failures: number;
-  bytesDown: number;
-  bytesUp: number;
-  /** Wall time of the whole round, ms. */
-  ms: number;
-  /** Wall time of each phase, ms. */
-  phases?: { sample: number; broadcast: number; train: number; aggregate: number; evaluate: number; clientTrain?: number };
-  epsilon?: number;
-  delta?: number;
-  secagg?: { dropped: number; recovered: boolean; ms: number; bytes: number };
-  [extra: string]: unknown;
-}
+/** How a run ended, when it ended in an orderly way. */
+export type RunEndStatus = 'completed' | 'stopped' | 'aborted' | 'failed';
+
+/** Where a run stands: still going, or how it ended. */
+export type RunStatus = 'running' | RunEndStatus;
 
 /** First line of `.fedbook/runs/<runId>.jsonl`. */
 export interface RunConfigRecord {
@@ -87,7 +69,7 @@ export interface RunRoundRecord extends RoundMetrics {
 /** Last line when the run ended in an orderly way (absent if the process was killed). */
 export interface RunEndRecord {
   type: 'end';
-  status: 'completed' | 'stopped' | 'aborted' | 'failed';
+  status: RunEndStatus;
   message?: string;
   endedAt: string;
 }
@@ -101,6 +83,6 @@ export interface RunBundle {
   strategy: string;
   hyperparameters: Record<string, unknown>;
   plannedRounds?: number;
-  status: 'running' | 'completed' | 'stopped' | 'aborted' | 'failed';
+  status: RunStatus;
   rounds: RoundMetrics[];
 }

@@ -1,0 +1,32 @@
+/**
+ * What the kernel and the VS Code extension exchange: the run record and live
+ * bundle, round metrics and how they are shown, run status, connection info,
+ * backend choice. Types and constants only (no Node or DOM APIs), so that the
+ * kernel, the extension host, the webview and the workers can all import it;
+ * import it through this file.
+ */
+export { BACKEND_PREFERENCES, type BackendPreference } from './backend';
+export type { ConnectionInfo } from './connection-info';
+export {
+  metricValue,
+  PLOTTED_METRICS,
+  ROUND_METRICS,
+  TABLE_METRICS,
+  type MetricKey,
+  type RoundMetrics,
+  type RoundPhases,
+  type SecAggMetrics,
+  type TableMetricKey,
+} from './round-metrics';
+export {
+  RUN_MIME,
+  type RunBundle,
+  type RunConfigRecord,
+  type RunEndRecord,
+  type RunEndStatus,
+  type RunRecordLine,
+  type RunResumeRecord,
+  type RunRoundRecord,
+  type RunStatus,
+  type RunSweepTag,
+} from './run-payload';

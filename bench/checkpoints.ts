@@ -38,7 +38,9 @@ function states(): [string, ServerState][] {
   const weights = filled(1);
   const base = { round: 12, weights, optimizerState: {}, backend: 'wasm' };
   const scaffold = (clients: number): ServerState => ({
-    ...base, strategyState: { c: filled(2) }, clientState: Object.fromEntries(Array.from({ length: clients }, (_, i) => [String(i), { c: filled(10 + i) }])),
+    ...base,
+    strategyState: { c: filled(2) },
+    clientState: Object.fromEntries(Array.from({ length: clients }, (_, i) => [String(i), { c: filled(10 + i) }])),
   });
   return [
     ['fedAvg (weights)', base],
@@ -53,15 +55,20 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 
 function main(): void {
   const args = process.argv.slice(2);
-  const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const root = resolve(flag('--dir') ?? join('.fedbook', 'bench-checkpoints'));
   const repeats = Number(flag('--repeats') ?? 9);
   const rows: CheckpointBenchRow[] = [];
   for (const [name, state] of states()) {
     const folder = checkpointDirectory(join(root, `${name.replace(/\W+/g, '-')}.jsonl`));
     mkdirSync(folder, { recursive: true });
-    const writes: number[] = [], reads: number[] = [];
-    let bytes = 0, path = '';
+    const writes: number[] = [],
+      reads: number[] = [];
+    let bytes = 0,
+      path = '';
     for (let r = 0; r < repeats; r++) {
       const written = writeCheckpoint(folder, 'bench', { ...state, round: r + 1 }, 3);
       writes.push(written.ms);
@@ -77,7 +84,11 @@ function main(): void {
   console.log(`Checkpoint per round, 2NN (${DIMENSION.toLocaleString('en')} parameters), median of ${repeats}, in ${root}`);
   console.log(['state'.padEnd(28), 'size'.padStart(10), 'write ms'.padStart(9), 'read ms'.padStart(8)].join('  '));
   for (const row of rows) {
-    console.log([row.state.padEnd(28), `${(row.bytes / 1e6).toFixed(2)} MB`.padStart(10), row.writeMs.toFixed(1).padStart(9), row.readMs.toFixed(1).padStart(8)].join('  '));
+    console.log(
+      [row.state.padEnd(28), `${(row.bytes / 1e6).toFixed(2)} MB`.padStart(10), row.writeMs.toFixed(1).padStart(9), row.readMs.toFixed(1).padStart(8)].join(
+        '  ',
+      ),
+    );
   }
   const json = flag('--json');
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2));

@@ -51,7 +51,12 @@ export function summarizeRecord(text: string, file: string, liveRunIds: Readonly
   ];
   const params = Object.entries(run.hyperparameters ?? {}).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
   return {
-    kind: 'run', runId: run.runId, file, run, state, startedAt: config.startedAt ?? '',
+    kind: 'run',
+    runId: run.runId,
+    file,
+    run,
+    state,
+    startedAt: config.startedAt ?? '',
     label: legendLabel(run),
     description: parts.join(' · '),
     tooltip: [`${run.strategy} · run ${run.runId}`, `started ${config.startedAt ?? '?'}`, ...params].join('\n'),
@@ -61,11 +66,16 @@ export function summarizeRecord(text: string, file: string, liveRunIds: Readonly
 
 function runState(status: ChartRun['status'], live: boolean): RunState {
   switch (status) {
-    case 'completed': return 'completed';
-    case 'stopped': return 'stopped';
-    case 'failed': return 'failed';
-    case 'aborted': return 'interrupted';
-    default: return live ? 'running' : 'interrupted';
+    case 'completed':
+      return 'completed';
+    case 'stopped':
+      return 'stopped';
+    case 'failed':
+      return 'failed';
+    case 'aborted':
+      return 'interrupted';
+    default:
+      return live ? 'running' : 'interrupted';
   }
 }
 
@@ -79,7 +89,7 @@ export function buildRunsTree(items: readonly RunSummaryItem[]): RunsTreeItem[] 
       continue;
     }
     let group = sweeps.get(item.sweep.id);
-    if (!group) sweeps.set(item.sweep.id, group = []);
+    if (!group) sweeps.set(item.sweep.id, (group = []));
     group.push(item);
   }
   for (const [sweepId, runs] of sweeps) {
@@ -90,7 +100,9 @@ export function buildRunsTree(items: readonly RunSummaryItem[]): RunsTreeItem[] 
     const states = new Set(children.map((run) => run.state));
     const state = states.has('running') ? 'running' : states.has('interrupted') ? 'interrupted' : states.has('failed') ? 'some failed' : 'completed';
     top.push({
-      kind: 'sweep', sweepId, children,
+      kind: 'sweep',
+      sweepId,
+      children,
       label: `${children[0].run.strategy} sweep`,
       description: `${combinations} combination(s) × ${seeds} seed(s) · ${done}/${children.length} runs done · ${state}`,
     });

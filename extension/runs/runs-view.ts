@@ -13,7 +13,11 @@ import { buildRunsTree, summarizeRecord, type RunState, type RunSummaryItem, typ
 export const RUNS_VIEW_ID = 'fedbook.runs';
 
 const ICONS: Record<RunState, string> = {
-  running: 'sync~spin', completed: 'pass', stopped: 'target', interrupted: 'debug-pause', failed: 'error',
+  running: 'sync~spin',
+  completed: 'pass',
+  stopped: 'target',
+  interrupted: 'debug-pause',
+  failed: 'error',
 };
 
 export class RunsView implements vscode.TreeDataProvider<RunsTreeItem>, vscode.Disposable {
@@ -71,13 +75,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
   async getChildren(item?: RunsTreeItem): Promise<RunsTreeItem[]> {
     if (item) return item.kind === 'sweep' ? [...item.children] : [];
     const files = await findRunFiles();
-    const runs = await Promise.all(files.map(async (uri): Promise<RunSummaryItem | undefined> => {
-      try {
-        return summarizeRecord(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.toString(), this.live);
-      } catch {
-        return undefined; // An unreadable record is left out; "Open Run…" says why.
-      }
-    }));
+    const runs = await Promise.all(
+      files.map(async (uri): Promise<RunSummaryItem | undefined> => {
+        try {
+          return summarizeRecord(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), uri.toString(), this.live);
+        } catch {
+          return undefined; // An unreadable record is left out; "Open Run…" says why.
+        }
+      }),
+    );
     return buildRunsTree(runs.filter((run): run is RunSummaryItem => run !== undefined));
   }
 
@@ -120,7 +126,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
     }
     void vscode.window.showInformationMessage(
       `Copied ${option}: add it to the options of ${rerun}${where ? ' in the selected cell' : ''} and run the cell; ` +
-      `the run continues from its last checkpoint (round ${run.run.rounds.at(-1)?.round ?? 0} was the last recorded).`,
+        `the run continues from its last checkpoint (round ${run.run.rounds.at(-1)?.round ?? 0} was the last recorded).`,
     );
   }
 

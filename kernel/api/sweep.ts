@@ -43,7 +43,10 @@ const SWEEP_RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', '
  * console.log(sweep.table.toString()); sweep.best?.params;
  */
 export async function sweep<Options extends object>(options: SweepOptions<Options>): Promise<SweepResult> {
-  if (!options || typeof options !== 'object') throw new TypeError('fed.sweep needs options, e.g. fed.sweep({ algorithm: fed.fedAvg, base, grid: { clientLr: [0.01, 0.1] }, seeds: [1, 2], run: { rounds, clients, evaluate } })');
+  if (!options || typeof options !== 'object')
+    throw new TypeError(
+      'fed.sweep needs options, e.g. fed.sweep({ algorithm: fed.fedAvg, base, grid: { clientLr: [0.01, 0.1] }, seeds: [1, 2], run: { rounds, clients, evaluate } })',
+    );
   checkKnownOptions('fed.sweep', options, SWEEP_OPTIONS);
   if (typeof options.algorithm !== 'function') {
     throw new TypeError(`fed.sweep: algorithm must be a strategy of fed, e.g. algorithm: fed.fedProx (got ${describe(options.algorithm)})`);
@@ -56,28 +59,35 @@ export async function sweep<Options extends object>(options: SweepOptions<Option
   const combinations = gridCombinations(grid);
   const algorithms = new Map<string, FederatedAlgorithm>();
   for (const combination of combinations) {
-    for (const seed of seeds) algorithms.set(`${combination.index}:${seed}`, build(options.algorithm, { ...base, ...combination.params, seed }, combination.params));
+    for (const seed of seeds)
+      algorithms.set(`${combination.index}:${seed}`, build(options.algorithm, { ...base, ...combination.params, seed }, combination.params));
   }
   const algorithmOf = (cell: SweepCell) => algorithms.get(`${cell.combination.index}:${cell.seed}`)!;
   const id = options.resume === undefined ? newSweepId() : resolveSweepId(options.resume);
-  const target = run.until && (run.until.accuracy !== undefined || run.until.loss !== undefined) ? { accuracy: run.until.accuracy, loss: run.until.loss } : undefined;
-  return runSweep({ id, keys: Object.keys(grid), combinations, seeds, ...(target ? { target } : {}) }, {
-    run: (cell, tag, resume) => {
-      const algorithm = algorithmOf(cell);
-      return runTagged(algorithm, { ...run, label: `${algorithm.summary()} seed=${cell.seed}`, ...(resume ? { resume } : {}) }, { sweep: tag });
+  const target =
+    run.until && (run.until.accuracy !== undefined || run.until.loss !== undefined) ? { accuracy: run.until.accuracy, loss: run.until.loss } : undefined;
+  return runSweep(
+    { id, keys: Object.keys(grid), combinations, seeds, ...(target ? { target } : {}) },
+    {
+      run: (cell, tag, resume) => {
+        const algorithm = algorithmOf(cell);
+        return runTagged(algorithm, { ...run, label: `${algorithm.summary()} seed=${cell.seed}`, ...(resume ? { resume } : {}) }, { sweep: tag });
+      },
+      identity: (cell) => {
+        const algorithm = algorithmOf(cell);
+        return { strategy: algorithm.name, hyperparameters: { ...algorithm.hyperparameters, seed: cell.seed }, seed: cell.seed, model: algorithm.spec };
+      },
     },
-    identity: (cell) => {
-      const algorithm = algorithmOf(cell);
-      return { strategy: algorithm.name, hyperparameters: { ...algorithm.hyperparameters, seed: cell.seed }, seed: cell.seed, model: algorithm.spec };
-    },
-  });
+  );
 }
 
 function checkGrid(grid: unknown, base: Record<string, unknown>): Record<string, readonly unknown[]> {
-  if (!grid || typeof grid !== 'object' || Array.isArray(grid)) throw new TypeError(`fed.sweep: grid must map options to the values to try, e.g. { clientLr: [0.01, 0.1] } (got ${describe(grid)})`);
+  if (!grid || typeof grid !== 'object' || Array.isArray(grid))
+    throw new TypeError(`fed.sweep: grid must map options to the values to try, e.g. { clientLr: [0.01, 0.1] } (got ${describe(grid)})`);
   for (const [key, values] of Object.entries(grid)) {
     if (key === 'seed') throw new TypeError('fed.sweep: grid.seed: give the seeds as seeds: [1, 2, 3], next to grid');
-    if (!Array.isArray(values) || values.length === 0) throw new TypeError(`fed.sweep: grid.${key} must be a non-empty array of values (got ${describe(values)})`);
+    if (!Array.isArray(values) || values.length === 0)
+      throw new TypeError(`fed.sweep: grid.${key} must be a non-empty array of values (got ${describe(values)})`);
     if (key in base) throw new TypeError(`fed.sweep: ${key} is in both base and grid; keep it in grid only`);
   }
   return grid as Record<string, readonly unknown[]>;
@@ -102,7 +112,11 @@ function checkRun(run: unknown): SweepRunOptions {
 }
 
 /** Builds one combination's algorithm; an option the strategy does not take is named as a grid key when it is one. */
-function build(algorithm: (options: never) => FederatedAlgorithm, options: Record<string, unknown>, params: Readonly<Record<string, unknown>>): FederatedAlgorithm {
+function build(
+  algorithm: (options: never) => FederatedAlgorithm,
+  options: Record<string, unknown>,
+  params: Readonly<Record<string, unknown>>,
+): FederatedAlgorithm {
   try {
     return algorithm(options as never);
   } catch (error) {
@@ -111,12 +125,16 @@ function build(algorithm: (options: never) => FederatedAlgorithm, options: Recor
     if (unknown && unknown[2] in params) {
       throw new TypeError(`fed.sweep: grid key '${unknown[2]}' is not an option of ${unknown[1]} (its options: ${unknown[3]})`);
     }
-    const where = Object.keys(params).length ? `combination ${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : 'base';
+    const where = Object.keys(params).length
+      ? `combination ${Object.entries(params)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')}`
+      : 'base';
     const wrapped = new (error instanceof RangeError ? RangeError : TypeError)(`fed.sweep: ${where}: ${message}`);
     throw wrapped;
   }
 }
 
 function describe(value: unknown): string {
-  return value === undefined ? 'undefined' : typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? typeof value;
+  return value === undefined ? 'undefined' : typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? typeof value);
 }

@@ -25,8 +25,16 @@ const PREAMBLE = 16;
 const CHECKSUM = 32;
 
 type BlockType = 'float32' | 'float64';
-interface BlockEntry { readonly type: BlockType; readonly offset: number; readonly length: number }
-interface Header { readonly meta: unknown; readonly value: unknown; readonly blocks: readonly BlockEntry[] }
+interface BlockEntry {
+  readonly type: BlockType;
+  readonly offset: number;
+  readonly length: number;
+}
+interface Header {
+  readonly meta: unknown;
+  readonly value: unknown;
+  readonly blocks: readonly BlockEntry[];
+}
 
 /** A file that is not a whole, intact checkpoint (truncated, corrupt, another format). */
 export class CheckpointFormatError extends Error {
@@ -69,14 +77,17 @@ export function encodeCheckpoint(meta: unknown, value: unknown): Uint8Array {
 /** Reads a checkpoint file back; throws CheckpointFormatError naming what is wrong. */
 export function decodeCheckpoint<Meta = unknown, Value = unknown>(bytes: Uint8Array): DecodedCheckpoint<Meta, Value> {
   if (bytes.length < PREAMBLE + CHECKSUM) throw new CheckpointFormatError(`the file is ${bytes.length} bytes, too short for a checkpoint`);
-  if (Buffer.from(bytes.subarray(0, 4)).toString('latin1') !== MAGIC) throw new CheckpointFormatError('the file does not start with FBCK: not a Fedbook checkpoint');
+  if (Buffer.from(bytes.subarray(0, 4)).toString('latin1') !== MAGIC)
+    throw new CheckpointFormatError('the file does not start with FBCK: not a Fedbook checkpoint');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== CHECKPOINT_FORMAT_VERSION) throw new CheckpointFormatError(`checkpoint format version ${version} is not supported (this Fedbook reads version ${CHECKPOINT_FORMAT_VERSION})`);
+  if (version !== CHECKPOINT_FORMAT_VERSION)
+    throw new CheckpointFormatError(`checkpoint format version ${version} is not supported (this Fedbook reads version ${CHECKPOINT_FORMAT_VERSION})`);
   const total = view.getUint32(12, true);
   if (total !== bytes.length) throw new CheckpointFormatError(`the file is ${bytes.length} bytes but its header says ${total}: truncated or appended to`);
   const expected = sha256(bytes.subarray(0, total - CHECKSUM));
-  if (!Buffer.from(expected).equals(Buffer.from(bytes.subarray(total - CHECKSUM)))) throw new CheckpointFormatError('the checksum does not match: the file is corrupt');
+  if (!Buffer.from(expected).equals(Buffer.from(bytes.subarray(total - CHECKSUM))))
+    throw new CheckpointFormatError('the checksum does not match: the file is corrupt');
   const headerLength = view.getUint32(8, true);
   const blocksStart = align8(PREAMBLE + headerLength);
   if (blocksStart > total - CHECKSUM) throw new CheckpointFormatError(`the header length ${headerLength} runs past the end of the file`);
@@ -86,12 +97,15 @@ export function decodeCheckpoint<Meta = unknown, Value = unknown>(bytes: Uint8Ar
 }
 
 /** Typed arrays met so far; one referenced twice (an unchanged client entry) is stored once. */
-interface Blocks { readonly arrays: (Float32Array | Float64Array)[]; readonly index: Map<Float32Array | Float64Array, number> }
+interface Blocks {
+  readonly arrays: (Float32Array | Float64Array)[];
+  readonly index: Map<Float32Array | Float64Array, number>;
+}
 
 function toTree(value: unknown, blocks: Blocks, path: string): unknown {
   if (value instanceof Float32Array || value instanceof Float64Array) {
     let i = blocks.index.get(value);
-    if (i === undefined) blocks.index.set(value, i = blocks.arrays.push(value) - 1);
+    if (i === undefined) blocks.index.set(value, (i = blocks.arrays.push(value) - 1));
     return { $block: i };
   }
   if (value === undefined) return { $undefined: 1 };
@@ -106,7 +120,9 @@ function toTree(value: unknown, blocks: Blocks, path: string): unknown {
     const object = Object.fromEntries(entries);
     return entries.some(([key]) => key.startsWith('$')) ? { $object: object } : object;
   }
-  throw new TypeError(`checkpoint: ${path} is a ${typeof value === 'object' ? value.constructor?.name ?? 'object' : typeof value}, which a checkpoint cannot hold (plain data and Float32Array/Float64Array only)`);
+  throw new TypeError(
+    `checkpoint: ${path} is a ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}, which a checkpoint cannot hold (plain data and Float32Array/Float64Array only)`,
+  );
 }
 
 function fromTree(tree: unknown, arrays: readonly (Float32Array | Float64Array)[]): unknown {
@@ -116,7 +132,7 @@ function fromTree(tree: unknown, arrays: readonly (Float32Array | Float64Array)[
   if ('$block' in object) return arrays[object.$block as number];
   if ('$undefined' in object) return undefined;
   if ('$number' in object) return object.$number === '-0' ? -0 : Number(object.$number);
-  const fields = '$object' in object ? object.$object as Record<string, unknown> : object;
+  const fields = '$object' in object ? (object.$object as Record<string, unknown>) : object;
   return Object.fromEntries(Object.entries(fields).map(([key, item]) => [key, fromTree(item, arrays)]));
 }
 

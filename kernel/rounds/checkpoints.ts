@@ -50,7 +50,7 @@ export function writeCheckpoint(directory: string, runId: string, state: ServerS
   const temporary = `${path}.tmp-${process.pid}`;
   const fd = openSync(temporary, 'w');
   try {
-    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
+    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -63,10 +63,12 @@ export function writeCheckpoint(directory: string, runId: string, state: ServerS
 /** Round numbers of the checkpoints in a folder, newest first. */
 export function checkpointRounds(directory: string): number[] {
   if (!existsSync(directory)) return [];
-  return readdirSync(directory).flatMap((name) => {
-    const match = FILE.exec(name);
-    return match ? [Number(match[1])] : [];
-  }).sort((a, b) => b - a);
+  return readdirSync(directory)
+    .flatMap((name) => {
+      const match = FILE.exec(name);
+      return match ? [Number(match[1])] : [];
+    })
+    .sort((a, b) => b - a);
 }
 
 /**

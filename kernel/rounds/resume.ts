@@ -31,7 +31,7 @@ export function findResumePoint(resume: string, identity: RunIdentity, directory
   if (differences.length) {
     throw new RangeError(
       `resume: run ${run.config.runId} was recorded with another configuration: ${differences.join('; ')}. ` +
-      'Resume it with the algorithm it was started with, or start a new run.',
+        'Resume it with the algorithm it was started with, or start a new run.',
     );
   }
   const folder = checkpointDirectory(run.path);
@@ -65,7 +65,8 @@ export function identityDifferences(run: LoadedRun, identity: RunIdentity): stri
   const { config } = run;
   const differences: string[] = [];
   const differ = (field: string, recorded: unknown, given: unknown): void => {
-    const a = normalise(recorded), b = normalise(given);
+    const a = normalise(recorded),
+      b = normalise(given);
     if (a !== b) differences.push(`${field} is ${a ?? 'absent'} in the run and ${b ?? 'absent'} here`);
   };
   differ('strategy', config.strategy, identity.strategy);
@@ -84,5 +85,6 @@ export function identityDifferences(run: LoadedRun, identity: RunIdentity): stri
 function normalise(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   return JSON.stringify(JSON.parse(JSON.stringify(value)), (_key, item) =>
-    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item);
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item,
+  );
 }

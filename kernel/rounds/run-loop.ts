@@ -73,7 +73,11 @@ export interface RunResult {
 
 /** Thrown when a run is aborted or fails; the finished rounds are kept on disk and in `run`. */
 export class RunInterruptedError extends Error {
-  constructor(message: string, readonly run: RunResult, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly run: RunResult,
+    readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'RunInterruptedError';
   }
@@ -85,17 +89,23 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
   const start = await startRun(process, options, context);
   const { runId, recorder, rounds, lastRound, label } = start;
   let state = start.state;
-  const keep = options.checkpoints === false ? 0 : options.checkpoints?.keep ?? 3;
-  const every = options.checkpoints === false ? 1 : options.checkpoints?.every ?? 1;
+  const keep = options.checkpoints === false ? 0 : (options.checkpoints?.keep ?? 3);
+  const every = options.checkpoints === false ? 1 : (options.checkpoints?.every ?? 1);
   const checkpoints = checkpointDirectory(recorder.path);
   const clientEvaluation: ClientEvaluationSettings | undefined = options.clientEvaluation
     ? { fraction: options.clientEvaluation.fraction, heldOut: { share: options.clientEvaluation.heldOut, seed: process.options.seed } }
     : undefined;
-  const result = (status: RunResult['status'], stoppedBecause?: string): RunResult =>
-    ({
-      id: runId, path: recorder.path, rounds, state, status, stoppedBecause, backend: state.backend,
-      ...(start.resumedFrom !== undefined ? { resumedFrom: start.resumedFrom } : {}), ...(start.notes.length ? { notes: start.notes } : {}),
-    });
+  const result = (status: RunResult['status'], stoppedBecause?: string): RunResult => ({
+    id: runId,
+    path: recorder.path,
+    rounds,
+    state,
+    status,
+    stoppedBecause,
+    backend: state.backend,
+    ...(start.resumedFrom !== undefined ? { resumedFrom: start.resumedFrom } : {}),
+    ...(start.notes.length ? { notes: start.notes } : {}),
+  });
   if (start.ended) return result(start.ended.status, start.ended.message);
   // A resumed run's display counts the rounds this call runs, as for a run continued from a state.
   publishRunEvent('runStarted', { runId, rounds: lastRound - state.round, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
@@ -135,9 +145,10 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
     finish(status, what);
     throw new RunInterruptedError(
       `run ${runId} ${aborted ? 'was interrupted' : 'failed'} in round ${state.round + 1}: ${what}\n` +
-      `${rounds.length} finished round(s) are kept in ${recorder.path} (and in error.run)` +
-      (keep > 0 && state.round > 0 ? `; continue it with run({ ...the same options, resume: '${runId}' })` : ''),
-      result(status), error,
+        `${rounds.length} finished round(s) are kept in ${recorder.path} (and in error.run)` +
+        (keep > 0 && state.round > 0 ? `; continue it with run({ ...the same options, resume: '${runId}' })` : ''),
+      result(status),
+      error,
     );
   }
 }
@@ -164,13 +175,23 @@ async function startRun(process: FederatedProcess, options: RunOptions, context:
   const { strategy, seed, spec } = process.options;
   const hyperparameters = { ...strategy.hyperparameters, seed };
   if (options.resume === undefined) {
-    const state = options.state ?? await process.initialize();
+    const state = options.state ?? (await process.initialize());
     const runId = newRunId();
     const label = options.label ?? strategy.summary();
     const recorder = startRunRecord({
-      runId, label, strategy: strategy.name, hyperparameters, seed, backend: state.backend, workers: process.options.workers,
-      version: context.version, startedAt: new Date().toISOString(), plannedRounds: options.rounds,
-      ...(state.round ? { fromRound: state.round } : {}), model: spec, ...(context.sweep ? { sweep: context.sweep } : {}),
+      runId,
+      label,
+      strategy: strategy.name,
+      hyperparameters,
+      seed,
+      backend: state.backend,
+      workers: process.options.workers,
+      version: context.version,
+      startedAt: new Date().toISOString(),
+      plannedRounds: options.rounds,
+      ...(state.round ? { fromRound: state.round } : {}),
+      model: spec,
+      ...(context.sweep ? { sweep: context.sweep } : {}),
     });
     return { runId, recorder, state, rounds: [], lastRound: state.round + options.rounds, label, notes: [] };
   }
@@ -179,21 +200,34 @@ async function startRun(process: FederatedProcess, options: RunOptions, context:
   if (!point.checkpoint && run.config.fromRound) {
     throw new RangeError(
       `resume: run ${run.config.runId} started from a state you passed (round ${run.config.fromRound}) and has no intact checkpoint to continue from; ` +
-      'start it again from that state',
+        'start it again from that state',
     );
   }
-  const state = point.checkpoint?.state ?? await process.initialize();
+  const state = point.checkpoint?.state ?? (await process.initialize());
   const lastRound = (run.config.fromRound ?? 0) + options.rounds;
   const label = options.label ?? run.config.label;
   const base = { runId: run.config.runId, state, rounds: point.rounds, lastRound, label, resumedFrom: state.round };
   const lastRecorded = run.rounds.at(-1)?.round ?? 0;
-  if (run.end && (run.end.status === 'completed' || run.end.status === 'stopped') && state.round === lastRecorded &&
-    (run.end.status === 'stopped' || state.round >= lastRound)) {
-    return { ...base, recorder: resumeRunRecordless(run.path, run.config.runId), notes: point.notes, ended: { status: run.end.status, message: run.end.message } };
+  if (
+    run.end &&
+    (run.end.status === 'completed' || run.end.status === 'stopped') &&
+    state.round === lastRecorded &&
+    (run.end.status === 'stopped' || state.round >= lastRound)
+  ) {
+    return {
+      ...base,
+      recorder: resumeRunRecordless(run.path, run.config.runId),
+      notes: point.notes,
+      ended: { status: run.end.status, message: run.end.message },
+    };
   }
   const notes = [...point.notes];
   for (const note of notes) console.warn(`fedbook: resume ${run.config.runId}: ${note}`);
-  const recorder = resumeRunRecord(run, { fromRound: state.round, ...(point.checkpoint ? { checkpoint: point.checkpoint.path } : {}), ...(notes.length ? { notes } : {}) });
+  const recorder = resumeRunRecord(run, {
+    fromRound: state.round,
+    ...(point.checkpoint ? { checkpoint: point.checkpoint.path } : {}),
+    ...(notes.length ? { notes } : {}),
+  });
   return { ...base, recorder, notes, recordedBackend: point.checkpoint?.state.backend ?? run.config.backend };
 }
 

@@ -49,9 +49,13 @@ export interface SweepRow {
 export function summarizeRun(rounds: readonly RoundMetrics[], target?: SweepTarget): RunSummary {
   const accuracies = rounds.map((m) => m.testAccuracy).filter(isNumber);
   const losses = rounds.map((m) => m.testLoss).filter(isNumber);
-  const reached = target && rounds.find((m) =>
-    (target.accuracy !== undefined && isNumber(m.testAccuracy) && m.testAccuracy >= target.accuracy) ||
-    (target.loss !== undefined && isNumber(m.testLoss) && m.testLoss <= target.loss));
+  const reached =
+    target &&
+    rounds.find(
+      (m) =>
+        (target.accuracy !== undefined && isNumber(m.testAccuracy) && m.testAccuracy >= target.accuracy) ||
+        (target.loss !== undefined && isNumber(m.testLoss) && m.testLoss <= target.loss),
+    );
   return {
     rounds: rounds.length,
     ...(accuracies.length ? { finalAccuracy: accuracies.at(-1), bestAccuracy: Math.max(...accuracies) } : {}),
@@ -70,19 +74,39 @@ export function meanStd(values: readonly number[]): Stat | undefined {
 
 /** One row per combination from its finished runs' summaries. */
 export function sweepRow(
-  combination: number, params: Readonly<Record<string, unknown>>, planned: number, runs: readonly RunSummary[], target?: SweepTarget,
+  combination: number,
+  params: Readonly<Record<string, unknown>>,
+  planned: number,
+  runs: readonly RunSummary[],
+  target?: SweepTarget,
 ): SweepRow {
   const stat = (pick: (run: RunSummary) => number | undefined) => meanStd(runs.map(pick).filter(isNumber));
   const reached = runs.map((run) => run.roundsToTarget).filter(isNumber);
   const toTarget = target && (target.accuracy !== undefined || target.loss !== undefined) ? meanStd(reached) : undefined;
   return {
-    combination, params, finished: runs.length, planned,
-    ...optional('finalAccuracy', stat((r) => r.finalAccuracy)),
-    ...optional('bestAccuracy', stat((r) => r.bestAccuracy)),
-    ...optional('finalLoss', stat((r) => r.finalLoss)),
-    ...optional('bestLoss', stat((r) => r.bestLoss)),
+    combination,
+    params,
+    finished: runs.length,
+    planned,
+    ...optional(
+      'finalAccuracy',
+      stat((r) => r.finalAccuracy),
+    ),
+    ...optional(
+      'bestAccuracy',
+      stat((r) => r.bestAccuracy),
+    ),
+    ...optional(
+      'finalLoss',
+      stat((r) => r.finalLoss),
+    ),
+    ...optional(
+      'bestLoss',
+      stat((r) => r.bestLoss),
+    ),
     ...(target && (target.accuracy !== undefined || target.loss !== undefined)
-      ? { roundsToTarget: { ...(toTarget ?? { mean: NaN, std: NaN, n: 0 }), reached: reached.length } } : {}),
+      ? { roundsToTarget: { ...(toTarget ?? { mean: NaN, std: NaN, n: 0 }), reached: reached.length } }
+      : {}),
   };
 }
 
@@ -109,11 +133,20 @@ export function formatSweepTable(rows: readonly SweepRow[], keys: readonly strin
     row === best ? '*' : '',
     ...keys.map((key) => formatValue(row.params[key])),
     `${row.finished}/${row.planned}`,
-    formatStat(row.finalAccuracy, 4), formatStat(row.bestAccuracy, 4), formatStat(row.finalLoss, 4), formatStat(row.bestLoss, 4),
-    ...(targetName ? [row.roundsToTarget?.n ? `${formatStat(row.roundsToTarget, 1)} (${row.roundsToTarget.reached}/${row.finished})` : `— (0/${row.finished})`] : []),
+    formatStat(row.finalAccuracy, 4),
+    formatStat(row.bestAccuracy, 4),
+    formatStat(row.finalLoss, 4),
+    formatStat(row.bestLoss, 4),
+    ...(targetName
+      ? [row.roundsToTarget?.n ? `${formatStat(row.roundsToTarget, 1)} (${row.roundsToTarget.reached}/${row.finished})` : `— (0/${row.finished})`]
+      : []),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 }
 
@@ -122,7 +155,7 @@ export function formatStat(stat: Stat | undefined, digits: number): string {
 }
 
 function formatValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 function optional<K extends string>(key: K, stat: Stat | undefined): { [P in K]?: Stat } {

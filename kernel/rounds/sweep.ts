@@ -68,7 +68,12 @@ export interface SweepResult {
 
 /** Thrown when a run of the sweep is interrupted; the sweep resumes with `resume: error.sweepId`. */
 export class SweepInterruptedError extends Error {
-  constructor(message: string, readonly sweepId: string, readonly runs: readonly SweepRunEntry[], readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly sweepId: string,
+    readonly runs: readonly SweepRunEntry[],
+    readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'SweepInterruptedError';
   }
@@ -90,7 +95,9 @@ export function newSweepId(now = new Date()): string {
 
 /** The id of the sweep to resume: itself, or for 'latest' the sweep of the most recently started swept run. */
 export function resolveSweepId(resume: string, directory = runsDirectory()): string {
-  const swept = listRuns(directory).map((run) => loadRun(run.path)).filter((run) => run.config.sweep);
+  const swept = listRuns(directory)
+    .map((run) => loadRun(run.path))
+    .filter((run) => run.config.sweep);
   if (resume === 'latest') {
     const latest = swept.sort((a, b) => b.config.startedAt.localeCompare(a.config.startedAt))[0];
     if (!latest) throw new RangeError(`fed.sweep: resume 'latest': there is no sweep in ${directory}`);
@@ -128,9 +135,11 @@ export async function runSweep(plan: SweepPlan, runner: SweepRunner, directory =
         if (error.run.status === 'aborted') {
           throw new SweepInterruptedError(
             `sweep ${plan.id} was interrupted in run ${error.run.id} (${describeParams(combination.params)}, seed ${seed}); ` +
-            `${runs.length - 1} of ${plan.combinations.length * plan.seeds.length} runs are done. ` +
-            `Continue it with fed.sweep({ ...the same options, resume: '${plan.id}' })`,
-            plan.id, runs, error,
+              `${runs.length - 1} of ${plan.combinations.length * plan.seeds.length} runs are done. ` +
+              `Continue it with fed.sweep({ ...the same options, resume: '${plan.id}' })`,
+            plan.id,
+            runs,
+            error,
           );
         }
       }
@@ -138,23 +147,27 @@ export async function runSweep(plan: SweepPlan, runner: SweepRunner, directory =
   }
   const rows = plan.combinations.map((c) => sweepRow(c.index, c.params, plan.seeds.length, summaries.get(c.index)!, plan.target));
   const table: SweepTable = {
-    keys: plan.keys, rows,
+    keys: plan.keys,
+    rows,
     toString: () => formatSweepTable(rows, plan.keys, plan.target),
     [inspect.custom]: () => formatSweepTable(rows, plan.keys, plan.target),
   } as SweepTable;
   const best = bestRow(rows);
-  const text = () => [
-    `sweep ${plan.id}: ${plan.combinations.length} combination(s) × ${plan.seeds.length} seed(s)`,
-    table.toString(),
-    best ? `best: ${describeParams(best.params)} (final test accuracy ${formatStat(best.finalAccuracy, 4)})` : 'best: none (no run finished)',
-  ].join('\n');
+  const text = () =>
+    [
+      `sweep ${plan.id}: ${plan.combinations.length} combination(s) × ${plan.seeds.length} seed(s)`,
+      table.toString(),
+      best ? `best: ${describeParams(best.params)} (final test accuracy ${formatStat(best.finalAccuracy, 4)})` : 'best: none (no run finished)',
+    ].join('\n');
   return { id: plan.id, table, ...(best ? { best } : {}), runs, toString: text, [inspect.custom]: text } as SweepResult;
 }
 
 /** The sweep's runs already on disk, by cell; a run of another grid or configuration is an error that names it. */
 function recordedCells(plan: SweepPlan, runner: SweepRunner, directory: string): Map<string, LoadedRun> {
   const cells = new Map<string, LoadedRun>();
-  const records = listRuns(directory).map((run) => loadRun(run.path)).filter((run) => run.config.sweep?.id === plan.id)
+  const records = listRuns(directory)
+    .map((run) => loadRun(run.path))
+    .filter((run) => run.config.sweep?.id === plan.id)
     .sort((a, b) => a.config.startedAt.localeCompare(b.config.startedAt));
   for (const run of records) {
     const tag = run.config.sweep!;
@@ -163,8 +176,8 @@ function recordedCells(plan: SweepPlan, runner: SweepRunner, directory: string):
     if (!combination || JSON.stringify(combination.params) !== recordedParams || !plan.seeds.includes(tag.seed)) {
       throw new RangeError(
         `fed.sweep: sweep ${plan.id} was run with another grid or seeds: its run ${run.config.runId} is combination ${tag.combination} ` +
-        `(${describeParams(tag.params)}) with seed ${tag.seed}, which this grid does not have` +
-        (combination ? ` (here combination ${tag.combination} is ${describeParams(combination.params)})` : ''),
+          `(${describeParams(tag.params)}) with seed ${tag.seed}, which this grid does not have` +
+          (combination ? ` (here combination ${tag.combination} is ${describeParams(combination.params)})` : ''),
       );
     }
     const differences = identityDifferences(run, runner.identity({ combination, seed: tag.seed }));

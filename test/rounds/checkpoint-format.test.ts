@@ -62,7 +62,9 @@ test('one flipped bit anywhere, a truncated file, another magic or version: Chec
     flipped[at] ^= 1;
     assert.throws(() => decodeCheckpoint(flipped), { name: 'CheckpointFormatError', message: /checksum does not match/ }, `byte ${at}`);
   }
-  assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10)), { message: `the file is ${bytes.length - 10} bytes but its header says ${bytes.length}: truncated or appended to` });
+  assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10)), {
+    message: `the file is ${bytes.length - 10} bytes but its header says ${bytes.length}: truncated or appended to`,
+  });
   assert.throws(() => decodeCheckpoint(bytes.subarray(0, 20)), CheckpointFormatError);
   const magic = Uint8Array.from(bytes);
   magic[0] = 0x58;
@@ -73,7 +75,9 @@ test('one flipped bit anywhere, a truncated file, another magic or version: Chec
 });
 
 test('values a checkpoint cannot hold are refused with their path', () => {
-  assert.throws(() => encodeCheckpoint({}, { a: { b: new Int32Array(2) } }), { message: 'checkpoint: value.a.b is a Int32Array; only Float32Array and Float64Array are stored' });
+  assert.throws(() => encodeCheckpoint({}, { a: { b: new Int32Array(2) } }), {
+    message: 'checkpoint: value.a.b is a Int32Array; only Float32Array and Float64Array are stored',
+  });
   assert.throws(() => encodeCheckpoint({}, { m: new Map() }), { message: /^checkpoint: value\.m is a Map, which a checkpoint cannot hold/ });
   assert.throws(() => encodeCheckpoint({}, { f: [() => 1] }), { message: /^checkpoint: value\.f\[0\] is a function/ });
 });

@@ -17,13 +17,21 @@ import { checkpointDirectory, checkpointRounds, checkpointFileName } from '../..
 const CHILD = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'resume', 'run-child.js');
 const ROUNDS = 6;
 
-interface ChildResult { id: string; hash: string; round: number; rounds: number[]; resumedFrom?: number; notes?: string[] }
+interface ChildResult {
+  id: string;
+  hash: string;
+  round: number;
+  rounds: number[];
+  resumedFrom?: number;
+  notes?: string[];
+}
 
 /** Runs the child; with `killAfter`, SIGKILLs it as soon as it reports that round and resolves with the run id on disk. */
 function child(runsDir: string, options: object, killAfter?: number): Promise<{ result?: ChildResult; killed: boolean; output: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [CHILD, JSON.stringify({ rounds: ROUNDS, ...options })], {
-      env: { ...process.env, FEDBOOK_RUNS_DIR: runsDir }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FEDBOOK_RUNS_DIR: runsDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     let killed = false;
@@ -33,7 +41,9 @@ function child(runsDir: string, options: object, killAfter?: number): Promise<{ 
         killed = proc.kill('SIGKILL');
       }
     });
-    proc.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     proc.on('error', reject);
     proc.on('exit', (code, signal) => {
       const line = output.split('\n').find((l) => l.startsWith('result '));
@@ -70,7 +80,11 @@ async function killAndResume(algorithm: string, killAfter: number, damage?: (run
 
 function assertWholeRecord(runsDir: string, runId: string, fromRound: number) {
   const record = loadRun(runId, runsDir);
-  assert.deepEqual(record.rounds.map((m) => m.round), [1, 2, 3, 4, 5, 6], 'every round once, in order');
+  assert.deepEqual(
+    record.rounds.map((m) => m.round),
+    [1, 2, 3, 4, 5, 6],
+    'every round once, in order',
+  );
   assert.equal(record.end?.status, 'completed');
   assert.equal(record.resumes.length, 1);
   assert.equal(record.resumes[0].fromRound, fromRound);
@@ -100,7 +114,10 @@ test('a corrupt newest checkpoint: the resume uses the one before, says so, and 
   });
   assert.equal(corrupted, killedRounds, 'the newest checkpoint is the last recorded round');
   assert.equal(resumed.resumedFrom, corrupted - 1);
-  assert.match(resumed.notes?.[0] ?? '', new RegExp(`checkpoint .*${checkpointFileName(corrupted)} is unusable \\(the checksum does not match: the file is corrupt\\)`));
+  assert.match(
+    resumed.notes?.[0] ?? '',
+    new RegExp(`checkpoint .*${checkpointFileName(corrupted)} is unusable \\(the checksum does not match: the file is corrupt\\)`),
+  );
   assert.equal(resumed.hash, reference.hash);
   const record = assertWholeRecord(runsDir, runId, corrupted - 1);
   assert.match(record.resumes[0].notes?.join('\n') ?? '', /checksum does not match/);

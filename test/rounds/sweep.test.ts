@@ -42,8 +42,28 @@ test('a 2×2 grid with 2 seeds: 8 run records tagged with the sweep, and a table
   const runs = listRuns(dir).map((run) => loadRun(run.path));
   assert.equal(runs.length, 8);
   assert.ok(runs.every((run) => run.config.sweep?.id === first.id));
-  assert.deepEqual(first.runs.map((r) => [r.combination, r.seed, r.how]), [[0, 1, 'ran'], [0, 2, 'ran'], [1, 1, 'ran'], [1, 2, 'ran'], [2, 1, 'ran'], [2, 2, 'ran'], [3, 1, 'ran'], [3, 2, 'ran']]);
-  assert.deepEqual(first.table.rows.map((row) => row.params), [{ clientLr: 0.05, mu: 0 }, { clientLr: 0.05, mu: 0.01 }, { clientLr: 0.1, mu: 0 }, { clientLr: 0.1, mu: 0.01 }]);
+  assert.deepEqual(
+    first.runs.map((r) => [r.combination, r.seed, r.how]),
+    [
+      [0, 1, 'ran'],
+      [0, 2, 'ran'],
+      [1, 1, 'ran'],
+      [1, 2, 'ran'],
+      [2, 1, 'ran'],
+      [2, 2, 'ran'],
+      [3, 1, 'ran'],
+      [3, 2, 'ran'],
+    ],
+  );
+  assert.deepEqual(
+    first.table.rows.map((row) => row.params),
+    [
+      { clientLr: 0.05, mu: 0 },
+      { clientLr: 0.05, mu: 0.01 },
+      { clientLr: 0.1, mu: 0 },
+      { clientLr: 0.1, mu: 0.01 },
+    ],
+  );
   for (const row of first.table.rows) {
     const records = runs.filter((run) => run.config.sweep!.combination === row.combination);
     assert.deepEqual(records.map((r) => r.config.sweep!.seed).sort(), [1, 2]);
@@ -72,17 +92,30 @@ test('a sweep interrupted in its third run resumes from the records: two read ba
   const controller = new AbortController();
   let started = 0;
   const stop = observeRuns({
-    runStarted: () => { started++; },
-    roundFinished: (event) => { if (started === 3 && event.metrics.round === 2) controller.abort(); },
+    runStarted: () => {
+      started++;
+    },
+    roundFinished: (event) => {
+      if (started === 3 && event.metrics.round === 2) controller.abort();
+    },
   });
-  const error = await fed.sweep(options({ run: { ...options().run, signal: controller.signal } })).then(() => undefined, (e: unknown) => e);
+  const error = await fed.sweep(options({ run: { ...options().run, signal: controller.signal } })).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   stop();
   assert.ok(error instanceof fed.errors.SweepInterruptedError, String(error));
-  assert.match(error.message, /^sweep sweep-\S+ was interrupted in run \S+ \(clientLr=0\.05 mu=0\.01, seed 1\); 2 of 8 runs are done\. Continue it with fed\.sweep\(\{ \.\.\.the same options, resume: 'sweep-/);
+  assert.match(
+    error.message,
+    /^sweep sweep-\S+ was interrupted in run \S+ \(clientLr=0\.05 mu=0\.01, seed 1\); 2 of 8 runs are done\. Continue it with fed\.sweep\(\{ \.\.\.the same options, resume: 'sweep-/,
+  );
   assert.equal(readdirSync(dir).filter((name) => name.endsWith('.jsonl')).length, 3);
   const resumed = await fed.sweep(options({ resume: 'latest' }));
   assert.equal(resumed.id, error.sweepId);
-  assert.deepEqual(resumed.runs.map((r) => r.how), ['recorded', 'recorded', 'resumed', 'ran', 'ran', 'ran', 'ran', 'ran']);
+  assert.deepEqual(
+    resumed.runs.map((r) => r.how),
+    ['recorded', 'recorded', 'resumed', 'ran', 'ran', 'ran', 'ran', 'ran'],
+  );
   assert.equal(listRuns(dir).length, 8, 'the interrupted run continued in its own record');
   assert.equal(loadRun(resumed.runs[2].runId).resumes[0].fromRound, 2);
   assert.deepEqual(resumed.table.rows, first.table.rows, 'bit-identical runs give the same table');
@@ -93,11 +126,15 @@ test('a bad sweep fails before any run starts, saying what to change', async () 
   await assert.rejects(fed.sweep(options({ grid: { clientLr: [0.1], momentum: [0.9] } })), {
     message: /^fed\.sweep: grid key 'momentum' is not an option of fed\.fedProx \(its options: model, clientsPerRound, .*, mu\)$/,
   });
-  await assert.rejects(fed.sweep(options({ grid: { clientLr: [0.1, -1], mu: [0] } })), { message: 'fed.sweep: combination clientLr=-1 mu=0: fed.fedProx: clientLr must be a positive finite number (got -1)' });
+  await assert.rejects(fed.sweep(options({ grid: { clientLr: [0.1, -1], mu: [0] } })), {
+    message: 'fed.sweep: combination clientLr=-1 mu=0: fed.fedProx: clientLr must be a positive finite number (got -1)',
+  });
   await assert.rejects(fed.sweep(options({ grid: { seed: [1, 2] } })), { message: 'fed.sweep: grid.seed: give the seeds as seeds: [1, 2, 3], next to grid' });
   await assert.rejects(fed.sweep(options({ grid: { mu: [] } })), { message: 'fed.sweep: grid.mu must be a non-empty array of values (got [])' });
   await assert.rejects(fed.sweep(options({ run: { rounds: 2, clients } })), { message: /^fed\.sweep: run\.evaluate is required/ });
-  await assert.rejects(fed.sweep(options({ algorithm: fed.fedProx({ model: fed.models.mlp(), clientsPerRound: 1, mu: 0 }) })), { message: /^fed\.sweep: algorithm must be a strategy of fed, e\.g\. algorithm: fed\.fedProx/ });
+  await assert.rejects(fed.sweep(options({ algorithm: fed.fedProx({ model: fed.models.mlp(), clientsPerRound: 1, mu: 0 }) })), {
+    message: /^fed\.sweep: algorithm must be a strategy of fed, e\.g\. algorithm: fed\.fedProx/,
+  });
   await assert.rejects(fed.sweep(options({ resume: 'sweep-nope' })), { message: `fed.sweep: resume: no run of a sweep 'sweep-nope' in ${dir}` });
   assert.deepEqual(readdirSync(dir), [], 'nothing ran');
 });

@@ -126,6 +126,32 @@ test('a run started from a given state resumes to its own last round, or refuses
   });
 });
 
+test('secure aggregation with DP noise, Gaussian attackers under centered clipping (its centre is state), FedAdam (m, v): interrupted, resumed, bit-identical', async () => {
+  const builds = [
+    () => algo({ seed: 3, privacy: fed.dp.gaussian({ clip: 1, noiseMultiplier: 0.5, delta: 1e-5 }), secureAggregation: { threshold: 2 } }),
+    () => algo({ seed: 4, attack: fed.attacks.gaussian({ fraction: 0.3, std: 1 }), aggregator: fed.aggregators.centeredClipping({ tau: 1, iterations: 3 }) }),
+    () => fed.fedAdam({ model: fed.models.mlp({ hidden: [16] }), clientsPerRound: 3, workers: 2, backend: 'wasm', seed: 5 }),
+  ];
+  for (const build of builds) {
+    const reference = await build().run({ rounds: 4, clients });
+    const controller = new AbortController();
+    const stopped = await build()
+      .run({
+        rounds: 4,
+        clients,
+        signal: controller.signal,
+        onRound: (m) => {
+          if (m.round === 2) controller.abort();
+        },
+      })
+      .catch((e) => e.run);
+    assert.equal(stopped.status, 'aborted');
+    const resumed = await build().run({ rounds: 4, clients, resume: stopped.id });
+    assert.equal(resumed.resumedFrom, 2);
+    assert.deepEqual(Buffer.from(resumed.state.weights.buffer), Buffer.from(reference.state.weights.buffer));
+  }
+});
+
 test('resuming a completed run trains nothing and gives its final state back', async () => {
   const done = await algo().run({ rounds: 2, clients });
   const size = statSync(done.path).size;

@@ -65,8 +65,16 @@ function onlyRunId(runsDir: string): string {
   return records[0].replace(/\.jsonl$/, '');
 }
 
+/** The uninterrupted run's result per algorithm, run once. */
+const references = new Map<string, Promise<ChildResult>>();
+function uninterrupted(algorithm: string): Promise<ChildResult> {
+  let reference = references.get(algorithm);
+  if (!reference) references.set(algorithm, (reference = child(mkdtempSync(join(tmpdir(), 'fedbook-ref-')), { algorithm }).then((done) => done.result!)));
+  return reference;
+}
+
 async function killAndResume(algorithm: string, killAfter: number, damage?: (runsDir: string, runId: string) => void) {
-  const reference = await child(mkdtempSync(join(tmpdir(), 'fedbook-ref-')), { algorithm });
+  const reference = await uninterrupted(algorithm);
   const runsDir = mkdtempSync(join(tmpdir(), 'fedbook-kill-'));
   await child(runsDir, { algorithm }, killAfter);
   const runId = onlyRunId(runsDir);
@@ -75,7 +83,7 @@ async function killAndResume(algorithm: string, killAfter: number, damage?: (run
   assert.ok(killedRecord.rounds.length >= killAfter && killedRecord.rounds.length < ROUNDS, `killed after ${killedRecord.rounds.length} rounds`);
   damage?.(runsDir, runId);
   const resumed = await child(runsDir, { algorithm, resume: runId });
-  return { reference: reference.result!, resumed: resumed.result!, runsDir, runId, killedRounds: killedRecord.rounds.length };
+  return { reference, resumed: resumed.result!, runsDir, runId, killedRounds: killedRecord.rounds.length };
 }
 
 function assertWholeRecord(runsDir: string, runId: string, fromRound: number) {

@@ -10,6 +10,7 @@ import { shutdownPools } from '../transport/in-process/client-pool';
 import { listRuns, loadRun } from '../simulation/run-records';
 import { RunInterruptedError } from '../rounds/run-loop';
 import { SweepInterruptedError } from '../rounds/sweep';
+import { recordedState } from '../rounds/resume';
 import { RoundFailedError } from '../federated/server-state';
 import { aggregators } from './aggregators';
 import { attacks } from './attacks';
@@ -45,6 +46,11 @@ const runs = {
   list: listRuns,
   /** One run's config and rounds, by id or path. */
   load: loadRun,
+  /**
+   * A run's server state from its newest checkpoint (its final state once it completed), by id or path.
+   * @example await fed.models.save(algo, fed.runs.state(sweep.runs[0].runId), 'models/best')
+   */
+  state: recordedState,
 };
 
 export const fed = {

@@ -4,6 +4,7 @@
  */
 import { listRuns, loadRun, runsDirectory, type LoadedRun } from '../simulation/run-records';
 import type { RoundMetrics } from '../contract';
+import type { ServerState } from '../federated/server-state';
 import { checkpointDirectory, readLatestCheckpoint, removeStaleTemporaries, type LoadedCheckpoint } from './checkpoints';
 
 /** What a run is: checked field by field against the record of the run to resume. */
@@ -22,6 +23,23 @@ export interface ResumePoint {
   readonly rounds: RoundMetrics[];
   /** Things the user should be told (skipped checkpoints, a restart from round 0). */
   readonly notes: string[];
+}
+
+/**
+ * The server state of a recorded run's newest intact checkpoint (its final state when it completed): weights,
+ * optimizer, aggregator and client state, for `fed.models.save` or `algo.evaluate`.
+ */
+export function recordedState(runIdOrPath: string, directory = runsDirectory()): ServerState {
+  const run = loadRun(runIdOrPath, directory);
+  const folder = checkpointDirectory(run.path);
+  const { checkpoint, skipped } = readLatestCheckpoint(folder, run.config.runId);
+  if (!checkpoint) {
+    throw new RangeError(
+      `fed.runs.state: run ${run.config.runId} has no intact checkpoint in ${folder}` +
+        (skipped.length ? ` (${skipped.join('; ')})` : ' (it ran with checkpoints: false, or they were deleted)'),
+    );
+  }
+  return checkpoint.state;
 }
 
 /** Finds the run (`'latest'`: the most recently started one), checks it is this algorithm's, and picks its checkpoint. */

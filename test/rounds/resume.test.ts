@@ -162,6 +162,17 @@ test('resuming a completed run trains nothing and gives its final state back', a
   assert.equal(statSync(done.path).size, size, 'nothing appended to the record');
 });
 
+test("fed.runs.state gives back a run's final state from its checkpoint, or says why it cannot", async () => {
+  const run = await algo().run({ rounds: 2, clients });
+  const state = fed.runs.state(run.id);
+  assert.equal(state.round, 2);
+  assert.deepEqual(Buffer.from(state.weights.buffer), Buffer.from(run.state.weights.buffer));
+  const bare = await algo().run({ rounds: 1, clients, checkpoints: false });
+  assert.throws(() => fed.runs.state(bare.id), {
+    message: `fed.runs.state: run ${bare.id} has no intact checkpoint in ${checkpointDirectory(bare.path)} (it ran with checkpoints: false, or they were deleted)`,
+  });
+});
+
 test('bad resumes fail before training, naming the difference', async () => {
   const run = await algo({ clientLr: 0.1 }).run({ rounds: 1, clients });
   const dir = runsDir;

@@ -9,7 +9,7 @@
  *   node out/bench/chart-smoothness.js [--rounds 1000,5000,10000] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
-import { openChartPage, percentile, runStart, syntheticRounds } from '../test/extension/chart-page';
+import { openChartPage, percentile, runStart, syntheticRounds } from '../test/extension/webview/chart-page';
 
 interface SmoothnessRow {
   rounds: number;

@@ -12,9 +12,9 @@ ROOT="$PWD"
 source "$ROOT/scripts/node24.sh"
 NODE24_BIN="$(ensure_node24)"
 
-# Pure algorithms, data, wire format, tables, golden weights (bit for bit under Node 24's V8),
+# The kernel (pure algorithms, data, wire format, rounds, the kernel process with its in-process client), tables, golden weights (bit for bit under Node 24's V8),
 # worker threads and the WASM/CPU backends, and the kernel process with its in-process client.
-SUITES=(/test/federated/ /test/data/ /test/protocol/ /test/bench/ /test/golden/ /test/simulation/ /test/workers/ /test/kernel/)
+SUITES=(/test/kernel/ /test/bench/ /test/golden/ /test/workers/)
 echo "test-node24: $("$NODE24_BIN" --version) at ${NODE24_BIN#"$ROOT"/}"
 [ $# -gt 0 ] || set -- "${SUITES[@]}"
 exec "$NODE24_BIN" test/run-tests.mjs "$@"

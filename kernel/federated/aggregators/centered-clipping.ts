@@ -3,6 +3,7 @@
  * round's aggregate v, repeat `iterations` times v ← v + 1/K Σ clip_τ(Δ_i − v).
  * Outliers move v by at most τ/K each. v is the layer's state.
  */
+import { integerIn, positiveNumber } from '../../validate';
 import { clipToNorm } from '../privacy/clipping';
 import { checkLengths, type AggregationContext, type Aggregator, type AggregatorInput, type AggregateOutput } from './aggregator';
 
@@ -16,8 +17,8 @@ export interface CenteredClippingOptions {
 export function centeredClipping(options: CenteredClippingOptions): Aggregator {
   const tau = options?.tau;
   const iterations = options?.iterations ?? 1;
-  if (!(typeof tau === 'number' && tau > 0 && Number.isFinite(tau))) throw new RangeError(`centeredClipping: tau must be a finite number > 0 (got ${String(tau)})`);
-  if (!(Number.isInteger(iterations) && iterations >= 1)) throw new RangeError(`centeredClipping: iterations must be an integer >= 1 (got ${String(iterations)})`);
+  positiveNumber('centeredClipping: tau', tau);
+  integerIn('centeredClipping: iterations', iterations, 1);
   return {
     kind: 'aggregator',
     name: `centeredClipping(${tau},${iterations})`,

@@ -3,11 +3,12 @@
  * bounds each client's influence (its sensitivity). Wraps a sum (DP-FedAvg) or
  * any aggregator (clip → robust aggregate).
  */
+import { positiveNumber } from '../../validate';
 import { clipToNorm } from '../privacy/clipping';
 import type { AggregatorInput, Aggregator, SumLayer } from './aggregator';
 
 export function clip<T extends SumLayer | Aggregator>(norm: number, inner: T): T {
-  if (!(typeof norm === 'number' && norm > 0 && Number.isFinite(norm))) throw new RangeError(`clip: norm must be a finite number > 0 (got ${String(norm)})`);
+  positiveNumber('clip: norm', norm);
   const layer = {
     ...inner,
     name: `clip(${norm})>${inner.name}`,

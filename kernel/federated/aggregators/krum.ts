@@ -4,6 +4,7 @@
  * with the lowest scores go to the inner aggregator (a mean by default).
  * Tolerates f Byzantine clients when K > 2f + 2.
  */
+import { integerIn } from '../../validate';
 import { checkLengths, type AggregationContext, type Aggregator, type AggregatorInput, type AggregateOutput } from './aggregator';
 import { mean } from './weighted-mean';
 
@@ -27,8 +28,8 @@ export function checkKrumCohort(cohort: number, byzantine: number, select: numbe
 export function krum(options: KrumOptions, inner: Aggregator = mean()): Aggregator {
   const byzantine = options?.byzantine;
   const select = options?.select ?? 1;
-  if (!(Number.isInteger(byzantine) && byzantine >= 0)) throw new RangeError(`krum: byzantine must be an integer >= 0 (got ${String(byzantine)})`);
-  if (!(Number.isInteger(select) && select >= 1)) throw new RangeError(`krum: select must be an integer >= 1 (got ${String(select)})`);
+  integerIn('krum: byzantine', byzantine, 0);
+  integerIn('krum: select', select, 1);
   return {
     kind: 'aggregator',
     name: `krum(${byzantine},${select})>${inner.name}`,

@@ -6,6 +6,7 @@
  *    gain the attack success rate: the share of triggered test examples of other
  *    classes that the global model assigns to the target.
  */
+import { integerIn, numberIn } from '../../validate';
 import { subset, type Dataset } from '../../data/dataset';
 import { checkFraction, type Attack } from './attack';
 
@@ -35,11 +36,11 @@ export const DEFAULT_TRIGGER: readonly number[] = [23, 24, 25].flatMap((row) => 
 export function backdoor(options: BackdoorOptions): Attack {
   const fraction = checkFraction('attacks.backdoor', options?.fraction);
   const { target } = options;
-  if (!(Number.isInteger(target) && target >= 0)) throw new RangeError(`attacks.backdoor: target must be a class index >= 0 (got ${String(target)})`);
+  integerIn('attacks.backdoor: target', target, 0, Infinity, ' (a class index)');
   const positions = options.trigger ?? DEFAULT_TRIGGER;
   const value = options.value ?? 1;
   const poisonShare = options.poisonShare ?? 0.5;
-  if (!(poisonShare > 0 && poisonShare <= 1)) throw new RangeError(`attacks.backdoor: poisonShare must be in (0, 1] (got ${poisonShare})`);
+  numberIn('attacks.backdoor: poisonShare', poisonShare, 0, 1, true);
   return {
     name: `backdoor(${fraction},→${target})`,
     fraction,

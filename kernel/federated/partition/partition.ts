@@ -3,6 +3,7 @@
  * with one of the classic schemes, validating every option with a message
  * that says what to change.
  */
+import { checkKnownOptions } from '../../validate';
 import type { Dataset } from '../../data/dataset';
 import { createRng } from '../random';
 import { dirichletPartition } from './dirichlet';
@@ -58,9 +59,7 @@ const SCHEME_OPTIONS: Record<string, PartitionScheme> = { shardsPerClient: 'shar
 export function partition(dataset: Dataset, options: PartitionOptions): FederatedData {
   if (!dataset || !(dataset.y instanceof Int32Array)) throw new TypeError('partition needs a dataset as its first argument (e.g. the train split of fed.datasets.mnist())');
   if (!options || typeof options !== 'object') throw new TypeError("partition needs options, e.g. { clients: 100, scheme: 'iid', seed: 1 }");
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(key)) throw new TypeError(`partition: unknown option '${key}' (known: ${KNOWN_OPTIONS.join(', ')})`);
-  }
+  checkKnownOptions('partition', options, KNOWN_OPTIONS);
   const { scheme } = options;
   if (!SCHEMES.includes(scheme)) {
     throw new TypeError(`scheme must be one of ${SCHEMES.map((s) => `'${s}'`).join(', ')} (got ${JSON.stringify(scheme)})`);

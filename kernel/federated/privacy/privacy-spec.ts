@@ -5,6 +5,8 @@
  */
 
 /** DP-FedAvg with a fixed clip norm (McMahan et al. 2018). */
+import { checkKnownOptions, numberIn, positiveNumber, requireObject } from '../../validate';
+
 export interface GaussianPrivacySpec {
   readonly kind: 'gaussian';
   /** C: each client's update is scaled down to L2 norm at most C. */
@@ -33,42 +35,14 @@ export interface AdaptivePrivacySpec {
 
 export type PrivacySpec = GaussianPrivacySpec | AdaptivePrivacySpec;
 
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function requirePositive(where: string, name: string, value: unknown): number {
-  if (!isFiniteNumber(value) || value <= 0) throw new RangeError(`${where}: ${name} must be a finite number > 0 (got ${String(value)})`);
-  return value;
-}
-
-function requireNonNegative(where: string, name: string, value: unknown): number {
-  if (!isFiniteNumber(value) || value < 0) throw new RangeError(`${where}: ${name} must be a finite number >= 0 (got ${String(value)})`);
-  return value;
-}
-
-function requireOpenUnit(where: string, name: string, value: unknown): number {
-  if (!isFiniteNumber(value) || value <= 0 || value >= 1) throw new RangeError(`${where}: ${name} must be in (0, 1) (got ${String(value)})`);
-  return value;
-}
-
-function requireObject(where: string, options: unknown): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${where} needs an options object (got ${options === null ? 'null' : typeof options})`);
-  }
-  return options as Record<string, unknown>;
-}
-
-function rejectUnknown(where: string, options: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected one of ${known.join(', ')})`);
-  }
-}
+const requirePositive = (where: string, name: string, value: unknown): number => positiveNumber(`${where}: ${name}`, value);
+const requireNonNegative = (where: string, name: string, value: unknown): number => positiveNumber(`${where}: ${name}`, value, true);
+const requireOpenUnit = (where: string, name: string, value: unknown): number => numberIn(`${where}: ${name}`, value, 0, 1, true, true);
 
 /** Validates and builds a fixed-clip Gaussian spec. */
 export function createGaussianSpec(options: unknown, where = 'dp.gaussian'): GaussianPrivacySpec {
   const o = requireObject(where, options);
-  rejectUnknown(where, o, ['kind', 'clip', 'noiseMultiplier', 'delta']);
+  checkKnownOptions(where, o, ['kind', 'clip', 'noiseMultiplier', 'delta']);
   return Object.freeze({
     kind: 'gaussian' as const,
     clip: requirePositive(where, 'clip', o.clip),
@@ -80,11 +54,8 @@ export function createGaussianSpec(options: unknown, where = 'dp.gaussian'): Gau
 /** Validates and builds an adaptive-clipping spec, filling TFF's defaults (initial clip 0.1, clip learning rate 0.2). */
 export function createAdaptiveSpec(options: unknown, where = 'dp.adaptive'): AdaptivePrivacySpec {
   const o = requireObject(where, options);
-  rejectUnknown(where, o, ['kind', 'targetQuantile', 'initialClip', 'clipLr', 'noiseMultiplier', 'clippedCountStddev', 'delta']);
-  const targetQuantile = o.targetQuantile;
-  if (!isFiniteNumber(targetQuantile) || targetQuantile < 0 || targetQuantile > 1) {
-    throw new RangeError(`${where}: targetQuantile must be in [0, 1] (got ${String(targetQuantile)})`);
-  }
+  checkKnownOptions(where, o, ['kind', 'targetQuantile', 'initialClip', 'clipLr', 'noiseMultiplier', 'clippedCountStddev', 'delta']);
+  const targetQuantile = numberIn(`${where}: targetQuantile`, o.targetQuantile, 0, 1);
   const noiseMultiplier = requireNonNegative(where, 'noiseMultiplier', o.noiseMultiplier);
   const clippedCountStddev = o.clippedCountStddev === undefined ? undefined : requireNonNegative(where, 'clippedCountStddev', o.clippedCountStddev);
   if (clippedCountStddev !== undefined && noiseMultiplier > 0) valueNoiseMultiplier(noiseMultiplier, clippedCountStddev, where);

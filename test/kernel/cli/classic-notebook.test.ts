@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, chromiumAvailable } from '../../extension/chart-page';
+import { CHROMIUM, chromiumAvailable } from '../../extension/webview/chart-page';
 
 // Page functions run in the browser (the project compiles without lib "dom").
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createDisplay } from '../../../kernel/execution/display';
 import { installKernelSpec } from '../../../kernel/cli/install';
-import { CHROMIUM, chromiumAvailable } from '../../extension/chart-page';
+import { CHROMIUM, chromiumAvailable } from '../../extension/webview/chart-page';
 import { recordingSink } from './recording-sink';
 
 // Page functions run in the browser (the project compiles without lib "dom").

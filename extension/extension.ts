@@ -13,6 +13,8 @@ import type { ChartState } from './chart/messages';
 import { KernelStatusBar } from './status/status-bar';
 import { newNotebook } from './commands/new-notebook';
 import { openRun } from './commands/open-run';
+import { RunsView } from './runs/runs-view';
+import type { RunsTreeItem } from './runs/runs-tree';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Fedbook');
@@ -27,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new KernelStatusBar();
   const showChart = (preserveFocus = true) => ChartPanel.createOrShow(context.extensionUri, preserveFocus);
   const seenRuns = new Set<string>();
+  const runsView = new RunsView(() => showChart());
 
   const activeNotebook = (arg?: unknown): vscode.NotebookDocument | undefined => {
     const uri = (arg as { notebookEditor?: { notebookUri?: vscode.Uri } } | undefined)?.notebookEditor?.notebookUri ?? (arg instanceof vscode.Uri ? arg : undefined);
@@ -40,8 +43,10 @@ export function activate(context: vscode.ExtensionContext): void {
     controller.onDidChangeKernelState(({ notebook, state }) => {
       if (!vscode.window.activeNotebookEditor || vscode.window.activeNotebookEditor.notebook === notebook) status.setState(state);
     }),
+    runsView,
     controller.onDidReceiveRun(({ run, receivedAt }) => {
       status.setRun(run.bundle);
+      runsView.noteLiveRun(run.bundle.runId, run.bundle.status);
       const isNew = !seenRuns.has(run.bundle.runId);
       seenRuns.add(run.bundle.runId);
       if (isNew && !ChartPanel.current && config().get<boolean>('chart.openOnRun', true)) showChart();
@@ -53,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('fedbook.newNotebook', () => newNotebook(context.extensionUri)),
     vscode.commands.registerCommand('fedbook.showChart', () => void showChart(false)),
     vscode.commands.registerCommand('fedbook.openRun', (uri?: vscode.Uri) => openRun(() => showChart(), uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand('fedbook.runs.refresh', () => runsView.refresh()),
+    vscode.commands.registerCommand('fedbook.runs.showOnChart', (item?: RunsTreeItem, selected?: RunsTreeItem[]) => runsView.showOnChart(item, selected)),
+    vscode.commands.registerCommand('fedbook.runs.resume', (item?: RunsTreeItem) => runsView.resume(item)),
+    vscode.commands.registerCommand('fedbook.runs.delete', (item?: RunsTreeItem, selected?: RunsTreeItem[]) => runsView.delete(item, selected)),
     vscode.commands.registerCommand('fedbook.exportChartPng', () => showChart().export('png')),
     vscode.commands.registerCommand('fedbook.exportChartCsv', () => showChart().export('csv')),
     vscode.commands.registerCommand('fedbook.restartKernel', async (arg?: unknown) => {

@@ -135,6 +135,11 @@ export function parseRunRecord(text: string, source = 'run record'): ChartRun {
       run.rounds.push(round);
     } else if (record.type === 'end') {
       run.status = record.status;
+    } else if (record.type === 'resume') {
+      // The run continued from the checkpoint of `fromRound`: rounds above it written before were redone.
+      const fromRound = record.fromRound;
+      run.rounds = run.rounds.filter((round) => round.round <= fromRound);
+      run.status = 'running';
     }
   }
   if (!run) throw new Error(`${source}: no config line`);

@@ -12,7 +12,7 @@ import { fedAvgDefinition } from '../federated/strategies/fedavg';
 import type { ClientOptions, OptionRule, Strategy, StrategyDefinition, StrategySettings } from '../federated/strategies/strategy';
 import { BACKEND_PREFERENCES, type BackendPreference, type RoundMetrics } from '../contract';
 import { createFederatedProcess, type ClientPopulation, type NextOptions, type RoundResult, type ServerState } from '../rounds/process';
-import { runRounds, type RunOptions, type RunResult } from '../rounds/run-loop';
+import { runRounds, type RunContext, type RunOptions, type RunResult } from '../rounds/run-loop';
 import { poolCompute } from '../rounds/server-compute';
 import { withAttack } from '../transport/attacked-transport';
 import type { ClientTransport } from '../transport/client-transport';
@@ -63,7 +63,7 @@ export interface AlgorithmOptions extends AggregationOptions {
 
 const COMMON_OPTIONS = ['model', 'clientsPerRound', 'localEpochs', 'batchSize', 'clientLr', 'clientOptimizer', 'weighting', 'seed',
   'workers', 'backend', 'clientDeadlineMs', 'minClients', 'signal', 'privacy', 'secureAggregation', 'aggregator', 'attack'];
-const RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', 'onRound', 'state', 'label', 'clientEvaluation'];
+const RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', 'onRound', 'state', 'label', 'clientEvaluation', 'resume', 'checkpoints'];
 
 /** A federated algorithm: TFF's iterative process, plus `run`. */
 export interface FederatedAlgorithm {
@@ -184,7 +184,13 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       integerIn('rounds', runOptions.rounds, 1);
       checkClients(where, runOptions.clients, clientsPerRound);
       if (runOptions.clientEvaluation !== undefined) checkClientEvaluation(`${strategy.name}.run: clientEvaluation`, runOptions.clientEvaluation, runOptions.clients);
-      return runRounds(process, runOptions, packageVersion());
+      if (runOptions.resume !== undefined && runOptions.state !== undefined) throw new TypeError(`${strategy.name}.run: pass either resume (a run id) or state, not both`);
+      if (runOptions.checkpoints !== undefined && runOptions.checkpoints !== false) {
+        checkKnownOptions(`${strategy.name}.run: checkpoints`, runOptions.checkpoints, ['keep', 'every']);
+        integerIn(`${strategy.name}.run: checkpoints.keep`, runOptions.checkpoints.keep ?? 3, 1);
+        integerIn(`${strategy.name}.run: checkpoints.every`, runOptions.checkpoints.every ?? 1, 1);
+      }
+      return runRounds(process, runOptions, { version: packageVersion(), ...runContexts.get(runOptions) });
     },
     evaluate: (state, data) => process.evaluate(state, data),
     model: (state) => modelFromState({ spec: options.model }, state),
@@ -208,6 +214,15 @@ function checkClientEvaluation(where: string, value: unknown, clients: ClientPop
   numberIn(`${where}.fraction`, fraction, 0, 1, true);
   if ('dataset' in clients) checkHeldOutShare(clients.sizes(), heldOut as number, where);
   else numberIn(`${where}.heldOut`, heldOut, 0, 1, true, true);
+}
+
+/** Record fields a sweep adds to the runs it starts, keyed by the options object it passes to run(). */
+const runContexts = new WeakMap<RunOptions, Omit<RunContext, 'version'>>();
+
+/** Runs `algorithm.run(options)` with a sweep tag in its record (for fed.sweep; not part of `fed`). */
+export function runTagged(algorithm: FederatedAlgorithm, options: RunOptions, context: Omit<RunContext, 'version'>): Promise<RunResult> {
+  runContexts.set(options, context);
+  return algorithm.run(options);
 }
 
 /**

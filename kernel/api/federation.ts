@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { listen, type Federation, type ListenOptions } from '../transport/remote/federation-server';
 import { startClient, type FederationClient, type FederationClientOptions } from '../transport/remote/federation-client';
 import { newKeyPair, writeKeyPair, type KeyPair } from '../transport/remote/keys';
-import { checkKnownOptions, integerIn, positiveNumber } from './validate';
+import { checkKnownOptions, integerIn, positiveNumber } from '../validate';
 
 const LISTEN_OPTIONS = ['port', 'host', 'minClients', 'keys', 'deadlineMs', 'heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes', 'log', 'onListening'];
 const CLIENT_OPTIONS = ['server', 'serverKey', 'key', 'data', 'name', 'backend', 'connectTimeoutMs', 'serverTimeoutMs', 'log'];

@@ -9,6 +9,8 @@ import { partition } from '../federated/partition/partition';
 import { shutdownPools } from '../transport/in-process/client-pool';
 import { listRuns, loadRun } from '../simulation/run-records';
 import { RunInterruptedError } from '../rounds/run-loop';
+import { SweepInterruptedError } from '../rounds/sweep';
+import { recordedState } from '../rounds/resume';
 import { RoundFailedError } from '../federated/server-state';
 import { aggregators } from './aggregators';
 import { attacks } from './attacks';
@@ -21,6 +23,7 @@ import { scaffoldDefinition } from '../federated/strategies/scaffold';
 import { loadModel, saveModel } from './model-export';
 import { accountant, dp, secagg } from './privacy';
 import { client, closeFederations, federation } from './federation';
+import { sweep } from './sweep';
 
 /** Datasets that load offline. */
 const datasets = {
@@ -44,6 +47,11 @@ const runs = {
   list: listRuns,
   /** One run's config and rounds, by id or path. */
   load: loadRun,
+  /**
+   * A run's server state from its newest checkpoint (its final state once it completed), by id or path.
+   * @example await fed.models.save(algo, fed.runs.state(sweep.runs[0].runId), 'models/best')
+   */
+  state: recordedState,
 };
 
 export const fed = {
@@ -70,6 +78,11 @@ export const fed = {
    * @example fed.scaffold({ model, clientsPerRound: 10, localEpochs: 5, batchSize: 10, clientLr: 0.05, seed: 1 })
    */
   scaffold: algorithm(scaffoldDefinition),
+  /**
+   * Every combination of a grid × every seed, each a recorded run tagged with the sweep: a table of mean ± std over
+   * seeds and the best combination. @example fed.sweep({ algorithm: fed.fedProx, base: { model, clientsPerRound: 10 }, grid: { clientLr: [0.01, 0.1], mu: [0, 0.01] }, seeds: [1, 2], run: { rounds: 20, clients, evaluate: test } })
+   */
+  sweep,
   /** Aggregators for a strategy's `aggregator` option: robust ones against Byzantine clients, and pre-clipping. */
   aggregators,
   /** Simulated attackers for a strategy's `attack` option. */
@@ -86,7 +99,7 @@ export const fed = {
   /** Join a federation from a Node script whose data is built in code: client.start({ server, serverKey, key, data }). */
   client,
   /** Errors a cell may want to catch. */
-  errors: { RunInterruptedError, RoundFailedError },
+  errors: { RunInterruptedError, RoundFailedError, SweepInterruptedError },
   /** Ends the worker pools (and any federation still listening) so that the process can exit. */
   shutdown: async (): Promise<void> => { await Promise.all([shutdownPools(), closeFederations()]); },
 };

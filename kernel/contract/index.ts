@@ -25,6 +25,8 @@ export {
   type RunEndRecord,
   type RunEndStatus,
   type RunRecordLine,
+  type RunResumeRecord,
   type RunRoundRecord,
   type RunStatus,
+  type RunSweepTag,
 } from './run-payload';

@@ -28,6 +28,37 @@ export interface RunConfigRecord {
   version: string;
   startedAt: string;
   plannedRounds?: number;
+  /** The round of the state the run started from, when not 0 (its last round is fromRound + plannedRounds). */
+  fromRound?: number;
+  /** The model spec (fed.models), so that a resume can check it trains the same model. */
+  model?: unknown;
+  /** Set when the run is one cell of a sweep (fed.sweep). */
+  sweep?: RunSweepTag;
+}
+
+/** Which sweep a run belongs to and which of its combinations it is. */
+export interface RunSweepTag {
+  id: string;
+  /** Index of the combination in the sweep's grid order. */
+  combination: number;
+  /** The grid values of this combination, e.g. { clientLr: 0.1, mu: 0.01 }. */
+  params: Record<string, unknown>;
+  seed: number;
+}
+
+/**
+ * Written when a run resumes (after an interrupt, an error or a killed process): the run continues from the
+ * checkpoint of `fromRound`, so round lines above it written before this line are superseded, as is any
+ * earlier end line.
+ */
+export interface RunResumeRecord {
+  type: 'resume';
+  fromRound: number;
+  /** The checkpoint file resumed from; absent when no intact checkpoint existed (the run restarts at round 0). */
+  checkpoint?: string;
+  /** What the user should know: a corrupt checkpoint skipped, another backend. */
+  notes?: string[];
+  resumedAt: string;
 }
 
 /** One line per round after the config line. */
@@ -43,7 +74,7 @@ export interface RunEndRecord {
   endedAt: string;
 }
 
-export type RunRecordLine = RunConfigRecord | RunRoundRecord | RunEndRecord;
+export type RunRecordLine = RunConfigRecord | RunRoundRecord | RunEndRecord | RunResumeRecord;
 
 /** Data of the `application/vnd.fedbook.run+json` bundle: the run so far. */
 export interface RunBundle {

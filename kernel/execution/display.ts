@@ -6,6 +6,9 @@ import { inspect } from 'node:util';
 import type { ExecutionSink, MimeBundle } from './executor';
 import { plotlyFallbackHtml } from './plotly-html';
 import { HIDDEN_RESULT, renderValue } from './render';
+import { PLOTTED_METRICS, type MetricKey } from '../contract';
+import { runBands, runsFigure } from './runs-figure';
+import { runCurves } from './runs-input';
 
 /** MIME type of a Plotly figure, as JupyterLab and VS Code render it. */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -50,6 +53,13 @@ export interface DisplayFunction {
    * with the plotly.js that `fedbook kernel install` puts beside the kernelspec.
    */
   plotly(figure: PlotlyFigure | Record<string, unknown>[], options?: DisplayOptions): DisplayHandle | undefined;
+  /**
+   * Compares runs in one Plotly figure: a sweep (fed.sweep's result) as one line per combination with a band of
+   * ± one standard deviation over its seeds; runs from algo.run, or run ids, one line each (grouped when they are
+   * a sweep's). `metric` is 'testAccuracy' (default), 'testLoss', 'trainLoss', 'epsilon', ...
+   * @example display.runs(sweep, { metric: 'testLoss' })
+   */
+  runs(runs: unknown, options?: DisplayOptions & { metric?: MetricKey }): DisplayHandle | undefined;
   /** Replaces the output that has this display id. */
   update(id: string, value: unknown): void;
   /** Clears the cell's outputs (with `wait`, only when the next output arrives). */
@@ -126,6 +136,13 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     const data = JSON.parse(JSON.stringify({ data: normalised.data, layout: normalised.layout ?? {}, ...(normalised.config ? { config: normalised.config } : {}) }));
     // text/html draws the figure where the front end has no plotly renderer (classic Jupyter Notebook); VS Code picks PLOTLY_MIME first.
     return show({ [PLOTLY_MIME]: data, 'text/html': plotlyFallbackHtml(data, text), 'text/plain': text }, options, 'display.plotly');
+  };
+  display.runs = (runs, options = {}) => {
+    const { metric = 'testAccuracy', ...displayOptions } = options ?? {};
+    if (!PLOTTED_METRICS.some((m) => m.key === metric)) {
+      throw new RangeError(`display.runs: metric must be one of ${PLOTTED_METRICS.map((m) => `'${m.key}'`).join(', ')} (got ${JSON.stringify(metric)})`);
+    }
+    return display.plotly(runsFigure(runBands(runCurves(runs), metric), metric), displayOptions);
   };
   display.update = (id, value) => {
     if (typeof id !== 'string' || id === '') throw new TypeError('display.update: the first argument must be the display id (a non-empty string)');

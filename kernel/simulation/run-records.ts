@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RoundMetrics, RunConfigRecord, RunEndRecord, RunRecordLine } from '../contract';
+import type { RoundMetrics, RunConfigRecord, RunEndRecord, RunRecordLine, RunResumeRecord } from '../contract';
 
 /** Folder of run records: `$FEDBOOK_RUNS_DIR`, else `.fedbook/runs` under the working directory. */
 export function runsDirectory(): string {
@@ -30,9 +30,20 @@ export function startRunRecord(config: Omit<RunConfigRecord, 'type'>, directory 
   mkdirSync(directory, { recursive: true });
   const path = join(directory, `${config.runId}.jsonl`);
   writeFileSync(path, JSON.stringify({ type: 'config', ...config }) + '\n');
+  return appendingRecorder(config.runId, path);
+}
+
+/** Continues an existing record: writes the resume line, then rounds and the end as usual. */
+export function resumeRunRecord(run: LoadedRun, resume: Omit<RunResumeRecord, 'type' | 'resumedAt'>): RunRecorder {
+  const recorder = appendingRecorder(run.config.runId, run.path);
+  appendFileSync(run.path, JSON.stringify({ type: 'resume', ...resume, resumedAt: new Date().toISOString() } satisfies RunResumeRecord) + '\n');
+  return recorder;
+}
+
+function appendingRecorder(runId: string, path: string): RunRecorder {
   const append = (line: RunRecordLine): void => appendFileSync(path, JSON.stringify(line) + '\n');
   return {
-    runId: config.runId,
+    runId,
     path,
     round: (metrics) => append({ type: 'round', ...metrics }),
     end: (status, message) => append({ type: 'end', status, ...(message ? { message } : {}), endedAt: new Date().toISOString() }),
@@ -42,12 +53,17 @@ export function startRunRecord(config: Omit<RunConfigRecord, 'type'>, directory 
 export interface LoadedRun {
   config: RunConfigRecord;
   rounds: RoundMetrics[];
-  /** Absent when the process ended before the run did. */
+  /** Absent when the process ended before the run did (or the run was resumed and has not ended since). */
   end?: RunEndRecord;
+  /** Each time the run was resumed, in order. */
+  resumes: RunResumeRecord[];
   path: string;
 }
 
-/** Reads one run record; a truncated last line (killed mid-write) is ignored. */
+/**
+ * Reads one run record; a truncated last line (killed mid-write) is ignored. A resume line supersedes the
+ * round lines above its `fromRound` and any end line written before it.
+ */
 export function loadRun(runIdOrPath: string, directory = runsDirectory()): LoadedRun {
   const path = runIdOrPath.endsWith('.jsonl') ? resolve(runIdOrPath) : join(directory, `${runIdOrPath}.jsonl`);
   if (!existsSync(path)) throw new Error(`no run record at ${path}`);
@@ -62,10 +78,22 @@ export function loadRun(runIdOrPath: string, directory = runsDirectory()): Loade
   });
   const config = parsed[0];
   if (config?.type !== 'config') throw new Error(`${path}: the first line is not a config record`);
-  const rounds = parsed.filter((line): line is RoundMetrics & { type: 'round' } => line.type === 'round')
-    .map(({ type: _type, ...metrics }) => metrics as RoundMetrics);
-  const end = parsed.find((line): line is RunEndRecord => line.type === 'end');
-  return { config, rounds, end, path };
+  let rounds: RoundMetrics[] = [];
+  let end: RunEndRecord | undefined;
+  const resumes: RunResumeRecord[] = [];
+  for (const line of parsed.slice(1)) {
+    if (line.type === 'round') {
+      const { type: _type, ...metrics } = line;
+      rounds.push(metrics as RoundMetrics);
+    } else if (line.type === 'end') {
+      end = line;
+    } else if (line.type === 'resume') {
+      rounds = rounds.filter((round) => round.round <= line.fromRound);
+      end = undefined;
+      resumes.push(line);
+    }
+  }
+  return { config, rounds, end, resumes, path };
 }
 
 /** Every run in the folder, newest first, with its config and round count. */

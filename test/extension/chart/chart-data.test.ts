@@ -68,6 +68,15 @@ describe('parseRunRecord', () => {
     assert.deepEqual([run.status, run.rounds.length], ['running', 1]);
   });
 
+  test('a resumed run is one run: rounds above the resume point written before it are dropped, the last end line wins', () => {
+    const end = (status: string) => JSON.stringify({ type: 'end', status, endedAt: 'x' });
+    const resume = JSON.stringify({ type: 'resume', fromRound: 1, resumedAt: 'x' });
+    const resumed = parseRunRecord([config, r(1), r(2), end('aborted'), resume].join('\n'));
+    assert.deepEqual([resumed.status, resumed.rounds.map((x) => x.round)], ['running', [1]]);
+    const done = parseRunRecord([config, r(1), r(2), end('aborted'), resume, r(2), end('completed')].join('\n'));
+    assert.deepEqual([done.status, done.rounds.map((x) => x.round)], ['completed', [1, 2]]);
+  });
+
   test('malformed input names the line', () => {
     assert.throws(() => parseRunRecord([config, 'nope', r(2)].join('\n'), 'runs/r9.jsonl'), { message: 'runs/r9.jsonl: line 2 is not valid JSON' });
     assert.throws(() => parseRunRecord(r(1) + '\n', 'f'), { message: 'f: line 1 comes before the config line' });

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
-import { loadNativeLibs } from './native-libs/index';
-import { useNativeMatMul, usesNativeMatMul } from './wasm-kernels';
+import { describeNativeLibs, loadNativeLibs } from './native-libs/index';
+import { nativeWasmKernels, useNativeKernels } from './wasm-kernels';
 
 export { NATIVE_PACKAGES } from './native';
 export { registeredWasmTrainingKernels, registerWasmTrainingKernels, restoreShippedWasmKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
@@ -69,10 +69,12 @@ export async function loadBackend(preference: BackendPreference): Promise<Loaded
   const { tf: tfNamespace, name } = loaded;
   let { detail } = loaded;
   if (loaded.tfBackend === 'wasm') {
-    // 'auto' multiplies through native BLAS when it loads; every other preference keeps the WASM kernels exactly.
-    const blas = preference === 'auto' ? loadNativeLibs().blas : undefined;
-    useNativeMatMul(blas?.sgemm);
-    if (usesNativeMatMul()) detail = `${detail}; BatchMatMul and _FusedMatMul through BLAS: ${blas!.describe}`;
+    // 'auto' runs matmuls and convolution gradients natively when the libraries load; every other
+    // preference keeps the WASM kernels exactly.
+    const libs = preference === 'auto' ? loadNativeLibs() : undefined;
+    useNativeKernels({ sgemm: libs?.blas?.sgemm, dnnl: libs?.dnnl });
+    const nativeKernels = nativeWasmKernels();
+    if (nativeKernels.length > 0) detail = `${detail}; native kernels: ${nativeKernels.join(', ')} (${describeNativeLibs(libs!)})`;
   }
   return detail === undefined ? { tf: tfNamespace, name } : { tf: tfNamespace, name, detail };
 }

@@ -12,7 +12,7 @@
 import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import { roundsToTargetRow, type RoundsToTargetRow } from './table';
-import { PAPER_MODELS, PATH_RUNS, type BenchPath } from './throughput';
+import { PAPER_MODELS, PATH_RUNS, pathLabel, type BenchPath } from './throughput';
 
 /** McMahan et al. 2017, Table 2, 2NN, E = 1, B = 10. */
 export const PAPER_ROUNDS = { iid: 87, shards: 664 } as const;
@@ -58,7 +58,7 @@ export async function benchRoundsToTarget(options: TargetOptions): Promise<Round
     await fed.shutdown();
     const row = roundsToTargetRow({
       split, rounds, seconds, accuracy, reached: accuracy >= options.target, target: options.target,
-      paperRounds: PAPER_ROUNDS[split], backend: options.path === 'compiled' ? [...paths].join('+') : state.backend,
+      paperRounds: PAPER_ROUNDS[split], backend: pathLabel(options.path, { backend: state.backend, paths: Object.fromEntries([...paths].map((p) => [p, { clients: 0 }])) }),
     });
     rows.push(row);
     options.onRow?.(row);

@@ -90,13 +90,14 @@ export type BenchPath = 'compiled' | 'fallback' | 'wasm' | 'cpu' | 'native';
 /** The label a row shows for what trained: the compiled path's name, else the tfjs backend that ran. */
 export function pathLabel(path: BenchPath, timed: Pick<TimedRounds, 'backend' | 'paths'>): string {
   const taken = Object.keys(timed.paths);
-  if (path === 'fallback') return 'tfjs-wasm+blas';
+  if (path === 'fallback') return 'tfjs-wasm+native';
   if (path === 'compiled') return taken.length === 1 ? taken[0] : `${taken.join('+')} (compiled step not used: ${Object.values(timed.paths).map((p) => p.note).find(Boolean) ?? '?'})`;
   return timed.backend;
 }
 export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string; env?: Record<string, string> }> = {
   compiled: { backend: 'auto', path: 'compiled-native' },
-  // tfjs op by op on WASM with its matmuls through BLAS: what 'auto' runs for a model the compiled step does not.
+  // tfjs op by op on WASM with matmuls through BLAS and convolution gradients through oneDNN: what 'auto' runs
+  // for a model the compiled step does not.
   fallback: { backend: 'auto', path: 'tfjs-wasm', env: { FEDBOOK_COMPILED: 'off' } },
   wasm: { backend: 'wasm', path: 'tfjs-wasm' },
   cpu: { backend: 'cpu', path: 'tfjs-cpu' },

@@ -11,8 +11,8 @@ import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../kernel/contract';
-import { loadNativeLibs } from './native-libs/index';
-import { useNativeMatMul, usesNativeMatMul } from './wasm-kernels';
+import { describeNativeLibs, loadNativeLibs } from './native-libs/index';
+import { nativeWasmKernels, useNativeKernels } from './wasm-kernels';
 
 /** Which backend to train on ('auto' takes the fastest that works here), and the preferences loadBackend accepts. */
 export { BACKEND_PREFERENCES, type BackendPreference };
@@ -66,10 +66,12 @@ export async function loadBackend(preference: BackendPreference): Promise<Loaded
   const { tf: tfNamespace, name } = loaded;
   let { detail } = loaded;
   if (loaded.tfBackend === 'wasm') {
-    // 'auto' multiplies through native BLAS when it loads; every other preference keeps the WASM kernels exactly.
-    const blas = preference === 'auto' ? loadNativeLibs().blas : undefined;
-    useNativeMatMul(blas?.sgemm);
-    if (usesNativeMatMul()) detail = `${detail}; BatchMatMul and _FusedMatMul through BLAS: ${blas!.describe}`;
+    // 'auto' runs matmuls and convolution gradients natively when the libraries load; every other
+    // preference keeps the WASM kernels exactly.
+    const libs = preference === 'auto' ? loadNativeLibs() : undefined;
+    useNativeKernels({ sgemm: libs?.blas?.sgemm, dnnl: libs?.dnnl });
+    const nativeKernels = nativeWasmKernels();
+    if (nativeKernels.length > 0) detail = `${detail}; native kernels: ${nativeKernels.join(', ')} (${describeNativeLibs(libs!)})`;
   }
   return detail === undefined ? { tf: tfNamespace, name } : { tf: tfNamespace, name, detail };
 }

@@ -25,7 +25,8 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { createConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 import { createNativeMatMulConfigs } from './native-mat-mul';
-import type { Sgemm } from '../native-libs/index';
+import type { Dnnl, Sgemm } from '../native-libs/index';
+import { createNativeConvConfigs } from './native-conv';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
 export const WASM_TRAINING_KERNELS = [
@@ -83,26 +84,46 @@ export function registerWasmTrainingKernels(only: readonly WasmTrainingKernel[] 
   }
 }
 
-let nativeMatMul: Sgemm | undefined;
-
-/**
- * Multiplies through native BLAS (`sgemm`) on the WASM backend, or goes back to fedbook's XNNPACK
- * BatchMatMul and _FusedMatMul (`undefined`). Only where fedbook's kernels are registered (not with
- * FEDBOOK_WASM_KERNELS=shipped). Idempotent.
- */
-export function useNativeMatMul(sgemm: Sgemm | undefined): void {
-  if (sgemm === nativeMatMul || !registered.has('BatchMatMul') || !registered.has('_FusedMatMul')) return;
-  const configs = sgemm ? createNativeMatMulConfigs(sgemm) : { batchMatMul: batchMatMulConfig, fusedMatMul: fusedMatMulConfig };
-  for (const config of [configs.batchMatMul, configs.fusedMatMul]) {
-    tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel({ ...config, setupFunc: captureShipped(config.kernelName)?.setupFunc });
-  }
-  nativeMatMul = sgemm;
+/** Native libraries the fallback path's kernels can use. */
+export interface NativeKernelLibs {
+  sgemm?: Sgemm;
+  dnnl?: Dnnl;
 }
 
-/** Whether BatchMatMul and _FusedMatMul currently multiply through native BLAS. */
-export function usesNativeMatMul(): boolean {
-  return nativeMatMul !== undefined;
+let native: NativeKernelLibs = {};
+
+/**
+ * Runs BatchMatMul and _FusedMatMul through native BLAS (`sgemm`) and the convolution gradients through
+ * oneDNN (`dnnl`) on the WASM backend, or goes back to fedbook's composed kernels for whatever is not
+ * given. Only where fedbook's kernels are registered (not with FEDBOOK_WASM_KERNELS=shipped). Idempotent.
+ */
+export function useNativeKernels(libs: NativeKernelLibs): void {
+  if (libs.sgemm === native.sgemm && libs.dnnl === native.dnnl) return;
+  if (!registered.has('BatchMatMul') || !registered.has('Conv2DBackpropInput')) return; // kernels as shipped
+  const swap = (configs: tf.KernelConfig[]) => {
+    for (const config of configs) {
+      tf.unregisterKernel(config.kernelName, 'wasm');
+      tf.registerKernel({ ...config, setupFunc: captureShipped(config.kernelName)?.setupFunc });
+    }
+  };
+  if (libs.sgemm !== native.sgemm) {
+    const matMul = libs.sgemm ? createNativeMatMulConfigs(libs.sgemm) : { batchMatMul: batchMatMulConfig, fusedMatMul: fusedMatMulConfig };
+    swap([matMul.batchMatMul, matMul.fusedMatMul]);
+  }
+  if (libs.dnnl !== native.dnnl) {
+    const composedInput = createConv2DBackpropInputConfig(captureShipped('Conv2DBackpropInput'));
+    const conv = libs.dnnl ? createNativeConvConfigs(libs.dnnl, composedInput) : { backpropInput: composedInput, backpropFilter: conv2DBackpropFilterConfig };
+    swap([conv.backpropInput, conv.backpropFilter]);
+  }
+  native = { ...libs };
+}
+
+/** The kernels that currently run natively on the WASM backend. */
+export function nativeWasmKernels(): string[] {
+  return [
+    ...(native.sgemm ? ['BatchMatMul', '_FusedMatMul'] : []),
+    ...(native.dnnl ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : []),
+  ];
 }
 
 /** Puts back the kernels tfjs-backend-wasm shipped (for benchmarks and tests). */
@@ -117,7 +138,7 @@ export function restoreShippedWasmKernels(): void {
     if (backend !== null && backend !== undefined) shipped.setupFunc?.(backend);
   }
   registered.clear();
-  nativeMatMul = undefined;
+  native = {};
 }
 
 /** The fedbook kernels currently registered for WASM. */

@@ -1,5 +1,5 @@
 /**
- * The fallback path's native matmuls: BatchMatMul and _FusedMatMul on the WASM
+ * The fallback path's native kernels: BatchMatMul, _FusedMatMul and the convolution gradients on the WASM
  * backend through BLAS ('auto' only), against the cpu backend on random shapes,
  * transposes, batches and fused bias + activation; 'wasm' keeps its own kernels.
  */
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../kernel/federated/random';
 import { loadBackend } from '../../../workers/backend';
 import { loadNativeLibs } from '../../../workers/backend/native-libs/index';
-import { usesNativeMatMul } from '../../../workers/backend/wasm-kernels';
+import { nativeWasmKernels } from '../../../workers/backend/wasm-kernels';
 
 const libs = loadNativeLibs();
 
@@ -39,6 +39,13 @@ function cases(): Case[] {
   const xT = t([12, 8]), wT = t([6, 12]), half = tf.scalar(0.5), alpha = t([6]);
   list.push({ name: 'fused, transposed, scalar bias', run: () => tf.fused.matMul({ a: xT, b: wT, transposeA: true, transposeB: true, bias: half, activation: 'relu' }) });
   list.push({ name: 'fused prelu (falls back)', run: () => tf.fused.matMul({ a: x, b: w, bias, activation: 'prelu', preluActivationWeights: alpha }) });
+  for (const [h, w, ci, co, k, stride, pad] of [[9, 8, 2, 4, 3, 1, 'same'], [7, 7, 3, 5, 3, 2, 'valid'], [6, 6, 1, 2, 5, 2, 'same'], [10, 10, 4, 3, 2, 2, 'same']] as const) {
+    const xs = t([3, h, w, ci]), filter = t([k, k, ci, co]);
+    list.push({ name: `conv2d gradients ${h}×${w}×${ci}→${co} k${k} s${stride} ${pad}`, run: () => {
+      const grads = tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, stride, pad), 0.5)))([xs, filter]);
+      return tf.concat([grads[0].flatten(), grads[1].flatten()]);
+    } });
+  }
   list.push({ name: 'dense gradients (transposed products)', run: () => {
     const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.relu(tf.matMul(xs, ws))))([x, w]);
     return tf.concat([grads[0].flatten(), grads[1].flatten()]);
@@ -46,12 +53,12 @@ function cases(): Case[] {
   return list;
 }
 
-describe('native BatchMatMul and _FusedMatMul on WASM', { skip: !libs.blas && `no BLAS: ${libs.notes.join('; ')}` }, () => {
-  it("'auto' multiplies through BLAS and matches the cpu backend; 'wasm' keeps its own kernels", async () => {
+describe('native BatchMatMul, _FusedMatMul and convolution gradients on WASM', { skip: !libs.blas && `no BLAS: ${libs.notes.join('; ')}` }, () => {
+  it("'auto' runs them natively and matches the cpu backend; 'wasm' keeps its own kernels", async () => {
     const loaded = await loadBackend('auto');
     assert.equal(loaded.name, 'wasm');
-    assert.ok(usesNativeMatMul());
-    assert.match(loaded.detail ?? '', /BatchMatMul and _FusedMatMul through BLAS: /);
+    assert.deepEqual(nativeWasmKernels(), ['BatchMatMul', '_FusedMatMul', ...(libs.dnnl ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])]);
+    assert.match(loaded.detail ?? '', /native kernels: BatchMatMul, _FusedMatMul.* \(BLAS: /);
     const all = cases();
     const got = all.map((c) => tf.tidy(() => c.run().dataSync().slice()));
     await tf.setBackend('cpu');
@@ -64,7 +71,7 @@ describe('native BatchMatMul and _FusedMatMul on WASM', { skip: !libs.blas && `n
     });
     const wasm = await loadBackend('wasm');
     assert.equal(wasm.name, 'wasm');
-    assert.equal(usesNativeMatMul(), false);
-    assert.doesNotMatch(wasm.detail ?? '', /through BLAS/);
+    assert.deepEqual(nativeWasmKernels(), []);
+    assert.doesNotMatch(wasm.detail ?? '', /native kernels/);
   });
 });

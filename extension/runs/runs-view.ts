@@ -30,7 +30,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
 
   constructor(private readonly showChart: () => ChartPanel) {
     this.view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
-    // A running record grows by a line a round: refresh at most twice a second.
+    // A running record grows by a line a round, and a refresh reads every record: at most one every 2 s for file changes.
     for (const event of [this.watcher.onDidCreate, this.watcher.onDidChange, this.watcher.onDidDelete]) event(() => this.refreshSoon());
   }
 
@@ -39,7 +39,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
     const wasLive = this.live.has(runId);
     if (status === 'running') this.live.add(runId);
     else this.live.delete(runId);
-    if (wasLive !== this.live.has(runId)) this.refreshSoon();
+    if (wasLive !== this.live.has(runId)) this.refresh(); // a run started or ended: show it now
   }
 
   refresh(): void {
@@ -49,7 +49,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsTreeItem>, vscode.D
   }
 
   private refreshSoon(): void {
-    this.timer ??= setTimeout(() => this.refresh(), 500);
+    this.timer ??= setTimeout(() => this.refresh(), 2000);
   }
 
   getTreeItem(item: RunsTreeItem): vscode.TreeItem {

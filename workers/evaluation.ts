@@ -1,12 +1,12 @@
 /** Loss and accuracy of given weights on a slice of a dataset (inference only). */
 import type * as tfjs from '@tensorflow/tfjs';
 import { exampleSize, gatherBatch } from './batches';
-import { setFlatWeights, type CachedModel } from './model-cache';
+import { readNumbers, setFlatWeights, type CachedModel } from './model-cache';
 import type { EvaluateResult, EvaluateTask, SharedData } from './task-types';
 
 const EVALUATION_BATCH = 500;
 
-export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: EvaluateTask, backendName: string): EvaluateResult {
+export async function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: EvaluateTask, backendName: string): Promise<EvaluateResult> {
   setFlatWeights(tf, cached, task.weights);
   const size = exampleSize(task.data);
   // A client's held-out split is scattered: gather it into a contiguous copy first.
@@ -16,7 +16,7 @@ export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: Evalua
   let lossSum = 0, correct = 0;
   for (let start = first; start < last; start += EVALUATION_BATCH) {
     const end = Math.min(start + EVALUATION_BATCH, last);
-    const [batchLoss, batchCorrect] = tf.tidy(() => {
+    const sums = tf.tidy(() => {
       const xs = tf.tensor(data.x.slice(start * size, end * size), [end - start, ...data.exampleShape]);
       const labels = tf.tensor1d(data.y.slice(start, end), 'int32');
       const outputs = cached.model.apply(xs, { training: false }) as tfjs.Tensor2D;
@@ -25,8 +25,9 @@ export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, task: Evalua
         ? tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.add(outputs, 1e-7))), 1))
         : tf.losses.softmaxCrossEntropy(oneHot, outputs, undefined, undefined, tf.Reduction.NONE);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32'));
-      return [tf.sum(perExample).dataSync()[0], hits.dataSync()[0]];
+      return [tf.sum(perExample), hits];
     });
+    const [batchLoss, batchCorrect] = await readNumbers(tf, sums);
     lossSum += batchLoss;
     correct += batchCorrect;
   }

@@ -45,7 +45,7 @@ export interface AlgorithmOptions extends AggregationOptions {
   seed?: number;
   /** Worker threads training clients in parallel (default: one per core). */
   workers?: number;
-  /** 'auto' (default): native tfjs-node if it loads, else WASM, else pure-JS CPU. */
+  /** 'auto' (default): native tfjs-node if it loads, else WASM, else pure-JS CPU. 'webgpu': WebGPU (Dawn); 'gpu': WebGPU on a real GPU, else tfjs-node-gpu. */
   backend?: BackendPreference;
   /** A client that runs longer than this (ms) becomes a 'timeout' failure (default: none). */
   clientDeadlineMs?: number;

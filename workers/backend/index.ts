@@ -3,12 +3,14 @@
  * local training runs on, on the main thread or inside a worker thread.
  *
  * Order for 'auto': native (@tensorflow/tfjs-node) → WASM (with fedbook's
- * training kernels) → the pure-JS cpu backend.
+ * training kernels) → the pure-JS cpu backend. 'gpu': WebGPU on a hardware
+ * adapter → @tensorflow/tfjs-node-gpu, else it fails saying why each failed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
+import { activateWebGpu, WebGpuUnavailable } from './webgpu';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../kernel/contract';
 
 /** Which backend to train on ('auto' takes the fastest that works here), and the preferences loadBackend accepts. */
@@ -22,8 +24,8 @@ export { resolveWasmDir, WASM_BINARIES } from './wasm';
 export interface LoadedBackend {
   /** The TensorFlow.js namespace to build models with (tfjs-node's when native). */
   tf: typeof import('@tensorflow/tfjs');
-  /** What actually runs: 'gpu', 'native', 'wasm' or 'cpu'. */
-  name: 'gpu' | 'native' | 'wasm' | 'cpu';
+  /** What actually runs: 'webgpu', 'gpu' (tfjs-node-gpu), 'native', 'wasm' or 'cpu'. */
+  name: 'webgpu' | 'gpu' | 'native' | 'wasm' | 'cpu';
   /** Versions, kernels, and why a preferred backend was skipped. */
   detail?: string;
 }
@@ -41,8 +43,9 @@ const loading = new Map<BackendPreference, Promise<Activated>>();
  * it if another backend was made active in between.
  *
  * 'native' fails with an install hint when @tensorflow/tfjs-node is missing;
- * 'gpu' tries @tensorflow/tfjs-node-gpu, then native, then WASM, recording
- * why in `detail`.
+ * 'webgpu' fails when no WebGPU adapter works (a software one is accepted and
+ * `detail` says so); 'gpu' takes WebGPU on a hardware adapter, else
+ * @tensorflow/tfjs-node-gpu, else fails listing what it tried.
  *
  * @example
  * const { tf, name } = await loadBackend('auto'); // name === 'wasm' without tfjs-node
@@ -74,11 +77,22 @@ async function activate(preference: BackendPreference): Promise<Activated> {
         throw new Error(`loadBackend('native'): ${error.reason}. Or use 'auto' or 'wasm', which need nothing extra.`);
       }
     case 'gpu':
-      return fallBack([
-        ['gpu', () => activateNativeAs('gpu')],
-        ['native', () => activateNativeAs('native')],
-        ['wasm', activateWasmBackend],
-      ]);
+      return fallBack(
+        [
+          ['webgpu', () => activateWebGpuBackend({ hardwareOnly: true })],
+          ['tfjs-node-gpu', () => activateNativeAs('gpu')],
+        ],
+        "loadBackend('gpu'): no GPU backend could be loaded",
+        "Use 'webgpu' to accept a software adapter, or 'auto'.",
+      );
+    case 'webgpu':
+      try {
+        return await activateWebGpuBackend({ hardwareOnly: false });
+      } catch (error) {
+        // Any failure while loading (not only a missing adapter) fails the run with one line, never the worker.
+        const reason = error instanceof WebGpuUnavailable ? error.reason : (error as Error).message.split('\n')[0];
+        throw new Error(`loadBackend('webgpu'): ${reason}. Or use 'auto' or 'wasm', which need nothing extra.`);
+      }
     case 'auto':
       return fallBack([
         ['native', () => activateNativeAs('native')],
@@ -96,6 +110,10 @@ async function activateNativeAs(kind: 'native' | 'gpu'): Promise<Activated> {
   return { ...(await activateNative(kind)), name: kind, tfBackend: 'tensorflow' };
 }
 
+async function activateWebGpuBackend(options: { hardwareOnly: boolean }): Promise<Activated> {
+  return { tf, name: 'webgpu', tfBackend: 'webgpu', detail: (await activateWebGpu(tf, options)).detail };
+}
+
 async function activateWasmBackend(): Promise<Activated> {
   return { tf, name: 'wasm', tfBackend: 'wasm', detail: await activateWasm() };
 }
@@ -109,7 +127,11 @@ async function activateCpu(): Promise<Activated> {
 }
 
 /** Tries each candidate in turn; the one that works carries the skipped ones' reasons. */
-async function fallBack(candidates: Array<[string, () => Promise<Activated>]>): Promise<Activated> {
+async function fallBack(
+  candidates: Array<[string, () => Promise<Activated>]>,
+  failure = 'loadBackend: no backend could be loaded',
+  advice = '',
+): Promise<Activated> {
   const skipped: string[] = [];
   for (const [label, attempt] of candidates) {
     try {
@@ -117,9 +139,9 @@ async function fallBack(candidates: Array<[string, () => Promise<Activated>]>): 
       if (skipped.length === 0) return loaded;
       return { ...loaded, detail: [loaded.detail, `skipped ${skipped.join('; ')}`].filter(Boolean).join('; ') };
     } catch (error) {
-      const reason = error instanceof NativeBackendUnavailable ? error.reason : (error as Error).message;
+      const reason = error instanceof NativeBackendUnavailable || error instanceof WebGpuUnavailable ? error.reason : (error as Error).message;
       skipped.push(`${label}: ${reason}`);
     }
   }
-  throw new Error(`loadBackend: no backend could be loaded (${skipped.join('; ')})`);
+  throw new Error([`${failure} (${skipped.join('; ')})`, advice].filter(Boolean).join('. '));
 }

@@ -19,6 +19,7 @@ import { benchRounds } from './round-efficiency';
 import { benchRoundsToTarget } from './rounds-to-target';
 import { formatTables, toJson, type BenchRow } from './table';
 import { benchThroughput } from './throughput';
+import { benchWebGpuThroughput } from './webgpu';
 
 const BENCHES = ['throughput', 'round', 'rounds-to-target'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
         backends: args.full ? [backend, 'wasm', 'cpu'].filter((b, i, all) => all.indexOf(b) === i) as Array<'native' | 'wasm' | 'cpu'> : [backend],
       });
       notes.push(...result.notes);
+      // WebGPU: only where Dawn finds an adapter (bench/webgpu.ts).
+      notes.push(...(await benchWebGpuThroughput(await load(6000), { full: args.full, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50] })).notes);
     }
     if (wants('round')) {
       log('round efficiency…');

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   jupyter-notebook
   # Real browser for the VS Code end-to-end test, and gssapi headers code-server's native module builds against.
   chromium libkrb5-dev
+  # Mesa's EGL and llvmpipe: without a GPU, backend 'webgpu' (Dawn's OpenGL ES backend, EGL_PLATFORM=surfaceless) runs its tests on them.
+  libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

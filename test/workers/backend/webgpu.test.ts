@@ -11,10 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KernelBackend } from '@tensorflow/tfjs';
 import { fed } from '../../../kernel/api/index';
 import type { FederatedData } from '../../../kernel/federated/partition/federated-data';
 import { loadBackend } from '../../../workers/backend';
 import { describeAdapter, findAdapter, isSoftwareAdapter, loadDawn, type Dawn, type GpuAdapterInfo } from '../../../workers/backend/webgpu/adapter';
+import { failReadsOnDeviceError, watchDevice, type WatchedDevice } from '../../../workers/backend/webgpu/device-errors';
 
 process.env.EGL_PLATFORM ??= 'surfaceless';
 
@@ -75,6 +77,38 @@ describe('WebGPU adapters', () => {
       message: 'no WebGPU adapter (Dawn on Metal: no Metal device)',
     });
     await assert.rejects(findAdapter(fakeDawn({}), { platform: 'linux', env: {} }), /OpenGL ES \(compatibility\): no adapter \(without a display, set EGL_PLATFORM=surfaceless/);
+  });
+});
+
+describe('WebGPU device errors', () => {
+  test('a failed command fails the next read once; a lost device fails every read after', async () => {
+    const listeners: Array<Parameters<WatchedDevice['addEventListener']>[1]> = [];
+    let loseDevice!: (info: { reason: string; message: string }) => void;
+    const device: WatchedDevice = { lost: new Promise((resolve) => (loseDevice = resolve)), addEventListener: (_type, listener) => listeners.push(listener) };
+    const fake: Pick<KernelBackend, 'read'> = { read: async () => new Float32Array([7]) };
+    const backend = failReadsOnDeviceError(fake, watchDevice(device));
+    const dataId = {};
+    assert.deepEqual(await backend.read(dataId), new Float32Array([7]));
+    listeners[0]({ error: { message: 'Buffer usages must not be 0.\n - While calling [Device].CreateBuffer' } });
+    await assert.rejects(backend.read(dataId), { message: 'a WebGPU command failed: Buffer usages must not be 0.' });
+    assert.deepEqual(await backend.read(dataId), new Float32Array([7]), 'reported once: the next client may be fine');
+    loseDevice({ reason: 'unknown', message: 'the GPU hung' });
+    await device.lost;
+    await assert.rejects(backend.read(dataId), { message: 'the WebGPU device was lost (unknown: the GPU hung)' });
+    await assert.rejects(backend.read(dataId), { message: 'the WebGPU device was lost (unknown: the GPU hung)' });
+  });
+
+  test('on a real device, a failed command rejects the next data() instead of returning numbers', async (t) => {
+    const here = await adapterHere();
+    if (typeof here === 'string') return t.skip(`no WebGPU adapter here: ${here}`);
+    const { tf } = await loadBackend('webgpu');
+    const { device } = tf.backend() as unknown as { device: { createBuffer(descriptor: object): unknown } };
+    device.createBuffer({ size: 16, usage: 0 }); // invalid: WebGPU reports it as an event, not a throw
+    const sum = tf.add(tf.ones([4]), 1);
+    await assert.rejects(sum.data(), { message: 'a WebGPU command failed: Buffer usages must not be 0.' });
+    assert.deepEqual(Array.from(await sum.data()), [2, 2, 2, 2], 'later reads work');
+    sum.dispose();
+    await loadBackend('wasm');
   });
 });
 

@@ -3,6 +3,7 @@
  * Vulkan on Linux, Metal on macOS, D3D12 on Windows), and telling a real GPU
  * from a CPU-emulated one.
  */
+import type { WatchedDevice } from './device-errors';
 import { requireOptional } from './require-optional';
 
 /** The parts of the WebGPU API this layer touches (the full types are @webgpu/types). */
@@ -19,8 +20,7 @@ export interface GpuAdapter {
   readonly features: ReadonlySet<string>;
   requestDevice(descriptor?: object): Promise<GpuDevice>;
 }
-export interface GpuDevice {
-  readonly lost: Promise<{ reason: string; message: string }>;
+export interface GpuDevice extends WatchedDevice {
   destroy(): void;
 }
 export interface Gpu {

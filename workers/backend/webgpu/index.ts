@@ -8,6 +8,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { type Dawn, findAdapter, loadDawn, type FoundAdapter, type Gpu, type GpuAdapter, WebGpuUnavailable } from './adapter';
+import { failReadsOnDeviceError, watchDevice } from './device-errors';
 import { requireOptional } from './require-optional';
 
 export { describeAdapter, isSoftwareAdapter, WebGpuUnavailable } from './adapter';
@@ -36,10 +37,11 @@ export async function activateWebGpu(tf: typeof tfTypes, { hardwareOnly = false 
   const device = await requestDevice(found.adapter).catch((error: Error) => {
     throw new WebGpuUnavailable(`${found.description}: requestDevice failed: ${error.message.split('\n')[0]}`);
   });
+  const takeError = watchDevice(device);
   installNavigatorGpu(dawn, found.gpu);
   if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
   // Priority 0: never picked by tfjs on its own, only by setBackend.
-  tf.registerBackend('webgpu', () => new backendModule.WebGPUBackend(device, found.adapter.info), 0);
+  tf.registerBackend('webgpu', () => failReadsOnDeviceError(new backendModule.WebGPUBackend(device, found.adapter.info), takeError), 0);
   try {
     if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') returned false");
     await probe(tf);

@@ -43,11 +43,22 @@ export async function benchWebGpuThroughput(train: Dataset, options: WebGpuBench
       for (const batch of options.batches) {
         const size = roundSize(model, software, options.full);
         const clients = fed.partition(train, { clients: Math.floor(train.length / size.examples), scheme: 'iid', seed: 1 });
-        const timed = await timeRounds({ model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers: 1, backend: 'webgpu' }, clients, size.rounds);
+        const timed = await timeRounds(
+          { model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers: 1, backend: 'webgpu' },
+          clients,
+          size.rounds,
+        );
         const samplesPerSec = (size.clients * size.examples) / (median(timed.trainMs) / 1000);
         const row = throughputRow({
-          model, batch, backend: timed.backend, workers: 1, samplesPerSec, torchSamplesPerSec: null, torchBestSamplesPerSec: null,
-          clients: size.clients, examplesPerClient: size.examples,
+          model,
+          batch,
+          backend: timed.backend,
+          workers: 1,
+          samplesPerSec,
+          torchSamplesPerSec: null,
+          torchBestSamplesPerSec: null,
+          clients: size.clients,
+          examplesPerClient: size.examples,
         });
         options.log(`  throughput ${model} B=${batch} webgpu W=1: ${samplesPerSec.toFixed(samplesPerSec < 10 ? 2 : 0)} samples/s`);
         rows.push(row);

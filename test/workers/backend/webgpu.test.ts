@@ -20,7 +20,12 @@ import { failReadsOnDeviceError, watchDevice, type WatchedDevice } from '../../.
 
 process.env.EGL_PLATFORM ??= 'surfaceless';
 
-const LLVMPIPE: GpuAdapterInfo = { vendor: '', architecture: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6' };
+const LLVMPIPE: GpuAdapterInfo = {
+  vendor: '',
+  architecture: '',
+  device: 'llvmpipe-llvm-15-0-6-256-bits-',
+  description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6',
+};
 const NVIDIA: GpuAdapterInfo = { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100 80GB HBM3', description: 'NVIDIA: 550.54.15' };
 
 /** The adapter this machine offers to 'webgpu' ({ software, description }), or why there is none. */
@@ -41,7 +46,8 @@ function fakeDawn(byOptions: Record<string, GpuAdapterInfo | null | Error>): Daw
       const outcome = byOptions[options.join(',')];
       if (outcome instanceof Error) throw outcome;
       return {
-        requestAdapter: async () => (outcome ? { info: outcome, limits: {}, features: new Set<string>(), requestDevice: () => Promise.reject(new Error('fake')) } : null),
+        requestAdapter: async () =>
+          outcome ? { info: outcome, limits: {}, features: new Set<string>(), requestDevice: () => Promise.reject(new Error('fake')) } : null,
       };
     },
   };
@@ -76,7 +82,10 @@ describe('WebGPU adapters', () => {
     await assert.rejects(findAdapter(fakeDawn({ '': new Error('no Metal device') }), { platform: 'darwin', env: {} }), {
       message: 'no WebGPU adapter (Dawn on Metal: no Metal device)',
     });
-    await assert.rejects(findAdapter(fakeDawn({}), { platform: 'linux', env: {} }), /OpenGL ES \(compatibility\): no adapter \(without a display, set EGL_PLATFORM=surfaceless/);
+    await assert.rejects(
+      findAdapter(fakeDawn({}), { platform: 'linux', env: {} }),
+      /OpenGL ES \(compatibility\): no adapter \(without a display, set EGL_PLATFORM=surfaceless/,
+    );
   });
 });
 
@@ -120,7 +129,10 @@ describe('loadBackend with WebGPU', () => {
       () => assert.fail("'gpu' loaded without a GPU"),
       (e) => e,
     );
-    assert.match(error.message, /^loadBackend\('gpu'\): no GPU backend could be loaded \(webgpu: no hardware WebGPU adapter \(Dawn on Vulkan: .*\); tfjs-node-gpu: /);
+    assert.match(
+      error.message,
+      /^loadBackend\('gpu'\): no GPU backend could be loaded \(webgpu: no hardware WebGPU adapter \(Dawn on Vulkan: .*\); tfjs-node-gpu: /,
+    );
     assert.match(error.message, /tfjs-node-gpu: @tensorflow\/tfjs-node-gpu (is not installed|is installed but failed)/);
     assert.match(error.message, /Use 'webgpu' to accept a software adapter, or 'auto'\.$/);
     if (typeof here !== 'string') assert.ok(error.message.includes(`only a software adapter (${here.description})`), error.message);
@@ -151,7 +163,10 @@ describe('loadBackend with WebGPU', () => {
     assert.equal(child.status, 0, child.stderr);
     const outcome = JSON.parse(child.stdout.trim().split('\n').pop()!);
     if (outcome.loaded !== undefined) return t.skip(`an adapter is present without EGL_PLATFORM (${outcome.loaded})`);
-    assert.match(outcome.failed, /^loadBackend\('webgpu'\): no WebGPU adapter \(Dawn on Vulkan: no adapter .*; Dawn on OpenGL ES \(compatibility\): no adapter .*\)\. Or use 'auto' or 'wasm'/);
+    assert.match(
+      outcome.failed,
+      /^loadBackend\('webgpu'\): no WebGPU adapter \(Dawn on Vulkan: no adapter .*; Dawn on OpenGL ES \(compatibility\): no adapter .*\)\. Or use 'auto' or 'wasm'/,
+    );
     assert.equal(outcome.then, 'wasm');
     assert.equal(outcome.failures, 0);
   });
@@ -181,7 +196,8 @@ describe('a FedAvg round on WebGPU', { timeout: 600_000 }, () => {
     assert.equal(gpu.state.backend, 'webgpu');
     assert.equal(wasm.state.backend, 'wasm');
     assert.deepEqual([gpu.failures.length, wasm.failures.length], [0, 0]);
-    let moved = 0, differs = 0;
+    let moved = 0,
+      differs = 0;
     for (let i = 0; i < start.weights.length; i++) {
       moved = Math.max(moved, Math.abs(wasm.state.weights[i] - start.weights[i]));
       differs = Math.max(differs, Math.abs(gpu.state.weights[i] - wasm.state.weights[i]));
@@ -191,6 +207,8 @@ describe('a FedAvg round on WebGPU', { timeout: 600_000 }, () => {
     // 1e-4 is far above that and far below what the round moved the weights by.
     assert.ok(moved > 0.01, `the round moved the weights (by up to ${moved})`);
     assert.ok(differs < 1e-4, `WebGPU and WASM weights differ by up to ${differs}`);
-    t.diagnostic(`adapter: ${here.description}${here.software ? ' (software)' : ''}; largest weight change ${moved.toExponential(2)}, largest WebGPU−WASM difference ${differs.toExponential(2)}`);
+    t.diagnostic(
+      `adapter: ${here.description}${here.software ? ' (software)' : ''}; largest weight change ${moved.toExponential(2)}, largest WebGPU−WASM difference ${differs.toExponential(2)}`,
+    );
   });
 });

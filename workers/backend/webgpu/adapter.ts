@@ -125,7 +125,11 @@ function attempts(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Attempt[] 
  */
 export async function findAdapter(
   dawn: Dawn,
-  { hardwareOnly = false, platform = process.platform, env = process.env }: { hardwareOnly?: boolean; platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {},
+  {
+    hardwareOnly = false,
+    platform = process.platform,
+    env = process.env,
+  }: { hardwareOnly?: boolean; platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {},
 ): Promise<FoundAdapter> {
   const found: string[] = [];
   let software: FoundAdapter | undefined;

@@ -21,7 +21,9 @@ export function watchDevice(device: WatchedDevice): () => string | undefined {
     error ??= `a WebGPU command failed: ${event.error.message.split('\n')[0]}`;
   });
   device.lost.then(
-    (info) => { lost = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message.split('\n')[0]}` : ''})`; },
+    (info) => {
+      lost = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message.split('\n')[0]}` : ''})`;
+    },
     () => {},
   );
   return () => {

@@ -73,7 +73,9 @@ function loadTfjsWebGpu(tf: typeof tfTypes): TfjsWebGpu {
   if (loaded === undefined) throw new WebGpuUnavailable(`${TFJS_WEBGPU} is not installed; install it with \`npm install ${TFJS_WEBGPU}@${tf.version_core}\``);
   // Its kernels register with the tfjs-core it resolves; a second copy of tfjs-core would leave ours without them.
   if (tf.getKernel('BatchMatMul', 'webgpu') === undefined) {
-    throw new WebGpuUnavailable(`${TFJS_WEBGPU} registered its kernels with another copy of @tensorflow/tfjs-core (install the version of @tensorflow/tfjs, ${tf.version_core})`);
+    throw new WebGpuUnavailable(
+      `${TFJS_WEBGPU} registered its kernels with another copy of @tensorflow/tfjs-core (install the version of @tensorflow/tfjs, ${tf.version_core})`,
+    );
   }
   return loaded;
 }

@@ -64,7 +64,8 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
   const label = options.label ?? strategy.summary();
   const recorder = startRunRecord({
     runId, label, strategy: strategy.name, hyperparameters: { ...strategy.hyperparameters, seed: process.options.seed },
-    seed: process.options.seed, backend: state.backend, workers: process.options.workers, version,
+    seed: process.options.seed, backend: state.backend, ...(state.backendDetail === undefined ? {} : { backendDetail: state.backendDetail }),
+    workers: process.options.workers, version,
     startedAt: new Date().toISOString(), plannedRounds: options.rounds,
   });
   const rounds: RoundMetrics[] = [];

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KernelBackend } from '@tensorflow/tfjs';
@@ -189,13 +189,19 @@ describe('a FedAvg round on WebGPU', { timeout: 600_000 }, () => {
     // Different worker counts, different pools: each worker keeps one backend.
     const onGpu = fed.fedAvg({ ...options, backend: 'webgpu', workers: 1 });
     const onWasm = fed.fedAvg({ ...options, backend: 'wasm', workers: 2 });
-    const start = await onGpu.initialize();
-    const gpu = await onGpu.next(start, clients);
-    const wasm = await onWasm.next(await onWasm.initialize(), clients);
+    const start = await onWasm.initialize();
+    const gpu = await onGpu.run({ rounds: 1, clients });
+    const wasm = await onWasm.run({ rounds: 1, clients });
 
-    assert.equal(gpu.state.backend, 'webgpu');
-    assert.equal(wasm.state.backend, 'wasm');
-    assert.deepEqual([gpu.failures.length, wasm.failures.length], [0, 0]);
+    assert.deepEqual([gpu.status, gpu.backend, wasm.status, wasm.backend], ['completed', 'webgpu', 'completed', 'wasm']);
+    assert.deepEqual([gpu.rounds[0].failures, wasm.rounds[0].failures], [0, 0]);
+    // The run's record says which adapter trained, and that a software one is no GPU.
+    const config = JSON.parse(readFileSync(gpu.path, 'utf8').split('\n')[0]);
+    assert.ok(
+      config.backendDetail.startsWith('@tensorflow/tfjs-backend-webgpu 4.') && config.backendDetail.includes(` on ${here.description} (Dawn`),
+      config.backendDetail,
+    );
+    assert.equal(config.backendDetail.includes('a software (CPU-emulated) adapter'), here.software, config.backendDetail);
     let moved = 0,
       differs = 0;
     for (let i = 0; i < start.weights.length; i++) {

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KernelBackend } from '@tensorflow/tfjs';
+import { type KernelBackend, version_core } from '@tensorflow/tfjs';
 import { fed } from '../../../kernel/api/index';
 import type { FederatedData } from '../../../kernel/federated/partition/federated-data';
 import { loadBackend } from '../../../workers/backend';
@@ -169,6 +169,34 @@ describe('loadBackend with WebGPU', () => {
     );
     assert.equal(outcome.then, 'wasm');
     assert.equal(outcome.failures, 0);
+  });
+});
+
+describe('WebGPU packages missing', () => {
+  test("a bundle without tfjs-backend-webgpu beside it: 'webgpu' says what to install, 'gpu' lists it with tfjs-node-gpu", () => {
+    // Like the VS Code extension's bundle: the optional packages are not resolvable from it.
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const folder = mkdtempSync(join(tmpdir(), 'fedbook-webgpu-bundle-'));
+    esbuild.buildSync({
+      entryPoints: [join(__dirname, '../../../../workers/backend/index.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: join(folder, 'backend.js'),
+      logLevel: 'error',
+    });
+    const script = `const { loadBackend } = require('./backend.js');
+      (async () => { for (const p of ['webgpu', 'gpu']) await loadBackend(p).then(({ name }) => console.log('loaded', name), (e) => console.log(e.message)); })();`;
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const [webgpu, gpu] = child.stdout.trim().split('\n');
+    const install = `@tensorflow/tfjs-backend-webgpu is not installed; install it with \`npm install @tensorflow/tfjs-backend-webgpu@${version_core}\``;
+    assert.equal(webgpu, `loadBackend('webgpu'): ${install}. Or use 'auto' or 'wasm', which need nothing extra.`);
+    assert.equal(
+      gpu,
+      `loadBackend('gpu'): no GPU backend could be loaded (webgpu: ${install}; ` +
+        "tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed; install it with `npm install @tensorflow/tfjs-node-gpu`). Use 'webgpu' to accept a software adapter, or 'auto'.",
+    );
   });
 });
 

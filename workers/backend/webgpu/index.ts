@@ -50,13 +50,22 @@ export async function activateWebGpu(tf: typeof tfTypes, { hardwareOnly = false 
     device.destroy();
     throw new WebGpuUnavailable(`${TFJS_WEBGPU} failed its probe on ${found.description}: ${(error as Error).message.split('\n')[0]}`);
   }
-  return { detail: describe(tf, found), adapter: found.description, software: found.software };
+  return { detail: describe(found), adapter: found.description, software: found.software };
 }
 
-function describe(tf: typeof tfTypes, found: FoundAdapter): string {
-  const via = found.dawnBackend === 'opengles' ? 'Dawn on OpenGL ES, compatibility mode' : 'Dawn';
+function describe(found: FoundAdapter): string {
+  const dawn = `Dawn from webgpu ${packageVersion('webgpu')}`;
+  const via = found.dawnBackend === 'opengles' ? `${dawn}, on OpenGL ES in compatibility mode` : dawn;
   const software = found.software ? '; a software (CPU-emulated) adapter: correct, but no faster than WASM' : '';
-  return `${TFJS_WEBGPU} ${tf.version_core} on ${found.description} (${via})${software}`;
+  return `${TFJS_WEBGPU} ${packageVersion(TFJS_WEBGPU)} on ${found.description} (${via})${software}`;
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (requireOptional(`${name}/package.json`) as { version?: string } | undefined)?.version ?? 'unknown version';
+  } catch {
+    return 'unknown version';
+  }
 }
 
 interface TfjsWebGpu {

@@ -20,6 +20,7 @@ import { benchRounds } from './round-efficiency';
 import { benchRoundsToTarget } from './rounds-to-target';
 import { formatTables, toJson, type BenchRow } from './table';
 import { benchThroughput, type BenchPath } from './throughput';
+import { benchWebGpuThroughput } from './webgpu';
 
 const BENCHES = ['throughput', 'round', 'rounds-to-target'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
         backends: (args.full ? ['compiled', 'fallback', backend, 'wasm', 'cpu'] : ['compiled', 'fallback', backend]).filter((b, i, all) => all.indexOf(b) === i) as BenchPath[],
       });
       notes.push(...result.notes);
+      // WebGPU: only where Dawn finds an adapter (bench/webgpu.ts).
+      notes.push(...(await benchWebGpuThroughput(await load(6000), { full: args.full, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50] })).notes);
     }
     if (args.path === 'fallback') {
       // The round benches' workers start after this: they train through tfjs with BLAS matmuls.

@@ -39,7 +39,7 @@ export interface TimedRounds {
  * then `rounds` measured rounds on `clients`, without evaluation.
  */
 export async function timeRounds(
-  options: { model: ModelSpec; clientsPerRound: number; batchSize: number; workers: number; backend: 'wasm' | 'cpu' | 'native' | 'auto' | 'gpu' },
+  options: { model: ModelSpec; clientsPerRound: number; batchSize: number; workers: number; backend: 'wasm' | 'cpu' | 'native' | 'auto' | 'gpu' | 'webgpu' },
   clients: FederatedData, rounds: number, warmupClients: FederatedData = clients,
 ): Promise<TimedRounds> {
   const algo = fed.fedAvg({

@@ -15,6 +15,8 @@ APT_PACKAGES=(
   chromium libkrb5-dev
   # Native libraries of the compiled training step (BLAS for dense layers, oneDNN for convolutions); found at run time.
   libopenblas0-pthread libdnnl2
+  # Mesa's EGL and llvmpipe: without a GPU, backend 'webgpu' (Dawn's OpenGL ES backend, EGL_PLATFORM=surfaceless) runs its tests on them.
+  libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

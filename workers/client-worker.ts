@@ -24,7 +24,7 @@ async function handle(task: WorkerTask): Promise<WorkerResult> {
     case 'train':
       task.startTimes[task.startSlot] = Date.now();
       injectFault(task);
-      return corruptIfAsked(task, trainLocally(tf, cached, task, name));
+      return corruptIfAsked(task, await trainLocally(tf, cached, task, name));
   }
 }
 

@@ -1,13 +1,13 @@
 /** Loss and accuracy of given weights on a slice of a dataset (inference only). */
 import type * as tfjs from '@tensorflow/tfjs';
 import { exampleSize, gatherBatch } from './batches';
-import { setFlatWeights, type CachedModel } from './model-cache';
+import { readNumbers, setFlatWeights, type CachedModel } from './model-cache';
 import type { EvaluateResult, EvaluateTask, SharedData } from './task-types';
 import { compiledTrainerFor, evaluateCompiled } from './compiled/compiled-training';
 
 const EVALUATION_BATCH = 500;
 
-export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given: EvaluateTask, backendName: string): EvaluateResult {
+export async function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given: EvaluateTask, backendName: string): Promise<EvaluateResult> {
   // A client's held-out split is scattered: gather it into a contiguous copy, then evaluate it whole.
   const task = given.indices ? { ...given, data: gathered(given.data, given.indices), start: 0, end: given.indices.length, indices: undefined } : given;
   // 'auto' evaluates through the compiled forward pass when the model compiles and BLAS loads.
@@ -18,7 +18,7 @@ export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given: Evalu
   let lossSum = 0, correct = 0;
   for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
     const end = Math.min(start + EVALUATION_BATCH, task.end);
-    const [batchLoss, batchCorrect] = tf.tidy(() => {
+    const sums = tf.tidy(() => {
       const xs = tf.tensor(task.data.x.slice(start * size, end * size), [end - start, ...task.data.exampleShape]);
       const labels = tf.tensor1d(task.data.y.slice(start, end), 'int32');
       const outputs = cached.model.apply(xs, { training: false }) as tfjs.Tensor2D;
@@ -27,8 +27,9 @@ export function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given: Evalu
         ? tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.add(outputs, 1e-7))), 1))
         : tf.losses.softmaxCrossEntropy(oneHot, outputs, undefined, undefined, tf.Reduction.NONE);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32'));
-      return [tf.sum(perExample).dataSync()[0], hits.dataSync()[0]];
+      return [tf.sum(perExample), hits];
     });
+    const [batchLoss, batchCorrect] = await readNumbers(tf, sums);
     lossSum += batchLoss;
     correct += batchCorrect;
   }

@@ -7,7 +7,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../kernel/federated/random';
 import { exampleSize, gatherBatch, poisonBatch } from './batches';
-import { getFlatWeights, setFlatWeights, type CachedModel } from './model-cache';
+import { getFlatWeights, readNumbers, setFlatWeights, type CachedModel } from './model-cache';
 import type { TrainResult, TrainTask } from './task-types';
 import { compiledTrainerFor, trainCompiled } from './compiled/compiled-training';
 
@@ -20,7 +20,7 @@ export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Ten
   return { loss: loss as tfjs.Scalar, outputs };
 }
 
-export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): TrainResult {
+export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): Promise<TrainResult> {
   // 'auto' trains through the compiled native step when the model compiles and BLAS loads.
   const compiled = task.backend === 'auto' ? compiledTrainerFor(tf, cached) : undefined;
   if (compiled && 'step' in compiled) return trainCompiled(compiled, task, backendName);
@@ -53,7 +53,7 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
         if (Date.now() > deadlineAt) { status = 'timeout'; break training; }
         const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), xBuffer, yBuffer);
         if (config.poison) poisonBatch(config.poison, order, start, count, size, xBuffer, yBuffer);
-        const [batchLoss, batchCorrect] = tf.tidy(() => {
+        const [lossTensor, hitTensor] = tf.tidy(() => {
           const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);
           const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
           let hits: tfjs.Scalar | undefined;
@@ -68,10 +68,9 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
           // SCAFFOLD: every local gradient is corrected by c − c_i.
           if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
           optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
-          const hitCount = hits!.dataSync()[0];
-          hits!.dispose();
-          return [value.dataSync()[0], hitCount];
+          return [value, hits!];
         });
+        const [batchLoss, batchCorrect] = await readNumbers(tf, [lossTensor, hitTensor]);
         steps++;
         lossSum += batchLoss * count;
         correct += batchCorrect;
@@ -84,7 +83,7 @@ export function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTa
     corrections?.forEach((tensor) => tensor.dispose());
   }
   if (status !== 'ok') return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
-  const local = getFlatWeights(cached);
+  const local = await getFlatWeights(tf, cached);
   const delta = new Float32Array(cached.dimension);
   for (let j = 0; j < delta.length; j++) delta[j] = local[j] - task.globalWeights[j];
   return { ...base, status: 'ok', delta, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started, steps };

@@ -62,10 +62,40 @@ export function setFlatWeights(tf: typeof tfjs, cached: CachedModel, flat: Float
 }
 
 /** Reads the model's variables into one flat vector. */
-export function getFlatWeights(cached: CachedModel): Float32Array {
+export async function getFlatWeights(tf: typeof tfjs, cached: CachedModel): Promise<Float32Array> {
   const flat = new Float32Array(cached.dimension);
-  for (const { variable, offset } of cached.variables) {
-    flat.set(variable.read().dataSync() as Float32Array, offset);
+  // One concat, one read: a GPU backend pays a round trip per read.
+  const all = tf.tidy(() => tf.concat(cached.variables.map(({ variable }) => variable.read().reshape([-1]))));
+  try {
+    flat.set((await all.data()) as Float32Array);
+  } finally {
+    all.dispose();
   }
   return flat;
+}
+
+/** Backends whose tensors live in this thread's memory: a synchronous read costs nothing extra. */
+const READS_SYNCHRONOUSLY = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/**
+ * Reads scalar tensors (first element each), then disposes them. Asynchronous
+ * because WebGPU cannot read a tensor synchronously in Node; the backends that
+ * can keep their per-step cost of one dataSync each.
+ */
+export async function readNumbers(tf: typeof tfjs, tensors: tfjs.Tensor[]): Promise<number[]> {
+  if (READS_SYNCHRONOUSLY.has(tf.getBackend())) {
+    try {
+      return tensors.map((tensor) => tensor.dataSync()[0]);
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+  // One read for all: a GPU pays a round trip per read.
+  const firsts = tf.tidy(() => tf.concat(tensors.map((t) => t.cast('float32').reshape([-1]).slice(0, 1))));
+  try {
+    return Array.from(await firsts.data());
+  } finally {
+    firsts.dispose();
+    tf.dispose(tensors);
+  }
 }

@@ -48,7 +48,7 @@ export interface AlgorithmOptions extends AggregationOptions {
   /**
    * 'auto' (default): the compiled native step (BLAS) for models it runs (dense, flatten, dropout, activations),
    * else tfjs on tfjs-node if it loads, else WASM, else pure-JS CPU. 'native' is tfjs-node, 'wasm' and 'cpu' are
-   * tfjs on those backends only. Each round's `trainPaths` says which path trained the clients.
+   * tfjs on those backends only; 'webgpu': WebGPU (Dawn); 'gpu': WebGPU on a real GPU, else tfjs-node-gpu. Each round's `trainPaths` says which path trained the clients.
    */
   backend?: BackendPreference;
   /** A client that runs longer than this (ms) becomes a 'timeout' failure (default: none). */

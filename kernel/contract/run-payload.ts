@@ -24,6 +24,8 @@ export interface RunConfigRecord {
   hyperparameters: Record<string, unknown>;
   seed: number;
   backend: string;
+  /** The backend's own report: versions, the GPU adapter (and whether it is a software one), what was skipped and why. */
+  backendDetail?: string;
   workers: number;
   version: string;
   startedAt: string;

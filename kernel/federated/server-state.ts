@@ -19,6 +19,8 @@ export interface ServerState {
   readonly clientState?: ClientStateStore;
   /** The backend that trained the latest round. */
   readonly backend: string;
+  /** What the backend said about itself when it loaded: versions, the GPU adapter (software or not), what was skipped and why. */
+  readonly backendDetail?: string;
 }
 
 /** A round that could not produce a usable aggregate (too few clients). State is unchanged. */

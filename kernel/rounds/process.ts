@@ -70,7 +70,8 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
     async initialize() {
       const described = await server.describe(spec);
       const weights = initialWeights(described.weights, createRng(options.seed).fork('initial-weights'));
-      return { round: 0, weights, ...strategy.init(weights), backend: described.backend };
+      const detail = described.backendDetail === undefined ? {} : { backendDetail: described.backendDetail };
+      return { round: 0, weights, ...strategy.init(weights), backend: described.backend, ...detail };
     },
 
     async evaluate(state, data, signal) {

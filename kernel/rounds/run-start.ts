@@ -41,6 +41,7 @@ export async function startRun(process: FederatedProcess, options: RunOptions, c
       hyperparameters,
       seed,
       backend: state.backend,
+      ...(state.backendDetail === undefined ? {} : { backendDetail: state.backendDetail }),
       workers: process.options.workers,
       version: context.version,
       startedAt: new Date().toISOString(),

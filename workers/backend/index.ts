@@ -4,12 +4,14 @@
  *
  * Order for 'auto': native (@tensorflow/tfjs-node) → WASM (with fedbook's
  * training kernels, and its matmuls through native BLAS when that loads) → the
- * pure-JS cpu backend. (Models the compiled step runs skip tfjs for training.)
+ * pure-JS cpu backend. (Models the compiled step runs skip tfjs for training.) 'gpu': WebGPU on a hardware
+ * adapter → @tensorflow/tfjs-node-gpu, else it fails saying why each failed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activateNative, NativeBackendUnavailable } from './native';
 import { withoutTfjsBanner } from './quiet-console';
 import { activateWasm } from './wasm';
+import { activateWebGpu, WebGpuUnavailable } from './webgpu';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../kernel/contract';
 import { describeNativeLibs, loadNativeLibs } from './native-libs/index';
 import { nativeWasmKernels, useNativeKernels } from './wasm-kernels';
@@ -25,8 +27,8 @@ export { resolveWasmDir, WASM_BINARIES } from './wasm';
 export interface LoadedBackend {
   /** The TensorFlow.js namespace to build models with (tfjs-node's when native). */
   tf: typeof import('@tensorflow/tfjs');
-  /** What actually runs: 'gpu', 'native', 'wasm' or 'cpu'. */
-  name: 'gpu' | 'native' | 'wasm' | 'cpu';
+  /** What actually runs: 'webgpu', 'gpu' (tfjs-node-gpu), 'native', 'wasm' or 'cpu'. */
+  name: 'webgpu' | 'gpu' | 'native' | 'wasm' | 'cpu';
   /** Versions, kernels, and why a preferred backend was skipped. */
   detail?: string;
 }
@@ -44,8 +46,9 @@ const loading = new Map<BackendPreference, Promise<Activated>>();
  * it if another backend was made active in between.
  *
  * 'native' fails with an install hint when @tensorflow/tfjs-node is missing;
- * 'gpu' tries @tensorflow/tfjs-node-gpu, then native, then WASM, recording
- * why in `detail`.
+ * 'webgpu' fails when no WebGPU adapter works (a software one is accepted and
+ * `detail` says so); 'gpu' takes WebGPU on a hardware adapter, else
+ * @tensorflow/tfjs-node-gpu, else fails listing what it tried.
  *
  * @example
  * const { tf, name } = await loadBackend('auto'); // name === 'wasm' without tfjs-node
@@ -86,11 +89,22 @@ async function activate(preference: BackendPreference): Promise<Activated> {
         throw new Error(`loadBackend('native'): ${error.reason}. Or use 'auto' or 'wasm', which need nothing extra.`);
       }
     case 'gpu':
-      return fallBack([
-        ['gpu', () => activateNativeAs('gpu')],
-        ['native', () => activateNativeAs('native')],
-        ['wasm', activateWasmBackend],
-      ]);
+      return fallBack(
+        [
+          ['webgpu', () => activateWebGpuBackend({ hardwareOnly: true })],
+          ['tfjs-node-gpu', () => activateNativeAs('gpu')],
+        ],
+        "loadBackend('gpu'): no GPU backend could be loaded",
+        "Use 'webgpu' to accept a software adapter, or 'auto'.",
+      );
+    case 'webgpu':
+      try {
+        return await activateWebGpuBackend({ hardwareOnly: false });
+      } catch (error) {
+        // Any failure while loading (not only a missing adapter) fails the run with one line, never the worker.
+        const reason = error instanceof WebGpuUnavailable ? error.reason : (error as Error).message.split('\n')[0];
+        throw new Error(`loadBackend('webgpu'): ${reason}. Or use 'auto' or 'wasm', which need nothing extra.`);
+      }
     case 'auto':
       return fallBack([
         ['native', () => activateNativeAs('native')],
@@ -108,6 +122,10 @@ async function activateNativeAs(kind: 'native' | 'gpu'): Promise<Activated> {
   return { ...(await activateNative(kind)), name: kind, tfBackend: 'tensorflow' };
 }
 
+async function activateWebGpuBackend(options: { hardwareOnly: boolean }): Promise<Activated> {
+  return { tf, name: 'webgpu', tfBackend: 'webgpu', detail: (await activateWebGpu(tf, options)).detail };
+}
+
 async function activateWasmBackend(): Promise<Activated> {
   return { tf, name: 'wasm', tfBackend: 'wasm', detail: await activateWasm() };
 }
@@ -121,7 +139,11 @@ async function activateCpu(): Promise<Activated> {
 }
 
 /** Tries each candidate in turn; the one that works carries the skipped ones' reasons. */
-async function fallBack(candidates: Array<[string, () => Promise<Activated>]>): Promise<Activated> {
+async function fallBack(
+  candidates: Array<[string, () => Promise<Activated>]>,
+  failure = 'loadBackend: no backend could be loaded',
+  advice = '',
+): Promise<Activated> {
   const skipped: string[] = [];
   for (const [label, attempt] of candidates) {
     try {
@@ -129,9 +151,9 @@ async function fallBack(candidates: Array<[string, () => Promise<Activated>]>): 
       if (skipped.length === 0) return loaded;
       return { ...loaded, detail: [loaded.detail, `skipped ${skipped.join('; ')}`].filter(Boolean).join('; ') };
     } catch (error) {
-      const reason = error instanceof NativeBackendUnavailable ? error.reason : (error as Error).message;
+      const reason = error instanceof NativeBackendUnavailable || error instanceof WebGpuUnavailable ? error.reason : (error as Error).message;
       skipped.push(`${label}: ${reason}`);
     }
   }
-  throw new Error(`loadBackend: no backend could be loaded (${skipped.join('; ')})`);
+  throw new Error([`${failure} (${skipped.join('; ')})`, advice].filter(Boolean).join('. '));
 }

@@ -121,7 +121,7 @@ test('options are validated with exact messages', async () => {
   assert.throws(() => fed.fedAvg({ clientsPerRound: 1 } as never), /model is required/);
   assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, clientLr: -1 }), /clientLr must be a positive finite number \(got -1\)/);
   assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, lr: 0.1 } as never), /unknown option 'lr'/);
-  assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, backend: 'tpu' as never }), /backend must be one of 'auto', 'native', 'gpu', 'wasm', 'cpu'/);
+  assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, backend: 'tpu' as never }), /backend must be one of 'auto', 'native', 'gpu', 'webgpu', 'wasm', 'cpu'/);
   const algo = fed.fedAvg({ model: smallMlp(), clientsPerRound: 21, workers: 2 });
   await assert.rejects(algo.next(await algo.initialize(), clients), /clientsPerRound must be an integer in 1\.\.20 \(there are 20 clients\)/);
   const wrongShape = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [60] }), clientsPerRound: 2, workers: 2 });

@@ -74,7 +74,7 @@ describe('compiled local training equals tfjs local training', { skip: noBlas },
         const cached = await cachedModelOf(randomModel(rng, inputShape, classes), inputShape, classes);
         const weights = randomArray(rng, cached.dimension, 0.5);
         const task = randomTask(rng, inputShape, classes, 23, weights, config);
-        const reference = trainLocally(tf, cached, task, 'cpu');
+        const reference = await trainLocally(tf, cached, task, 'cpu');
         const entry = compiledTrainerFor(tf, cached);
         assert.ok('step' in entry, 'unsupported' in entry ? entry.unsupported : '');
         const compiled = trainCompiled(entry, task, 'cpu');
@@ -133,7 +133,7 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
     // Partial batches of 2, 1, 6, 5 and 4 examples, plus the full batch of 7: six batch sizes.
     for (const examples of [23, 22, 20, 19, 18]) {
       const task = randomTask(rng, inputShape, 3, examples, weights, { localEpochs: 1 });
-      const reference = trainLocally(tf, cached, task, 'cpu');
+      const reference = await trainLocally(tf, cached, task, 'cpu');
       const compiled = trainCompiled(entry, task, 'cpu');
       const error = relativeError(compiled.delta!.map((d, i) => d + weights[i]), reference.delta!.map((d, i) => d + weights[i]));
       assert.ok(error < 1e-5, `${examples} examples: weights relative error ${error}`);
@@ -153,7 +153,7 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
       const cached = await cachedModelOf(randomConvModel(rng, inputShape, 4), inputShape, 4);
       const weights = randomArray(rng, cached.dimension, 0.3);
       const task = randomTask(rng, inputShape, 4, 23, weights, { optimizer, clientLr: optimizer === 'adam' ? 0.01 : 0.05 });
-      const reference = trainLocally(tf, cached, task, 'cpu');
+      const reference = await trainLocally(tf, cached, task, 'cpu');
       const entry = compiledTrainerFor(tf, cached);
       assert.ok('step' in entry, 'unsupported' in entry ? entry.unsupported : '');
       const compiled = trainCompiled(entry, task, 'cpu');

@@ -91,7 +91,7 @@ describe('compiled trainer', { skip: noBlas }, () => {
       assert.ok('step' in entry);
       const train = randomTask(rng, [6], 4, 1203, new Float32Array(0));
       const task = { type: 'evaluate' as const, backend: 'auto', spec: train.spec, data: train.data, start: 100, end: 1203, weights: randomArray(rng, cached.dimension) };
-      const expected = evaluateSlice(tf, cached, { ...task, backend: 'cpu' }, 'cpu');
+      const expected = await evaluateSlice(tf, cached, { ...task, backend: 'cpu' }, 'cpu');
       const got = evaluateCompiled(entry, task, 'cpu');
       assert.equal(got.count, 1103);
       assert.equal(got.correct, expected.correct);
@@ -127,7 +127,7 @@ describe('models the compiled step does not run', () => {
       tf.layers.dense({ inputShape: [3], units: 4, activation: 'elu' }), tf.layers.dense({ units: 2 }),
     ] }), [3], 2);
     const task = { ...randomTask(createRng(8), [3], 2, 5, new Float32Array(small.dimension)), backend: 'auto' };
-    const result = trainLocally(tf, small, task, 'cpu');
+    const result = await trainLocally(tf, small, task, 'cpu');
     assert.equal(result.path, 'tfjs-cpu');
     assert.match(result.pathNote ?? '', noBlas ? /BLAS/ : /layer 'dense_Dense\d+' \(Dense\) with activation 'elu' is not supported by the compiled step/);
     assert.equal(result.status, 'ok');
@@ -144,7 +144,7 @@ describe('models the compiled step does not run', () => {
   it("'auto' takes the compiled step for a supported model; an explicit backend keeps tfjs", { skip: noBlas }, async () => {
     const { cached } = await logistic(3, 2);
     const task = randomTask(createRng(9), [3], 2, 5, new Float32Array(cached.dimension));
-    assert.equal(trainLocally(tf, cached, { ...task, backend: 'auto' }, 'cpu').path, 'compiled-native');
-    assert.equal(trainLocally(tf, cached, { ...task, backend: 'wasm' }, 'cpu').path, 'tfjs-cpu');
+    assert.equal((await trainLocally(tf, cached, { ...task, backend: 'auto' }, 'cpu')).path, 'compiled-native');
+    assert.equal((await trainLocally(tf, cached, { ...task, backend: 'wasm' }, 'cpu')).path, 'tfjs-cpu');
   });
 });

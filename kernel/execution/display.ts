@@ -5,6 +5,7 @@
 import { inspect } from 'node:util';
 import type { ExecutionSink, MimeBundle } from './executor';
 import { plotlyFallbackHtml } from './plotly-html';
+import { resolveRuns, runsFigure, type DisplayRunsOptions, type RunReference } from './display-runs';
 import { HIDDEN_RESULT, renderValue } from './render';
 
 /** MIME type of a Plotly figure, as JupyterLab and VS Code render it. */
@@ -50,6 +51,15 @@ export interface DisplayFunction {
    * with the plotly.js that `fedbook kernel install` puts beside the kernelspec.
    */
   plotly(figure: PlotlyFigure | Record<string, unknown>[], options?: DisplayOptions): DisplayHandle | undefined;
+  /**
+   * Compares runs on one plotly figure, as the round chart draws them: a line
+   * per run, and for the seeds of one sweep combination (same sweep id, same
+   * settings) their mean with a band from the lowest to the highest seed.
+   * Takes `algo.run(...)` results, run ids or `fed.runs.list()` entries, one
+   * or an array; `metric` is 'testAccuracy' unless given.
+   * @example display.runs(fed.runs.list().slice(0, 6), { metric: 'testLoss' })
+   */
+  runs(runs: RunReference | readonly RunReference[], options?: DisplayRunsOptions & DisplayOptions): DisplayHandle | undefined;
   /** Replaces the output that has this display id. */
   update(id: string, value: unknown): void;
   /** Clears the cell's outputs (with `wait`, only when the next output arrives). */
@@ -126,6 +136,12 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     const data = JSON.parse(JSON.stringify({ data: normalised.data, layout: normalised.layout ?? {}, ...(normalised.config ? { config: normalised.config } : {}) }));
     // text/html draws the figure where the front end has no plotly renderer (classic Jupyter Notebook); VS Code picks PLOTLY_MIME first.
     return show({ [PLOTLY_MIME]: data, 'text/html': plotlyFallbackHtml(data, text), 'text/plain': text }, options, 'display.plotly');
+  };
+  display.runs = (runs, options = {}) => {
+    if (typeof options !== 'object' || options === null) throw new TypeError("display.runs: options must be an object like { metric: 'testLoss' }");
+    const { metric, title, ...displayOptions } = options;
+    const figure = runsFigure(resolveRuns(runs), { metric, title });
+    return display.plotly(figure, Object.keys(displayOptions).length > 0 ? displayOptions : undefined);
   };
   display.update = (id, value) => {
     if (typeof id !== 'string' || id === '') throw new TypeError('display.update: the first argument must be the display id (a non-empty string)');

@@ -71,7 +71,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.label, node.kind === 'sweep' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(node.label, node.kind === 'sweep' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.kind === 'sweep' ? `sweep:${node.sweepId}` : node.runId;
     item.description = node.description;
     item.tooltip = node.tooltip;

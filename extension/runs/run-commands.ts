@@ -61,9 +61,15 @@ export async function resumeRun(run: RunNode): Promise<void> {
   );
 }
 
-/** Deletes the runs' records and their checkpoints (`<id>.ckpt` beside the record), after a modal confirmation. */
+/** Deletes the runs' records and their checkpoints (`<id>.ckpt` beside the record), after a modal confirmation; never a running run. */
 export async function deleteRuns(nodes: readonly RunsTreeNode[]): Promise<number> {
-  const runs = selectedRuns(nodes);
+  const selected = selectedRuns(nodes);
+  // A running run would append its next round to a record without a config line: it has to stop first.
+  const running = selected.filter((run) => run.state === 'running');
+  if (running.length > 0) {
+    void vscode.window.showWarningMessage(`Not deleting ${running.map((run) => run.runId).join(', ')}: still running (interrupt the kernel first).`);
+  }
+  const runs = selected.filter((run) => run.state !== 'running');
   if (runs.length === 0) return 0;
   const what = runs.length === 1 ? `run ${runs[0].runId} (${runs[0].label})` : `${runs.length} runs`;
   const choice = await vscode.window.showWarningMessage(

@@ -51,11 +51,12 @@ export function activate(context: vscode.ExtensionContext): FedbookApi {
     controller,
     status,
     controller.onDidChangeKernelState(({ notebook, state }) => {
+      if (state === 'dead' || state === 'starting') runsTree.kernelGone(notebook.uri.toString());
       if (!vscode.window.activeNotebookEditor || vscode.window.activeNotebookEditor.notebook === notebook) status.setState(state);
     }),
-    controller.onDidReceiveRun(({ run, receivedAt }) => {
+    controller.onDidReceiveRun(({ notebook, run, receivedAt }) => {
       status.setRun(run.bundle);
-      runsTree.noteLiveRun(run.bundle);
+      runsTree.noteLiveRun(run.bundle, notebook.uri.toString());
       const isNew = !seenRuns.has(run.bundle.runId);
       seenRuns.add(run.bundle.runId);
       if (isNew && !ChartPanel.current && config().get<boolean>('chart.openOnRun', true)) showChart();

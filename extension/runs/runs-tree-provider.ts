@@ -17,6 +17,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private readonly changed = new vscode.EventEmitter<RunsTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly live = new Map<string, RunStatus>();
+  /** Which notebook's kernel each live run runs in (a string key). */
+  private readonly liveIn = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private nodes: Promise<RunsTreeNode[]> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -40,11 +42,28 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     );
   }
 
-  /** A live run's bundle: the view refreshes when the run is new to it or its status changes. */
-  noteLiveRun(bundle: Pick<RunBundle, 'runId' | 'status'>): void {
+  /** A live run's bundle from the kernel of `notebook`: the view refreshes when the run is new to it or its status changes. */
+  noteLiveRun(bundle: Pick<RunBundle, 'runId' | 'status'>, notebook: string): void {
     if (this.live.get(bundle.runId) === bundle.status) return;
     this.live.set(bundle.runId, bundle.status);
+    this.liveIn.set(bundle.runId, notebook);
     this.refresh();
+  }
+
+  /**
+   * The kernel of `notebook` died or restarts: its runs that never said they
+   * ended are no longer known to be running, and fall back to their records
+   * (no end line and no longer growing: interrupted).
+   */
+  kernelGone(notebook: string): void {
+    let changed = false;
+    for (const [runId, status] of this.live) {
+      if (status !== 'running' || this.liveIn.get(runId) !== notebook) continue;
+      this.live.delete(runId);
+      this.liveIn.delete(runId);
+      changed = true;
+    }
+    if (changed) this.refresh();
   }
 
   /** Reads the records again and redraws the whole tree. */

@@ -25,18 +25,28 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private recheckTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly log: (text: string) => void = () => undefined) {
-    // The workspace-wide glob finds runs folders anywhere; each folder's own `.fedbook/runs` is also watched
-    // directly (a non-recursive watcher), which sees records even where the recursive workspace watcher is slow or off.
+    // The workspace-wide glob finds runs folders anywhere. Each runs folder the view has read from is also
+    // watched directly (a non-recursive watcher, made once the folder exists): in code-server the recursive
+    // workspace watcher missed new records, and a watcher on a folder not yet created missed them sometimes.
     this.watch(RUN_GLOB);
-    for (const folder of vscode.workspace.workspaceFolders ?? [])
-      this.watch(new vscode.RelativePattern(vscode.Uri.joinPath(folder.uri, '.fedbook', 'runs'), '*.jsonl'));
+  }
+
+  /** Runs folders watched directly, by URI. */
+  private readonly watchedFolders = new Set<string>();
+
+  private watchFolderOf(record: vscode.Uri): void {
+    const folder = vscode.Uri.joinPath(record, '..');
+    if (this.watchedFolders.has(folder.toString())) return;
+    this.watchedFolders.add(folder.toString());
+    this.watch(new vscode.RelativePattern(folder, '*.jsonl'));
   }
 
   private watch(pattern: vscode.GlobPattern): void {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     this.disposables.push(
       watcher,
-      watcher.onDidCreate(() => this.refresh()),
+      // A new record is read a moment later: a watcher reports its creation before its first line is written.
+      watcher.onDidCreate(() => this.refreshSoon()),
       watcher.onDidDelete(() => this.refresh()),
       watcher.onDidChange(() => this.refreshSoon()),
     );
@@ -107,6 +117,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   private async read(): Promise<RunsTreeNode[]> {
     const files = await findRunFiles();
+    for (const file of files) this.watchFolderOf(file);
     const records = await Promise.all(
       files.map(async (uri): Promise<RunFile | undefined> => {
         try {

@@ -1,6 +1,6 @@
 /**
  * Fedbook's VS Code face. activate() only wires things up: the notebook
- * controller, the round chart, the status bar and the commands.
+ * controller, the round chart, the runs view, the status bar and the commands.
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
@@ -13,10 +13,18 @@ import type { ChartState } from './chart/messages';
 import { KernelStatusBar } from './status/status-bar';
 import { newNotebook } from './commands/new-notebook';
 import { openRun } from './commands/open-run';
-import { RunsView } from './runs/runs-view';
-import type { RunsTreeItem } from './runs/runs-tree';
+import { RunsTreeProvider } from './runs/runs-tree-provider';
+import { commandNodes, deleteRuns, resumeRun, showRunsOnChart } from './runs/run-commands';
+import type { RunsTreeNode } from './runs/run-tree-items';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: for the extension-host tests, the runs view's provider (the tree as the view shows it). */
+export interface FedbookApi {
+  runsView: RunsTreeProvider;
+  /** The runs the round chart shows, in order (none when it is closed). */
+  chartRunIds(): string[];
+}
+
+export function activate(context: vscode.ExtensionContext): FedbookApi {
   const log = vscode.window.createOutputChannel('Fedbook');
   const config = () => vscode.workspace.getConfiguration('fedbook');
   const wasmDir = join(context.extensionPath, 'dist', 'wasm');
@@ -29,7 +37,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new KernelStatusBar();
   const showChart = (preserveFocus = true) => ChartPanel.createOrShow(context.extensionUri, preserveFocus);
   const seenRuns = new Set<string>();
-  const runsView = new RunsView(() => showChart());
+  const runsTree = new RunsTreeProvider((text) => log.appendLine(text));
+  const runsView = vscode.window.createTreeView('fedbook.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: true });
+  const runsCommand = (action: (nodes: RunsTreeNode[]) => unknown) => (node?: RunsTreeNode, selection?: RunsTreeNode[]) => action(commandNodes(node, selection, runsView.selection));
 
   const activeNotebook = (arg?: unknown): vscode.NotebookDocument | undefined => {
     const uri = (arg as { notebookEditor?: { notebookUri?: vscode.Uri } } | undefined)?.notebookEditor?.notebookUri ?? (arg instanceof vscode.Uri ? arg : undefined);
@@ -41,12 +51,12 @@ export function activate(context: vscode.ExtensionContext): void {
     controller,
     status,
     controller.onDidChangeKernelState(({ notebook, state }) => {
+      if (state === 'dead' || state === 'starting') runsTree.kernelGone(notebook.uri.toString());
       if (!vscode.window.activeNotebookEditor || vscode.window.activeNotebookEditor.notebook === notebook) status.setState(state);
     }),
-    runsView,
-    controller.onDidReceiveRun(({ run, receivedAt }) => {
+    controller.onDidReceiveRun(({ notebook, run, receivedAt }) => {
       status.setRun(run.bundle);
-      runsView.noteLiveRun(run.bundle.runId, run.bundle.status);
+      runsTree.noteLiveRun(run.bundle, notebook.uri.toString());
       const isNew = !seenRuns.has(run.bundle.runId);
       seenRuns.add(run.bundle.runId);
       if (isNew && !ChartPanel.current && config().get<boolean>('chart.openOnRun', true)) showChart();
@@ -58,10 +68,21 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('fedbook.newNotebook', () => newNotebook(context.extensionUri)),
     vscode.commands.registerCommand('fedbook.showChart', () => void showChart(false)),
     vscode.commands.registerCommand('fedbook.openRun', (uri?: vscode.Uri) => openRun(() => showChart(), uri instanceof vscode.Uri ? uri : undefined)),
-    vscode.commands.registerCommand('fedbook.runs.refresh', () => runsView.refresh()),
-    vscode.commands.registerCommand('fedbook.runs.showOnChart', (item?: RunsTreeItem, selected?: RunsTreeItem[]) => runsView.showOnChart(item, selected)),
-    vscode.commands.registerCommand('fedbook.runs.resume', (item?: RunsTreeItem) => runsView.resume(item)),
-    vscode.commands.registerCommand('fedbook.runs.delete', (item?: RunsTreeItem, selected?: RunsTreeItem[]) => runsView.delete(item, selected)),
+    runsTree,
+    runsView,
+    // Selecting runs (a sweep: all its runs) shows exactly them on the chart.
+    runsView.onDidChangeSelection(({ selection }) => {
+      if (selection.length > 0) void showRunsOnChart(selection, () => showChart());
+    }),
+    vscode.commands.registerCommand('fedbook.runs.refresh', () => runsTree.refresh()),
+    vscode.commands.registerCommand('fedbook.runs.showOnChart', runsCommand((nodes) => showRunsOnChart(nodes, () => showChart()))),
+    vscode.commands.registerCommand('fedbook.runs.resume', runsCommand(async (nodes) => {
+      const [run] = nodes.flatMap((n) => (n.kind === 'run' ? [n] : []));
+      if (run) await resumeRun(run);
+    })),
+    vscode.commands.registerCommand('fedbook.runs.delete', runsCommand(async (nodes) => {
+      if ((await deleteRuns(nodes)) > 0) runsTree.refresh();
+    })),
     vscode.commands.registerCommand('fedbook.exportChartPng', () => showChart().export('png')),
     vscode.commands.registerCommand('fedbook.exportChartCsv', () => showChart().export('csv')),
     vscode.commands.registerCommand('fedbook.restartKernel', async (arg?: unknown) => {
@@ -77,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('fedbook.chartLatencies', () => [...ChartPanel.latencies]),
   );
   log.appendLine('Fedbook activated');
+  return { runsView: runsTree, chartRunIds: () => ChartPanel.current?.runIds ?? [] };
 }
 
 export function deactivate(): void {

@@ -95,6 +95,9 @@ async function traceKernelRequires() {
   const { metafile } = await build({
     entryPoints, bundle: true, write: false, metafile: true, outdir: join(root, 'dist', 'trace'),
     platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', absWorkingDir: root, loader: { '.node': 'empty' },
+    // Inputs named by the path they were found at: in a git worktree whose node_modules links to another checkout's,
+    // real paths lie outside the root and the trace found no package at all.
+    preserveSymlinks: true,
   });
   return Object.keys(metafile.inputs).filter((rel) => rel.startsWith('node_modules/'));
 }
@@ -230,6 +233,8 @@ async function main() {
   await build({ ...common, entryPoints: ['extension/webview/chart.ts'], outfile: join(stage, 'dist', 'webview', 'chart.js'), platform: 'browser', format: 'iife', target: 'es2022' });
   await build({ ...common, entryPoints: { 'run-renderer': 'extension/webview/run-renderer.ts', 'plotly-renderer': 'extension/webview/plotly-renderer.ts' }, outdir: join(stage, 'dist', 'renderer'), platform: 'browser', format: 'esm', target: 'es2022', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
   mkdirSync(join(stage, 'media'), { recursive: true });
+  // The extension's own images (the runs view's activity bar icon).
+  cpSync(join(root, 'extension', 'media'), join(stage, 'media'), { recursive: true });
   cpSync(join(root, 'node_modules', 'plotly.js-dist', 'plotly.js'), join(stage, 'media', 'plotly.min.js'));
   // plotly.js-dist ships an unminified file; minify it once so the webview loads less.
   await build({ entryPoints: [join(stage, 'media', 'plotly.min.js')], outfile: join(stage, 'media', 'plotly.min.js'), allowOverwrite: true, minify: true, logLevel: 'warning', format: 'iife' }).catch(() => undefined);

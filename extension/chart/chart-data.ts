@@ -3,7 +3,7 @@
  * series per metric, CSV export and run-record parsing. Pure: shared by the
  * extension host and the chart webview.
  */
-import { metricValue, PLOTTED_METRICS, type MetricKey, type RoundMetrics, type RunBundle, type RunRecordLine } from '../../kernel/contract';
+import { metricValue, PLOTTED_METRICS, sweepIdOf, type MetricKey, type RoundMetrics, type RunBundle, type RunRecordLine } from '../../kernel/contract';
 
 /** A run as the chart holds it. */
 export type ChartRun = Omit<RunBundle, 'rounds'> & { rounds: RoundMetrics[] };
@@ -128,6 +128,10 @@ export function parseRunRecord(text: string, source = 'run record'): ChartRun {
     if (record.type === 'config') {
       run = { runId: record.runId, label: record.label, strategy: record.strategy, hyperparameters: record.hyperparameters, status: 'running', rounds: [] };
       if (record.plannedRounds !== undefined) run.plannedRounds = record.plannedRounds;
+      if (typeof record.seed === 'number') run.seed = record.seed;
+      // A sweep's runs carry its id (a string, or a tag { id, … }): read it whichever, since older records have none.
+      const sweep = sweepIdOf((record as { sweep?: unknown }).sweep);
+      if (sweep !== undefined) run.sweep = sweep;
     } else if (!run) {
       throw new Error(`${source}: line ${i + 1} comes before the config line`);
     } else if (record.type === 'round') {

@@ -72,6 +72,18 @@ export class ChartPanel {
     this.post({ type: 'runs', runs: this.store.runs(), metric: this.metric });
   }
 
+  /** Shows exactly these runs (loaded from their records), replacing what the chart showed; live runs come back with their next round. */
+  showRuns(runs: readonly ChartRun[]): void {
+    for (const run of this.store.runs()) this.store.remove(run.runId);
+    for (const run of runs) this.store.upsert(run);
+    this.post({ type: 'runs', runs: this.store.runs(), metric: this.metric });
+  }
+
+  /** The ids of the runs the chart shows, in order. */
+  get runIds(): string[] {
+    return this.store.runs().map((run) => run.runId);
+  }
+
   /** Asks the webview to export the chart. */
   export(format: 'png' | 'csv'): void {
     if (format === 'csv') void this.saveCsv(this.store.toCsv());

@@ -2,10 +2,13 @@
  * The round chart's webview script: keeps its own copy of the runs, shows
  * each live point at once on a canvas over the plot (LiveOverlay), appends
  * the points to plotly with Plotly.extendTraces in spaced, coalesced draws,
- * and redraws on metric change or theme change.
+ * and redraws on metric change or theme change. The seeds of one sweep
+ * combination are drawn as one mean line with a min–max band (runTraces,
+ * shared with display.runs); while there are bands, new points redraw the
+ * figure instead (trace i is no longer run i).
  */
-import { metricValue, PLOTTED_METRICS, type MetricKey } from '../../kernel/contract';
-import { RunStore, legendLabel, points } from '../chart/chart-data';
+import { hasBands, metricValue, PLOTTED_METRICS, runTraces, type MetricKey } from '../../kernel/contract';
+import { RunStore, legendLabel } from '../chart/chart-data';
 import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } from '../chart/messages';
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 import { roundRange } from '../chart/round-axis';
@@ -99,7 +102,7 @@ let roundAxis: [number, number] | undefined;
 const MARKER_LIMIT = 100;
 
 function traces(): Array<Record<string, unknown>> {
-  return store.runs().map((run) => ({ type: 'scatter', mode: run.rounds.length > MARKER_LIMIT ? 'lines' : 'lines+markers', marker: { size: 5 }, name: legendLabel(run), ...points(run.rounds, metric) }));
+  return runTraces(store.runs(), metric, { markerLimit: MARKER_LIMIT });
 }
 
 function redraw(): void {
@@ -194,7 +197,7 @@ function flush(): void {
   const crossesMarkerLimit = indices.some((index, i) => runs[index].rounds.length > MARKER_LIMIT && runs[index].rounds.length - xs[i].length <= MARKER_LIMIT);
   // A round past the end of the round axis needs the axis widened: a new layout.
   const axisFits = roundRange(runs, roundAxis) === roundAxis;
-  if (!crossesMarkerLimit && axisFits && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
+  if (!crossesMarkerLimit && axisFits && !hasBands(runs) && (chart.data?.length ?? 0) === runs.length) Plotly.extendTraces(chart, { x: xs, y: ys }, indices);
   else redraw();
   const now = Date.now();
   nextDrawAt = now + (DRAW_SHARE - 1) * (now - started);
@@ -238,8 +241,9 @@ function receive(message: ToChart): void {
       pending.set(message.runId, batch);
       const timing = message.timing && { ...message.timing, arrivedAt };
       const index = store.runs().findIndex((r) => r.runId === message.runId);
-      // The overlay continues the line from the last point shown, so it may not skip points only plotly will draw.
-      if (fresh.length > 0 && !batch.unshown && overlay.draw(index, fresh)) {
+      // The overlay continues the line from the last point shown, so it may not skip points only plotly will draw;
+      // it draws runs as plotly's trace i, which a band breaks (the mean line moves, not one run's).
+      if (fresh.length > 0 && !batch.unshown && !hasBands(store.runs()) && overlay.draw(index, fresh)) {
         recordLatency(timing, message.runId, batch.round, 'overlay');
         updateSummary();
       } else if (fresh.length > 0) {

@@ -1,9 +1,10 @@
 /**
  * What the kernel and the VS Code extension exchange: the run record and live
  * bundle, round metrics and how they are shown, run status, connection info,
- * backend choice. Types and constants only (no Node or DOM APIs), so that the
- * kernel, the extension host, the webview and the workers can all import it;
- * import it through this file.
+ * backend choice, and how runs are compared on a chart. Types, constants and
+ * pure functions over them (no Node or DOM APIs), so that the kernel, the
+ * extension host, the webview and the workers can all import it; import it
+ * through this file.
  */
 export { BACKEND_PREFERENCES, type BackendPreference } from './backend';
 export type { ConnectionInfo } from './connection-info';
@@ -30,3 +31,15 @@ export {
   type RunStatus,
   type RunSweepTag,
 } from './run-payload';
+export {
+  bandPoints,
+  groupRuns,
+  hasBands,
+  RUN_COLORS,
+  runTraces,
+  sweepIdOf,
+  type ComparedRun,
+  type PlotlyTrace,
+  type RunGroup,
+  type RunTraceOptions,
+} from './run-traces';

@@ -85,6 +85,9 @@ export interface RunBundle {
   strategy: string;
   hyperparameters: Record<string, unknown>;
   plannedRounds?: number;
+  /** The run's seed and sweep id, when known: the chart draws the seeds of one sweep combination as one line with a band. */
+  seed?: number;
+  sweep?: string;
   status: RunStatus;
   rounds: RoundMetrics[];
 }

@@ -172,7 +172,7 @@ In scope in every cell:
   fed              the federated-learning API (fed.datasets, fed.partition, fed.models, fed.fedAvg, …)
   tf               TensorFlow.js, with the kernel's backend set
   display(value)   rich output; also display.html, display.markdown, display.plotly, display.clear,
-                   display.runs(sweep or runs) to compare runs, display(value, { id }) and display.update(id, value)
+                   display(value, { id }), display.update(id, value), and display.runs(runs) to compare runs
   await input(p)   asks the user for a line
   help(value)      signature and documentation, e.g. help(fed.fedAvg) or help('fed.partition')
   require(name)    packages next to the notebook and Node built-ins (import … from '…' works too)`;

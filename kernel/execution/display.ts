@@ -5,10 +5,8 @@
 import { inspect } from 'node:util';
 import type { ExecutionSink, MimeBundle } from './executor';
 import { plotlyFallbackHtml } from './plotly-html';
+import { resolveRuns, runsFigure, type DisplayRunsOptions, type RunReference } from './display-runs';
 import { HIDDEN_RESULT, renderValue } from './render';
-import { PLOTTED_METRICS, type MetricKey } from '../contract';
-import { runBands, runsFigure } from './runs-figure';
-import { runCurves } from './runs-input';
 
 /** MIME type of a Plotly figure, as JupyterLab and VS Code render it. */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -54,12 +52,14 @@ export interface DisplayFunction {
    */
   plotly(figure: PlotlyFigure | Record<string, unknown>[], options?: DisplayOptions): DisplayHandle | undefined;
   /**
-   * Compares runs in one Plotly figure: a sweep (fed.sweep's result) as one line per combination with a band of
-   * ± one standard deviation over its seeds; runs from algo.run, or run ids, one line each (grouped when they are
-   * a sweep's). `metric` is 'testAccuracy' (default), 'testLoss', 'trainLoss', 'epsilon', ...
-   * @example display.runs(sweep, { metric: 'testLoss' })
+   * Compares runs on one plotly figure, as the round chart draws them: a line
+   * per run, and for the seeds of one sweep combination (same sweep id, same
+   * settings) their mean with a band from the lowest to the highest seed.
+   * Takes `algo.run(...)` results, run ids or `fed.runs.list()` entries, one
+   * or an array; `metric` is 'testAccuracy' unless given.
+   * @example display.runs(fed.runs.list().slice(0, 6), { metric: 'testLoss' })
    */
-  runs(runs: unknown, options?: DisplayOptions & { metric?: MetricKey }): DisplayHandle | undefined;
+  runs(runs: RunReference | readonly RunReference[], options?: DisplayRunsOptions & DisplayOptions): DisplayHandle | undefined;
   /** Replaces the output that has this display id. */
   update(id: string, value: unknown): void;
   /** Clears the cell's outputs (with `wait`, only when the next output arrives). */
@@ -138,11 +138,10 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     return show({ [PLOTLY_MIME]: data, 'text/html': plotlyFallbackHtml(data, text), 'text/plain': text }, options, 'display.plotly');
   };
   display.runs = (runs, options = {}) => {
-    const { metric = 'testAccuracy', ...displayOptions } = options ?? {};
-    if (!PLOTTED_METRICS.some((m) => m.key === metric)) {
-      throw new RangeError(`display.runs: metric must be one of ${PLOTTED_METRICS.map((m) => `'${m.key}'`).join(', ')} (got ${JSON.stringify(metric)})`);
-    }
-    return display.plotly(runsFigure(runBands(runCurves(runs), metric), metric), displayOptions);
+    if (typeof options !== 'object' || options === null) throw new TypeError("display.runs: options must be an object like { metric: 'testLoss' }");
+    const { metric, title, ...displayOptions } = options;
+    const figure = runsFigure(resolveRuns(runs), { metric, title });
+    return display.plotly(figure, Object.keys(displayOptions).length > 0 ? displayOptions : undefined);
   };
   display.update = (id, value) => {
     if (typeof id !== 'string' || id === '') throw new TypeError('display.update: the first argument must be the display id (a non-empty string)');

@@ -7,4 +7,5 @@ export type {
   CompletionResult, ExecutionOutcome, ExecutionSink, Executor, InspectionResult, MimeBundle,
 } from './executor';
 export { PLOTLY_MIME, type DisplayFunction, type DisplayHandle, type DisplayOptions, type PlotlyFigure } from './display';
+export type { DisplayRunsOptions, RunReference } from './display-runs';
 export { progressLine } from './run-progress';

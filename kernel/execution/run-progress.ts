@@ -7,7 +7,8 @@
  */
 import type { ExecutionSink, MimeBundle } from './executor';
 import { observeRuns, type RunEndedEvent, type RunRoundEvent, type RunStartedEvent } from '../simulation/run-events';
-import { RUN_MIME, type RoundMetrics, type RunBundle } from '../contract';
+import { RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle } from '../contract';
+import { loadRun } from '../simulation/run-records';
 import { escapeHtml, formatNumber } from './render';
 
 /** At most one update per run per this many milliseconds (the last one is never dropped). */
@@ -83,6 +84,21 @@ function bundleOf(view: RunView, now: number): MimeBundle {
   };
 }
 
+/**
+ * The run's seed and sweep id from its record's config line (written before
+ * the run starts), so that the chart can band a sweep's seeds while they run;
+ * nothing when the record cannot be read.
+ */
+function seedAndSweep(runId: string): Pick<RunBundle, 'seed' | 'sweep'> {
+  try {
+    const { config } = loadRun(runId);
+    const sweep = sweepIdOf((config as { sweep?: unknown }).sweep);
+    return { ...(typeof config.seed === 'number' ? { seed: config.seed } : {}), ...(sweep !== undefined ? { sweep } : {}) };
+  } catch {
+    return {};
+  }
+}
+
 /** Shows the runs that start while a cell runs, through `currentSink()`. */
 export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () => number = Date.now): ProgressWatcher {
   const views = new Map<string, RunView>();
@@ -116,6 +132,7 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
           strategy: String(strategy ?? name ?? event.label),
           hyperparameters,
           ...(event.rounds !== undefined ? { plannedRounds: event.rounds } : {}),
+          ...seedAndSweep(event.runId),
           status: 'running',
           rounds: [],
         },

@@ -52,7 +52,7 @@ test('Fedbook notebook controller in a real VS Code extension host', { timeout: 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const { work, folder, resultsFile } = createTestWorkspace();
   const extension = copyStagedExtension(work);
-  const env = { [RESULTS_ENV]: resultsFile };
+  const env = { [RESULTS_ENV]: resultsFile, ...(process.env.FEDBOOK_HOST_ONLY ? { FEDBOOK_HOST_ONLY: process.env.FEDBOOK_HOST_ONLY } : {}) };
 
   let server: VscodeServer | undefined;
   let browser: Browser | undefined;

@@ -40,6 +40,8 @@ test('cells train a real model step by step, then run() shows live progress and 
   const bundle = last[RUN_MIME] as RunBundle;
   assert.equal(bundle.status, 'completed');
   assert.deepEqual(bundle.rounds.map((r) => r.round), [2, 3]);
+  assert.equal(bundle.seed, 1, 'the live bundle carries the seed from the run record, for the chart to band seeds');
+  assert.equal(bundle.sweep, undefined, 'and no sweep id for a run outside a sweep');
   assert.match(String(last['text/plain']), /round 2\/2 · acc 0\.\d+ · loss \d\.\d+ · [\d.]+ s elapsed · completed$/);
 });
 

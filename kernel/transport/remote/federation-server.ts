@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
 import { readLoop } from '../../protocol/channels';
-import type { ClientTransport } from '../client-transport';
+import type { ClientTransport, TrainCohortRequest } from '../client-transport';
+import { secureTrain, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { ClientRegistry, type ClientSlot } from './client-registry';
 import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode, z85Encode, type KeyPair } from './keys';
 import { createRemoteTransport } from './remote-transport';
@@ -64,8 +65,14 @@ export interface FederationDescription {
   readonly rejected: readonly RejectedMessage[];
 }
 
+/** The federation's transport, plus a training round under secure aggregation across the client processes. */
+export interface RemoteTransport extends ClientTransport {
+  /** Trains the cohort; the server receives only masked updates and recovers Σ α_i·Δ_i over the survivors. */
+  secureTrain(request: TrainCohortRequest, settings: SecureTrainSettings, signal?: AbortSignal): Promise<SecureTrainOutcome>;
+}
+
 export interface Federation {
-  readonly transport: ClientTransport;
+  readonly transport: RemoteTransport;
   /** Clients known to the federation (connected or not); their ids are 0 .. numClients − 1. */
   readonly numClients: number;
   readonly address: string;
@@ -197,7 +204,11 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         return;
       case 'train-result':
       case 'evaluate-result':
-      case 'task-failed': {
+      case 'task-failed':
+      case 'sa-keys':
+      case 'sa-shares':
+      case 'sa-masked':
+      case 'sa-unmasking': {
         const verdict = tasks.answer(slot.name, message.round, message, bytes);
         if (!verdict.accepted) sendTo(slot, { type: 'notice', message: `the server turned away your ${message.type} for round ${message.round}: ${verdict.reason}` }, currentRound);
         return;
@@ -214,13 +225,18 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   }, Math.min(500, heartbeatTimeoutMs / 4));
   watchdog.unref();
 
-  const transport = createRemoteTransport({
+  const link = {
     registry, tasks,
-    send: (slot, message, round) => sendTo(slot, message, round),
+    send: (slot: ClientSlot, message: ServerMessage, round: number) => sendTo(slot, message, round),
     newTaskId: () => randomBytes(12).toString('hex'),
-    setRound: (round) => { currentRound = Math.max(currentRound, round); },
+    setRound: (round: number) => { currentRound = Math.max(currentRound, round); },
     defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
-  });
+  };
+  const transport: RemoteTransport = {
+    ...createRemoteTransport(link),
+    get numClients() { return registry.numClients; },
+    secureTrain: (request, settings, signal) => secureTrain(link, request, settings, signal),
+  };
 
   const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000): Promise<void> => new Promise((resolve, reject) => {
     const check = (): boolean => {

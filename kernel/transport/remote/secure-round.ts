@@ -17,7 +17,7 @@ import type { ClientSlot } from './client-registry';
 import { DEADLINE_GRACE_MS, misfit, type RemoteLink } from './remote-transport';
 import { packBytes, sharesFrom, unpackBytes } from './secagg-session';
 import type { TaskAnswer } from './task-book';
-import type { SecAggKeys, SecAggMasked, SecAggShares, SecAggUnmasking, ServerMessage, TaskReply } from './wire';
+import { SECAGG_ENVELOPE_BYTES, type SecAggKeys, type SecAggMasked, type SecAggShares, type SecAggUnmasking, type ServerMessage, type TaskReply } from './wire';
 
 export interface SecureTrainSettings {
   /** t: clients that must be left at every step. */
@@ -108,6 +108,13 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
       secagg: { threshold: settings.threshold, scale, bound: alphas.get(slot.id!)! * settings.bound, alpha: alphas.get(slot.id!)! } };
   }, tally);
   failures.push(...keyed.failures);
+  // A client that breaks the protocol's shape is left out like a dropout, never allowed to fail the round for the others.
+  const invalid = (clientId: number, what: string): void => {
+    failures.push({ clientId, reason: 'invalid', message: `client ${clientId} ('${link.registry.byClientId(clientId)?.name}') sent ${what}; left out of secure aggregation` });
+  };
+  for (const [index, r] of keyed.replies) {
+    if (r.cPublic.length !== 32 || r.sPublic.length !== 32) { invalid(index, 'public keys that are not 32 bytes'); keyed.replies.delete(index); }
+  }
   const server = new SecAggServer(settings.threshold, request.weights.length);
   const advertised = [...keyed.replies].map(([index, r]) => ({ index, cPublic: Buffer.from(r.cPublic), sPublic: Buffer.from(r.sPublic) }));
   const roster = server.collectKeys(advertised);
@@ -117,8 +124,16 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   // Round 1: share keys; envelopes are routed unread.
   const shared = await ask(link, round, inRoster, 'sa-shares', 'share keys', stepMs, (_slot, task) => ({ type: 'sa-roster', task, ...rosterMessage }), tally);
   failures.push(...shared.failures);
+  const peers = new Set(roster.map((e) => e.index));
   for (const [from, reply] of shared.replies as Map<number, SecAggShares>) {
-    const boxes = unpackBytes(reply.ciphertexts, 88, reply.to.length, `client ${from}'s share envelopes`);
+    const addressed = new Set(reply.to);
+    if (reply.to.length !== roster.length - 1 || addressed.size !== reply.to.length || addressed.has(from) || !reply.to.every((to) => peers.has(to))
+      || reply.ciphertexts.length !== reply.to.length * SECAGG_ENVELOPE_BYTES) {
+      invalid(from, 'share envelopes that do not match the roster');
+      shared.replies.delete(from);
+      continue;
+    }
+    const boxes = unpackBytes(reply.ciphertexts, SECAGG_ENVELOPE_BYTES, reply.to.length, `client ${from}'s share envelopes`);
     server.routeShares(reply.to.map((to, i) => ({ from, to, ciphertext: boxes[i] })));
   }
 
@@ -130,7 +145,14 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
     return { type: 'sa-inbox', task, from: inbox.map((e) => e.from), ciphertexts: packBytes(inbox.map((e) => e.ciphertext)) };
   }, tally);
   failures.push(...masked.failures);
-  for (const [index, reply] of masked.replies as Map<number, SecAggMasked>) server.collectMaskedInput(index, reply.masked);
+  for (const [index, reply] of masked.replies as Map<number, SecAggMasked>) {
+    if (reply.masked.length !== request.weights.length) {
+      invalid(index, `a masked input of ${reply.masked.length} words for a model of ${request.weights.length}`);
+      masked.replies.delete(index);
+      continue;
+    }
+    server.collectMaskedInput(index, reply.masked);
+  }
 
   // Round 3: unmasking, asked of the survivors. Only clients that shared keys can be unmasked for: a client that dropped
   // before sharing left no shares behind, and nobody masked against it (SecAggClient masks only with peers whose shares it holds).
@@ -141,9 +163,16 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   const unmasked = await ask(link, round, survivorsSlots, 'sa-unmasking', 'answer the unmasking request', stepMs,
     (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }), tally);
   failures.push(...unmasked.failures);
-  const answers = [...unmasked.replies as Map<number, SecAggUnmasking>].map(([from, r]) => ({
-    from, sSeedShares: sharesFrom(r.sOwners, r.sShares, `client ${from}'s s-seed shares`), selfMaskShares: sharesFrom(r.bOwners, r.bShares, `client ${from}'s self-mask shares`),
-  }));
+  // Only complete answers are used: a share missing or malformed would otherwise fail the reconstruction for everyone.
+  const answers = [...unmasked.replies as Map<number, SecAggUnmasking>].flatMap(([from, r]) => {
+    try {
+      const answer = { from, sSeedShares: sharesFrom(r.sOwners, r.sShares, 's-seed shares'), selfMaskShares: sharesFrom(r.bOwners, r.bShares, 'self-mask shares') };
+      if (unmaskRequest.dropped.every((i) => answer.sSeedShares.has(i)) && unmaskRequest.survivors.every((i) => answer.selfMaskShares.has(i))) return [answer];
+    } catch { /* malformed: recorded below */ }
+    invalid(from, 'an incomplete or malformed unmasking answer');
+    return [];
+  });
+  if (answers.length < settings.threshold) fail(`only ${answers.length} clients answered the unmasking request but the threshold is ${settings.threshold}`);
   const words = server.unmaskSum(unmaskRequest, answers);
   if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
 

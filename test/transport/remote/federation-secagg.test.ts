@@ -48,7 +48,7 @@ after(async () => {
 });
 
 /** The scripted client: plays every step honestly until `dropAt`, then goes silent (no answers, no heartbeats). */
-async function zed(dropAt: 'never' | 'inbox' | 'unmask'): Promise<() => void> {
+async function zed(dropAt: 'never' | 'inbox' | 'unmask' | 'short-masked'): Promise<() => void> {
   const pair = readKeyPair(keys.zed.key, 'zed');
   const socket = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
   socket.connect(`tcp://127.0.0.1:${port}`);
@@ -75,7 +75,8 @@ async function zed(dropAt: 'never' | 'inbox' | 'unmask'): Promise<() => void> {
         if (m.type === 'sa-roster') send({ type: 'sa-shares', task: m.task, ...session!.shares(m) }, m.round);
         if (m.type === 'sa-inbox') {
           if (dropAt === 'inbox') { stop(); continue; }
-          send({ type: 'sa-masked', task: m.task, masked: session!.masked(m) }, m.round);
+          const masked = session!.masked(m);
+          send({ type: 'sa-masked', task: m.task, masked: dropAt === 'short-masked' ? masked.slice(1) : masked }, m.round);
         }
         if (m.type === 'sa-unmask') {
           if (dropAt === 'unmask') { stop(); continue; }
@@ -145,6 +146,19 @@ test('a client dropping after its masked input, before unmasking: its input stay
     assert.deepEqual(secure.survivors, [0, 1, 2, 3]);
     assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'dropped']]);
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
+  } finally {
+    close();
+  }
+});
+
+test('a masked input of the wrong length is left out as invalid; the others\' sum is still recovered bit for bit', async () => {
+  const close = await zed('short-masked');
+  try {
+    const { deltas, secure } = await plainThenSecure(7);
+    assert.deepEqual(secure.survivors, [0, 1, 2]);
+    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'invalid']]);
+    assert.match(secure.failures[0].message, /sent a masked input of \d+ words for a model of \d+; left out of secure aggregation/);
+    assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
   } finally {
     close();
   }

@@ -248,7 +248,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     const timer = setTimeout(() => {
       cleanup();
       const present = registry.connected().map((slot) => `'${slot.name}'`);
-      reject(new Error(`only ${present.length} of ${count} clients joined ${address} within ${Math.round(timeoutMs / 1000)} s` +
+      reject(new Error(`only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
         `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`));
     }, timeoutMs);
     const wake = (): void => void check();

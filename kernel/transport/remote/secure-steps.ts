@@ -28,8 +28,9 @@ export function createSecureSteps(): { step(message: SecureMessage, work: Client
           for (const old of sessions.keys()) if (old < message.round - 1) sessions.delete(old);
           const session = new SecAggSession(message.clientId, encodeSecureInput(result.delta, alpha, scale, bound), threshold);
           sessions.set(message.round, session);
-          const { delta: _kept, status: _status, path: _path, ...metrics } = result;
-          return { type: 'sa-keys', task, ...session.keys(), ...metrics };
+          // The update stays here: only its metrics go with the keys.
+          const { numExamples, trainLoss, trainAccuracy, steps, backend, ms } = result;
+          return { type: 'sa-keys', task, ...session.keys(), numExamples, trainLoss, trainAccuracy, steps, backend, ms };
         }
         case 'sa-roster': return { type: 'sa-shares', task, ...sessionOf(message.round).shares(message) };
         case 'sa-inbox': return { type: 'sa-masked', task, masked: sessionOf(message.round).masked(message) };

@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
 import { readLoop } from '../../protocol/channels';
+import { getAmbientSignal } from '../../simulation/run-events';
+import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientTransport, TrainCohortRequest } from '../client-transport';
 import { secureTrain, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { ClientRegistry, type ClientSlot } from './client-registry';
@@ -41,6 +43,8 @@ export interface ListenOptions {
   readonly log?: (line: string) => void;
   /** Called once the socket is bound, with its address (with port 0, the port the system chose): start clients from here. */
   readonly onListening?: (address: string) => void;
+  /** Stops waiting for clients (and closes the socket); in a notebook, the cell's interrupt does this by default. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ClientDescription {
@@ -78,8 +82,8 @@ export interface Federation {
   readonly address: string;
   readonly publicKey: string;
   describe(): FederationDescription;
-  /** Resolves once `count` clients are connected. */
-  waitForClients(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once `count` clients are connected; rejects after `timeoutMs` or when `signal` (default: the cell's interrupt) aborts. */
+  waitForClients(count: number, timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   /** Tells every client the federation is over and closes the socket. */
   close(): Promise<void>;
 }
@@ -117,7 +121,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   });
   const host = options.host ?? '127.0.0.1';
   try {
-    await router.bind(`tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
+    await bindRetrying(router, `tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
   } catch (error) {
     zap.close();
     router.close();
@@ -238,7 +242,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     secureTrain: (request, settings, signal) => secureTrain(link, request, settings, signal),
   };
 
-  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000): Promise<void> => new Promise((resolve, reject) => {
+  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> => new Promise((resolve, reject) => {
     const check = (): boolean => {
       if (registry.connected().length < count) return false;
       cleanup();
@@ -252,8 +256,14 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`));
     }, timeoutMs);
     const wake = (): void => void check();
-    const cleanup = (): void => { clearTimeout(timer); joinWaiters.delete(wake); };
+    const onAbort = (): void => {
+      cleanup();
+      reject(new RunAbortedError(`stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`));
+    };
+    const cleanup = (): void => { clearTimeout(timer); joinWaiters.delete(wake); signal?.removeEventListener('abort', onAbort); };
     joinWaiters.add(wake);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     check();
   });
 
@@ -264,13 +274,15 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     closed = true;
     clearInterval(watchdog);
     await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    // Unbind first: close() releases the port in ZeroMQ's own thread, some time later.
+    await router.unbind(address).catch(() => undefined);
     router.close();
     zap.close();
   };
 
   try {
     options.onListening?.(address);
-    await waitForClients(options.minClients);
+    await waitForClients(options.minClients, undefined, options.signal ?? getAmbientSignal());
   } catch (error) {
     await close();
     throw error;
@@ -293,6 +305,18 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     waitForClients,
     close,
   };
+}
+
+/** Binds, retrying for a second while the port is in use: a federation closed just before (a re-run cell) frees it a moment later. */
+async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await router.bind(endpoint);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** The ZAP handler (RFC 27): admits CURVE clients whose public key is on the allow-list. */

@@ -107,7 +107,14 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         });
       });
       const rejected = link.tasks.takeRejectedCount();
-      return { ...outcome, metrics: { transport: 'remote', connectedClients: link.registry.connected().length, ...(rejected ? { rejectedMessages: rejected } : {}) } };
+      const gone = link.registry.all().filter((slot) => !slot.connected && slot.id !== undefined).map((slot) => `${slot.id}:${slot.name}`);
+      return {
+        ...outcome,
+        metrics: {
+          transport: 'remote', connectedClients: link.registry.connected().length,
+          ...(gone.length ? { disconnectedClients: gone } : {}), ...(rejected ? { rejectedMessages: rejected } : {}),
+        },
+      };
     },
 
     async evaluate(request, signal): Promise<EvaluateCohortOutcome> {

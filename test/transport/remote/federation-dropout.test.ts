@@ -89,6 +89,7 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   assert.deepEqual(recorded.map((l) => l.round), [1, 2]);
   assert.equal(recorded[0].transport, 'remote');
   assert.equal(recorded[0].failureDetails[0].reason, 'dropped');
+  assert.deepEqual(recorded[0].disconnectedClients, ['2:c-slow']);
   assert.deepEqual(seen.slice(0, 1), [1]);
 });
 

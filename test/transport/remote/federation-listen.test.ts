@@ -51,3 +51,24 @@ test('a busy port, a missing key file and bad options each say what to change', 
   await assert.rejects(fed.federation.listen({ port: 1, minClients: 0, keys: valid }), /fed\.federation\.listen: minClients must be an integer ≥ 1 \(got 0\)/);
   await assert.rejects(fed.federation.listen({ port: 1, minClients: 1, keys: valid, hots: 'x' } as never), /fed\.federation\.listen: unknown option 'hots'/);
 });
+
+test('fed.client.start joins from a script whose data is built in code, trains, and ends when the federation closes', async () => {
+  const port = await freePort();
+  const x = new Float32Array(40 * 4).map((_, i) => Math.fround(((i * 7919) % 13) / 13 - 0.5));
+  const y = Int32Array.from({ length: 40 }, (_, i) => i % 3);
+  const data = { x, y, exampleShape: [4], numClasses: 3, length: 40, name: 'in-code' };
+  let client: Awaited<ReturnType<typeof fed.client.start>> | undefined;
+  const remote = await fed.federation.listen({
+    port, minClients: 1, keys: valid, log: () => undefined,
+    onListening: (address) => {
+      void fed.client.start({ server: address, serverKey: keys.server.pub, key: keys.alice.key, data, name: 'script', backend: 'wasm', log: () => undefined }).then((c) => { client = c; });
+    },
+  });
+  const algo = fed.fedAvg({ model: fed.models.logistic({ inputShape: [4], numClasses: 3 }), clientsPerRound: 1, seed: 1, backend: 'wasm', workers: 1 });
+  const { metrics } = await algo.next(await algo.initialize(), remote);
+  assert.equal(metrics.clients, 1, JSON.stringify(metrics.failureDetails));
+  await remote.close();
+  assert.deepEqual(await client!.done, { rounds: 1, reason: 'the server closed the federation' });
+  await assert.rejects(async () => fed.client.start({ server: 'tcp://127.0.0.1:1', serverKey: keys.server.pub, key: keys.alice.key, data: { rows: [] } as never }),
+    /fed\.client\.start: data must be a dataset/);
+});

@@ -177,7 +177,7 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   const heartbeat = setInterval(() => {
     send({ type: 'heartbeat' });
     if (Date.now() - lastHeard > serverTimeoutMs) {
-      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${Math.round(serverTimeoutMs / 1000)} s)`) });
+      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${serverTimeoutMs / 1000} s)`) });
     }
   }, 1000);
 

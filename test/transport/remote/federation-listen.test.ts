@@ -1,10 +1,12 @@
 /** fed.federation.listen at its edges: exact messages for a busy port, a bad allow-list, nobody joining, bad options. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fed } from '../../../kernel/api/index';
-import { freePort, makeKeys, tempDir } from './federation-fixtures';
+import { freePort, makeKeys, ROOT, tempDir } from './federation-fixtures';
 
 const dir = tempDir();
 const keys = makeKeys(dir, ['server', 'alice']);
@@ -71,4 +73,20 @@ test('fed.client.start joins from a script whose data is built in code, trains, 
   assert.deepEqual(await client!.done, { rounds: 1, reason: 'the server closed the federation' });
   await assert.rejects(async () => fed.client.start({ server: 'tcp://127.0.0.1:1', serverKey: keys.server.pub, key: keys.alice.key, data: { rows: [] } as never }),
     /fed\.client\.start: data must be a dataset/);
+});
+
+test('a server that dies without a word: the client says so after serverTimeoutMs instead of hanging', async () => {
+  const port = await freePort();
+  const script = join(dir, 'server.js');
+  writeFileSync(script, `const { fed } = require(${JSON.stringify(join(ROOT, 'out', 'kernel', 'api', 'index.js'))});
+fed.federation.listen({ port: ${port}, minClients: 1, keys: ${JSON.stringify(valid)}, log: () => undefined }).then(() => console.log('joined'));`);
+  const server = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const data = { x: new Float32Array(8), y: new Int32Array(2), exampleShape: [4], numClasses: 3, length: 2, name: 'tiny' };
+  try {
+    const client = await fed.client.start({ server: `tcp://127.0.0.1:${port}`, serverKey: keys.server.pub, key: keys.alice.key, data, connectTimeoutMs: 10_000, serverTimeoutMs: 1500, log: () => undefined });
+    server.kill('SIGKILL');
+    await assert.rejects(client.done, new RegExp(`the server at tcp://127\\.0\\.0\\.1:${port} stopped answering \\(nothing heard for 1\\.5 s\\)`));
+  } finally {
+    server.kill('SIGKILL');
+  }
 });

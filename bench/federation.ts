@@ -10,6 +10,8 @@
  * on MNIST-shaped random data. Rounds after the first are measured (the first
  * loads tfjs in every client). On a machine with fewer cores than clients the
  * remote column includes the clients' contention for cores, as a deployment's would not.
+ * The secure column runs the same cohort through remote.transport.secureTrain
+ * (Bonawitz et al.'s four rounds over the wire, threshold ⌈2m/3⌉, no dropouts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { fed } from '../kernel/api/index';
 import { createDataset, sharedFloat32, sharedInt32 } from '../kernel/data/dataset';
 import { createFederatedData } from '../kernel/federated/partition/federated-data';
+import { defaultThreshold } from '../kernel/federated/privacy/secagg/run-secure-sum';
 import { writeKeyPair } from '../kernel/transport/remote/keys';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -35,6 +38,9 @@ export interface FederationBenchRow {
   overheadMs: number;
   /** Bytes on the wire per round (down + up, frames as sent). */
   remoteBytes: number;
+  /** Median round under secure aggregation across the processes (threshold ⌈2m/3⌉), ms: training plus the four protocol steps. */
+  secureMs: number;
+  secureBytes: number;
 }
 
 /** The data module every client loads with --data: seeded, MNIST-shaped, built in code. */
@@ -118,6 +124,19 @@ async function benchOne(clients: number, rounds: number, examples: number, dir: 
     if (r > 0) remoteMs.push(step.metrics.ms);
     remoteBytes = step.metrics.bytesDown + step.metrics.bytesUp;
   }
+  const secureMs: number[] = [];
+  let secureBytes = 0;
+  const config = { localEpochs: 1, batchSize: 10, clientLr: 0.05, optimizer: 'sgd' as const, proximalMu: 0 };
+  for (let r = 0; r < rounds; r++) {
+    const started = performance.now();
+    const outcome = await remote.transport.secureTrain({
+      round: rounds + r + 1, spec: model, weights: state.weights, deadlineMs: 0,
+      clients: names.map((_, clientId) => ({ clientId, seed: r * 1000 + clientId, config })),
+    }, { threshold: defaultThreshold(clients), bound: 1 });
+    if (outcome.failures.length) throw new Error(`secure round ${r + 1}: ${JSON.stringify(outcome.failures)}`);
+    if (r > 0) secureMs.push(performance.now() - started);
+    secureBytes = outcome.bytesDown + outcome.bytesUp;
+  }
   await remote.close();
   await Promise.all(children.map((child) => new Promise((done) => child.once('exit', done))));
 
@@ -131,7 +150,7 @@ async function benchOne(clients: number, rounds: number, examples: number, dir: 
     if (r > 0) inProcessMs.push(step.metrics.ms);
   }
   const row = { clients, examplesPerClient: examples, inProcessMs: median(inProcessMs), remoteMs: median(remoteMs) };
-  return { bench: 'federation', ...row, overheadMs: row.remoteMs - row.inProcessMs, remoteBytes };
+  return { bench: 'federation', ...row, overheadMs: row.remoteMs - row.inProcessMs, remoteBytes, secureMs: median(secureMs), secureBytes };
 }
 
 async function main(): Promise<void> {
@@ -142,9 +161,11 @@ async function main(): Promise<void> {
   for (const clients of args.clients) rows.push(await benchOne(clients, args.rounds, args.examples, dir));
   await fed.shutdown();
   console.log(`Federation round overhead (2NN, ${args.examples} examples per client, WASM, ${availableParallelism()} cores, median of rounds 2..${args.rounds})`);
-  console.log('| clients | in process (ms) | remote processes (ms) | overhead (ms) | bytes / round |');
-  console.log('|--:|--:|--:|--:|--:|');
-  for (const r of rows) console.log(`| ${r.clients} | ${r.inProcessMs.toFixed(0)} | ${r.remoteMs.toFixed(0)} | ${r.overheadMs.toFixed(0)} | ${(r.remoteBytes / 1e6).toFixed(2)} MB |`);
+  console.log('| clients | in process (ms) | remote processes (ms) | overhead (ms) | bytes / round | secure aggregation (ms) | secure bytes / round |');
+  console.log('|--:|--:|--:|--:|--:|--:|--:|');
+  for (const r of rows) {
+    console.log(`| ${r.clients} | ${r.inProcessMs.toFixed(0)} | ${r.remoteMs.toFixed(0)} | ${r.overheadMs.toFixed(0)} | ${(r.remoteBytes / 1e6).toFixed(2)} MB | ${r.secureMs.toFixed(0)} | ${(r.secureBytes / 1e6).toFixed(2)} MB |`);
+  }
   if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 1));
 }
 

@@ -142,7 +142,8 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
       // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.
       if (transport.kind === 'remote' && options.secureAggregation) {
-        throw new TypeError(`${where}: secureAggregation does not run across processes yet (the server would see every client's plain update); leave it out for remote clients`);
+        throw new TypeError(`${where}: secureAggregation is not wired to remote clients yet (this strategy's secure sum would run on plain updates the server received); ` +
+          'leave it out, or run the cross-process protocol with remote.transport.secureTrain');
       }
       if (attack) {
         const numClasses = 'dataset' in clients ? clients.dataset.numClasses : options.model.numClasses;

@@ -9,7 +9,7 @@ import { startClient, type FederationClient, type FederationClientOptions } from
 import { newKeyPair, writeKeyPair, type KeyPair } from '../transport/remote/keys';
 import { checkKnownOptions, integerIn, positiveNumber } from '../validate';
 
-const LISTEN_OPTIONS = ['port', 'host', 'minClients', 'keys', 'deadlineMs', 'heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes', 'log', 'onListening'];
+const LISTEN_OPTIONS = ['port', 'host', 'minClients', 'keys', 'deadlineMs', 'heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes', 'log', 'onListening', 'signal'];
 const CLIENT_OPTIONS = ['server', 'serverKey', 'key', 'data', 'name', 'backend', 'connectTimeoutMs', 'serverTimeoutMs', 'log'];
 
 function checkListen(options: ListenOptions): ListenOptions {

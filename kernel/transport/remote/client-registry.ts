@@ -43,8 +43,10 @@ export class ClientRegistry {
     if (known && known.publicKey !== hello.publicKey) {
       return { ok: false, reason: `the name '${hello.name}' belongs to another client key; choose another --name` };
     }
+    const current = this.byRouting.get(routing);
+    if (current && current.name !== hello.name) return { ok: false, reason: `this connection already joined as '${current.name}'` };
     let replaced: string | undefined;
-    if (known?.routing !== undefined) {
+    if (known?.routing !== undefined && known.routing !== routing) {
       replaced = known.routing;
       this.byRouting.delete(known.routing);
     }

@@ -12,6 +12,7 @@ import type { Dataset } from '../../data/dataset';
 import { readLoop } from '../../protocol/channels';
 import { createClientPool, type ClientPool } from '../in-process/client-pool';
 import { createClientWork, TaskRefused } from './client-work';
+import { createSecureSteps } from './secure-steps';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from './keys';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
 
@@ -101,13 +102,22 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   // One task at a time, in arrival order; a cancel reaches the running one through the abort flag.
   let queue: Promise<void> = Promise.resolve();
   let running: string | undefined;
+  const secure = createSecureSteps();
   const runTask = (message: Envelope<ServerMessage>): void => {
-    if (message.type !== 'train' && message.type !== 'evaluate') return;
+    if (!('task' in message) || message.type === 'cancel') return;
     const taskRound = message.round;
     queue = queue.then(async () => {
       running = message.task;
       try {
-        if (message.type === 'train') {
+        if (message.type === 'secure-train' || message.type === 'sa-roster' || message.type === 'sa-inbox' || message.type === 'sa-unmask') {
+          const reply = await secure.step(message, work);
+          round = taskRound;
+          send(reply);
+          if (reply.type === 'sa-keys') {
+            rounds++;
+            log(`round ${taskRound}: trained on ${reply.numExamples} examples in ${reply.ms} ms; secure aggregation: only a masked update leaves this client`);
+          }
+        } else if (message.type === 'train') {
           const reply = await work.train(message);
           round = taskRound;
           send({ type: 'train-result', task: message.task, ...reply });
@@ -147,7 +157,7 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
         if (joined) log(`joined ${options.server} again as '${name}'`);
         return welcomed({ ok: true });
       case 'refuse': welcomed({ ok: false, reason: message.reason }); return finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
-      case 'train': case 'evaluate': return runTask(message);
+      case 'train': case 'evaluate': case 'secure-train': case 'sa-roster': case 'sa-inbox': case 'sa-unmask': return runTask(message);
       case 'cancel': if (running === message.task) work.cancel(); return;
       case 'notice': return log(`server: ${message.message}`);
       case 'shutdown': return finish({ ok: true, reason: message.reason });
@@ -167,7 +177,7 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   const heartbeat = setInterval(() => {
     send({ type: 'heartbeat' });
     if (Date.now() - lastHeard > serverTimeoutMs) {
-      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${Math.round(serverTimeoutMs / 1000)} s)`) });
+      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${serverTimeoutMs / 1000} s)`) });
     }
   }, 1000);
 

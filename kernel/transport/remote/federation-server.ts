@@ -8,7 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
 import { readLoop } from '../../protocol/channels';
-import type { ClientTransport } from '../client-transport';
+import { getAmbientSignal } from '../../simulation/run-events';
+import { RunAbortedError } from '../in-process/cohort-training';
+import type { ClientTransport, TrainCohortRequest } from '../client-transport';
+import { secureTrain, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { ClientRegistry, type ClientSlot } from './client-registry';
 import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode, z85Encode, type KeyPair } from './keys';
 import { createRemoteTransport } from './remote-transport';
@@ -40,6 +43,8 @@ export interface ListenOptions {
   readonly log?: (line: string) => void;
   /** Called once the socket is bound, with its address (with port 0, the port the system chose): start clients from here. */
   readonly onListening?: (address: string) => void;
+  /** Stops waiting for clients (and closes the socket); in a notebook, the cell's interrupt does this by default. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ClientDescription {
@@ -64,15 +69,21 @@ export interface FederationDescription {
   readonly rejected: readonly RejectedMessage[];
 }
 
+/** The federation's transport, plus a training round under secure aggregation across the client processes. */
+export interface RemoteTransport extends ClientTransport {
+  /** Trains the cohort; the server receives only masked updates and recovers Σ α_i·Δ_i over the survivors. */
+  secureTrain(request: TrainCohortRequest, settings: SecureTrainSettings, signal?: AbortSignal): Promise<SecureTrainOutcome>;
+}
+
 export interface Federation {
-  readonly transport: ClientTransport;
+  readonly transport: RemoteTransport;
   /** Clients known to the federation (connected or not); their ids are 0 .. numClients − 1. */
   readonly numClients: number;
   readonly address: string;
   readonly publicKey: string;
   describe(): FederationDescription;
-  /** Resolves once `count` clients are connected. */
-  waitForClients(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once `count` clients are connected; rejects after `timeoutMs` or when `signal` (default: the cell's interrupt) aborts. */
+  waitForClients(count: number, timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   /** Tells every client the federation is over and closes the socket. */
   close(): Promise<void>;
 }
@@ -110,7 +121,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   });
   const host = options.host ?? '127.0.0.1';
   try {
-    await router.bind(`tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
+    await bindRetrying(router, `tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
   } catch (error) {
     zap.close();
     router.close();
@@ -197,7 +208,11 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         return;
       case 'train-result':
       case 'evaluate-result':
-      case 'task-failed': {
+      case 'task-failed':
+      case 'sa-keys':
+      case 'sa-shares':
+      case 'sa-masked':
+      case 'sa-unmasking': {
         const verdict = tasks.answer(slot.name, message.round, message, bytes);
         if (!verdict.accepted) sendTo(slot, { type: 'notice', message: `the server turned away your ${message.type} for round ${message.round}: ${verdict.reason}` }, currentRound);
         return;
@@ -214,15 +229,20 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   }, Math.min(500, heartbeatTimeoutMs / 4));
   watchdog.unref();
 
-  const transport = createRemoteTransport({
+  const link = {
     registry, tasks,
-    send: (slot, message, round) => sendTo(slot, message, round),
+    send: (slot: ClientSlot, message: ServerMessage, round: number) => sendTo(slot, message, round),
     newTaskId: () => randomBytes(12).toString('hex'),
-    setRound: (round) => { currentRound = Math.max(currentRound, round); },
+    setRound: (round: number) => { currentRound = Math.max(currentRound, round); },
     defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
-  });
+  };
+  const transport: RemoteTransport = {
+    ...createRemoteTransport(link),
+    get numClients() { return registry.numClients; },
+    secureTrain: (request, settings, signal) => secureTrain(link, request, settings, signal),
+  };
 
-  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000): Promise<void> => new Promise((resolve, reject) => {
+  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> => new Promise((resolve, reject) => {
     const check = (): boolean => {
       if (registry.connected().length < count) return false;
       cleanup();
@@ -232,12 +252,18 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     const timer = setTimeout(() => {
       cleanup();
       const present = registry.connected().map((slot) => `'${slot.name}'`);
-      reject(new Error(`only ${present.length} of ${count} clients joined ${address} within ${Math.round(timeoutMs / 1000)} s` +
+      reject(new Error(`only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
         `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`));
     }, timeoutMs);
     const wake = (): void => void check();
-    const cleanup = (): void => { clearTimeout(timer); joinWaiters.delete(wake); };
+    const onAbort = (): void => {
+      cleanup();
+      reject(new RunAbortedError(`stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`));
+    };
+    const cleanup = (): void => { clearTimeout(timer); joinWaiters.delete(wake); signal?.removeEventListener('abort', onAbort); };
     joinWaiters.add(wake);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     check();
   });
 
@@ -248,13 +274,15 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     closed = true;
     clearInterval(watchdog);
     await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    // Unbind first: close() releases the port in ZeroMQ's own thread, some time later.
+    await router.unbind(address).catch(() => undefined);
     router.close();
     zap.close();
   };
 
   try {
     options.onListening?.(address);
-    await waitForClients(options.minClients);
+    await waitForClients(options.minClients, undefined, options.signal ?? getAmbientSignal());
   } catch (error) {
     await close();
     throw error;
@@ -277,6 +305,18 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     waitForClients,
     close,
   };
+}
+
+/** Binds, retrying for a second while the port is in use: a federation closed just before (a re-run cell) frees it a moment later. */
+async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await router.bind(endpoint);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** The ZAP handler (RFC 27): admits CURVE clients whose public key is on the allow-list. */

@@ -44,7 +44,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
       const task = link.newTaskId();
       ids.push(task);
       owners.set(task, slot);
-      link.tasks.add(task, { clientName: slot.name, clientId, round, kind, settle }, deadlineMs + DEADLINE_GRACE_MS,
+      link.tasks.add(task, { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle }, deadlineMs + DEADLINE_GRACE_MS,
         `client ${clientId} ('${slot.name}') did not answer within its deadline of ${deadlineMs} ms`);
       bytesDown += link.send(slot, make(slot, task), round);
     }));
@@ -107,7 +107,14 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         });
       });
       const rejected = link.tasks.takeRejectedCount();
-      return { ...outcome, metrics: { transport: 'remote', connectedClients: link.registry.connected().length, ...(rejected ? { rejectedMessages: rejected } : {}) } };
+      const gone = link.registry.all().filter((slot) => !slot.connected && slot.id !== undefined).map((slot) => `${slot.id}:${slot.name}`);
+      return {
+        ...outcome,
+        metrics: {
+          transport: 'remote', connectedClients: link.registry.connected().length,
+          ...(gone.length ? { disconnectedClients: gone } : {}), ...(rejected ? { rejectedMessages: rejected } : {}),
+        },
+      };
     },
 
     async evaluate(request, signal): Promise<EvaluateCohortOutcome> {

@@ -5,17 +5,20 @@
  * round is forged; each is turned away and recorded, never aggregated.
  */
 import type { ClientFailure } from '../../federated/types';
-import type { EvaluateReply, TaskFailed, TrainReply } from './wire';
+import type { TaskReply } from './wire';
 
 export type TaskAnswer =
-  | { readonly ok: true; readonly reply: TrainReply | EvaluateReply; readonly bytes: number }
+  | { readonly ok: true; readonly reply: Exclude<TaskReply, { type: 'task-failed' }>; readonly bytes: number }
   | { readonly ok: false; readonly failure: ClientFailure };
 
 interface OpenTask {
   readonly clientName: string;
   readonly clientId: number;
   readonly round: number;
-  readonly kind: 'train' | 'evaluate';
+  /** What the task is, in failure messages ('train', 'evaluate', 'share keys', ...). */
+  readonly kind: string;
+  /** The reply type that answers it. */
+  readonly expects: TaskReply['type'];
   readonly settle: (answer: TaskAnswer) => void;
   timer?: NodeJS.Timeout;
 }
@@ -50,7 +53,7 @@ export class TaskBook {
   }
 
   /** An answer from `clientName` in `round`: settles its task, or records why it was turned away. */
-  answer(clientName: string, round: number, reply: TrainReply | EvaluateReply | TaskFailed, bytes: number): { accepted: boolean; reason?: string } {
+  answer(clientName: string, round: number, reply: TaskReply, bytes: number): { accepted: boolean; reason?: string } {
     const open = this.open.get(reply.task);
     const reason = !open
       ? this.closed.get(reply.task) === 'answered' ? 'replayed: the task was already answered'
@@ -59,7 +62,7 @@ export class TaskBook {
       : open.clientName !== clientName ? `the task belongs to client '${open.clientName}'`
         : open.round !== round ? `round ${round} does not match the task's round ${open.round}`
           : reply.type === 'task-failed' ? undefined
-            : (reply.type === 'train-result') !== (open.kind === 'train') ? `a ${reply.type} does not answer a ${open.kind} task`
+            : reply.type !== open.expects ? `a ${reply.type} does not answer a ${open.kind} task`
               : undefined;
     if (reason !== undefined || !open) {
       this.reject(clientName, round, `${reply.type} for task ${reply.task.slice(0, 16)}: ${reason}`);

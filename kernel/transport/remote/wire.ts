@@ -60,7 +60,39 @@ export interface EvaluateReply {
 export interface TaskFailed { readonly type: 'task-failed'; readonly task: string; readonly message: string }
 export interface Bye { readonly type: 'bye'; readonly reason: string }
 
-export type ClientMessage = Hello | Heartbeat | TrainReply | EvaluateReply | TaskFailed | Bye;
+/** Secure aggregation, round 0 (AdvertiseKeys), after local training: two X25519 public keys, never the update. */
+export interface SecAggKeys {
+  readonly type: 'sa-keys';
+  readonly task: string;
+  readonly cPublic: Uint8Array;
+  readonly sPublic: Uint8Array;
+  readonly numExamples: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly steps?: number;
+  readonly backend: string;
+  readonly ms: number;
+}
+/** Round 1 (ShareKeys): one AES-GCM envelope per peer, each SECAGG_ENVELOPE_BYTES long, for the server to route unread. */
+export interface SecAggShares { readonly type: 'sa-shares'; readonly task: string; readonly to: readonly number[]; readonly ciphertexts: Uint8Array }
+/** Round 2 (MaskedInputCollection): the doubly masked fixed-point input. */
+export interface SecAggMasked { readonly type: 'sa-masked'; readonly task: string; readonly masked: Uint32Array }
+/** Round 3 (Unmasking): shares (32 bytes each) of the s seeds of dropped clients and of the self-mask seeds of survivors. */
+export interface SecAggUnmasking {
+  readonly type: 'sa-unmasking';
+  readonly task: string;
+  readonly sOwners: readonly number[];
+  readonly sShares: Uint8Array;
+  readonly bOwners: readonly number[];
+  readonly bShares: Uint8Array;
+}
+
+/** Bytes of one share envelope: 8 bytes of indices and two 32-byte field elements, plus the 16-byte GCM tag. */
+export const SECAGG_ENVELOPE_BYTES = 8 + 64 + 16;
+
+export type ClientMessage = Hello | Heartbeat | TrainReply | EvaluateReply | TaskFailed | Bye | SecAggKeys | SecAggShares | SecAggMasked | SecAggUnmasking;
+/** Messages that answer a task. */
+export type TaskReply = Extract<ClientMessage, { task: string }>;
 
 // ---- Messages the server sends ----
 
@@ -92,7 +124,20 @@ export interface Shutdown { readonly type: 'shutdown'; readonly reason: string }
 /** The server does not know this connection (it dropped the client, or restarted): say hello again. */
 export interface HelloAgain { readonly type: 'hello-again'; readonly reason: string }
 
-export type ServerMessage = Welcome | Refuse | TrainTaskMessage | EvaluateTaskMessage | Cancel | Notice | Shutdown | HelloAgain | Heartbeat;
+/** Train, then start secure aggregation: the client encodes α·Δ at `scale` (clamped to ±bound) and keeps it to itself. */
+export interface SecureTrainMessage extends Omit<TrainTaskMessage, 'type'> {
+  readonly type: 'secure-train';
+  readonly secagg: { readonly threshold: number; readonly scale: number; readonly bound: number; readonly alpha: number };
+}
+/** Round 1 start: the roster (client ids, and their c and s public keys, 64 bytes per client). */
+export interface SecAggRoster { readonly type: 'sa-roster'; readonly task: string; readonly indices: readonly number[]; readonly keys: Uint8Array }
+/** Round 2 start: the envelopes addressed to this client. */
+export interface SecAggInbox { readonly type: 'sa-inbox'; readonly task: string; readonly from: readonly number[]; readonly ciphertexts: Uint8Array }
+/** Round 3 start: who sent a masked input and who dropped. */
+export interface SecAggUnmask { readonly type: 'sa-unmask'; readonly task: string; readonly survivors: readonly number[]; readonly dropped: readonly number[] }
+
+export type ServerMessage = Welcome | Refuse | TrainTaskMessage | EvaluateTaskMessage | Cancel | Notice | Shutdown | HelloAgain | Heartbeat
+  | SecureTrainMessage | SecAggRoster | SecAggInbox | SecAggUnmask;
 
 /** The reply a task message expects, derived from the request rather than typed by hand. */
 export type ReplyTo<M extends TrainTaskMessage | EvaluateTaskMessage> = M extends TrainTaskMessage ? TrainReply : EvaluateReply;
@@ -104,8 +149,8 @@ export class WireError extends Error {
   override name = 'WireError';
 }
 
-type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
-const DTYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array } as const;
+type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint32Array;
+const DTYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array, u32: Uint32Array } as const;
 type DType = keyof typeof DTYPES;
 
 function dtypeOf(view: ArrayBufferView): DType {
@@ -113,17 +158,20 @@ function dtypeOf(view: ArrayBufferView): DType {
   if (view instanceof Float64Array) return 'f64';
   if (view instanceof Int32Array) return 'i32';
   if (view instanceof Uint8Array) return 'u8';
-  throw new WireError(`cannot send a ${view.constructor.name}: only Float32Array, Float64Array, Int32Array and Uint8Array travel`);
+  if (view instanceof Uint32Array) return 'u32';
+  throw new WireError(`cannot send a ${view.constructor.name}: only Float32Array, Float64Array, Int32Array, Uint8Array and Uint32Array travel`);
 }
 
 /** Frames of a message: the JSON header, then the bytes of each typed array it holds (no copy). */
 export function encodeMessage(message: ClientMessage | ServerMessage, round: number, limits: { maxMessageBytes?: number } = {}): Buffer[] {
   const frames: Buffer[] = [];
-  const header = JSON.stringify({ ...message, v: PROTOCOL_VERSION, round }, function replacer(this: unknown, _key, value: unknown) {
+  const header = JSON.stringify({ ...message, v: PROTOCOL_VERSION, round }, function replacer(this: Record<string, unknown>, key, value: unknown) {
     if (typeof value === 'number' && !Number.isFinite(value)) return { $n: String(value) };
-    if (ArrayBuffer.isView(value)) {
-      const dtype = dtypeOf(value);
-      frames.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    // The holder's own value: a Buffer has already been through its toJSON by the time `value` gets here.
+    const original = this[key];
+    if (ArrayBuffer.isView(original)) {
+      const dtype = dtypeOf(original);
+      frames.push(Buffer.from(original.buffer, original.byteOffset, original.byteLength));
       return { $f: frames.length, t: dtype };
     }
     return value;
@@ -141,8 +189,9 @@ function checkLimits(frames: readonly Buffer[], maxMessageBytes: number): void {
   if (total > maxMessageBytes) throw new WireError(`message is ${total} bytes, at most ${maxMessageBytes} are allowed`);
 }
 
-const CLIENT_TYPES = ['hello', 'heartbeat', 'train-result', 'evaluate-result', 'task-failed', 'bye'] as const;
-const SERVER_TYPES = ['welcome', 'refuse', 'train', 'evaluate', 'cancel', 'notice', 'shutdown', 'hello-again', 'heartbeat'] as const;
+const CLIENT_TYPES = ['hello', 'heartbeat', 'train-result', 'evaluate-result', 'task-failed', 'bye', 'sa-keys', 'sa-shares', 'sa-masked', 'sa-unmasking'] as const;
+const SERVER_TYPES = ['welcome', 'refuse', 'train', 'evaluate', 'cancel', 'notice', 'shutdown', 'hello-again', 'heartbeat',
+  'secure-train', 'sa-roster', 'sa-inbox', 'sa-unmask'] as const;
 
 /** Decodes what a client sent; throws a WireError that says what was wrong. */
 export function decodeClientMessage(frames: readonly Buffer[], limits: { maxMessageBytes?: number } = {}): Envelope<ClientMessage> {
@@ -209,7 +258,7 @@ function typedArrayFrom(frames: readonly Buffer[], index: number, dtype: string,
 
 // ---- Field checks: what each message must hold, so that handlers can trust the types ----
 
-type FieldKind = 'string' | 'number' | 'integer' | 'object' | 'shape' | 'f32' | 'string?' | 'number?' | 'f32?' | 'object?';
+type FieldKind = 'string' | 'number' | 'integer' | 'object' | 'shape' | 'ints' | 'f32' | 'u8' | 'u32' | 'string?' | 'number?' | 'f32?' | 'object?';
 type Fields = Readonly<Record<string, FieldKind>>;
 
 const CLIENT_FIELDS: Record<ClientMessage['type'], Fields> = {
@@ -222,6 +271,10 @@ const CLIENT_FIELDS: Record<ClientMessage['type'], Fields> = {
   'evaluate-result': { task: 'string', lossSum: 'number', correct: 'integer', count: 'integer', backend: 'string' },
   'task-failed': { task: 'string', message: 'string' },
   bye: { reason: 'string' },
+  'sa-keys': { task: 'string', cPublic: 'u8', sPublic: 'u8', numExamples: 'integer', trainLoss: 'number', trainAccuracy: 'number', steps: 'number?', backend: 'string', ms: 'number' },
+  'sa-shares': { task: 'string', to: 'ints', ciphertexts: 'u8' },
+  'sa-masked': { task: 'string', masked: 'u32' },
+  'sa-unmasking': { task: 'string', sOwners: 'ints', sShares: 'u8', bOwners: 'ints', bShares: 'u8' },
 };
 
 const SERVER_FIELDS: Record<ServerMessage['type'], Fields> = {
@@ -234,6 +287,10 @@ const SERVER_FIELDS: Record<ServerMessage['type'], Fields> = {
   shutdown: { reason: 'string' },
   'hello-again': { reason: 'string' },
   heartbeat: {},
+  'secure-train': { task: 'string', clientId: 'integer', spec: 'object', weights: 'f32', seed: 'integer', config: 'object', deadlineMs: 'number', secagg: 'object' },
+  'sa-roster': { task: 'string', indices: 'ints', keys: 'u8' },
+  'sa-inbox': { task: 'string', from: 'ints', ciphertexts: 'u8' },
+  'sa-unmask': { task: 'string', survivors: 'ints', dropped: 'ints' },
 };
 
 function checkFields(message: Record<string, unknown>, fields: Fields): void {
@@ -248,12 +305,17 @@ function checkFields(message: Record<string, unknown>, fields: Fields): void {
       base === 'integer' ? Number.isInteger(value) :
       base === 'object' ? value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) :
       base === 'shape' ? Array.isArray(value) && value.length > 0 && value.length <= 8 && value.every((d) => Number.isInteger(d) && d > 0) :
-      base === 'f32' ? value instanceof Float32Array : false;
+      base === 'ints' ? Array.isArray(value) && value.length <= 100_000 && value.every((n) => Number.isInteger(n) && n >= 0) :
+      base === 'f32' ? value instanceof Float32Array :
+      base === 'u8' ? value instanceof Uint8Array :
+      base === 'u32' ? value instanceof Uint32Array : false;
     if (!ok) throw new WireError(`'${message.type as string}' message: field '${name}' must be ${describeKind(base)} (got ${describeValue(value)})`);
   }
 }
 
 function describeKind(kind: string): string {
+  if (kind === 'u8' || kind === 'u32') return `a ${kind === 'u8' ? 'Uint8Array' : 'Uint32Array'} frame`;
+  if (kind === 'ints') return 'a list of non-negative integers';
   return kind === 'f32' ? 'a Float32Array frame' : kind === 'shape' ? 'a shape (positive integers)' : `a${kind === 'integer' || kind === 'object' ? 'n' : ''} ${kind}`;
 }
 

@@ -38,3 +38,11 @@ test('misfit names the shapes when a client\'s data does not fit the model', () 
   assert.match(misfit(spec, { inputShape: [60], numClasses: 10 })!, /expects examples of shape \[28,28,1\] \(784 values\) but this client's data has shape \[60\] \(60 values\)/);
   assert.match(misfit(spec, { inputShape: [784], numClasses: 12 })!, /the model has 10 outputs but this client's labels go up to class 11/);
 });
+
+test('a second hello on the same connection is not a replacement, and a connection cannot take a second name', () => {
+  const registry = new ClientRegistry();
+  registry.join('r1', hello('alice'), 0);
+  const again = registry.join('r1', hello('alice'), 1);
+  assert.ok(again.ok && again.replaced === undefined);
+  assert.deepEqual(registry.join('r1', hello('bob'), 2), { ok: false, reason: "this connection already joined as 'alice'" });
+});

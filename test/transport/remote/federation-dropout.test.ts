@@ -89,6 +89,7 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   assert.deepEqual(recorded.map((l) => l.round), [1, 2]);
   assert.equal(recorded[0].transport, 'remote');
   assert.equal(recorded[0].failureDetails[0].reason, 'dropped');
+  assert.deepEqual(recorded[0].disconnectedClients, ['2:c-slow']);
   assert.deepEqual(seen.slice(0, 1), [1]);
 });
 
@@ -133,6 +134,7 @@ test('a client past its deadline stops itself; the server records a timeout and 
   const details = metrics.failureDetails as { client: number; reason: string; message: string }[];
   assert.equal(metrics.clients, 2);
   assert.deepEqual(details.map((f) => [f.client, f.reason]), [[2, 'timeout']]);
-  assert.match(details[0].message, /client 2 \('c-slow'\) exceeded its deadline of 1000 ms/);
+  // The client stops itself at its deadline; on a loaded machine its first task (loading tfjs) may outlast the server's grace too.
+  assert.match(details[0].message, /client 2 \('c-slow'\) (exceeded its deadline|did not answer within its deadline) of 1000 ms/);
   await waitForOutput(slow, /round \d+: stopped after \d+ steps \(past the deadline of 1000 ms\)/, 10_000);
 });

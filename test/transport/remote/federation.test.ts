@@ -172,5 +172,5 @@ test('forged, truncated, oversized and replayed messages from an admitted client
 
 test('secure aggregation over remote clients is refused with a clear message rather than simulated on plain updates', async () => {
   const secure = fed.fedAvg({ model: model(), clientsPerRound: 3, seed: 1, backend: 'wasm', workers: 1, secureAggregation: true });
-  await assert.rejects(secure.next(await secure.initialize(), remote), /secureAggregation does not run across processes yet/);
+  await assert.rejects(secure.next(await secure.initialize(), remote), /secureAggregation is not wired to remote clients yet/);
 });

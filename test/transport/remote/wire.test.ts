@@ -29,6 +29,14 @@ test('a train message travels as a JSON header plus one binary frame per typed a
   assert.equal((decoded as typeof trainMessage).config.batchSize, Infinity);
 });
 
+test('a Buffer travels as a binary frame like any Uint8Array (not through its toJSON)', () => {
+  const frames = encodeMessage({ type: 'sa-masked', task: 't', masked: new Uint32Array([1, 2]) }, 1);
+  assert.equal(frames.length, 2);
+  const keys = encodeMessage({ type: 'sa-shares', task: 't', to: [1], ciphertexts: Buffer.from([9, 8, 7]) }, 1);
+  assert.equal(keys.length, 2);
+  assert.deepEqual(Array.from((decodeClientMessage(keys) as { ciphertexts: Uint8Array }).ciphertexts), [9, 8, 7]);
+});
+
 test('truncated, oversized, forged-version and mistyped messages are refused with a reason', () => {
   const reply: TrainReply = { type: 'train-result', task: 't', status: 'ok', delta: new Float32Array(4), numExamples: 3, trainLoss: 0.5, trainAccuracy: 1, backend: 'wasm', ms: 1 };
   const frames = encodeMessage(reply, 1);
@@ -77,8 +85,8 @@ test('the task book accepts one answer per task, and records late, replayed and 
   const book = new TaskBook();
   const answers: TaskAnswer[] = [];
   const reply = (task: string): TrainReply => ({ type: 'train-result', task, status: 'ok', delta: new Float32Array(1), numExamples: 1, trainLoss: 0, trainAccuracy: 0, backend: 'wasm', ms: 0 });
-  book.add('a', { clientName: 'alice', clientId: 0, round: 3, kind: 'train', settle: (x) => answers.push(x) }, 0, '');
-  book.add('b', { clientName: 'bob', clientId: 1, round: 3, kind: 'train', settle: (x) => answers.push(x) }, 20, 'bob timed out');
+  book.add('a', { clientName: 'alice', clientId: 0, round: 3, kind: 'train', expects: 'train-result', settle: (x) => answers.push(x) }, 0, '');
+  book.add('b', { clientName: 'bob', clientId: 1, round: 3, kind: 'train', expects: 'train-result', settle: (x) => answers.push(x) }, 20, 'bob timed out');
   assert.deepEqual(book.answer('bob', 3, reply('a'), 10), { accepted: false, reason: "the task belongs to client 'alice'" });
   assert.deepEqual(book.answer('alice', 2, reply('a'), 10), { accepted: false, reason: "round 2 does not match the task's round 3" });
   assert.deepEqual(book.answer('alice', 3, reply('a'), 10), { accepted: true });

@@ -1,0 +1,189 @@
+/**
+ * A training round with secure aggregation across processes (Bonawitz et al.
+ * 2017, semi-honest): every client trains, encodes α_i·Δ_i in fixed point and
+ * keeps it; then AdvertiseKeys, ShareKeys (envelopes routed through the server,
+ * which cannot open them), MaskedInputCollection and Unmasking run over the
+ * wire. The server only ever holds masked vectors and recovers Σ α_i·Δ_i over
+ * the survivors, as long as at least `threshold` clients are left at each step;
+ * a client may drop at any step. The maths is SecAggServer's.
+ */
+import { fixedPointScale, decodeFixedPoint } from '../../federated/privacy/secagg/fixed-point';
+import { SecAggServer, SecureAggregationError } from '../../federated/privacy/secagg/server';
+import { heldOutCount } from '../../federated/partition/held-out';
+import type { ClientFailure } from '../../federated/types';
+import type { TrainCohortRequest } from '../client-transport';
+import { RunAbortedError } from '../in-process/cohort-training';
+import type { ClientSlot } from './client-registry';
+import { DEADLINE_GRACE_MS, misfit, type RemoteLink } from './remote-transport';
+import { packBytes, sharesFrom, unpackBytes } from './secagg-session';
+import type { TaskAnswer } from './task-book';
+import { SECAGG_ENVELOPE_BYTES, type SecAggKeys, type SecAggMasked, type SecAggShares, type SecAggUnmasking, type ServerMessage, type TaskReply } from './wire';
+
+export interface SecureTrainSettings {
+  /** t: clients that must be left at every step. */
+  readonly threshold: number;
+  /** B: the bound on |Δ_ij| (a client's coordinates are clamped to it); client i's encoded bound is α_i·B. */
+  readonly bound: number;
+  /** How long a step after training may take before silent clients count as dropped (default 30 s). */
+  readonly stepTimeoutMs?: number;
+}
+
+export interface SecureTrainOutcome {
+  /** Σ α_i·Δ_i over the survivors, as 32-bit words (mod 2^32) and decoded. */
+  readonly words: Uint32Array;
+  readonly sum: Float64Array;
+  /** Client ids whose inputs are in the sum, and Σ α_i over them (divide by it to renormalise the mean). */
+  readonly survivors: readonly number[];
+  readonly survivingAlpha: number;
+  readonly alphas: ReadonlyMap<number, number>;
+  readonly scale: number;
+  /** Each trained client's metrics (never its update). */
+  readonly clients: readonly { clientId: number; numExamples: number; trainLoss: number; trainAccuracy: number; backend: string; ms: number }[];
+  readonly failures: ClientFailure[];
+  /** Clients that dropped after sending keys (before or after their masked input). */
+  readonly droppedAfterKeys: readonly number[];
+  readonly bytesDown: number;
+  readonly bytesUp: number;
+}
+
+type Reply<T extends TaskReply['type']> = Extract<TaskReply, { type: T }>;
+
+/** Sends one message per client and waits for each answer, silence or departure. */
+async function ask<T extends TaskReply['type']>(
+  link: RemoteLink, round: number, targets: readonly ClientSlot[], expects: T, kind: string, timeoutMs: number,
+  make: (slot: ClientSlot, task: string) => ServerMessage, tally: { down: number; up: number },
+): Promise<{ replies: Map<number, Reply<T>>; failures: ClientFailure[] }> {
+  const settled = await Promise.all(targets.map((slot) => new Promise<TaskAnswer>((settle) => {
+    const clientId = slot.id!;
+    if (!slot.connected) return settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId} ('${slot.name}') is not connected` } });
+    const task = link.newTaskId();
+    link.tasks.add(task, { clientName: slot.name, clientId, round, kind, expects, settle }, timeoutMs,
+      `client ${clientId} ('${slot.name}') did not ${kind} within ${timeoutMs} ms`);
+    tally.down += link.send(slot, make(slot, task), round);
+  })));
+  const replies = new Map<number, Reply<T>>();
+  const failures: ClientFailure[] = [];
+  settled.forEach((answer, i) => {
+    if (answer.ok) {
+      replies.set(targets[i].id!, answer.reply as Reply<T>);
+      tally.up += answer.bytes;
+    } else failures.push(answer.failure);
+  });
+  return { replies, failures };
+}
+
+export async function secureTrain(link: RemoteLink, request: TrainCohortRequest, settings: SecureTrainSettings, signal?: AbortSignal): Promise<SecureTrainOutcome> {
+  if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
+  link.setRound(request.round);
+  const { round } = request;
+  const failures: ClientFailure[] = [];
+  const tally = { down: 0, up: 0 };
+  const stepMs = settings.stepTimeoutMs ?? 30_000;
+  const deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : link.defaultDeadlineMs;
+
+  // α_i from the example counts the clients announced (less their held-out share), so each client can weight its own update.
+  const cohort: ClientSlot[] = [];
+  for (const { clientId } of request.clients) {
+    const slot = link.registry.byClientId(clientId);
+    const problem = slot?.connected ? misfit(request.spec, slot) : `client ${clientId} is not connected`;
+    if (problem || !slot) failures.push({ clientId, reason: slot?.connected ? 'invalid' : 'dropped', message: slot?.connected ? `client ${clientId} ('${slot.name}'): ${problem}` : problem! });
+    else cohort.push(slot);
+  }
+  const tasks = new Map(request.clients.map((t) => [t.clientId, t]));
+  const trained = (slot: ClientSlot): number => {
+    const heldOut = tasks.get(slot.id!)!.config.heldOut;
+    return slot.examples - (heldOut ? heldOutCount(slot.examples, heldOut.share) : 0);
+  };
+  const total = cohort.reduce((sum, slot) => sum + trained(slot), 0);
+  const alphas = new Map(cohort.map((slot) => [slot.id!, trained(slot) / total]));
+  const bounds = cohort.map((slot) => alphas.get(slot.id!)! * settings.bound);
+  const scale = fixedPointScale(bounds.reduce((a, b) => a + b, 0), Math.max(1, cohort.length));
+  const fail = (message: string): never => { throw new SecureAggregationError(`round ${round}: ${message}`, failures.length, settings.threshold, request.clients.length); };
+  if (cohort.length < settings.threshold) fail(`only ${cohort.length} clients can take part but the threshold is ${settings.threshold}`);
+
+  // Round 0: train, encode, advertise keys.
+  const keyed = await ask(link, round, cohort, 'sa-keys', 'train and advertise keys', deadlineMs + DEADLINE_GRACE_MS, (slot, task) => {
+    const t = tasks.get(slot.id!)!;
+    return { type: 'secure-train', task, clientId: slot.id!, spec: request.spec, weights: request.weights, seed: t.seed, config: t.config, deadlineMs,
+      secagg: { threshold: settings.threshold, scale, bound: alphas.get(slot.id!)! * settings.bound, alpha: alphas.get(slot.id!)! } };
+  }, tally);
+  failures.push(...keyed.failures);
+  // A client that breaks the protocol's shape is left out like a dropout, never allowed to fail the round for the others.
+  const invalid = (clientId: number, what: string): void => {
+    failures.push({ clientId, reason: 'invalid', message: `client ${clientId} ('${link.registry.byClientId(clientId)?.name}') sent ${what}; left out of secure aggregation` });
+  };
+  for (const [index, r] of keyed.replies) {
+    if (r.cPublic.length !== 32 || r.sPublic.length !== 32) { invalid(index, 'public keys that are not 32 bytes'); keyed.replies.delete(index); }
+  }
+  const server = new SecAggServer(settings.threshold, request.weights.length);
+  const advertised = [...keyed.replies].map(([index, r]) => ({ index, cPublic: Buffer.from(r.cPublic), sPublic: Buffer.from(r.sPublic) }));
+  const roster = server.collectKeys(advertised);
+  const inRoster = roster.map((entry) => link.registry.byClientId(entry.index)!);
+  const rosterMessage = { indices: roster.map((e) => e.index), keys: packBytes(roster.map((e) => Buffer.concat([e.cPublic, e.sPublic]))) };
+
+  // Round 1: share keys; envelopes are routed unread.
+  const shared = await ask(link, round, inRoster, 'sa-shares', 'share keys', stepMs, (_slot, task) => ({ type: 'sa-roster', task, ...rosterMessage }), tally);
+  failures.push(...shared.failures);
+  const peers = new Set(roster.map((e) => e.index));
+  for (const [from, reply] of shared.replies as Map<number, SecAggShares>) {
+    const addressed = new Set(reply.to);
+    if (reply.to.length !== roster.length - 1 || addressed.size !== reply.to.length || addressed.has(from) || !reply.to.every((to) => peers.has(to))
+      || reply.ciphertexts.length !== reply.to.length * SECAGG_ENVELOPE_BYTES) {
+      invalid(from, 'share envelopes that do not match the roster');
+      shared.replies.delete(from);
+      continue;
+    }
+    const boxes = unpackBytes(reply.ciphertexts, SECAGG_ENVELOPE_BYTES, reply.to.length, `client ${from}'s share envelopes`);
+    server.routeShares(reply.to.map((to, i) => ({ from, to, ciphertext: boxes[i] })));
+  }
+
+  // Round 2: masked inputs, from those who shared keys.
+  const sharers = inRoster.filter((slot) => shared.replies.has(slot.id!));
+  if (sharers.length < settings.threshold) fail(`only ${sharers.length} clients shared keys but the threshold is ${settings.threshold}`);
+  const masked = await ask(link, round, sharers, 'sa-masked', 'send its masked input', stepMs, (slot, task) => {
+    const inbox = server.inboxFor(slot.id!).filter((e) => shared.replies.has(e.from));
+    return { type: 'sa-inbox', task, from: inbox.map((e) => e.from), ciphertexts: packBytes(inbox.map((e) => e.ciphertext)) };
+  }, tally);
+  failures.push(...masked.failures);
+  for (const [index, reply] of masked.replies as Map<number, SecAggMasked>) {
+    if (reply.masked.length !== request.weights.length) {
+      invalid(index, `a masked input of ${reply.masked.length} words for a model of ${request.weights.length}`);
+      masked.replies.delete(index);
+      continue;
+    }
+    server.collectMaskedInput(index, reply.masked);
+  }
+
+  // Round 3: unmasking, asked of the survivors. Only clients that shared keys can be unmasked for: a client that dropped
+  // before sharing left no shares behind, and nobody masked against it (SecAggClient masks only with peers whose shares it holds).
+  const survivorIds = sharers.map((slot) => slot.id!).filter((id) => masked.replies.has(id));
+  const unmaskRequest = { survivors: survivorIds, dropped: sharers.map((slot) => slot.id!).filter((id) => !masked.replies.has(id)) };
+  if (survivorIds.length < settings.threshold) fail(`only ${survivorIds.length} clients sent masked inputs but the threshold is ${settings.threshold}`);
+  const survivorsSlots = unmaskRequest.survivors.map((index) => link.registry.byClientId(index)!);
+  const unmasked = await ask(link, round, survivorsSlots, 'sa-unmasking', 'answer the unmasking request', stepMs,
+    (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }), tally);
+  failures.push(...unmasked.failures);
+  // Only complete answers are used: a share missing or malformed would otherwise fail the reconstruction for everyone.
+  const answers = [...unmasked.replies as Map<number, SecAggUnmasking>].flatMap(([from, r]) => {
+    try {
+      const answer = { from, sSeedShares: sharesFrom(r.sOwners, r.sShares, 's-seed shares'), selfMaskShares: sharesFrom(r.bOwners, r.bShares, 'self-mask shares') };
+      if (unmaskRequest.dropped.every((i) => answer.sSeedShares.has(i)) && unmaskRequest.survivors.every((i) => answer.selfMaskShares.has(i))) return [answer];
+    } catch { /* malformed: recorded below */ }
+    invalid(from, 'an incomplete or malformed unmasking answer');
+    return [];
+  });
+  if (answers.length < settings.threshold) fail(`only ${answers.length} clients answered the unmasking request but the threshold is ${settings.threshold}`);
+  const words = server.unmaskSum(unmaskRequest, answers);
+  if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
+
+  const survivors = unmaskRequest.survivors;
+  return {
+    words, sum: decodeFixedPoint(words, scale), survivors, scale, alphas,
+    survivingAlpha: survivors.reduce((sum, i) => sum + alphas.get(i)!, 0),
+    clients: [...keyed.replies].map(([clientId, r]: [number, SecAggKeys]) => ({ clientId, numExamples: r.numExamples, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, backend: r.backend, ms: r.ms })),
+    // A client that failed a later step is a dropout of the protocol, recorded once per client.
+    failures: [...new Map(failures.map((f) => [f.clientId, f])).values()],
+    droppedAfterKeys: unmaskRequest.dropped,
+    bytesDown: tally.down, bytesUp: tally.up,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * A remote client's steps of secure aggregation: train and encode, then one
+ * SecAggSession per round answering the roster, the inbox and the unmasking
+ * request. The update itself never leaves: only keys, envelopes the server
+ * cannot open, the masked input and the shares the protocol allows.
+ */
+import type { ClientWork } from './client-work';
+import { encodeSecureInput, SecAggSession } from './secagg-session';
+import type { Envelope, SecAggInbox, SecAggRoster, SecAggUnmask, SecureTrainMessage, TaskReply } from './wire';
+
+type SecureMessage = Envelope<SecureTrainMessage | SecAggRoster | SecAggInbox | SecAggUnmask>;
+
+export function createSecureSteps(): { step(message: SecureMessage, work: ClientWork): Promise<TaskReply> } {
+  const sessions = new Map<number, SecAggSession>();
+  const sessionOf = (round: number): SecAggSession => {
+    const session = sessions.get(round);
+    if (!session) throw new Error(`no secure-aggregation session for round ${round} (this client did not train in it)`);
+    return session;
+  };
+  return {
+    async step(message, work) {
+      const { task } = message;
+      switch (message.type) {
+        case 'secure-train': {
+          const result = await work.train({ ...message, type: 'train' });
+          if (result.status !== 'ok' || !result.delta) return { type: 'task-failed', task, message: `training stopped (${result.status})` };
+          const { alpha, scale, bound, threshold } = message.secagg;
+          for (const old of sessions.keys()) if (old < message.round - 1) sessions.delete(old);
+          const session = new SecAggSession(message.clientId, encodeSecureInput(result.delta, alpha, scale, bound), threshold);
+          sessions.set(message.round, session);
+          // The update stays here: only its metrics go with the keys.
+          const { numExamples, trainLoss, trainAccuracy, steps, backend, ms } = result;
+          return { type: 'sa-keys', task, ...session.keys(), numExamples, trainLoss, trainAccuracy, steps, backend, ms };
+        }
+        case 'sa-roster': return { type: 'sa-shares', task, ...sessionOf(message.round).shares(message) };
+        case 'sa-inbox': return { type: 'sa-masked', task, masked: sessionOf(message.round).masked(message) };
+        case 'sa-unmask': {
+          const answer = sessionOf(message.round).unmask(message);
+          sessions.delete(message.round);
+          return { type: 'sa-unmasking', task, ...answer };
+        }
+      }
+    },
+  };
+}

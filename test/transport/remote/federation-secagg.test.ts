@@ -1,0 +1,174 @@
+/**
+ * Secure aggregation across processes: three `fedbook client` processes and a
+ * scripted fourth client ('zed', a raw socket in this process running the
+ * same SecAggSession) that drops out at a chosen step. The sum the server
+ * unmasks equals the plain fixed-point sum of the survivors' inputs, bit for
+ * bit, the inputs being what the same clients send in a plain round.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as zmq from 'zeromq';
+import { fed } from '../../../kernel/api/index';
+import { addInto } from '../../../kernel/federated/privacy/secagg/fixed-point';
+import type { TrainCohortRequest } from '../../../kernel/transport/client-transport';
+import type { Federation } from '../../../kernel/transport/remote/federation-server';
+import { helloProof, readKeyPair } from '../../../kernel/transport/remote/keys';
+import { encodeSecureInput, SecAggSession } from '../../../kernel/transport/remote/secagg-session';
+import { decodeServerMessage, encodeMessage, type ClientMessage } from '../../../kernel/transport/remote/wire';
+import { exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+
+const NAMES = ['alice', 'bob', 'carol'];
+const dir = tempDir();
+const keys = makeKeys(dir, ['server', ...NAMES, 'zed']);
+let port: number;
+let remote: Federation;
+const processes: ClientProcess[] = [];
+const spec = fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 });
+const zedDelta = (dimension: number) => Float32Array.from({ length: dimension }, (_, j) => ((j % 7) - 3) * 0.001);
+
+before(async () => {
+  port = await freePort();
+  const listening = fed.federation.listen({
+    port, minClients: 3, joinTimeoutMs: 60_000, heartbeatTimeoutMs: 1500,
+    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) }, log: () => undefined,
+  });
+  NAMES.forEach((name, i) => {
+    writeClientCsv(join(dir, `${name}.csv`), 30 + 10 * i, 40 + i);
+    processes.push(spawnClient(['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.server.pub, '--key', keys[name].key,
+      '--data', join(dir, `${name}.csv`), '--name', name, '--backend', 'wasm']));
+  });
+  remote = await listening;
+});
+
+after(async () => {
+  await remote?.close();
+  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  await fed.shutdown();
+});
+
+/** The scripted client: plays every step honestly until `dropAt`, then goes silent (no answers, no heartbeats). */
+async function zed(dropAt: 'never' | 'inbox' | 'unmask' | 'short-masked'): Promise<() => void> {
+  const pair = readKeyPair(keys.zed.key, 'zed');
+  const socket = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
+  socket.connect(`tcp://127.0.0.1:${port}`);
+  let tail: Promise<void> = Promise.resolve();
+  const send = (message: ClientMessage, round: number): void => { tail = tail.then(() => socket.send(encodeMessage(message, round))); };
+  const beat = setInterval(() => send({ type: 'heartbeat' }, 0), 300);
+  let silent = false;
+  const stop = (): void => { silent = true; clearInterval(beat); };
+  send({ type: 'hello', name: 'zed', examples: 20, inputShape: [4], numClasses: 3, publicKey: pair.publicKey, proof: helloProof(pair, remote.publicKey, 'zed') }, 0);
+  let welcomed!: () => void;
+  const welcome = new Promise<void>((r) => { welcomed = r; });
+  let session: SecAggSession | undefined;
+  void (async () => {
+    try {
+      for (;;) {
+        const m = decodeServerMessage(await socket.receive());
+        if (m.type === 'welcome') welcomed();
+        if (silent || !('task' in m)) continue;
+        if (m.type === 'train') send({ type: 'train-result', task: m.task, status: 'ok', delta: zedDelta(m.weights.length), numExamples: 20, trainLoss: 1, trainAccuracy: 0, backend: 'script', ms: 1 }, m.round);
+        if (m.type === 'secure-train') {
+          session = new SecAggSession(m.clientId, encodeSecureInput(zedDelta(m.weights.length), m.secagg.alpha, m.secagg.scale, m.secagg.bound), m.secagg.threshold);
+          send({ type: 'sa-keys', task: m.task, ...session.keys(), numExamples: 20, trainLoss: 1, trainAccuracy: 0, backend: 'script', ms: 1 }, m.round);
+        }
+        if (m.type === 'sa-roster') send({ type: 'sa-shares', task: m.task, ...session!.shares(m) }, m.round);
+        if (m.type === 'sa-inbox') {
+          if (dropAt === 'inbox') { stop(); continue; }
+          const masked = session!.masked(m);
+          send({ type: 'sa-masked', task: m.task, masked: dropAt === 'short-masked' ? masked.slice(1) : masked }, m.round);
+        }
+        if (m.type === 'sa-unmask') {
+          if (dropAt === 'unmask') { stop(); continue; }
+          send({ type: 'sa-unmasking', task: m.task, ...session!.unmask(m) }, m.round);
+        }
+      }
+    } catch { /* closed */ }
+  })();
+  await welcome;
+  await remote.waitForClients(4, 10_000);
+  return () => { stop(); socket.close(); };
+}
+
+/** The same cohort's plain round, then its secure round; returns the plain deltas and the secure outcome. */
+async function plainThenSecure(round: number) {
+  const weights = (await fed.fedAvg({ model: spec, clientsPerRound: 1, seed: 9 }).initialize()).weights;
+  const config = { localEpochs: 1, batchSize: 8, clientLr: 0.1, optimizer: 'sgd' as const, proximalMu: 0 };
+  const request: TrainCohortRequest = { round, spec, weights, deadlineMs: 0, clients: [0, 1, 2, 3].map((clientId) => ({ clientId, seed: 100 + clientId, config })) };
+  const plain = await remote.transport.train(request);
+  assert.equal(plain.results.length, 4, JSON.stringify(plain.failures));
+  const deltas = new Map(plain.results.map((r) => [r.clientId, r.delta]));
+  const secure = await remote.transport.secureTrain({ ...request, round: round + 1 }, { threshold: 3, bound: 1, stepTimeoutMs: 20_000 });
+  return { deltas, secure };
+}
+
+/** Σ over `ids` of each client's fixed-point input, as the protocol defines it, added mod 2^32. */
+function plainFixedPointSum(ids: readonly number[], deltas: Map<number, Float32Array>, secure: { alphas: ReadonlyMap<number, number>; scale: number }): Uint32Array {
+  const sum = new Uint32Array(deltas.get(0)!.length);
+  for (const id of ids) {
+    const alpha = secure.alphas.get(id)!;
+    addInto(sum, encodeSecureInput(deltas.get(id)!, alpha, secure.scale, alpha * 1));
+  }
+  return sum;
+}
+
+test('no dropouts: the unmasked sum equals the plain fixed-point sum bit for bit', async () => {
+  const close = await zed('never');
+  try {
+    const { deltas, secure } = await plainThenSecure(1);
+    assert.deepEqual(secure.survivors, [0, 1, 2, 3]);
+    assert.deepEqual(secure.failures, []);
+    assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
+    assert.ok(secure.sum.some((v) => v !== 0));
+    assert.deepEqual([...secure.alphas.values()].reduce((a, b) => a + b, 0).toFixed(12), (1).toFixed(12));
+  } finally {
+    close();
+  }
+});
+
+test('a client dropping after sharing keys, before its masked input: the survivors\' sum is recovered bit for bit', async () => {
+  const close = await zed('inbox');
+  try {
+    const { deltas, secure } = await plainThenSecure(3);
+    assert.deepEqual(secure.survivors, [0, 1, 2]);
+    assert.deepEqual(secure.droppedAfterKeys, [3]);
+    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'dropped']]);
+    assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
+  } finally {
+    close();
+  }
+});
+
+test('a client dropping after its masked input, before unmasking: its input stays in the sum, recovered bit for bit', async () => {
+  const close = await zed('unmask');
+  try {
+    const { deltas, secure } = await plainThenSecure(5);
+    assert.deepEqual(secure.survivors, [0, 1, 2, 3]);
+    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'dropped']]);
+    assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
+  } finally {
+    close();
+  }
+});
+
+test('a masked input of the wrong length is left out as invalid; the others\' sum is still recovered bit for bit', async () => {
+  const close = await zed('short-masked');
+  try {
+    const { deltas, secure } = await plainThenSecure(7);
+    assert.deepEqual(secure.survivors, [0, 1, 2]);
+    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'invalid']]);
+    assert.match(secure.failures[0].message, /sent a masked input of \d+ words for a model of \d+; left out of secure aggregation/);
+    assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
+  } finally {
+    close();
+  }
+});
+
+test('below the threshold the round fails with a clear message instead of unmasking anyone', async () => {
+  const weights = (await fed.fedAvg({ model: spec, clientsPerRound: 1, seed: 9 }).initialize()).weights;
+  const config = { localEpochs: 1, batchSize: 8, clientLr: 0.1, optimizer: 'sgd' as const, proximalMu: 0 };
+  await assert.rejects(
+    remote.transport.secureTrain({ round: 9, spec, weights, deadlineMs: 0, clients: [0, 1].map((clientId) => ({ clientId, seed: clientId, config })) }, { threshold: 3, bound: 1 }),
+    /round 9: only 2 clients can take part but the threshold is 3/,
+  );
+});

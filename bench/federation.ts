@@ -13,6 +13,7 @@
  * The secure column runs the same cohort through remote.transport.secureTrain
  * (Bonawitz et al.'s four rounds over the wire, threshold ⌈2m/3⌉, no dropouts).
  */
+import { runInNewContext } from 'node:vm';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -80,7 +81,8 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 /** The data each client process builds, rebuilt here for the in-process run of the same split. */
 function sameSplit(clients: number, examples: number) {
-  const build = eval(`(() => { const module = {}; ${DATA_MODULE}; return module.exports; })()`) as () => { x: Float32Array; y: Int32Array };
+  // The module's source is what the client processes load: run the same text here rather than a copy of its logic.
+  const build = runInNewContext(`(() => { const module = {}; ${DATA_MODULE}; return module.exports; })()`, { Float32Array, Int32Array, Math, Number, process }) as () => { x: Float32Array; y: Int32Array };
   const x = sharedFloat32(clients * examples * 784);
   const y = sharedInt32(clients * examples);
   for (let c = 0; c < clients; c++) {

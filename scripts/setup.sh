@@ -17,6 +17,8 @@ APT_PACKAGES=(
   libopenblas0-pthread libdnnl2
   # Mesa's EGL and llvmpipe: without a GPU, backend 'webgpu' (Dawn's OpenGL ES backend, EGL_PLATFORM=surfaceless) runs its tests on them.
   libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri
+  # Loopback capture: the federation test shows an update's bytes never cross the wire in the clear.
+  tcpdump
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

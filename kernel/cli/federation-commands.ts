@@ -12,7 +12,7 @@ import { writeKeyPair } from '../transport/remote/keys';
 import { UsageError } from './main';
 
 
-function valueOf(args: string[], i: number, flag: string, example: string): string {
+function flagValue(args: string[], i: number, flag: string, example: string): string {
   const value = args[i + 1];
   if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value: ${flag} ${example}`);
   return value;
@@ -22,8 +22,8 @@ export function parseKeysNewArgs(args: string[]): { out: string; name: string } 
   let out = 'keys';
   let name = 'fedbook';
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--out') out = valueOf(args, i++, '--out', 'DIR');
-    else if (args[i] === '--name') name = valueOf(args, i++, '--name', 'NAME');
+    if (args[i] === '--out') out = flagValue(args, i++, '--out', 'DIR');
+    else if (args[i] === '--name') name = flagValue(args, i++, '--name', 'NAME');
     else throw new UsageError(`unknown option '${args[i]}' for 'fedbook keys new'`);
   }
   return { out, name };
@@ -53,19 +53,19 @@ export function parseClientArgs(args: string[]): ClientArgs {
   const parsed: Partial<ClientArgs> = { backend: 'auto' };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === '--server') parsed.server = valueOf(args, i++, arg, 'tcp://HOST:PORT');
-    else if (arg === '--server-key') parsed.serverKey = valueOf(args, i++, arg, 'KEY (40 Z85 characters or a .pub file)');
-    else if (arg === '--key') parsed.key = valueOf(args, i++, arg, 'FILE (a .key file from fedbook keys new)');
-    else if (arg === '--data') parsed.data = valueOf(args, i++, arg, 'PATH (a .csv file or a JS module exporting a dataset)');
-    else if (arg === '--label') parsed.label = valueOf(args, i++, arg, 'COLUMN');
-    else if (arg === '--features') parsed.features = valueOf(args, i++, arg, 'A,B,C').split(',').map((s) => s.trim()).filter(Boolean);
-    else if (arg === '--name') parsed.name = valueOf(args, i++, arg, 'NAME');
+    if (arg === '--server') parsed.server = flagValue(args, i++, arg, 'tcp://HOST:PORT');
+    else if (arg === '--server-key') parsed.serverKey = flagValue(args, i++, arg, 'KEY (40 Z85 characters or a .pub file)');
+    else if (arg === '--key') parsed.key = flagValue(args, i++, arg, 'FILE (a .key file from fedbook keys new)');
+    else if (arg === '--data') parsed.data = flagValue(args, i++, arg, 'PATH (a .csv file or a JS module exporting a dataset)');
+    else if (arg === '--label') parsed.label = flagValue(args, i++, arg, 'COLUMN');
+    else if (arg === '--features') parsed.features = flagValue(args, i++, arg, 'A,B,C').split(',').map((s) => s.trim()).filter(Boolean);
+    else if (arg === '--name') parsed.name = flagValue(args, i++, arg, 'NAME');
     else if (arg === '--connect-timeout') {
-      const seconds = Number(valueOf(args, i++, arg, 'SECONDS'));
+      const seconds = Number(flagValue(args, i++, arg, 'SECONDS'));
       if (!(seconds > 0)) throw new UsageError(`--connect-timeout must be a positive number of seconds (got '${args[i]}')`);
       parsed.connectTimeoutMs = seconds * 1000;
     } else if (arg === '--backend') {
-      const backend = valueOf(args, i++, arg, 'wasm');
+      const backend = flagValue(args, i++, arg, 'wasm');
       if (!['auto', 'native', 'gpu', 'wasm', 'cpu'].includes(backend)) throw new UsageError(`--backend must be one of auto, native, gpu, wasm, cpu (got '${backend}')`);
       parsed.backend = backend as BackendPreference;
     } else throw new UsageError(`unknown option '${arg}' for 'fedbook client'`);

@@ -155,12 +155,18 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
     switch (message.type) {
       case 'welcome':
         if (joined) log(`joined ${options.server} again as '${name}'`);
-        return welcomed({ ok: true });
-      case 'refuse': welcomed({ ok: false, reason: message.reason }); return finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
-      case 'train': case 'evaluate': case 'secure-train': case 'sa-roster': case 'sa-inbox': case 'sa-unmask': return runTask(message);
+        welcomed({ ok: true });
+        return;
+      case 'refuse':
+        welcomed({ ok: false, reason: message.reason });
+        finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
+        return;
+      case 'train': case 'evaluate': case 'secure-train': case 'sa-roster': case 'sa-inbox': case 'sa-unmask':
+        runTask(message);
+        return;
       case 'cancel': if (running === message.task) work.cancel(); return;
-      case 'notice': return log(`server: ${message.message}`);
-      case 'shutdown': return finish({ ok: true, reason: message.reason });
+      case 'notice': log(`server: ${message.message}`); return;
+      case 'shutdown': finish({ ok: true, reason: message.reason }); return;
       case 'hello-again':
         // Only once joined: before that, the first hello is still on its way.
         if (joined && Date.now() - lastHello > 1000) {

@@ -37,7 +37,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
     const owners = new Map<string, ClientSlot>();
     const answers = clientIds.map((clientId) => new Promise<TaskAnswer>((settle) => {
       const slot = link.registry.byClientId(clientId);
-      if (!slot || !slot.connected) {
+      if (!slot?.connected) {
         settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId}${slot ? ` ('${slot.name}')` : ''} is not connected` } });
         return;
       }
@@ -70,7 +70,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
       const misfits: ClientFailure[] = [];
       const fitting = request.clients.filter(({ clientId }) => {
         const slot = link.registry.byClientId(clientId);
-        const problem = slot && slot.connected ? misfit(request.spec, slot) : undefined;
+        const problem = slot?.connected ? misfit(request.spec, slot) : undefined;
         if (problem) {
           misfits.push({ clientId, reason: 'invalid', message: `client ${clientId} ('${slot!.name}'): ${problem}` });
           link.send(slot!, { type: 'notice', message: `round ${request.round}: the server left you out: ${problem}` }, request.round);

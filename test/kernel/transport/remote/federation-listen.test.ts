@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fed } from '../../../kernel/api/index';
+import { fed } from '../../../../kernel/api/index';
 import { freePort, makeKeys, ROOT, tempDir } from './federation-fixtures';
 
 const dir = tempDir();

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fed } from '../../../kernel/api/index';
-import type { Federation } from '../../../kernel/transport/remote/federation-server';
+import { fed } from '../../../../kernel/api/index';
+import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const dir = tempDir();

@@ -5,13 +5,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fed } from '../../../kernel/api/index';
-import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../kernel/data/dataset';
-import { createFederatedData, type FederatedData } from '../../../kernel/federated/partition/federated-data';
-import type { Federation } from '../../../kernel/transport/remote/federation-server';
+import { fed } from '../../../../kernel/api/index';
+import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../../kernel/data/dataset';
+import { createFederatedData, type FederatedData } from '../../../../kernel/federated/partition/federated-data';
+import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import * as zmq from 'zeromq';
-import { helloProof, readKeyPair } from '../../../kernel/transport/remote/keys';
-import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../kernel/transport/remote/wire';
+import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
+import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
 import { exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const NAMES = ['alice', 'bob', 'carol'];

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { loadClientData } from '../../../kernel/cli/federation-commands';
+import { loadClientData } from '../../../../kernel/cli/federation-commands';
 import { join } from 'node:path';
-import { helloProof, newKeyPair, verifyHelloProof, z85Decode, z85Encode } from '../../../kernel/transport/remote/keys';
-import { TaskBook, type TaskAnswer } from '../../../kernel/transport/remote/task-book';
-import { decodeClientMessage, decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type TrainReply } from '../../../kernel/transport/remote/wire';
+import { helloProof, newKeyPair, verifyHelloProof, z85Decode, z85Encode } from '../../../../kernel/transport/remote/keys';
+import { TaskBook, type TaskAnswer } from '../../../../kernel/transport/remote/task-book';
+import { decodeClientMessage, decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type TrainReply } from '../../../../kernel/transport/remote/wire';
 import { BIN, tempDir } from './federation-fixtures';
 
 const trainMessage = {

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createRng } from '../../../kernel/federated/random';
-import { writeKeyPair } from '../../../kernel/transport/remote/keys';
+import { createRng } from '../../../../kernel/federated/random';
+import { writeKeyPair } from '../../../../kernel/transport/remote/keys';
 
-export const ROOT = resolve(__dirname, '../../../..');
+export const ROOT = resolve(__dirname, '../../../../..');
 export const BIN = join(ROOT, 'bin', 'fedbook.js');
 
 export function tempDir(): string {

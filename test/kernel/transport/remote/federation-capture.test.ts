@@ -11,9 +11,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { fed } from '../../../kernel/api/index';
-import type { ClientTransport } from '../../../kernel/transport/client-transport';
-import type { Federation } from '../../../kernel/transport/remote/federation-server';
+import { fed } from '../../../../kernel/api/index';
+import type { ClientTransport } from '../../../../kernel/transport/client-transport';
+import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const canCapture = spawnSync('tcpdump', ['--version']).status === 0 && process.getuid?.() === 0;

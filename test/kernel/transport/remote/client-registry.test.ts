@@ -1,8 +1,8 @@
 /** Who is in a federation: ids in name order when it fills, stable across leaving and rejoining, names bound to keys. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientRegistry } from '../../../kernel/transport/remote/client-registry';
-import { misfit } from '../../../kernel/transport/remote/remote-transport';
+import { ClientRegistry } from '../../../../kernel/transport/remote/client-registry';
+import { misfit } from '../../../../kernel/transport/remote/remote-transport';
 
 const hello = (name: string, publicKey = `key-${name}`, examples = 10) => ({ name, publicKey, examples, inputShape: [4], numClasses: 3 });
 

@@ -38,21 +38,47 @@ async function measure(rounds: number): Promise<SmoothnessRow> {
     let messages = 0;
     for (let from = 2; from <= rounds; from += 10) {
       const now = Date.now();
-      await chart.send([{ type: 'rounds', runId: 'bench', rounds: syntheticRounds(from, Math.min(10, rounds - from + 1)), timing: { publishedAt: now, receivedAt: now, postedAt: now } }]);
+      await chart.send([
+        {
+          type: 'rounds',
+          runId: 'bench',
+          rounds: syntheticRounds(from, Math.min(10, rounds - from + 1)),
+          timing: { publishedAt: now, receivedAt: now, postedAt: now },
+        },
+      ]);
       messages++;
       await new Promise((r) => setTimeout(r, 5));
     }
-    await chart.page.waitForFunction((n) => ((globalThis as unknown as { document: { getElementById(id: string): { data?: Array<{ x: unknown[] }> } } }).document.getElementById('chart').data?.[0]?.x.length === n), rounds, { timeout: 300_000 });
+    await chart.page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as { document: { getElementById(id: string): { data?: Array<{ x: unknown[] }> } } }).document.getElementById('chart').data?.[0]
+          ?.x.length === n,
+      rounds,
+      { timeout: 300_000 },
+    );
     const feedSeconds = (Date.now() - t0) / 1000;
     const probe = await chart.probe();
-    const stages = await chart.page.evaluate(() => (globalThis as unknown as { fedbookChart: { stages: Array<{ webviewToDrawn: number; drawnBy: string }> } }).fedbookChart.stages.map((s) => ({ ms: s.webviewToDrawn, overlay: s.drawnBy === 'overlay' })));
+    const stages = await chart.page.evaluate(() =>
+      (globalThis as unknown as { fedbookChart: { stages: Array<{ webviewToDrawn: number; drawnBy: string }> } }).fedbookChart.stages.map((s) => ({
+        ms: s.webviewToDrawn,
+        overlay: s.drawnBy === 'overlay',
+      })),
+    );
     const shown = stages.map((s) => s.ms);
     return {
-      rounds, messages, draws: probe.draws.length,
-      drawP50Ms: percentile(probe.draws, 50), drawP95Ms: percentile(probe.draws, 95),
-      frameGapP50Ms: percentile(probe.frameGaps, 50), frameGapP95Ms: percentile(probe.frameGaps, 95), frameGapMaxMs: Math.max(...probe.frameGaps),
-      longTasks: probe.longTasks.length, feedSeconds,
-      overlayShare: stages.filter((s) => s.overlay).length / Math.max(1, stages.length), shownP50Ms: percentile(shown, 50), shownP95Ms: percentile(shown, 95),
+      rounds,
+      messages,
+      draws: probe.draws.length,
+      drawP50Ms: percentile(probe.draws, 50),
+      drawP95Ms: percentile(probe.draws, 95),
+      frameGapP50Ms: percentile(probe.frameGaps, 50),
+      frameGapP95Ms: percentile(probe.frameGaps, 95),
+      frameGapMaxMs: Math.max(...probe.frameGaps),
+      longTasks: probe.longTasks.length,
+      feedSeconds,
+      overlayShare: stages.filter((s) => s.overlay).length / Math.max(1, stages.length),
+      shownP50Ms: percentile(shown, 50),
+      shownP95Ms: percentile(shown, 95),
     };
   } finally {
     await chart.close();
@@ -60,8 +86,38 @@ async function measure(rounds: number): Promise<SmoothnessRow> {
 }
 
 function formatTable(rows: SmoothnessRow[]): string {
-  const header = ['rounds', 'messages', 'draws', 'draw p50 ms', 'draw p95 ms', 'frame gap p50 ms', 'frame gap p95 ms', 'frame gap max ms', 'long tasks', 'feed s', 'shown by overlay', 'arrival → shown p50 ms', 'p95 ms'];
-  const lines = rows.map((r) => [r.rounds, r.messages, r.draws, r.drawP50Ms.toFixed(1), r.drawP95Ms.toFixed(1), r.frameGapP50Ms.toFixed(1), r.frameGapP95Ms.toFixed(1), r.frameGapMaxMs.toFixed(0), r.longTasks, r.feedSeconds.toFixed(1), `${(100 * r.overlayShare).toFixed(0)}%`, r.shownP50Ms.toFixed(0), r.shownP95Ms.toFixed(0)].map(String));
+  const header = [
+    'rounds',
+    'messages',
+    'draws',
+    'draw p50 ms',
+    'draw p95 ms',
+    'frame gap p50 ms',
+    'frame gap p95 ms',
+    'frame gap max ms',
+    'long tasks',
+    'feed s',
+    'shown by overlay',
+    'arrival → shown p50 ms',
+    'p95 ms',
+  ];
+  const lines = rows.map((r) =>
+    [
+      r.rounds,
+      r.messages,
+      r.draws,
+      r.drawP50Ms.toFixed(1),
+      r.drawP95Ms.toFixed(1),
+      r.frameGapP50Ms.toFixed(1),
+      r.frameGapP95Ms.toFixed(1),
+      r.frameGapMaxMs.toFixed(0),
+      r.longTasks,
+      r.feedSeconds.toFixed(1),
+      `${(100 * r.overlayShare).toFixed(0)}%`,
+      r.shownP50Ms.toFixed(0),
+      r.shownP95Ms.toFixed(0),
+    ].map(String),
+  );
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
 }
 

@@ -82,7 +82,13 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 /** The data each client process builds, rebuilt here for the in-process run of the same split. */
 function sameSplit(clients: number, examples: number) {
   // The module's source is what the client processes load: run the same text here rather than a copy of its logic.
-  const build = runInNewContext(`(() => { const module = {}; ${DATA_MODULE}; return module.exports; })()`, { Float32Array, Int32Array, Math, Number, process }) as () => { x: Float32Array; y: Int32Array };
+  const build = runInNewContext(`(() => { const module = {}; ${DATA_MODULE}; return module.exports; })()`, {
+    Float32Array,
+    Int32Array,
+    Math,
+    Number,
+    process,
+  }) as () => { x: Float32Array; y: Int32Array };
   const x = sharedFloat32(clients * examples * 784);
   const y = sharedInt32(clients * examples);
   for (let c = 0; c < clients; c++) {
@@ -93,7 +99,12 @@ function sameSplit(clients: number, examples: number) {
     y.set(part.y, c * examples);
   }
   const dataset = createDataset({ x, y, exampleShape: [784], numClasses: 10, name: 'bench' });
-  return createFederatedData({ dataset, clients: Array.from({ length: clients }, (_, c) => Array.from({ length: examples }, (_, i) => c * examples + i)), scheme: 'natural', seed: 0 });
+  return createFederatedData({
+    dataset,
+    clients: Array.from({ length: clients }, (_, c) => Array.from({ length: examples }, (_, i) => c * examples + i)),
+    scheme: 'natural',
+    seed: 0,
+  });
 }
 
 async function benchOne(clients: number, rounds: number, examples: number, dir: string): Promise<FederationBenchRow> {
@@ -104,15 +115,46 @@ async function benchOne(clients: number, rounds: number, examples: number, dir: 
   const server = writeKeyPair(keyDir, 'server');
   const clientKeys = names.map((name) => writeKeyPair(keyDir, name));
   const port = await freePort();
-  const listening = fed.federation.listen({ port, minClients: clients, joinTimeoutMs: 120_000, keys: { server: server.keyFile, allow: clientKeys.map((k) => k.publicFile) }, log: () => undefined });
-  const children: ChildProcess[] = names.map((name, c) => spawn(process.execPath, [join(ROOT, 'bin', 'fedbook.js'), 'client', '--server', `tcp://127.0.0.1:${port}`,
-    '--server-key', server.publicFile, '--key', clientKeys[c].keyFile, '--data', join(dir, 'data.js'), '--name', name, '--backend', 'wasm'],
-  { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FEDBOOK_BENCH_SEED: String(c + 1), FEDBOOK_BENCH_EXAMPLES: String(examples) } }));
-  const failed = new Promise<never>((_, fail) => children.forEach((child) => {
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d).slice(-4000); });
-    child.once('exit', (status) => { if (status) fail(new Error(`a client process exited with ${status}:\n${stderr}`)); });
-  }));
+  const listening = fed.federation.listen({
+    port,
+    minClients: clients,
+    joinTimeoutMs: 120_000,
+    keys: { server: server.keyFile, allow: clientKeys.map((k) => k.publicFile) },
+    log: () => undefined,
+  });
+  const children: ChildProcess[] = names.map((name, c) =>
+    spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'fedbook.js'),
+        'client',
+        '--server',
+        `tcp://127.0.0.1:${port}`,
+        '--server-key',
+        server.publicFile,
+        '--key',
+        clientKeys[c].keyFile,
+        '--data',
+        join(dir, 'data.js'),
+        '--name',
+        name,
+        '--backend',
+        'wasm',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FEDBOOK_BENCH_SEED: String(c + 1), FEDBOOK_BENCH_EXAMPLES: String(examples) } },
+    ),
+  );
+  const failed = new Promise<never>((_, fail) =>
+    children.forEach((child) => {
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr = (stderr + d).slice(-4000);
+      });
+      child.once('exit', (status) => {
+        if (status) fail(new Error(`a client process exited with ${status}:\n${stderr}`));
+      });
+    }),
+  );
   failed.catch(() => undefined);
   const remote = await Promise.race([listening, failed]);
   const remoteMs: number[] = [];
@@ -131,10 +173,16 @@ async function benchOne(clients: number, rounds: number, examples: number, dir: 
   const config = { localEpochs: 1, batchSize: 10, clientLr: 0.05, optimizer: 'sgd' as const, proximalMu: 0 };
   for (let r = 0; r < rounds; r++) {
     const started = performance.now();
-    const outcome = await remote.transport.secureTrain({
-      round: rounds + r + 1, spec: model, weights: state.weights, deadlineMs: 0,
-      clients: names.map((_, clientId) => ({ clientId, seed: r * 1000 + clientId, config })),
-    }, { threshold: defaultThreshold(clients), bound: 1 });
+    const outcome = await remote.transport.secureTrain(
+      {
+        round: rounds + r + 1,
+        spec: model,
+        weights: state.weights,
+        deadlineMs: 0,
+        clients: names.map((_, clientId) => ({ clientId, seed: r * 1000 + clientId, config })),
+      },
+      { threshold: defaultThreshold(clients), bound: 1 },
+    );
     if (outcome.failures.length) throw new Error(`secure round ${r + 1}: ${JSON.stringify(outcome.failures)}`);
     if (r > 0) secureMs.push(performance.now() - started);
     secureBytes = outcome.bytesDown + outcome.bytesUp;
@@ -162,13 +210,21 @@ async function main(): Promise<void> {
   const rows: FederationBenchRow[] = [];
   for (const clients of args.clients) rows.push(await benchOne(clients, args.rounds, args.examples, dir));
   await fed.shutdown();
-  console.log(`Federation round overhead (2NN, ${args.examples} examples per client, WASM, ${availableParallelism()} cores, median of rounds 2..${args.rounds})`);
+  console.log(
+    `Federation round overhead (2NN, ${args.examples} examples per client, WASM, ${availableParallelism()} cores, median of rounds 2..${args.rounds})`,
+  );
   console.log('| clients | in process (ms) | remote processes (ms) | overhead (ms) | bytes / round | secure aggregation (ms) | secure bytes / round |');
   console.log('|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.clients} | ${r.inProcessMs.toFixed(0)} | ${r.remoteMs.toFixed(0)} | ${r.overheadMs.toFixed(0)} | ${(r.remoteBytes / 1e6).toFixed(2)} MB | ${r.secureMs.toFixed(0)} | ${(r.secureBytes / 1e6).toFixed(2)} MB |`);
+    console.log(
+      `| ${r.clients} | ${r.inProcessMs.toFixed(0)} | ${r.remoteMs.toFixed(0)} | ${r.overheadMs.toFixed(0)} | ${(r.remoteBytes / 1e6).toFixed(2)} MB | ${r.secureMs.toFixed(0)} | ${(r.secureBytes / 1e6).toFixed(2)} MB |`,
+    );
   }
   if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 1));
 }
 
-if (require.main === module) void main().catch((error) => { console.error(error); process.exit(1); });
+if (require.main === module)
+  void main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });

@@ -38,7 +38,8 @@ export interface BenchArgs {
   split?: 'iid' | 'shards';
 }
 
-const USAGE = 'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|fallback|wasm|native|cpu]';
+const USAGE =
+  'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|fallback|wasm|native|cpu]';
 const BENCH_PATHS: readonly BenchPath[] = ['compiled', 'fallback', 'wasm', 'native', 'cpu'];
 
 /** Parses the command line; throws with the usage line on anything unknown. */
@@ -57,18 +58,30 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     switch (flag) {
-      case '--quick': args.full = false; break;
-      case '--full': args.full = true; break;
+      case '--quick':
+        args.full = false;
+        break;
+      case '--full':
+        args.full = true;
+        break;
       case '--only': {
         const name = value(i++, flag);
         if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only must be one of ${BENCHES.join(', ')} (got ${name})\n${USAGE}`);
         args.only = name as BenchName;
         break;
       }
-      case '--json': args.json = value(i++, flag); break;
-      case '--workers': args.workers = positive(value(i++, flag), flag, true); break;
-      case '--max-rounds': args.maxRounds = positive(value(i++, flag), flag, true); break;
-      case '--lr': args.lr = positive(value(i++, flag), flag, false); break;
+      case '--json':
+        args.json = value(i++, flag);
+        break;
+      case '--workers':
+        args.workers = positive(value(i++, flag), flag, true);
+        break;
+      case '--max-rounds':
+        args.maxRounds = positive(value(i++, flag), flag, true);
+        break;
+      case '--lr':
+        args.lr = positive(value(i++, flag), flag, false);
+        break;
       case '--split': {
         const split = value(i++, flag);
         if (split !== 'iid' && split !== 'shards') throw new Error(`--split must be iid or shards (got ${split})\n${USAGE}`);
@@ -81,8 +94,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         args.path = path as BenchPath;
         break;
       }
-      case '--help': case '-h': throw new Error(USAGE);
-      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+      case '--help':
+      case '-h':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
   }
   return args;
@@ -106,7 +122,9 @@ function chooseOpenblasCoretype(): string {
   let flags = '';
   try {
     flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   if (/\bavx2\b/.test(flags) && /\bfma\b/.test(flags)) {
     process.env.OPENBLAS_CORETYPE = 'Haswell';
     return 'OPENBLAS_CORETYPE=Haswell (set by the bench: the CPU has AVX2 and FMA) for torch and fedbook';
@@ -135,10 +153,12 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(line);
   const W = args.workers;
   const workers = W > 1 ? [1, W] : [1];
-  const backend = nativeInstalled() ? 'native' as const : 'wasm' as const;
+  const backend = nativeInstalled() ? ('native' as const) : ('wasm' as const);
   const started = Date.now();
   const coretype = chooseOpenblasCoretype();
-  log(`fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}, load average ${loadAverage()}`);
+  log(
+    `fedbook bench (${args.full ? 'full' : 'quick'}) ${new Date().toISOString()}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}, W = ${W}, load average ${loadAverage()}`,
+  );
 
   const mnist = new Map<number, Promise<Dataset>>();
   const load = (examples: number): Promise<Dataset> => {
@@ -152,12 +172,16 @@ async function main(): Promise<void> {
 
   const rows: BenchRow[] = [];
   const notes: string[] = [coretype];
-  const onRow = (row: BenchRow): void => { rows.push(row); };
+  const onRow = (row: BenchRow): void => {
+    rows.push(row);
+  };
   const report = (): void => {
     log('');
     log(formatTables(rows));
     if (notes.length) log(`\n${notes.map((n) => `note: ${n}`).join('\n')}`);
-    log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()} (other processes on these cores make every number noisier)`);
+    log(
+      `\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()} (other processes on these cores make every number noisier)`,
+    );
     if (args.json) {
       writeFileSync(args.json, toJson(rows));
       log(`wrote ${rows.length} rows to ${args.json}`);
@@ -175,8 +199,15 @@ async function main(): Promise<void> {
     if (wants('throughput')) {
       log('throughput…');
       const result = await benchThroughput(await load(6000), {
-        full: args.full, workers, log, onRow, models: ['2nn', 'cnn'], batches: [10, 50],
-        backends: (args.full ? ['compiled', 'fallback', backend, 'wasm', 'cpu'] : ['compiled', 'fallback', backend]).filter((b, i, all) => all.indexOf(b) === i) as BenchPath[],
+        full: args.full,
+        workers,
+        log,
+        onRow,
+        models: ['2nn', 'cnn'],
+        batches: [10, 50],
+        backends: (args.full ? ['compiled', 'fallback', backend, 'wasm', 'cpu'] : ['compiled', 'fallback', backend]).filter(
+          (b, i, all) => all.indexOf(b) === i,
+        ) as BenchPath[],
       });
       notes.push(...result.notes);
       // WebGPU: only where Dawn finds an adapter (bench/webgpu.ts).
@@ -196,8 +227,16 @@ async function main(): Promise<void> {
       const { test } = await fed.datasets.mnist();
       const caps = args.full ? { iid: 300, shards: 1000 } : { iid: 5, shards: 5 };
       await benchRoundsToTarget({
-        splits: args.split ? [args.split] : ['iid', 'shards'], maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
-        target: 0.97, clientLr: args.lr, workers: W, path: args.path, train: await load(60000), test, log, onRow,
+        splits: args.split ? [args.split] : ['iid', 'shards'],
+        maxRounds: args.maxRounds ? { iid: args.maxRounds, shards: args.maxRounds } : caps,
+        target: 0.97,
+        clientLr: args.lr,
+        workers: W,
+        path: args.path,
+        train: await load(60000),
+        test,
+        log,
+        onRow,
       });
       notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);
     }

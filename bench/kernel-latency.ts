@@ -70,7 +70,14 @@ async function measure(kernel: KernelUnderTest, starts: number, cells: number): 
 }
 
 export function formatLatencyTable(rows: LatencyRow[]): string {
-  const header = ['kernel', 'start → kernel_info_reply median (ms)', 'max (ms)', 'start → ready median (ms)', 'trivial cell median (ms)', 'trivial cell p90 (ms)'];
+  const header = [
+    'kernel',
+    'start → kernel_info_reply median (ms)',
+    'max (ms)',
+    'start → ready median (ms)',
+    'trivial cell median (ms)',
+    'trivial cell p90 (ms)',
+  ];
   const lines = rows.map((r) => [
     r.kernel,
     r.startMedianMs.toFixed(0),

@@ -58,16 +58,26 @@ export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
     const warmup = fed.partition(train, { clients: Math.min(train.length, c.numClients * 10), scheme: 'iid', seed: 2 });
     let oneWorkerMs: number | undefined;
     for (const workers of options.workers) {
-      const timed = await timeRounds({ model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: PATH_RUNS[options.path].backend }, clients, measured, warmup);
+      const timed = await timeRounds(
+        { model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: PATH_RUNS[options.path].backend },
+        clients,
+        measured,
+        warmup,
+      );
       await fed.shutdown();
       const roundMs = median(timed.roundMs);
       // The train phase of the same (median) round: the overhead is taken round by round, then its median.
       const overheads = timed.roundMs.map((ms, i) => ms - timed.trainMs[i]);
       const trainMs = roundMs - median(overheads);
       if (workers === 1) oneWorkerMs = roundMs;
-      const row = roundRow({ model: c.model, workers, clientsPerRound: c.clientsPerRound, roundMs, trainMs, backend: pathLabel(options.path, timed) }, oneWorkerMs);
-      options.log(`  round ${c.model} W=${workers} K=${c.clientsPerRound}: ${roundMs.toFixed(0)} ms, overhead ${row.overheadMs.toFixed(1)} ms (${row.overheadPct.toFixed(2)}%)` +
-        (row.efficiency === null ? '' : `, efficiency ${(100 * row.efficiency).toFixed(0)}%`));
+      const row = roundRow(
+        { model: c.model, workers, clientsPerRound: c.clientsPerRound, roundMs, trainMs, backend: pathLabel(options.path, timed) },
+        oneWorkerMs,
+      );
+      options.log(
+        `  round ${c.model} W=${workers} K=${c.clientsPerRound}: ${roundMs.toFixed(0)} ms, overhead ${row.overheadMs.toFixed(1)} ms (${row.overheadPct.toFixed(2)}%)` +
+          (row.efficiency === null ? '' : `, efficiency ${(100 * row.efficiency).toFixed(0)}%`),
+      );
       rows.push(row);
       options.onRow?.(row);
     }

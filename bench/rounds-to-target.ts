@@ -37,12 +37,20 @@ export async function benchRoundsToTarget(options: TargetOptions): Promise<Round
   for (const split of options.splits) {
     const clients = fed.partition(options.train, { clients: 100, scheme: split, seed: 1 });
     const algo = fed.fedAvg({
-      model: PAPER_MODELS['2nn'](), clientsPerRound: 10, localEpochs: 1, batchSize: 10, clientLr: options.clientLr,
-      seed: 1, workers: options.workers, backend: PATH_RUNS[options.path].backend,
+      model: PAPER_MODELS['2nn'](),
+      clientsPerRound: 10,
+      localEpochs: 1,
+      batchSize: 10,
+      clientLr: options.clientLr,
+      seed: 1,
+      workers: options.workers,
+      backend: PATH_RUNS[options.path].backend,
     });
     const paths = new Set<string>();
     let state = await algo.initialize();
-    let seconds = 0, accuracy = 0, rounds = 0;
+    let seconds = 0,
+      accuracy = 0,
+      rounds = 0;
     const cap = options.maxRounds[split];
     while (rounds < cap && accuracy < options.target) {
       const { state: next, metrics } = await algo.next(state, clients, { evaluate: options.test });
@@ -57,8 +65,14 @@ export async function benchRoundsToTarget(options: TargetOptions): Promise<Round
     }
     await fed.shutdown();
     const row = roundsToTargetRow({
-      split, rounds, seconds, accuracy, reached: accuracy >= options.target, target: options.target,
-      paperRounds: PAPER_ROUNDS[split], backend: pathLabel(options.path, { backend: state.backend, paths: Object.fromEntries([...paths].map((p) => [p, { clients: 0 }])) }),
+      split,
+      rounds,
+      seconds,
+      accuracy,
+      reached: accuracy >= options.target,
+      target: options.target,
+      paperRounds: PAPER_ROUNDS[split],
+      backend: pathLabel(options.path, { backend: state.backend, paths: Object.fromEntries([...paths].map((p) => [p, { clients: 0 }])) }),
     });
     rows.push(row);
     options.onRow?.(row);

@@ -56,7 +56,8 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(options.dimension) || options.dimension < 1) throw new Error(`--dimension must be a positive integer (got ${value})`);
     } else if (flag === '--dropout-rate') {
       options.dropoutRate = Number(value);
-      if (!(options.dropoutRate >= 0 && options.dropoutRate <= 1 / 3)) throw new Error(`--dropout-rate must be in [0, 1/3] (got ${value}); the default threshold tolerates a third`);
+      if (!(options.dropoutRate >= 0 && options.dropoutRate <= 1 / 3))
+        throw new Error(`--dropout-rate must be in [0, 1/3] (got ${value}); the default threshold tolerates a third`);
     } else if (flag === '--json') {
       options.json = value;
     } else {
@@ -74,22 +75,43 @@ export function measure(cohort: number, dimension: number, dropoutRate: number, 
   const vectors = Array.from({ length: cohort }, () => Float32Array.from({ length: dimension }, () => Math.max(-1, Math.min(1, 0.01 * rng.normal()))));
   const threshold = defaultThreshold(cohort);
   const dropouts = Math.floor(dropoutRate * cohort);
-  const result = secureSumOfVectors(vectors, vectors.map(() => 1), { threshold, dropouts, bound: 1 }, rng.fork('secagg'));
+  const result = secureSumOfVectors(
+    vectors,
+    vectors.map(() => 1),
+    { threshold, dropouts, bound: 1 },
+    rng.fork('secagg'),
+  );
   const plain = new Float64Array(dimension);
   for (const i of result.survivors) for (let j = 0; j < dimension; j++) plain[j] += vectors[i][j];
   let maxAbsError = 0;
   for (let j = 0; j < dimension; j++) maxAbsError = Math.max(maxAbsError, Math.abs(plain[j] - result.sum[j]));
   return {
-    bench: 'secagg', cohort, dimension, threshold, dropped: result.metrics.dropped,
-    ms: result.metrics.ms, serverMs: result.metrics.serverMs, bytes: result.metrics.bytes, bytesPerClient: result.metrics.bytes / cohort, maxAbsError,
+    bench: 'secagg',
+    cohort,
+    dimension,
+    threshold,
+    dropped: result.metrics.dropped,
+    ms: result.metrics.ms,
+    serverMs: result.metrics.serverMs,
+    bytes: result.metrics.bytes,
+    bytesPerClient: result.metrics.bytes / cohort,
+    maxAbsError,
   };
 }
 
 function formatTable(rows: readonly SecAggBenchRow[]): string {
   const header = ['cohort', 'dimension', 'threshold', 'dropped', 'ms', 'server ms', 'ms/client', 'MB total', 'MB/client', 'max |error|'];
   const lines = rows.map((r) => [
-    String(r.cohort), r.dimension.toLocaleString('en-US'), String(r.threshold), String(r.dropped), r.ms.toFixed(0),
-    r.serverMs.toFixed(0), ((r.ms - r.serverMs) / r.cohort).toFixed(1), (r.bytes / 1e6).toFixed(2), (r.bytesPerClient / 1e6).toFixed(3), r.maxAbsError.toExponential(1),
+    String(r.cohort),
+    r.dimension.toLocaleString('en-US'),
+    String(r.threshold),
+    String(r.dropped),
+    r.ms.toFixed(0),
+    r.serverMs.toFixed(0),
+    ((r.ms - r.serverMs) / r.cohort).toFixed(1),
+    (r.bytes / 1e6).toFixed(2),
+    (r.bytesPerClient / 1e6).toFixed(3),
+    r.maxAbsError.toExponential(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ')).join('\n');
@@ -98,8 +120,10 @@ function formatTable(rows: readonly SecAggBenchRow[]): string {
 /** Runs the benchmark, prints the table, and returns the rows. */
 export async function main(argv: string[]): Promise<SecAggBenchRow[]> {
   const options = parseArgs(argv);
-  console.log(`secure aggregation, one round per cohort: dimension ${options.dimension.toLocaleString('en-US')}, ` +
-    `threshold ⌈2m/3⌉, ${Math.round(options.dropoutRate * 100)}% of the cohort dropping after the key exchange`);
+  console.log(
+    `secure aggregation, one round per cohort: dimension ${options.dimension.toLocaleString('en-US')}, ` +
+      `threshold ⌈2m/3⌉, ${Math.round(options.dropoutRate * 100)}% of the cohort dropping after the key exchange`,
+  );
   const rows: SecAggBenchRow[] = [];
   for (const cohort of options.cohorts) rows.push(measure(cohort, options.dimension, options.dropoutRate));
   console.log(formatTable(rows));

@@ -109,17 +109,30 @@ function show(value: Cell, digits: number): string {
   if (value === null) return '—';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return String(value);
-    return Number.isInteger(value) && digits <= 0 ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    return Number.isInteger(value) && digits <= 0
+      ? value.toLocaleString('en-US')
+      : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
   return String(value);
 }
 
-interface Column<R> { header: string; value: (row: R) => Cell; digits?: number }
+interface Column<R> {
+  header: string;
+  value: (row: R) => Cell;
+  digits?: number;
+}
 
 /** Renders rows as an aligned text table: text left, numbers right. */
 export function formatTable<R>(title: string, rows: readonly R[], columns: readonly Column<R>[]): string {
   const cells = rows.map((row) => columns.map((c) => show(c.value(row), c.digits ?? 0)));
-  const numeric = columns.map((c) => rows.length > 0 && rows.every((row) => { const v = c.value(row); return v === null || typeof v === 'number'; }));
+  const numeric = columns.map(
+    (c) =>
+      rows.length > 0 &&
+      rows.every((row) => {
+        const v = c.value(row);
+        return v === null || typeof v === 'number';
+      }),
+  );
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((line) => line[i].length)));
   const pad = (text: string, i: number): string => (numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i]));
   const lines = [
@@ -184,7 +197,8 @@ export function formatTables(rows: readonly BenchRow[]): string {
   const of = <K extends BenchRow['bench']>(bench: K) => rounded.filter((r): r is Extract<BenchRow, { bench: K }> => r.bench === bench);
   const tables: string[] = [];
   const throughput = of('throughput');
-  if (throughput.length) tables.push(formatTable('Client training throughput (samples/s; ratio = ours / torch with as many threads as workers)', throughput, THROUGHPUT_COLUMNS));
+  if (throughput.length)
+    tables.push(formatTable('Client training throughput (samples/s; ratio = ours / torch with as many threads as workers)', throughput, THROUGHPUT_COLUMNS));
   const round = of('round');
   if (round.length) tables.push(formatTable('Round parallel efficiency (T1 / (W·TW)) and overhead (round − train phase)', round, ROUND_COLUMNS));
   const target = of('rounds-to-target');

@@ -40,11 +40,19 @@ export interface TimedRounds {
  */
 export async function timeRounds(
   options: { model: ModelSpec; clientsPerRound: number; batchSize: number; workers: number; backend: 'wasm' | 'cpu' | 'native' | 'auto' | 'gpu' | 'webgpu' },
-  clients: FederatedData, rounds: number, warmupClients: FederatedData = clients,
+  clients: FederatedData,
+  rounds: number,
+  warmupClients: FederatedData = clients,
 ): Promise<TimedRounds> {
   const algo = fed.fedAvg({
-    model: options.model, clientsPerRound: options.clientsPerRound, localEpochs: 1, batchSize: options.batchSize,
-    clientLr: 0.05, seed: 1, workers: options.workers, backend: options.backend,
+    model: options.model,
+    clientsPerRound: options.clientsPerRound,
+    localEpochs: 1,
+    batchSize: options.batchSize,
+    clientLr: 0.05,
+    seed: 1,
+    workers: options.workers,
+    backend: options.backend,
   });
   let state = await algo.initialize();
   const roundMs: number[] = [];
@@ -91,7 +99,14 @@ export type BenchPath = 'compiled' | 'fallback' | 'wasm' | 'cpu' | 'native';
 export function pathLabel(path: BenchPath, timed: Pick<TimedRounds, 'backend' | 'paths'>): string {
   const taken = Object.keys(timed.paths);
   if (path === 'fallback') return 'tfjs-wasm+native';
-  if (path === 'compiled') return taken.length === 1 ? taken[0] : `${taken.join('+')} (compiled step not used: ${Object.values(timed.paths).map((p) => p.note).find(Boolean) ?? '?'})`;
+  if (path === 'compiled')
+    return taken.length === 1
+      ? taken[0]
+      : `${taken.join('+')} (compiled step not used: ${
+          Object.values(timed.paths)
+            .map((p) => p.note)
+            .find(Boolean) ?? '?'
+        })`;
   return timed.backend;
 }
 export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | 'native'; path: string; env?: Record<string, string> }> = {
@@ -116,20 +131,26 @@ export async function startTorchReference(): Promise<TorchReference | { unavaila
     env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', GLIBC_TUNABLES: TORCH_GLIBC_TUNABLES },
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const lines: Interface = createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
   const nextLine = async (): Promise<string | undefined> => (await iterator.next()).value as string | undefined;
   const first = await nextLine();
   if (first === undefined) {
-    const why = /No module named 'torch'/.test(stderr) ? 'python3-torch is not installed (apt-get install python3-torch)' : stderr.trim().split('\n').pop() ?? 'exited';
+    const why = /No module named 'torch'/.test(stderr)
+      ? 'python3-torch is not installed (apt-get install python3-torch)'
+      : (stderr.trim().split('\n').pop() ?? 'exited');
     return { unavailable: why };
   }
   const info = JSON.parse(first) as TorchInfo;
   return {
     info,
     async measure(request) {
-      child.stdin.write(`${JSON.stringify({ model: request.model, batch: request.batch, threads: request.threads, examples: request.examples, min_seconds: request.minSeconds })}\n`);
+      child.stdin.write(
+        `${JSON.stringify({ model: request.model, batch: request.batch, threads: request.threads, examples: request.examples, min_seconds: request.minSeconds })}\n`,
+      );
       const line = await nextLine();
       if (line === undefined) throw new Error(`torch reference exited: ${stderr.trim()}`);
       const answer = JSON.parse(line) as { samplesPerSec?: number; error?: string };
@@ -196,7 +217,7 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
   const partitions = new Map<number, FederatedData>();
   const clientsOf = (examples: number): FederatedData => {
     let data = partitions.get(examples);
-    if (!data) partitions.set(examples, data = fed.partition(train, { clients: Math.floor(train.length / examples), scheme: 'iid', seed: 1 }));
+    if (!data) partitions.set(examples, (data = fed.partition(train, { clients: Math.floor(train.length / examples), scheme: 'iid', seed: 1 })));
     return data;
   };
   try {
@@ -206,7 +227,8 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
           for (const batch of options.batches) {
             if (backend === 'cpu' && model === 'cnn') {
               // Measured here: ~0.3 samples/s (a 40-example round takes minutes), so the CNN is left to WASM.
-              if (workers === options.workers[0] && batch === options.batches[0]) notes.push('cpu backend: CNN skipped (pure-JS convolutions, ~0.3 samples/s here)');
+              if (workers === options.workers[0] && batch === options.batches[0])
+                notes.push('cpu backend: CNN skipped (pure-JS convolutions, ~0.3 samples/s here)');
               continue;
             }
             const size = roundSize(model, backend, options.full);
@@ -216,7 +238,11 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
             const saved = withEnv(run.env);
             try {
               if (run.env) await fed.shutdown();
-              timed = await timeRounds({ model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers, backend: run.backend }, clientsOf(size.examples), size.rounds);
+              timed = await timeRounds(
+                { model: PAPER_MODELS[model](), clientsPerRound: size.clients, batchSize: batch, workers, backend: run.backend },
+                clientsOf(size.examples),
+                size.rounds,
+              );
             } catch (error) {
               notes.push(`${backend} skipped: ${(error as Error).message.split('\n')[0]}`);
               await fed.shutdown();
@@ -227,7 +253,9 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
             }
             const taken = Object.keys(timed.paths);
             if (taken.length !== 1 || taken[0] !== run.path) {
-              const why = Object.values(timed.paths).map((p) => p.note).find(Boolean);
+              const why = Object.values(timed.paths)
+                .map((p) => p.note)
+                .find(Boolean);
               notes.push(`${backend} ${model}: skipped, its clients trained on ${taken.join(', ') || timed.backend}${why ? ` (${why})` : ''}`);
               continue;
             }
@@ -245,10 +273,22 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
               }
             }
             const row = throughputRow({
-              model, batch, backend: pathLabel(backend, timed), workers, samplesPerSec, torchSamplesPerSec, torchBestSamplesPerSec, clients: size.clients, examplesPerClient: size.examples,
+              model,
+              batch,
+              backend: pathLabel(backend, timed),
+              workers,
+              samplesPerSec,
+              torchSamplesPerSec,
+              torchBestSamplesPerSec,
+              clients: size.clients,
+              examplesPerClient: size.examples,
             });
-            options.log(`  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(samplesPerSec < 10 ? 2 : 0)} samples/s` +
-              (torchSamplesPerSec ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)}), best ≤${workers} threads ${torchBestSamplesPerSec!.toFixed(0)}` : ''));
+            options.log(
+              `  throughput ${model} B=${batch} ${backend} W=${workers}: ${samplesPerSec.toFixed(samplesPerSec < 10 ? 2 : 0)} samples/s` +
+                (torchSamplesPerSec
+                  ? `, torch ${torchSamplesPerSec.toFixed(0)} (×${row.ratio!.toFixed(2)}), best ≤${workers} threads ${torchBestSamplesPerSec!.toFixed(0)}`
+                  : ''),
+            );
             rows.push(row);
             options.onRow?.(row);
           }

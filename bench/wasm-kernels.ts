@@ -110,22 +110,23 @@ const BUILDERS = { '2nn': build2nn, cnn: buildCnn } as const;
 /** The same architectures written with tf.layers, as fedbook's workers build them. */
 function buildWithLayers(name: '2nn' | 'cnn'): Model {
   const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }) });
-  const layers = name === '2nn'
-    ? [
-      tf.layers.flatten({ inputShape: [28, 28, 1] }),
-      tf.layers.dense({ units: 200, activation: 'relu', ...init(1) }),
-      tf.layers.dense({ units: 200, activation: 'relu', ...init(2) }),
-      tf.layers.dense({ units: 10, ...init(3) }),
-    ]
-    : [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', ...init(4) }),
-      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
-      tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', ...init(5) }),
-      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 512, activation: 'relu', ...init(6) }),
-      tf.layers.dense({ units: 10, ...init(7) }),
-    ];
+  const layers =
+    name === '2nn'
+      ? [
+          tf.layers.flatten({ inputShape: [28, 28, 1] }),
+          tf.layers.dense({ units: 200, activation: 'relu', ...init(1) }),
+          tf.layers.dense({ units: 200, activation: 'relu', ...init(2) }),
+          tf.layers.dense({ units: 10, ...init(3) }),
+        ]
+      : [
+          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', ...init(4) }),
+          tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+          tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', ...init(5) }),
+          tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 512, activation: 'relu', ...init(6) }),
+          tf.layers.dense({ units: 10, ...init(7) }),
+        ];
   const model = tf.sequential({ layers });
   return {
     variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
@@ -178,7 +179,14 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-async function measure(modelName: '2nn' | 'cnn', batch: number, kernels: KernelSet, options: Options, images: Float32Array, labels: Int32Array): Promise<BenchRow> {
+async function measure(
+  modelName: '2nn' | 'cnn',
+  batch: number,
+  kernels: KernelSet,
+  options: Options,
+  images: Float32Array,
+  labels: Int32Array,
+): Promise<BenchRow> {
   const { seconds } = options;
   restoreShippedWasmKernels();
   registerWasmTrainingKernels(KERNEL_SETS[kernels]);
@@ -189,7 +197,18 @@ async function measure(modelName: '2nn' | 'cnn', batch: number, kernels: KernelS
   const xs = Array.from({ length: batches }, (_, i) => tf.tensor4d(images.subarray(i * batch * 784, (i + 1) * batch * 784), [batch, 28, 28, 1]));
   const ys = Array.from({ length: batches }, (_, i) => tf.oneHot(tf.tensor1d(labels.subarray(i * batch, (i + 1) * batch), 'int32'), 10) as tf.Tensor2D);
   const api = options.layers ? 'layers' : 'ops';
-  const row: BenchRow = { bench: 'wasm-kernels', model: modelName, api, batch, backend: `wasm-${kernels}`, params, steps: 0, samplesPerSec: null, samplesPerCpuSec: null, msPerStep: null };
+  const row: BenchRow = {
+    bench: 'wasm-kernels',
+    model: modelName,
+    api,
+    batch,
+    backend: `wasm-${kernels}`,
+    params,
+    steps: 0,
+    samplesPerSec: null,
+    samplesPerCpuSec: null,
+    msPerStep: null,
+  };
   try {
     step(model, optimizer, xs[0], ys[0]); // warm-up: kernels set up, XNNPACK operators created
     const start = performance.now();
@@ -228,7 +247,14 @@ function formatTable(rows: BenchRow[]): string {
     r.speedup === undefined ? '' : `${r.speedup.toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 && l[i].startsWith('fails') ? 0 : l[i].length))));
-  return [header, ...lines].map((cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((cells) =>
+      cells
+        .map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Runs the benchmark, prints the table, and returns the rows. */
@@ -238,7 +264,9 @@ export async function main(argv: string[]): Promise<BenchRow[]> {
   const { train } = await loadMnist();
   const images = train.x.subarray(0, 500 * 784);
   const labels = train.y.subarray(0, 500);
-  console.log(`WASM training step (${options.layers ? 'tf.layers models' : 'plain ops'}), ${options.seconds}s (≥ 2 steps) per row after a warm-up step; ${loaded.detail}`);
+  console.log(
+    `WASM training step (${options.layers ? 'tf.layers models' : 'plain ops'}), ${options.seconds}s (≥ 2 steps) per row after a warm-up step; ${loaded.detail}`,
+  );
   const rows: BenchRow[] = [];
   for (const model of options.models) {
     const sets: KernelSet[] = model === 'cnn' ? ['shipped', 'shipped+filter', 'fedbook'] : ['shipped', 'fedbook'];
@@ -255,7 +283,11 @@ export async function main(argv: string[]): Promise<BenchRow[]> {
   restoreShippedWasmKernels();
   registerWasmTrainingKernels();
   console.log(formatTable(rows));
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on these cores disturb wall time most, CPU time less)`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (other processes on these cores disturb wall time most, CPU time less)`,
+  );
   if (options.json !== undefined) {
     writeFileSync(options.json, JSON.stringify(rows, null, 1) + '\n');
     console.log(`wrote ${rows.length} rows to ${options.json}`);

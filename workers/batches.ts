@@ -21,7 +21,15 @@ export function gatherBatch(data: SharedData, order: ArrayLike<number>, start: n
  * A simulated attacker's poisoning of a gathered batch, in place. Which examples a
  * backdoor stamps depends only on the example's index, so it is the same every epoch.
  */
-export function poisonBatch(poison: DataPoison, order: ArrayLike<number>, start: number, count: number, size: number, xOut: Float32Array, yOut: Int32Array): void {
+export function poisonBatch(
+  poison: DataPoison,
+  order: ArrayLike<number>,
+  start: number,
+  count: number,
+  size: number,
+  xOut: Float32Array,
+  yOut: Int32Array,
+): void {
   for (let i = 0; i < count; i++) {
     if (poison.kind === 'labelFlip') {
       yOut[i] = poison.numClasses - 1 - yOut[i];

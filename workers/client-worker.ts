@@ -16,7 +16,9 @@ async function handle(task: WorkerTask): Promise<WorkerResult> {
   switch (task.type) {
     case 'describe':
       return {
-        type: 'describe', backend: name, backendDetail: task.backend === 'auto' ? [detail, describeCompiledPath(tf, cached)].filter(Boolean).join('; ') : detail,
+        type: 'describe',
+        backend: name,
+        backendDetail: task.backend === 'auto' ? [detail, describeCompiledPath(tf, cached)].filter(Boolean).join('; ') : detail,
         weights: cached.variables.map(({ variable, shape }) => ({ name: variable.originalName ?? variable.name, shape, trainable: variable.trainable })),
       };
     case 'evaluate':
@@ -34,7 +36,9 @@ function injectFault(task: TrainTask): void {
   if (task.fault === 'hang') {
     // Busy-wait until the deadline passes so the pool's hard deadline must act.
     const until = Date.now() + 60_000;
-    while (Date.now() < until) { /* simulated stuck client */ }
+    while (Date.now() < until) {
+      /* simulated stuck client */
+    }
   }
 }
 

@@ -15,7 +15,8 @@ export async function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given:
   if (compiled && 'step' in compiled) return evaluateCompiled(compiled, task, backendName);
   setFlatWeights(tf, cached, task.weights);
   const size = exampleSize(task.data);
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
     const end = Math.min(start + EVALUATION_BATCH, task.end);
     const sums = tf.tidy(() => {

@@ -29,7 +29,14 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   const { config, data } = task;
   const numExamples = task.indices.length;
   const path = `tfjs-${backendName}`;
-  const base = { type: 'train' as const, clientId: task.clientId, numExamples, backend: backendName, path, ...(compiled ? { pathNote: compiled.unsupported } : {}) };
+  const base = {
+    type: 'train' as const,
+    clientId: task.clientId,
+    numExamples,
+    backend: backendName,
+    path,
+    ...(compiled ? { pathNote: compiled.unsupported } : {}),
+  };
   if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
 
   setFlatWeights(tf, cached, task.globalWeights);
@@ -43,14 +50,23 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
   const corrections = config.correction ? correctionTensors(tf, cached, config.correction) : undefined;
-  let lossSum = 0, correct = 0, seen = 0, steps = 0;
+  let lossSum = 0,
+    correct = 0,
+    seen = 0,
+    steps = 0;
   let status: TrainResult['status'] = 'ok';
   try {
     training: for (let epoch = 0; epoch < config.localEpochs; epoch++) {
       rng.shuffle(order);
       for (let start = 0; start < numExamples; start += batchSize) {
-        if (Atomics.load(task.abortFlag, 0) !== 0) { status = 'aborted'; break training; }
-        if (Date.now() > deadlineAt) { status = 'timeout'; break training; }
+        if (Atomics.load(task.abortFlag, 0) !== 0) {
+          status = 'aborted';
+          break training;
+        }
+        if (Date.now() > deadlineAt) {
+          status = 'timeout';
+          break training;
+        }
         const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), xBuffer, yBuffer);
         if (config.poison) poisonBatch(config.poison, order, start, count, size, xBuffer, yBuffer);
         const [lossTensor, hitTensor] = tf.tidy(() => {
@@ -82,7 +98,8 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
     for (const anchor of anchors) anchor.dispose();
     corrections?.forEach((tensor) => tensor.dispose());
   }
-  if (status !== 'ok') return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
+  if (status !== 'ok')
+    return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
   const local = await getFlatWeights(tf, cached);
   const delta = new Float32Array(cached.dimension);
   for (let j = 0; j < delta.length; j++) delta[j] = local[j] - task.globalWeights[j];

@@ -23,9 +23,13 @@ export interface WeightSpec {
 
 export function describeModel(spec: ModelSpec): string {
   switch (spec.kind) {
-    case 'mlp': return `mlp ${[spec.inputShape.reduce((a, b) => a * b, 1), ...spec.hidden, spec.numClasses].join('-')}`;
-    case 'cnn': return `cnn (5×5×32, pool, 5×5×64, pool, 512, ${spec.numClasses})`;
-    case 'logistic': return `logistic regression (${spec.inputShape.reduce((a, b) => a * b, 1)} → ${spec.numClasses})`;
-    case 'custom': return 'custom tfjs layers model';
+    case 'mlp':
+      return `mlp ${[spec.inputShape.reduce((a, b) => a * b, 1), ...spec.hidden, spec.numClasses].join('-')}`;
+    case 'cnn':
+      return `cnn (5×5×32, pool, 5×5×64, pool, 512, ${spec.numClasses})`;
+    case 'logistic':
+      return `logistic regression (${spec.inputShape.reduce((a, b) => a * b, 1)} → ${spec.numClasses})`;
+    case 'custom':
+      return 'custom tfjs layers model';
   }
 }

@@ -22,8 +22,14 @@ export class ChartPanel {
   private queue: ToChart[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
-  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri) {
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+  ) {
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
     panel.webview.html = chartHtml(panel.webview, extensionUri);
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: FromChart) => this.receive(m), null, this.disposables);
@@ -35,13 +41,23 @@ export class ChartPanel {
       ChartPanel.current.panel.reveal(undefined, preserveFocus);
       return ChartPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(CHART_VIEW_TYPE, 'Fedbook: Rounds', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, { enableScripts: true, retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(
+      CHART_VIEW_TYPE,
+      'Fedbook: Rounds',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { enableScripts: true, retainContextWhenHidden: true },
+    );
     ChartPanel.current = new ChartPanel(panel, extensionUri);
     return ChartPanel.current;
   }
 
   /** Restores a panel after a window reload, reloading its runs from `.fedbook/runs/`. */
-  static async revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ChartState | undefined, loadRun: (runId: string) => Promise<ChartRun | undefined>): Promise<void> {
+  static async revive(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    state: ChartState | undefined,
+    loadRun: (runId: string) => Promise<ChartRun | undefined>,
+  ): Promise<void> {
     const chart = new ChartPanel(panel, extensionUri);
     ChartPanel.current = chart;
     if (state?.metric) chart.metric = state.metric;

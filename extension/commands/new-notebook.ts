@@ -12,10 +12,20 @@ export function fallbackTemplate(): string {
     {
       cells: [
         cell(['# Federated averaging on MNIST\n'], 'markdown'),
-        cell(["const { train, test } = await fed.datasets.mnist();\n", "const clients = fed.partition(train, { clients: 100, scheme: 'shards', shardsPerClient: 2, seed: 7 });\n"]),
-        cell(['const model = fed.models.mlp({ hidden: [200, 200] });\n', 'const algo = fed.fedAvg({ model, clientsPerRound: 10, localEpochs: 1, batchSize: 10, clientLr: 0.1, seed: 1 });\n', 'const run = await algo.run({ rounds: 20, clients, evaluate: test });\n']),
+        cell([
+          'const { train, test } = await fed.datasets.mnist();\n',
+          "const clients = fed.partition(train, { clients: 100, scheme: 'shards', shardsPerClient: 2, seed: 7 });\n",
+        ]),
+        cell([
+          'const model = fed.models.mlp({ hidden: [200, 200] });\n',
+          'const algo = fed.fedAvg({ model, clientsPerRound: 10, localEpochs: 1, batchSize: 10, clientLr: 0.1, seed: 1 });\n',
+          'const run = await algo.run({ rounds: 20, clients, evaluate: test });\n',
+        ]),
       ],
-      metadata: { kernelspec: { name: 'fedbook', display_name: 'Fedbook (TypeScript)', language: 'typescript' }, language_info: { name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' } },
+      metadata: {
+        kernelspec: { name: 'fedbook', display_name: 'Fedbook (TypeScript)', language: 'typescript' },
+        language_info: { name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' },
+      },
       nbformat: 4,
       nbformat_minor: 5,
     },

@@ -49,7 +49,12 @@ export class KernelProcess {
   /** Resolves when the process exits. */
   readonly exit: Promise<KernelExit>;
 
-  private constructor(readonly child: ChildProcess, readonly client: KernelClient, readonly connection: ConnectionInfo, exit: Promise<KernelExit>) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly client: KernelClient,
+    readonly connection: ConnectionInfo,
+    exit: Promise<KernelExit>,
+  ) {
     this.exit = exit.then((info) => {
       this.exited = info;
       void Promise.race([client.close(), new Promise((r) => setTimeout(r, 500))]).catch(() => undefined);
@@ -72,7 +77,11 @@ export class KernelProcess {
     });
     // Training saturates every core; a lower priority keeps the editor, the chart and interrupts responsive.
     if (child.pid !== undefined) {
-      try { setPriority(child.pid, 10); } catch { /* not permitted here: run at normal priority */ }
+      try {
+        setPriority(child.pid, 10);
+      } catch {
+        /* not permitted here: run at normal priority */
+      }
     }
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -38,7 +38,10 @@ class OutputWriter {
   /** Display ids this execution showed: their updates wait for the output to reach the cell; others belong to earlier cells. */
   private readonly ownDisplays = new Set<string>();
 
-  constructor(private readonly execution: vscode.NotebookCellExecution, private readonly updateElsewhere?: UpdateElsewhere) {}
+  constructor(
+    private readonly execution: vscode.NotebookCellExecution,
+    private readonly updateElsewhere?: UpdateElsewhere,
+  ) {}
 
   apply(action: OutputAction): void {
     if (action.kind === 'append' && action.output.displayId) this.ownDisplays.add(action.output.displayId);

@@ -14,7 +14,11 @@ export const CONTROLLER_LABEL = 'Fedbook (TypeScript)';
 
 /** True when a notebook's metadata names the `fedbook` kernelspec. */
 export function isFedbookNotebook(notebook: vscode.NotebookDocument): boolean {
-  const meta = notebook.metadata as { metadata?: { kernelspec?: { name?: string } }; custom?: { metadata?: { kernelspec?: { name?: string } } }; kernelspec?: { name?: string } };
+  const meta = notebook.metadata as {
+    metadata?: { kernelspec?: { name?: string } };
+    custom?: { metadata?: { kernelspec?: { name?: string } } };
+    kernelspec?: { name?: string };
+  };
   const spec = meta.metadata?.kernelspec ?? meta.custom?.metadata?.kernelspec ?? meta.kernelspec;
   return spec?.name === 'fedbook';
 }
@@ -60,9 +64,11 @@ export class FedbookController implements vscode.Disposable {
       const created = session;
       created.onDidChangeState((state) => this.stateEmitter.fire({ notebook, state }));
       created.onDidDie((exit) => {
-        void vscode.window.showErrorMessage(`The Fedbook kernel of ${notebook.uri.path.split('/').pop()} died (${describeExit(exit)}).`, 'Restart Kernel').then((choice) => {
-          if (choice === 'Restart Kernel') void this.restart(notebook);
-        });
+        void vscode.window
+          .showErrorMessage(`The Fedbook kernel of ${notebook.uri.path.split('/').pop()} died (${describeExit(exit)}).`, 'Restart Kernel')
+          .then((choice) => {
+            if (choice === 'Restart Kernel') void this.restart(notebook);
+          });
       });
       this.sessions.set(key, session);
     }
@@ -88,7 +94,10 @@ export class FedbookController implements vscode.Disposable {
   private readonly watched = new WeakSet<object>();
 
   /** Forwards every run bundle the kernel publishes, whichever cell caused it. */
-  private watchRuns(notebook: vscode.NotebookDocument, client: { onIopub(listener: (m: { header: { msg_type: string; date?: string }; content: Record<string, unknown> }) => void): () => void }): void {
+  private watchRuns(
+    notebook: vscode.NotebookDocument,
+    client: { onIopub(listener: (m: { header: { msg_type: string; date?: string }; content: Record<string, unknown> }) => void): () => void },
+  ): void {
     if (this.watched.has(client)) return;
     this.watched.add(client);
     client.onIopub((message) => {
@@ -109,7 +118,10 @@ export class FedbookController implements vscode.Disposable {
     }
     const previous = this.queues.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.runAll(executions, notebook));
-    this.queues.set(key, next.catch(() => undefined));
+    this.queues.set(
+      key,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -129,7 +141,9 @@ export class FedbookController implements vscode.Disposable {
         ok = await runCell(execution, kernel, (displayId, items) => this.updateDisplayElsewhere(notebook, execution.cell, displayId, items));
       } catch (error) {
         execution.start(Date.now());
-        await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error instanceof Error ? error : new Error(String(error)))]));
+        await execution.replaceOutput(
+          new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(error instanceof Error ? error : new Error(String(error)))]),
+        );
         execution.end(false, Date.now());
       }
       if (!ok) {
@@ -149,7 +163,12 @@ export class FedbookController implements vscode.Disposable {
    * own that keeps its execution order, verdict and timing (what the Jupyter
    * extension does too). A cell that is queued or running is left alone.
    */
-  private async updateDisplayElsewhere(notebook: vscode.NotebookDocument, running: vscode.NotebookCell, displayId: string, items: vscode.NotebookCellOutputItem[]): Promise<boolean> {
+  private async updateDisplayElsewhere(
+    notebook: vscode.NotebookDocument,
+    running: vscode.NotebookCell,
+    displayId: string,
+    items: vscode.NotebookCellOutputItem[],
+  ): Promise<boolean> {
     for (const cell of notebook.getCells()) {
       if (cell === running || cell.kind !== vscode.NotebookCellKind.Code) continue;
       const output = cell.outputs.find((o) => o.metadata?.displayId === displayId);

@@ -28,7 +28,10 @@ export class KernelSession {
   readonly onDidDie = this.deathEmitter.event;
   private expectedExit = false;
 
-  constructor(readonly notebook: vscode.NotebookDocument, private readonly options: SessionOptions) {}
+  constructor(
+    readonly notebook: vscode.NotebookDocument,
+    private readonly options: SessionOptions,
+  ) {}
 
   get state(): KernelState {
     return this._state;
@@ -43,13 +46,18 @@ export class KernelSession {
   /** The running kernel, started if needed. */
   async ensureStarted(): Promise<KernelProcess> {
     if (this.kernel && !this.kernel.exited) return this.kernel;
-    this.starting ??= this.start().finally(() => { this.starting = undefined; });
+    this.starting ??= this.start().finally(() => {
+      this.starting = undefined;
+    });
     return this.starting;
   }
 
   private async start(): Promise<KernelProcess> {
     this.setState('starting');
-    const cwd = this.notebook.uri.scheme === 'file' ? vscode.Uri.joinPath(this.notebook.uri, '..').fsPath : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd());
+    const cwd =
+      this.notebook.uri.scheme === 'file'
+        ? vscode.Uri.joinPath(this.notebook.uri, '..').fsPath
+        : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd());
     try {
       const runtime = this.options.resolveRuntime();
       this.options.log(`Starting the Fedbook kernel with ${runtime.description} in ${cwd}`);

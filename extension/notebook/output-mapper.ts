@@ -91,7 +91,11 @@ export function mapIopubMessage(message: IopubMessage): OutputAction {
     case 'update_display_data': {
       const displayId = displayIdOf(c);
       if (displayId === undefined) return { kind: 'ignore' };
-      return { kind: 'update', displayId, output: { items: mapMimeBundle((c.data as Record<string, unknown>) ?? {}), metadata: (c.metadata as Record<string, unknown>) ?? {}, displayId } };
+      return {
+        kind: 'update',
+        displayId,
+        output: { items: mapMimeBundle((c.data as Record<string, unknown>) ?? {}), metadata: (c.metadata as Record<string, unknown>) ?? {}, displayId },
+      };
     }
     case 'error':
       return { kind: 'append', output: { items: [errorItem(c)], metadata: {} } };

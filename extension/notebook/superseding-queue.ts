@@ -26,7 +26,10 @@ export class SupersedingQueue<T> {
   private readonly minIntervalMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly perform: (item: T) => Promise<void> | void, options: SupersedingQueueOptions = {}) {
+  constructor(
+    private readonly perform: (item: T) => Promise<void> | void,
+    options: SupersedingQueueOptions = {},
+  ) {
     this.minIntervalMs = options.minIntervalMs ?? 0;
     this.now = options.now ?? Date.now;
   }
@@ -42,7 +45,14 @@ export class SupersedingQueue<T> {
     if (pending) return;
     const wait = (this.lastStart.get(key) ?? -Infinity) + this.minIntervalMs - this.now();
     if (wait <= 0) this.enqueueKeyed(key);
-    else this.timers.set(key, setTimeout(() => { this.timers.delete(key); this.enqueueKeyed(key); }, wait));
+    else
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key);
+          this.enqueueKeyed(key);
+        }, wait),
+      );
   }
 
   /** Queues every spaced-out step now and resolves when all steps have run. */

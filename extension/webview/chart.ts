@@ -88,7 +88,13 @@ function layout(): Record<string, unknown> {
     font: { color: fg, family: theme.fontFamily ?? 'sans-serif' },
     margin: { l: 60, r: 20, t: 20, b: 50 },
     // 'allow' skips plotly's per-label overflow check, which measured every tick label on every draw (a third of its draw time).
-    xaxis: { title: { text: 'Round' }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow', ...(roundAxis ? { range: roundAxis, autorange: false } : { autorange: true }) },
+    xaxis: {
+      title: { text: 'Round' },
+      gridcolor: grid,
+      zeroline: false,
+      ticklabeloverflow: 'allow',
+      ...(roundAxis ? { range: roundAxis, autorange: false } : { autorange: true }),
+    },
     yaxis: { title: { text: label }, gridcolor: grid, zeroline: false, ticklabeloverflow: 'allow' },
     legend: { orientation: 'h', y: -0.2 },
     uirevision: metric,
@@ -159,18 +165,26 @@ function scheduleFlush(): void {
   if (flushTimer !== undefined && flushDueAt <= due) return;
   if (flushTimer !== undefined) clearTimeout(flushTimer);
   flushDueAt = due;
-  flushTimer = setTimeout(() => {
-    flushTimer = undefined;
-    flushDueAt = Infinity;
-    flush();
-  }, Math.max(0, due - Date.now()));
+  flushTimer = setTimeout(
+    () => {
+      flushTimer = undefined;
+      flushDueAt = Infinity;
+      flush();
+    },
+    Math.max(0, due - Date.now()),
+  );
 }
 
 /** Records one shown batch's latency, leg by leg, and reports it to the extension. */
 function recordLatency(timing: PendingPoints['timing'], runId: string, round: number, drawnBy: 'overlay' | 'plotly'): void {
   if (!timing) return;
   const now = Date.now();
-  const legs: LatencyStages = { kernelToHost: timing.receivedAt - timing.publishedAt, hostToPost: timing.postedAt - timing.receivedAt, postToWebview: timing.arrivedAt - timing.postedAt, webviewToDrawn: now - timing.arrivedAt };
+  const legs: LatencyStages = {
+    kernelToHost: timing.receivedAt - timing.publishedAt,
+    hostToPost: timing.postedAt - timing.receivedAt,
+    postToWebview: timing.arrivedAt - timing.postedAt,
+    webviewToDrawn: now - timing.arrivedAt,
+  };
   stages.push({ ...legs, runId, round, drawnBy, publishedAt: timing.publishedAt });
   if (stages.length > MAX_SAMPLES) stages.splice(0, stages.length - MAX_SAMPLES);
   vscode.postMessage({ type: 'latency', ms: now - timing.publishedAt, runId, round, stages: legs });
@@ -210,7 +224,10 @@ function receive(message: ToChart): void {
     case 'runs':
       for (const run of store.runs()) store.remove(run.runId);
       for (const run of message.runs) store.upsert(run);
-      if (message.metric) { metric = message.metric; metricSelect.value = metric; }
+      if (message.metric) {
+        metric = message.metric;
+        metricSelect.value = metric;
+      }
       saveState();
       redraw();
       break;

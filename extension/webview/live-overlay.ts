@@ -59,7 +59,10 @@ export class LiveOverlay {
     if (!layout || !plotted || points.length === 0 || plotted.visible === false || plotted.visible === 'legendonly') return false;
     // Plotly leaves a trace with no points yet out of the figure, unstyled: give its first point the style it will get.
     const full = this.graph._fullData?.[index];
-    const style = full && full.visible !== false ? full : { ...plotted, line: { ...plotted.line, color: plotted.line?.color ?? layout.colorway?.[index % layout.colorway.length] } };
+    const style =
+      full && full.visible !== false
+        ? full
+        : { ...plotted, line: { ...plotted.line, color: plotted.line?.color ?? layout.colorway?.[index % layout.colorway.length] } };
     const { xaxis, yaxis, _size: size } = layout;
     const toPixel = (p: Point): Point | undefined => {
       const lx = xaxis.c2l(p.x);

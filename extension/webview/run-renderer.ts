@@ -25,7 +25,10 @@ function polyline(x: number[], y: number[]): string {
   const [x0, x1] = [x[0], Math.max(x[x.length - 1], x[0] + 1)];
   let lo = Math.min(...y);
   let hi = Math.max(...y);
-  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  if (hi - lo < 1e-9) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const step = Math.max(1, Math.floor(x.length / WIDTH)); // At most one vertex per pixel.
   const out: string[] = [];
   for (let i = 0; i < x.length; i += step) {

@@ -40,7 +40,14 @@ export function aggregationSetup(where: string, options: AggregationOptions, cli
     aggregation,
     poissonSampling: spec !== undefined,
     aggregateEmpty: spec !== undefined || secure !== undefined,
-    ...(spec ? { privacyAfter: (rounds: number, q: number) => { const { epsilon, delta } = privacyAfter(spec, { q, rounds }); return { epsilon, delta }; } } : {}),
+    ...(spec
+      ? {
+          privacyAfter: (rounds: number, q: number) => {
+            const { epsilon, delta } = privacyAfter(spec, { q, rounds });
+            return { epsilon, delta };
+          },
+        }
+      : {}),
     describe: {
       ...(aggregator ? { aggregator: aggregator.name } : {}),
       ...(spec ? { privacy: spec } : {}),

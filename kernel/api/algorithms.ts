@@ -61,8 +61,25 @@ export interface AlgorithmOptions extends AggregationOptions {
   attack?: Attack;
 }
 
-const COMMON_OPTIONS = ['model', 'clientsPerRound', 'localEpochs', 'batchSize', 'clientLr', 'clientOptimizer', 'weighting', 'seed',
-  'workers', 'backend', 'clientDeadlineMs', 'minClients', 'signal', 'privacy', 'secureAggregation', 'aggregator', 'attack'];
+const COMMON_OPTIONS = [
+  'model',
+  'clientsPerRound',
+  'localEpochs',
+  'batchSize',
+  'clientLr',
+  'clientOptimizer',
+  'weighting',
+  'seed',
+  'workers',
+  'backend',
+  'clientDeadlineMs',
+  'minClients',
+  'signal',
+  'privacy',
+  'secureAggregation',
+  'aggregator',
+  'attack',
+];
 const RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', 'onRound', 'state', 'label', 'clientEvaluation', 'resume', 'checkpoints'];
 
 /** A federated algorithm: TFF's iterative process, plus `run`. */
@@ -135,38 +152,48 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
   const pool = () => getClientPool(workers);
   const attack = options.attack;
   const transports = new WeakMap<object, ClientTransport>();
-  const connect = seams.connect ?? ((clients: ClientPopulation): ClientTransport => {
-    let transport = transports.get(clients);
-    if (!transport) {
-      transport = 'transport' in clients ? clients.transport : createInProcessTransport({ pool, backend, data: clients, faults: seams.faults });
-      // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
-      // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.
-      if (transport.kind === 'remote' && options.secureAggregation) {
-        throw new TypeError(`${where}: secureAggregation is not wired to remote clients yet (this strategy's secure sum would run on plain updates the server received); ` +
-          'leave it out, or run the cross-process protocol with remote.transport.secureTrain');
+  const connect =
+    seams.connect ??
+    ((clients: ClientPopulation): ClientTransport => {
+      let transport = transports.get(clients);
+      if (!transport) {
+        transport = 'transport' in clients ? clients.transport : createInProcessTransport({ pool, backend, data: clients, faults: seams.faults });
+        // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
+        // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.
+        if (transport.kind === 'remote' && options.secureAggregation) {
+          throw new TypeError(
+            `${where}: secureAggregation is not wired to remote clients yet (this strategy's secure sum would run on plain updates the server received); ` +
+              'leave it out, or run the cross-process protocol with remote.transport.secureTrain',
+          );
+        }
+        if (attack) {
+          const numClasses = 'dataset' in clients ? clients.dataset.numClasses : options.model.numClasses;
+          transport = withAttack(transport, attack, chooseAttackers(clients.numClients, attack.fraction, seed), { numClasses, seed });
+        }
+        transports.set(clients, transport);
       }
-      if (attack) {
-        const numClasses = 'dataset' in clients ? clients.dataset.numClasses : options.model.numClasses;
-        transport = withAttack(transport, attack, chooseAttackers(clients.numClients, attack.fraction, seed), { numClasses, seed });
-      }
-      transports.set(clients, transport);
-    }
-    return transport;
-  });
+      return transport;
+    });
   const triggered = new WeakMap<Dataset, ReturnType<NonNullable<Attack['evaluations']>>>();
   const process = createFederatedProcess({
-    strategy, spec: options.model, seed, workers, backend,
+    strategy,
+    spec: options.model,
+    seed,
+    workers,
+    backend,
     clientDeadlineMs: options.clientDeadlineMs === undefined ? 0 : positiveNumber(`${where}: clientDeadlineMs`, options.clientDeadlineMs),
     signal: options.signal,
     server: poolCompute(pool, backend),
     connect,
-    ...(attack?.evaluations ? {
-      extraEvaluations: (test: Dataset) => {
-        let sets = triggered.get(test);
-        if (!sets) triggered.set(test, sets = attack.evaluations!(test));
-        return sets;
-      },
-    } : {}),
+    ...(attack?.evaluations
+      ? {
+          extraEvaluations: (test: Dataset) => {
+            let sets = triggered.get(test);
+            if (!sets) triggered.set(test, (sets = attack.evaluations!(test)));
+            return sets;
+          },
+        }
+      : {}),
   });
   const clientsPerRound = options.clientsPerRound;
   return {
@@ -184,8 +211,10 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       checkKnownOptions(`${strategy.name}.run`, runOptions, RUN_OPTIONS);
       integerIn('rounds', runOptions.rounds, 1);
       checkClients(where, runOptions.clients, clientsPerRound);
-      if (runOptions.clientEvaluation !== undefined) checkClientEvaluation(`${strategy.name}.run: clientEvaluation`, runOptions.clientEvaluation, runOptions.clients);
-      if (runOptions.resume !== undefined && runOptions.state !== undefined) throw new TypeError(`${strategy.name}.run: pass either resume (a run id) or state, not both`);
+      if (runOptions.clientEvaluation !== undefined)
+        checkClientEvaluation(`${strategy.name}.run: clientEvaluation`, runOptions.clientEvaluation, runOptions.clients);
+      if (runOptions.resume !== undefined && runOptions.state !== undefined)
+        throw new TypeError(`${strategy.name}.run: pass either resume (a run id) or state, not both`);
       if (runOptions.checkpoints !== undefined && runOptions.checkpoints !== false) {
         checkKnownOptions(`${strategy.name}.run: checkpoints`, runOptions.checkpoints, ['keep', 'every']);
         integerIn(`${strategy.name}.run: checkpoints.keep`, runOptions.checkpoints.keep ?? 3, 1);
@@ -236,12 +265,18 @@ export function algorithm<Extra extends Record<string, number | undefined>>(
   return (options) => algorithmWith({}, definition, options as AlgorithmOptions & Extra);
 }
 
-export function algorithmWith<Extra extends Record<string, number | undefined>>(seams: AlgorithmSeams, definition: StrategyDefinition<Extra>, options: AlgorithmOptions & Extra): FederatedAlgorithm {
+export function algorithmWith<Extra extends Record<string, number | undefined>>(
+  seams: AlgorithmSeams,
+  definition: StrategyDefinition<Extra>,
+  options: AlgorithmOptions & Extra,
+): FederatedAlgorithm {
   const where = `fed.${definition.name}`;
   const own = Object.keys(definition.options);
   checkKnownOptions(where, options ?? {}, [...COMMON_OPTIONS, ...own]);
   const refusal = definition.refuse?.({
-    clientOptimizer: options?.clientOptimizer ?? 'sgd', privacy: options?.privacy !== undefined, secureAggregation: Boolean(options?.secureAggregation),
+    clientOptimizer: options?.clientOptimizer ?? 'sgd',
+    privacy: options?.privacy !== undefined,
+    secureAggregation: Boolean(options?.secureAggregation),
   });
   if (refusal) throw new RangeError(`${where}: ${refusal}`);
   const extra = Object.fromEntries(own.map((key) => [key, checkRule(`${where}: ${key}`, (options as Record<string, unknown>)[key], definition.options[key])]));

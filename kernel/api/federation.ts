@@ -9,19 +9,38 @@ import { startClient, type FederationClient, type FederationClientOptions } from
 import { newKeyPair, writeKeyPair, type KeyPair } from '../transport/remote/keys';
 import { checkKnownOptions, integerIn, positiveNumber } from '../validate';
 
-const LISTEN_OPTIONS = ['port', 'host', 'minClients', 'keys', 'deadlineMs', 'heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes', 'log', 'onListening', 'signal'];
+const LISTEN_OPTIONS = [
+  'port',
+  'host',
+  'minClients',
+  'keys',
+  'deadlineMs',
+  'heartbeatTimeoutMs',
+  'joinTimeoutMs',
+  'maxMessageBytes',
+  'log',
+  'onListening',
+  'signal',
+];
 const CLIENT_OPTIONS = ['server', 'serverKey', 'key', 'data', 'name', 'backend', 'connectTimeoutMs', 'serverTimeoutMs', 'log'];
 
 function checkListen(options: ListenOptions): ListenOptions {
-  if (!options || typeof options !== 'object') throw new TypeError("fed.federation.listen needs options, e.g. listen({ port: 7000, minClients: 3, keys: { server: 'keys/server.key', allow: ['keys/alice.pub'] } })");
+  if (!options || typeof options !== 'object')
+    throw new TypeError(
+      "fed.federation.listen needs options, e.g. listen({ port: 7000, minClients: 3, keys: { server: 'keys/server.key', allow: ['keys/alice.pub'] } })",
+    );
   checkKnownOptions('fed.federation.listen', options, LISTEN_OPTIONS);
   integerIn('fed.federation.listen: port', options.port, 0, 65535);
   integerIn('fed.federation.listen: minClients', options.minClients, 1);
   if (!options.keys || typeof options.keys !== 'object' || !options.keys.server || !Array.isArray(options.keys.allow)) {
-    throw new TypeError("fed.federation.listen: keys must be { server: KEY_PAIR_OR_.key_FILE, allow: [CLIENT_PUBLIC_KEYS_OR_.pub_FILES] } (make them with 'npx fedbook keys new')");
+    throw new TypeError(
+      "fed.federation.listen: keys must be { server: KEY_PAIR_OR_.key_FILE, allow: [CLIENT_PUBLIC_KEYS_OR_.pub_FILES] } (make them with 'npx fedbook keys new')",
+    );
   }
-  if (options.keys.allow.length === 0) throw new RangeError('fed.federation.listen: keys.allow is empty, so no client could join; list the clients\' public keys');
-  if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) throw new TypeError('fed.federation.listen: host must be an address such as 127.0.0.1 (the default) or 0.0.0.0');
+  if (options.keys.allow.length === 0)
+    throw new RangeError("fed.federation.listen: keys.allow is empty, so no client could join; list the clients' public keys");
+  if (options.host !== undefined && (typeof options.host !== 'string' || options.host === ''))
+    throw new TypeError('fed.federation.listen: host must be an address such as 127.0.0.1 (the default) or 0.0.0.0');
   for (const name of ['deadlineMs', 'heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes'] as const) {
     if (options[name] !== undefined) positiveNumber(`fed.federation.listen: ${name}`, options[name]);
   }
@@ -49,7 +68,12 @@ export const federation = {
     const federation = await listen(checkListen(options));
     open.add(federation);
     const close = federation.close;
-    return Object.assign(federation, { close: () => { open.delete(federation); return close(); } });
+    return Object.assign(federation, {
+      close: () => {
+        open.delete(federation);
+        return close();
+      },
+    });
   },
   /** A fresh CurveZMQ key pair (Z85), or, with `dir`, written to dir/NAME.key (mode 0600) and dir/NAME.pub. */
   keyPair: (dir?: string, name = 'fedbook'): KeyPair => (dir === undefined ? newKeyPair() : writeKeyPair(dir, name).pair),
@@ -63,11 +87,14 @@ export const client = {
    * await c.done; // until the server ends the federation
    */
   start: (options: FederationClientOptions): Promise<FederationClient> => {
-    if (!options || typeof options !== 'object') throw new TypeError("fed.client.start needs options, e.g. start({ server: 'tcp://HOST:7000', serverKey, key: 'keys/me.key', data })");
+    if (!options || typeof options !== 'object')
+      throw new TypeError("fed.client.start needs options, e.g. start({ server: 'tcp://HOST:7000', serverKey, key: 'keys/me.key', data })");
     checkKnownOptions('fed.client.start', options, CLIENT_OPTIONS);
     const data = options.data as Dataset;
     if (!data || !(data.x instanceof Float32Array) || !(data.y instanceof Int32Array) || !Array.isArray(data.exampleShape)) {
-      throw new TypeError('fed.client.start: data must be a dataset (from fed.datasets.csv, fed.partition(...).client(i), or { x, y, exampleShape, numClasses, length, name })');
+      throw new TypeError(
+        'fed.client.start: data must be a dataset (from fed.datasets.csv, fed.partition(...).client(i), or { x, y, exampleShape, numClasses, length, name })',
+      );
     }
     return startClient(options);
   },

@@ -101,7 +101,9 @@ export const fed = {
   /** Errors a cell may want to catch. */
   errors: { RunInterruptedError, RoundFailedError, SweepInterruptedError },
   /** Ends the worker pools (and any federation still listening) so that the process can exit. */
-  shutdown: async (): Promise<void> => { await Promise.all([shutdownPools(), closeFederations()]); },
+  shutdown: async (): Promise<void> => {
+    await Promise.all([shutdownPools(), closeFederations()]);
+  },
 };
 
 export type Fed = typeof fed;

@@ -63,7 +63,9 @@ export async function modelArtifacts(where: string, spec: ModelSpec, weights: Fl
   const tf = tensorflow();
   const layout = await layoutOf(tf, spec);
   if (weights.length !== layout.dimension) {
-    throw new RangeError(`${where}: the state's weights have ${weights.length} values, but the model (${describeModel(spec)}) has ${layout.dimension}: pass a state from this algorithm's initialize(), next() or run()`);
+    throw new RangeError(
+      `${where}: the state's weights have ${weights.length} values, but the model (${describeModel(spec)}) has ${layout.dimension}: pass a state from this algorithm's initialize(), next() or run()`,
+    );
   }
   const weightSpecs: tfjs.io.WeightsManifestEntry[] = layout.variables.map(({ variable, shape }) => ({ name: variable.originalName, shape, dtype: 'float32' }));
   // A copy: the state's vector may sit in shared memory, and the caller may keep using it.
@@ -156,11 +158,19 @@ function readModelJson(where: string, folder: string): ModelJson {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const folderExists = (() => { try { return statSync(folder).isDirectory(); } catch { return false; } })();
+    const folderExists = (() => {
+      try {
+        return statSync(folder).isDirectory();
+      } catch {
+        return false;
+      }
+    })();
     if (code === 'ENOENT') {
-      throw new Error(folderExists
-        ? `${where}: '${folder}' has no ${MODEL_JSON}: save one there with fed.models.save(algo, state, dir)`
-        : `${where}: the folder '${folder}' does not exist`);
+      throw new Error(
+        folderExists
+          ? `${where}: '${folder}' has no ${MODEL_JSON}: save one there with fed.models.save(algo, state, dir)`
+          : `${where}: the folder '${folder}' does not exist`,
+      );
     }
     throw new Error(`${where}: cannot read '${path}': ${(error as Error).message}`);
   }
@@ -193,16 +203,20 @@ export async function loadModel(dir: string): Promise<tfjs.LayersModel> {
   const artifacts = await tf.io.getModelArtifactsForJSON(json as tfjs.io.ModelJSON, async (manifest) => {
     const specs = manifest.flatMap((group) => group.weights);
     const expected = specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * bytesPer(spec.quantization?.dtype ?? spec.dtype), 0);
-    const chunks = manifest.flatMap((group) => group.paths).map((name) => {
-      try {
-        return readFileSync(join(folder, name));
-      } catch (error) {
-        throw new Error(`${where}: ${MODEL_JSON} lists the weights file '${name}', which cannot be read: ${(error as Error).message}`);
-      }
-    });
+    const chunks = manifest
+      .flatMap((group) => group.paths)
+      .map((name) => {
+        try {
+          return readFileSync(join(folder, name));
+        } catch (error) {
+          throw new Error(`${where}: ${MODEL_JSON} lists the weights file '${name}', which cannot be read: ${(error as Error).message}`);
+        }
+      });
     const data = Buffer.concat(chunks);
     if (data.length !== expected) {
-      throw new Error(`${where}: the weights files hold ${data.length} bytes, but ${MODEL_JSON} describes ${expected}: the files are truncated or do not belong together`);
+      throw new Error(
+        `${where}: the weights files hold ${data.length} bytes, but ${MODEL_JSON} describes ${expected}: the files are truncated or do not belong together`,
+      );
     }
     return [specs, data.buffer.slice(data.byteOffset, data.byteOffset + data.length)];
   });

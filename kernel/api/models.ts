@@ -56,7 +56,8 @@ export function logistic(options: ModelShapeOptions = {}): ModelSpec {
  * workers, which rebuild it. Initial weights come from the run's seed.
  */
 export function custom(factory: () => tfjs.LayersModel): ModelSpec {
-  if (typeof factory !== 'function') throw new TypeError('fed.models.custom needs a function that returns a tfjs layers model, e.g. () => tf.sequential({...})');
+  if (typeof factory !== 'function')
+    throw new TypeError('fed.models.custom needs a function that returns a tfjs layers model, e.g. () => tf.sequential({...})');
   const model = factory();
   if (!model || typeof (model as { toJSON?: unknown }).toJSON !== 'function' || !Array.isArray(model.inputs)) {
     throw new TypeError('fed.models.custom: the factory must return a tfjs LayersModel (tf.sequential or tf.model)');

@@ -82,7 +82,12 @@ export const accountant = {
    */
   rdp(options: { q: number; noiseMultiplier: number; steps: number; orders?: readonly number[] }): number[] {
     const where = 'accountant.rdp';
-    return computeRdp(requireRate(where, options?.q), requireNoise(where, options?.noiseMultiplier), requireSteps(where, options?.steps), requireOrders(where, options?.orders));
+    return computeRdp(
+      requireRate(where, options?.q),
+      requireNoise(where, options?.noiseMultiplier),
+      requireSteps(where, options?.steps),
+      requireOrders(where, options?.orders),
+    );
   },
   /**
    * (ε, δ) after `steps` rounds: the smallest ε over the orders, and the order that gave it.
@@ -134,7 +139,12 @@ export const secagg = {
     }
     const { seed = 0, ...rest } = options;
     const settings = resolveSecureAggregation(rest, undefined, 'secagg.sum') ?? { threshold: 'default' as const, dropouts: 0, bound: 16 };
-    const result = secureSumOfVectors(vectors, vectors.map(() => settings.bound), settings, createRng(seed));
+    const result = secureSumOfVectors(
+      vectors,
+      vectors.map(() => settings.bound),
+      settings,
+      createRng(seed),
+    );
     const dimension = vectors[0].length;
     const plain = new Float64Array(dimension);
     for (const i of result.survivors) for (let j = 0; j < dimension; j++) plain[j] += vectors[i][j];

@@ -11,7 +11,6 @@ import { loadCsv } from '../data/csv';
 import { writeKeyPair } from '../transport/remote/keys';
 import { UsageError } from './main';
 
-
 function flagValue(args: string[], i: number, flag: string, example: string): string {
   const value = args[i + 1];
   if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value: ${flag} ${example}`);
@@ -33,7 +32,9 @@ export function keysCommand(args: string[]): number {
   if (args[0] !== 'new') throw new UsageError(`'fedbook keys' knows one subcommand: new (got '${args[0] ?? ''}')`);
   const { out, name } = parseKeysNewArgs(args.slice(1));
   const { keyFile, publicFile, pair } = writeKeyPair(out, name);
-  process.stdout.write(`${keyFile}  (secret: key pair, mode 0600; keep it on this machine)\n${publicFile}  (public key: give it to the other side)\npublic key: ${pair.publicKey}\n`);
+  process.stdout.write(
+    `${keyFile}  (secret: key pair, mode 0600; keep it on this machine)\n${publicFile}  (public key: give it to the other side)\npublic key: ${pair.publicKey}\n`,
+  );
   return 0;
 }
 
@@ -58,7 +59,11 @@ export function parseClientArgs(args: string[]): ClientArgs {
     else if (arg === '--key') parsed.key = flagValue(args, i++, arg, 'FILE (a .key file from fedbook keys new)');
     else if (arg === '--data') parsed.data = flagValue(args, i++, arg, 'PATH (a .csv file or a JS module exporting a dataset)');
     else if (arg === '--label') parsed.label = flagValue(args, i++, arg, 'COLUMN');
-    else if (arg === '--features') parsed.features = flagValue(args, i++, arg, 'A,B,C').split(',').map((s) => s.trim()).filter(Boolean);
+    else if (arg === '--features')
+      parsed.features = flagValue(args, i++, arg, 'A,B,C')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (arg === '--name') parsed.name = flagValue(args, i++, arg, 'NAME');
     else if (arg === '--connect-timeout') {
       const seconds = Number(flagValue(args, i++, arg, 'SECONDS'));
@@ -66,11 +71,17 @@ export function parseClientArgs(args: string[]): ClientArgs {
       parsed.connectTimeoutMs = seconds * 1000;
     } else if (arg === '--backend') {
       const backend = flagValue(args, i++, arg, 'wasm');
-      if (!['auto', 'native', 'gpu', 'wasm', 'cpu'].includes(backend)) throw new UsageError(`--backend must be one of auto, native, gpu, wasm, cpu (got '${backend}')`);
+      if (!['auto', 'native', 'gpu', 'wasm', 'cpu'].includes(backend))
+        throw new UsageError(`--backend must be one of auto, native, gpu, wasm, cpu (got '${backend}')`);
       parsed.backend = backend as BackendPreference;
     } else throw new UsageError(`unknown option '${arg}' for 'fedbook client'`);
   }
-  for (const [field, flag] of [['server', '--server tcp://HOST:PORT'], ['serverKey', '--server-key KEY'], ['key', '--key FILE'], ['data', '--data PATH']] as const) {
+  for (const [field, flag] of [
+    ['server', '--server tcp://HOST:PORT'],
+    ['serverKey', '--server-key KEY'],
+    ['key', '--key FILE'],
+    ['data', '--data PATH'],
+  ] as const) {
     if (parsed[field] === undefined) throw new UsageError(`'fedbook client' needs ${flag}`);
   }
   return parsed as ClientArgs;
@@ -89,7 +100,9 @@ export async function loadClientData(args: Pick<ClientArgs, 'data' | 'label' | '
   const value = typeof exported === 'function' ? await (exported as () => unknown)() : await exported;
   const dataset = value as Dataset;
   if (!dataset || !(dataset.x instanceof Float32Array) || !(dataset.y instanceof Int32Array) || !Array.isArray(dataset.exampleShape)) {
-    throw new Error(`${args.data} must export (as default or 'dataset') a dataset { x: Float32Array, y: Int32Array, exampleShape, numClasses, length, name }, or a function returning one`);
+    throw new Error(
+      `${args.data} must export (as default or 'dataset') a dataset { x: Float32Array, y: Int32Array, exampleShape, numClasses, length, name }, or a function returning one`,
+    );
   }
   return dataset;
 }
@@ -98,7 +111,15 @@ export async function clientCommand(args: string[]): Promise<number> {
   const parsed = parseClientArgs(args);
   const data = await loadClientData(parsed);
   const { startClient } = await import('../transport/remote/federation-client');
-  const client = await startClient({ server: parsed.server, serverKey: parsed.serverKey, key: parsed.key, data, name: parsed.name, backend: parsed.backend, connectTimeoutMs: parsed.connectTimeoutMs });
+  const client = await startClient({
+    server: parsed.server,
+    serverKey: parsed.serverKey,
+    key: parsed.key,
+    data,
+    name: parsed.name,
+    backend: parsed.backend,
+    connectTimeoutMs: parsed.connectTimeoutMs,
+  });
   const stop = (): void => void client.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

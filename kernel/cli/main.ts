@@ -35,7 +35,9 @@ export async function main(args: string[]): Promise<number> {
     const dir = installKernelSpec(parseInstallScope(rest.slice(1)));
     process.stdout.write(`Installed kernelspec fedbook in ${dir}\n`);
     if (!existsSync(join(dir, PLOTLY_ASSET))) {
-      process.stdout.write('note: plotly.js-dist is not installed, so display.plotly figures show as text in Jupyter front ends without a plotly renderer (npm install plotly.js-dist, then install again)\n');
+      process.stdout.write(
+        'note: plotly.js-dist is not installed, so display.plotly figures show as text in Jupyter front ends without a plotly renderer (npm install plotly.js-dist, then install again)\n',
+      );
     }
     return 0;
   }

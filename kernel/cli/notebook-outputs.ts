@@ -55,7 +55,7 @@ export function createOutputCollector(): OutputCollector {
           return true;
         }
         case 'update_display_data': {
-          const targets = displayId === undefined ? [] : displays.get(displayId) ?? [];
+          const targets = displayId === undefined ? [] : (displays.get(displayId) ?? []);
           for (const output of targets) {
             output.data = c.data ?? {};
             output.metadata = c.metadata ?? {};

@@ -11,7 +11,10 @@ export interface CsvRecord {
   readonly cells: string[];
 }
 
-const QUOTE = 0x22, SPACE = 0x20, LF = 0x0a, CR = 0x0d;
+const QUOTE = 0x22,
+  SPACE = 0x20,
+  LF = 0x0a,
+  CR = 0x0d;
 
 /**
  * Splits CSV text into records. Blank lines (and lines of only spaces) are

@@ -93,8 +93,12 @@ export function csvToDataset(text: string, options: CsvOptions, source = 'csv'):
   const labels = readLabels(rows, labelColumn, names[labelColumn], options.numClasses, source);
   const grouping = groupColumn === undefined ? undefined : codeStrings(rows, groupColumn);
   const dataset = createDataset({
-    x, y: labels.y, exampleShape: [featureColumns.length], numClasses: labels.numClasses,
-    name: options.name ?? source, groups: grouping?.codes,
+    x,
+    y: labels.y,
+    exampleShape: [featureColumns.length],
+    numClasses: labels.numClasses,
+    name: options.name ?? source,
+    groups: grouping?.codes,
   });
   return {
     ...dataset,
@@ -144,8 +148,13 @@ export function parseDecimal(cell: string): number | undefined {
   return value;
 }
 
-function readLabels(rows: readonly CsvRecord[], column: number, name: string, numClasses: number | undefined, source: string):
-  { y: Int32Array; numClasses: number; classNames?: string[] } {
+function readLabels(
+  rows: readonly CsvRecord[],
+  column: number,
+  name: string,
+  numClasses: number | undefined,
+  source: string,
+): { y: Int32Array; numClasses: number; classNames?: string[] } {
   const cells = rows.map((row) => row.cells[column].trim());
   const blank = cells.indexOf('');
   if (blank >= 0) throw new Error(`${source}: line ${rows[blank].line}, column "${name}": the label is empty`);
@@ -154,7 +163,9 @@ function readLabels(rows: readonly CsvRecord[], column: number, name: string, nu
   let classNames: string[] | undefined;
   if (integers) {
     y = sharedInt32(rows.length);
-    cells.forEach((cell, r) => { y[r] = Number(cell); });
+    cells.forEach((cell, r) => {
+      y[r] = Number(cell);
+    });
   } else {
     const coded = codeStrings(rows, column);
     y = coded.codes;

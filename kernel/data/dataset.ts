@@ -35,7 +35,12 @@ export function sharedInt32(length: number): Int32Array {
 
 /** Builds a Dataset, checking that the arrays agree. */
 export function createDataset(parts: {
-  x: Float32Array; y: Int32Array; exampleShape: readonly number[]; numClasses: number; name: string; groups?: Int32Array;
+  x: Float32Array;
+  y: Int32Array;
+  exampleShape: readonly number[];
+  numClasses: number;
+  name: string;
+  groups?: Int32Array;
 }): Dataset {
   const size = featureSize(parts);
   const length = parts.y.length;

@@ -26,7 +26,9 @@ export function parseIdx(bytes: Uint8Array, expectedDims: number, source: string
   const magic = view.getUint32(0, false);
   const expectedMagic = (UNSIGNED_BYTE << 8) | expectedDims;
   if (magic !== expectedMagic) {
-    throw new Error(`${source}: bad idx magic number 0x${hex(magic)}, expected 0x${hex(expectedMagic)} (unsigned bytes, ${expectedDims} dimension${expectedDims === 1 ? '' : 's'})`);
+    throw new Error(
+      `${source}: bad idx magic number 0x${hex(magic)}, expected 0x${hex(expectedMagic)} (unsigned bytes, ${expectedDims} dimension${expectedDims === 1 ? '' : 's'})`,
+    );
   }
   const headerBytes = 4 + 4 * expectedDims;
   if (bytes.length < headerBytes) throw new Error(`${source}: idx header truncated (${bytes.length} bytes, header needs ${headerBytes})`);

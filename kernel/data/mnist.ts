@@ -85,10 +85,7 @@ function loadFull(directory: string): Promise<MnistSplits> {
   const key = JSON.stringify([directory]);
   let full = cache.get(key);
   if (!full) {
-    full = Promise.all([
-      readSplit(directory, 'train', 'mnist-train'),
-      readSplit(directory, 't10k', 'mnist-test'),
-    ]).then(([train, test]) => ({ train, test }));
+    full = Promise.all([readSplit(directory, 'train', 'mnist-train'), readSplit(directory, 't10k', 'mnist-test')]).then(([train, test]) => ({ train, test }));
     cache.set(key, full);
     full.catch(() => cache.delete(key));
   }
@@ -153,7 +150,9 @@ function limit(dataset: Dataset, count: number | undefined, seed: number | undef
       name: `${dataset.name}[first ${count}]`,
     });
   }
-  const order = createRng(seed).fork(`mnist-${split}`).shuffle(Int32Array.from({ length: dataset.length }, (_, i) => i));
+  const order = createRng(seed)
+    .fork(`mnist-${split}`)
+    .shuffle(Int32Array.from({ length: dataset.length }, (_, i) => i));
   const kept = order.subarray(0, count).sort();
   return subset(dataset, kept, `${dataset.name}[${count} drawn with seed ${seed}]`);
 }

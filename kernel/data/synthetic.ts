@@ -101,13 +101,21 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticSplits {
   return { train: build(train, 'train'), test: build(test, 'test') };
 }
 
-interface Part { x: Float32Array; y: Int32Array; groups: Int32Array; filled: number }
+interface Part {
+  x: Float32Array;
+  y: Int32Array;
+  groups: Int32Array;
+  filled: number;
+}
 
 function allocate(count: number, features: number): Part {
   return { x: sharedFloat32(count * features), y: sharedInt32(count), groups: sharedInt32(count), filled: 0 };
 }
 
-interface LinearModel { W: Float64Array; b: Float64Array }
+interface LinearModel {
+  W: Float64Array;
+  b: Float64Array;
+}
 
 /** W ~ N(mean, 1) of shape features × classes (row-major), b ~ N(mean, 1). */
 function drawModel(rng: Rng, mean: number, features: number, classes: number): LinearModel {
@@ -130,4 +138,3 @@ function argmaxLogit({ W, b }: LinearModel, x: Float32Array, classes: number): n
   }
   return best;
 }
-

@@ -33,7 +33,13 @@ export interface ExecutorOptions {
 /** Cells that mention these names wait for the TensorFlow.js backend before they run. */
 const NEEDS_BACKEND = /\b(?:tf|fed)\b/;
 
-const CONSOLE_METHODS = [['log', 'log'], ['info', 'info'], ['debug', 'debug'], ['warn', 'warn'], ['error', 'error']] as const;
+const CONSOLE_METHODS = [
+  ['log', 'log'],
+  ['info', 'info'],
+  ['debug', 'debug'],
+  ['warn', 'warn'],
+  ['error', 'error'],
+] as const;
 
 interface Running {
   readonly controller: AbortController;
@@ -143,7 +149,9 @@ class CellExecutor implements Executor {
     const controller = new AbortController();
     setAmbientSignal(controller.signal);
     let reject!: (error: Error) => void;
-    const interrupted = new Promise<never>((_, r) => { reject = r; });
+    const interrupted = new Promise<never>((_, r) => {
+      reject = r;
+    });
     interrupted.catch(() => {});
     const running: Running = {
       controller,
@@ -177,7 +185,10 @@ class CellExecutor implements Executor {
       const tf = this.kernelRequire('@tensorflow/tfjs') as { setBackend(name: string): Promise<boolean> };
       const fellBack = await tf.setBackend('cpu').catch(() => false);
       this.loadedTf = tf;
-      sink.stream('stderr', `warning: the TensorFlow.js backend did not load (${(error as Error).message})${fellBack ? '; tf uses the slower cpu backend for now' : ''}\n`);
+      sink.stream(
+        'stderr',
+        `warning: the TensorFlow.js backend did not load (${(error as Error).message})${fellBack ? '; tf uses the slower cpu backend for now' : ''}\n`,
+      );
     }
   }
 
@@ -220,6 +231,7 @@ class CellExecutor implements Executor {
 
 /** Creates the executor the protocol side drives: one persistent context rooted at `options.cwd`. */
 export function createExecutor(options: ExecutorOptions): Executor {
-  if (typeof options?.cwd !== 'string' || options.cwd === '') throw new TypeError('createExecutor: options.cwd must be the notebook folder (a non-empty string)');
+  if (typeof options?.cwd !== 'string' || options.cwd === '')
+    throw new TypeError('createExecutor: options.cwd must be the notebook folder (a non-empty string)');
   return new CellExecutor(options);
 }

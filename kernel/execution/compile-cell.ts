@@ -23,7 +23,12 @@ export const RUNTIME_GLOBAL = '__fedbook';
 /** A cell that failed to parse, with its position in the cell (1-based line and column). */
 export class CellSyntaxError extends Error {
   override readonly name = 'SyntaxError';
-  constructor(readonly text: string, readonly line: number, readonly column: number, readonly lineText: string) {
+  constructor(
+    readonly text: string,
+    readonly line: number,
+    readonly column: number,
+    readonly lineText: string,
+  ) {
     super(`${text} (${line}:${column})`);
   }
 }
@@ -116,13 +121,7 @@ interface Collected {
   hoistedFunctions: string[];
 }
 
-function rewriteStatement(
-  statement: Statement | ModuleDeclaration,
-  isLast: boolean,
-  js: string,
-  edits: SourceEdits,
-  collected: Collected,
-): void {
+function rewriteStatement(statement: Statement | ModuleDeclaration, isLast: boolean, js: string, edits: SourceEdits, collected: Collected): void {
   switch (statement.type) {
     case 'ImportDeclaration':
       edits.replace(statement.start, statement.end, importToAssignments(statement, js, collected));
@@ -213,8 +212,7 @@ export function patternNames(pattern: Pattern | Node): string[] {
     case 'Identifier':
       return [node.name];
     case 'ObjectPattern':
-      return node.properties.flatMap((property) =>
-        property.type === 'RestElement' ? patternNames(property.argument) : patternNames(property.value));
+      return node.properties.flatMap((property) => (property.type === 'RestElement' ? patternNames(property.argument) : patternNames(property.value)));
     case 'ArrayPattern':
       return node.elements.flatMap((element) => (element ? patternNames(element) : []));
     case 'RestElement':

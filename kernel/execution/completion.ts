@@ -11,9 +11,45 @@ import { describe, kindOf, memberNames, sourceSignature } from './describe';
 const IDENT_TAIL = /[A-Za-z_$][\w$]*$/;
 const CHAIN_BEFORE_DOT = /((?:[A-Za-z_$][\w$]*\s*\??\.\s*)*[A-Za-z_$][\w$]*)\s*\??\.\s*$/;
 
-const KEYWORDS = ['await', 'async', 'break', 'case', 'catch', 'class', 'const', 'continue', 'default', 'delete', 'do', 'else',
-  'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null',
-  'return', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'undefined', 'var', 'void', 'while', 'yield'];
+const KEYWORDS = [
+  'await',
+  'async',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'let',
+  'new',
+  'null',
+  'return',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'undefined',
+  'var',
+  'void',
+  'while',
+  'yield',
+];
 
 /** UTF-16 index of a code-point offset (Jupyter counts code points). */
 export function utf16Index(text: string, codePoints: number): number {
@@ -83,8 +119,9 @@ export function complete(code: string, cursorPos: number, context: CompletionCon
     return empty;
   } else {
     owner = context.global;
-    candidates = [...new Set([...Object.getOwnPropertyNames(context.global), ...declaredIn(code), ...KEYWORDS])]
-      .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && !name.startsWith('__'));
+    candidates = [...new Set([...Object.getOwnPropertyNames(context.global), ...declaredIn(code), ...KEYWORDS])].filter(
+      (name) => /^[A-Za-z_$][\w$]*$/.test(name) && !name.startsWith('__'),
+    );
   }
   const matches = candidates.filter((name) => name.startsWith(partial)).sort((a, b) => a.localeCompare(b));
   const types = matches.map((name) => {

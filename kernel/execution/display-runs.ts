@@ -20,7 +20,7 @@ export interface DisplayRunsOptions {
   title?: string;
 }
 
-const WHAT = 'expected a run result (algo.run(...)), a run id, a fed.runs.list() entry or fed.sweep\'s result';
+const WHAT = "expected a run result (algo.run(...)), a run id, a fed.runs.list() entry or fed.sweep's result";
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -49,7 +49,8 @@ function fromRecord(record: LoadedRun): ComparedRun {
 export function resolveRuns(references: unknown, load: (runIdOrPath: string) => LoadedRun = (id) => loadRun(id)): ComparedRun[] {
   // fed.sweep's result: its runs, read back from their records (a band per combination).
   const sweep = references as { runs?: unknown; table?: unknown } | null;
-  if (sweep && typeof sweep === 'object' && !Array.isArray(sweep) && Array.isArray(sweep.runs) && sweep.table !== undefined) return resolveRuns(sweep.runs, load);
+  if (sweep && typeof sweep === 'object' && !Array.isArray(sweep) && Array.isArray(sweep.runs) && sweep.table !== undefined)
+    return resolveRuns(sweep.runs, load);
   const items = Array.isArray(references) ? references : [references];
   if (items.length === 0) throw new TypeError(`display.runs: no runs given: ${WHAT}, or an array of them`);
   return items.map((item: unknown, i) => {

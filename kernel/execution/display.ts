@@ -98,12 +98,13 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     if (!s) throw new Error('display: no cell is running');
     return s;
   };
-  const handle = (id: string): DisplayHandle => ({
-    id,
-    update: (value: unknown) => sink().updateDisplay(toBundle(value), id),
-    [HIDDEN_RESULT]: true,
-    [inspect.custom]: () => `DisplayHandle { id: '${id}' }`,
-  } as DisplayHandle);
+  const handle = (id: string): DisplayHandle =>
+    ({
+      id,
+      update: (value: unknown) => sink().updateDisplay(toBundle(value), id),
+      [HIDDEN_RESULT]: true,
+      [inspect.custom]: () => `DisplayHandle { id: '${id}' }`,
+    }) as DisplayHandle;
 
   const show = (bundle: MimeBundle, options: DisplayOptions | undefined, where: string): DisplayHandle | undefined => {
     checkOptions(options, where);
@@ -129,11 +130,14 @@ export function createDisplay(currentSink: () => ExecutionSink | undefined): Dis
     if (typeof normalised !== 'object' || normalised === null || !Array.isArray(normalised.data)) {
       throw new TypeError('display.plotly: expected a figure { data: [traces], layout? } or an array of traces');
     }
-    const title = (normalised.layout?.title as { text?: string } | string | undefined);
+    const title = normalised.layout?.title as { text?: string } | string | undefined;
     const titleText = typeof title === 'string' ? title : title?.text;
-    const text = `Plotly figure${titleText ? ` "${titleText}"` : ''}: ${normalised.data.length} trace${normalised.data.length === 1 ? '' : 's'}`
-      + ` (${[...new Set(normalised.data.map((trace) => String(trace.type ?? 'scatter')))].join(', ')})`;
-    const data = JSON.parse(JSON.stringify({ data: normalised.data, layout: normalised.layout ?? {}, ...(normalised.config ? { config: normalised.config } : {}) }));
+    const text =
+      `Plotly figure${titleText ? ` "${titleText}"` : ''}: ${normalised.data.length} trace${normalised.data.length === 1 ? '' : 's'}` +
+      ` (${[...new Set(normalised.data.map((trace) => String(trace.type ?? 'scatter')))].join(', ')})`;
+    const data = JSON.parse(
+      JSON.stringify({ data: normalised.data, layout: normalised.layout ?? {}, ...(normalised.config ? { config: normalised.config } : {}) }),
+    );
     // text/html draws the figure where the front end has no plotly renderer (classic Jupyter Notebook); VS Code picks PLOTLY_MIME first.
     return show({ [PLOTLY_MIME]: data, 'text/html': plotlyFallbackHtml(data, text), 'text/plain': text }, options, 'display.plotly');
   };

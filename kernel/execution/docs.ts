@@ -83,7 +83,10 @@ export function parseDeclarations(text: string): DocEntry[] {
     depth += count(line, '{') - count(line, '}');
     if (name) {
       const qualified = [...stack.map((s) => s.name), name].join('.');
-      const signature = bare.replace(/\s*\{$/, '').replace(/;$/, '').replace(/\s+/g, ' ');
+      const signature = bare
+        .replace(/\s*\{$/, '')
+        .replace(/;$/, '')
+        .replace(/\s+/g, ' ');
       entries.push({ name: qualified, signature, doc: pendingDoc });
       if (depth > before) stack.push({ name, depth: before });
     }

@@ -66,11 +66,7 @@ export function syntaxErrorOutcome(error: CellSyntaxError, code: string, label: 
     status: 'error',
     ename: 'SyntaxError',
     evalue: `${error.text} (${error.line}:${error.column})`,
-    traceback: [
-      `SyntaxError: ${error.text}`,
-      `${label}, line ${error.line}, column ${error.column}:`,
-      ...excerpt(code, error.line, error.column),
-    ],
+    traceback: [`SyntaxError: ${error.text}`, `${label}, line ${error.line}, column ${error.column}:`, ...excerpt(code, error.line, error.column)],
   };
 }
 
@@ -83,7 +79,10 @@ export function interruptOutcome(): ExecutionOutcome {
 const FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 
 /** Maps a stack's frames to cells; drops the kernel's and Node's internal frames. */
-export function mapStack(stack: string, cells: ReadonlyMap<string, CellRecord>): { frames: string[]; top?: { cell: CellRecord; line: number; column: number } } {
+export function mapStack(
+  stack: string,
+  cells: ReadonlyMap<string, CellRecord>,
+): { frames: string[]; top?: { cell: CellRecord; line: number; column: number } } {
   const frames: string[] = [];
   let top: { cell: CellRecord; line: number; column: number } | undefined;
   for (const raw of stack.split('\n')) {

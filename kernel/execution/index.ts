@@ -4,7 +4,12 @@
  */
 export { createExecutor, type ExecutorOptions } from './cell-executor';
 export type {
-  CompletionResult, ExecutionOutcome, ExecutionSink, Executor, InspectionResult, MimeBundle,
+  CompletionResult,
+  ExecutionOutcome,
+  ExecutionSink,
+  Executor,
+  InspectionResult,
+  MimeBundle,
 } from './executor';
 export { PLOTLY_MIME, type DisplayFunction, type DisplayHandle, type DisplayOptions, type PlotlyFigure } from './display';
 export type { DisplayRunsOptions, RunReference } from './display-runs';

@@ -20,9 +20,15 @@ export function openBrackets(code: string): { depth: number; unterminated: boole
     const c = code[i];
     if (inTemplate) {
       if (c === '\\') i += 2;
-      else if (c === '`') { inTemplate = false; i++; }
-      else if (c === '$' && code[i + 1] === '{') { templates.push(stack.length); stack.push('{'); inTemplate = false; i += 2; }
-      else i++;
+      else if (c === '`') {
+        inTemplate = false;
+        i++;
+      } else if (c === '$' && code[i + 1] === '{') {
+        templates.push(stack.length);
+        stack.push('{');
+        inTemplate = false;
+        i += 2;
+      } else i++;
       continue;
     }
     if (c === '/' && code[i + 1] === '/') {

@@ -25,9 +25,7 @@ export interface ModuleLoader {
 }
 
 /** Specifiers that always mean the kernel's own copy (a second TensorFlow.js would have no backend). */
-const KERNEL_OWNED = new Map<string, string>([
-  ['fedbook', join(__dirname, '..', 'api', 'index')],
-]);
+const KERNEL_OWNED = new Map<string, string>([['fedbook', join(__dirname, '..', 'api', 'index')]]);
 
 /** A real ESM `import()` (TypeScript's CommonJS output would turn `import()` into `require`). */
 const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;

@@ -40,10 +40,7 @@ declare function getComputedStyle(element: unknown): { getPropertyValue(name: st
  * the figure in the div, themed like the page. Its source is embedded in the
  * output, so it is self-contained; the theme functions come in as arguments.
  */
-function drawFallback(
-  id: string, figure: FallbackFigure, asset: string,
-  readTheme: typeof readThemeColors, themed: typeof themedLayout,
-): void {
+function drawFallback(id: string, figure: FallbackFigure, asset: string, readTheme: typeof readThemeColors, themed: typeof themedLayout): void {
   const div = document.getElementById(id);
   if (!div) return;
   const baseUrl = (): string => {
@@ -52,26 +49,31 @@ function drawFallback(
     try {
       const url = config && JSON.parse(config.textContent).baseUrl;
       if (typeof url === 'string') return url;
-    } catch { /* fall through */ }
+    } catch {
+      /* fall through */
+    }
     return document.body.getAttribute('data-base-url') || '/';
   };
   const url = new window.URL(baseUrl().replace(/\/?$/, '/') + asset, document.baseURI).href;
   if (!window.__fedbookPlotly) {
     window.__fedbookPlotly = window.Plotly
       ? Promise.resolve(window.Plotly)
-      : window.fetch(url, { credentials: 'same-origin' })
-        .then((response: { ok: boolean; status: number; statusText: string; text(): Promise<string> }) => {
-          if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-          return response.text();
-        })
-        .then((code: string) => {
-          // plotly's bundle sets window.Plotly; hide require.js's define/require so that nothing inside registers an AMD module instead.
-          new Function('define', 'require', 'module', 'exports', code).call(window);
-          if (!window.Plotly) throw new Error('the script did not define Plotly');
-          return window.Plotly;
-        });
+      : window
+          .fetch(url, { credentials: 'same-origin' })
+          .then((response: { ok: boolean; status: number; statusText: string; text(): Promise<string> }) => {
+            if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+            return response.text();
+          })
+          .then((code: string) => {
+            // plotly's bundle sets window.Plotly; hide require.js's define/require so that nothing inside registers an AMD module instead.
+            new Function('define', 'require', 'module', 'exports', code).call(window);
+            if (!window.Plotly) throw new Error('the script did not define Plotly');
+            return window.Plotly;
+          });
     // A failed load is tried again by the next figure (after a reinstall, say).
-    window.__fedbookPlotly.catch(() => { window.__fedbookPlotly = undefined; });
+    window.__fedbookPlotly.catch(() => {
+      window.__fedbookPlotly = undefined;
+    });
   }
   window.__fedbookPlotly.then(
     (Plotly: { newPlot(div: unknown, data: unknown[], layout: unknown, config: unknown): Promise<unknown> }) => {
@@ -81,14 +83,21 @@ function drawFallback(
     },
     (error: Error) => {
       div.appendChild(document.createElement('br'));
-      div.appendChild(document.createTextNode(`(not drawn: plotly.js did not load from ${url}: ${error.message}; \`npx fedbook kernel install\` puts it beside the kernelspec)`));
+      div.appendChild(
+        document.createTextNode(
+          `(not drawn: plotly.js did not load from ${url}: ${error.message}; \`npx fedbook kernel install\` puts it beside the kernelspec)`,
+        ),
+      );
     },
   );
 }
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(text: string): string {
@@ -114,9 +123,12 @@ let sequence = 0;
 export function plotlyFallbackHtml(figure: FallbackFigure, summary: string): string {
   const id = `fedbook-plotly-${process.pid.toString(36)}-${Date.now().toString(36)}-${(sequence++).toString(36)}`;
   const script = scriptTemplate()
-    .split('__FEDBOOK_ID__').join(scriptJson(id))
-    .split('__FEDBOOK_ASSET__').join(scriptJson(`kernelspecs/${KERNELSPEC_NAME}/${PLOTLY_ASSET}`))
+    .split('__FEDBOOK_ID__')
+    .join(scriptJson(id))
+    .split('__FEDBOOK_ASSET__')
+    .join(scriptJson(`kernelspecs/${KERNELSPEC_NAME}/${PLOTLY_ASSET}`))
     // Last: the figure's own strings may hold anything, placeholders included.
-    .split('__FEDBOOK_FIGURE__').join(scriptJson(figure));
+    .split('__FEDBOOK_FIGURE__')
+    .join(scriptJson(figure));
   return `<div id="${id}" class="fedbook-plotly-fallback">${escapeHtml(summary)}</div>\n<script type="text/javascript">${script}</script>\n`;
 }

@@ -35,8 +35,14 @@ interface RunResultLike {
 /** True for TensorFlow.js tensors (from any copy or realm of tfjs). */
 export function isTensorLike(value: unknown): value is TensorLike {
   const v = value as Partial<TensorLike> | null;
-  return typeof v === 'object' && v !== null && Array.isArray(v.shape) && typeof v.dtype === 'string'
-    && typeof v.dataSync === 'function' && typeof v.size === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.shape) &&
+    typeof v.dtype === 'string' &&
+    typeof v.dataSync === 'function' &&
+    typeof v.size === 'number'
+  );
 }
 
 /** True for typed arrays of any realm (not DataView). */
@@ -47,8 +53,13 @@ export function isTypedArray(value: unknown): value is ArrayLike<number> & { con
 /** True for what `algo.run()` returns: an id and a list of round metrics. */
 export function isRunResult(value: unknown): value is RunResultLike {
   const v = value as Partial<RunResultLike> | null;
-  return typeof v === 'object' && v !== null && typeof v.id === 'string' && Array.isArray(v.rounds)
-    && v.rounds.every((round) => typeof round === 'object' && round !== null && typeof round.round === 'number');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    Array.isArray(v.rounds) &&
+    v.rounds.every((round) => typeof round === 'object' && round !== null && typeof round.round === 'number')
+  );
 }
 
 /** Escapes text for HTML. */
@@ -104,17 +115,26 @@ interface DatasetLike {
 /** True for fed's datasets: features, integer labels, an example shape and a class count. */
 export function isDatasetLike(value: unknown): value is DatasetLike {
   const v = value as Partial<DatasetLike> | null;
-  return typeof v === 'object' && v !== null && isTypedArray(v.x) && isTypedArray(v.y) && Array.isArray(v.exampleShape)
-    && typeof v.numClasses === 'number' && typeof v.length === 'number' && typeof v.name === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    isTypedArray(v.x) &&
+    isTypedArray(v.y) &&
+    Array.isArray(v.exampleShape) &&
+    typeof v.numClasses === 'number' &&
+    typeof v.length === 'number' &&
+    typeof v.name === 'string'
+  );
 }
 
 /** "Dataset 'mnist-train': 600 examples of shape [28, 28, 1], 10 classes" and the examples per class. */
 export function describeDataset(dataset: DatasetLike): string {
   const counts = new Array<number>(dataset.numClasses).fill(0);
   for (let i = 0; i < dataset.y.length; i++) if (dataset.y[i] >= 0 && dataset.y[i] < counts.length) counts[dataset.y[i]]++;
-  return `Dataset '${dataset.name}': ${dataset.length} examples of shape [${dataset.exampleShape.join(', ')}], ${dataset.numClasses} classes
-`
-    + `examples per class: ${counts.join(' ')}`;
+  return (
+    `Dataset '${dataset.name}': ${dataset.length} examples of shape [${dataset.exampleShape.join(', ')}], ${dataset.numClasses} classes
+` + `examples per class: ${counts.join(' ')}`
+  );
 }
 
 /** "Float32Array(60000) min 0 · max 1 · mean 0.13" plus the first values. */
@@ -148,13 +168,13 @@ export function formatNumber(value: number | undefined, digits = 4): string {
 /** A run's rounds as a table (HTML) and as aligned text. */
 export function renderRunResult(run: RunResultLike): MimeBundle {
   const columns = TABLE_METRICS.filter(({ key }) => run.rounds.some((round) => round[key] !== undefined));
-  const cell = (round: RoundMetrics, key: TableMetricKey): string =>
-    formatNumber(key === 'ms' ? Math.round(round.ms) : (round[key] as number | undefined));
+  const cell = (round: RoundMetrics, key: TableMetricKey): string => formatNumber(key === 'ms' ? Math.round(round.ms) : (round[key] as number | undefined));
   const title = `run ${run.id}${run.label ? ` (${run.label})` : ''}: ${run.rounds.length} round${run.rounds.length === 1 ? '' : 's'}${run.status ? `, ${run.status}` : ''}`;
   const widths = columns.map(({ key, column: t }) => Math.max(t.length, ...run.rounds.map((r) => cell(r, key).length)));
   const line = (values: string[]): string => values.map((v, i) => v.padStart(widths[i])).join('  ');
   const text = [title, line(columns.map((c) => c.column)), ...run.rounds.map((r) => line(columns.map((c) => cell(r, c.key))))];
-  const html = `<div><b>${escapeHtml(title)}</b><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c.column)}</th>`).join('')}</tr></thead>`
-    + `<tbody>${run.rounds.map((r) => `<tr>${columns.map((c) => `<td>${cell(r, c.key)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+  const html =
+    `<div><b>${escapeHtml(title)}</b><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c.column)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${run.rounds.map((r) => `<tr>${columns.map((c) => `<td>${cell(r, c.key)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
   return { 'text/plain': text.join('\n'), 'text/html': html };
 }

@@ -49,22 +49,32 @@ export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new TypeError(`seed must be a finite number (got ${seed})`);
   const baseSeed = (Math.floor(seed) >>> 0) ^ Math.floor(seed / 4294967296);
   const init = splitmix32(baseSeed);
-  let s0 = init(), s1 = init(), s2 = init(), s3 = init();
+  let s0 = init(),
+    s1 = init(),
+    s2 = init(),
+    s3 = init();
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   let spareNormal: number | undefined;
 
   const uint32 = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (s1 << 9) >>> 0;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
     s2 ^= t;
     s3 = rotl(s3, 11);
-    s0 >>>= 0; s1 >>>= 0; s2 >>>= 0; s3 >>>= 0;
+    s0 >>>= 0;
+    s1 >>>= 0;
+    s2 >>>= 0;
+    s3 >>>= 0;
     return result;
   };
   const next = (): number => {
     // 53-bit float from two draws, so that tiny probabilities are representable.
-    const high = uint32() >>> 5, low = uint32() >>> 6;
+    const high = uint32() >>> 5,
+      low = uint32() >>> 6;
     return (high * 67108864 + low) / 9007199254740992;
   };
   const rng: Rng = {

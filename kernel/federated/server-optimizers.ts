@@ -70,7 +70,7 @@ export function adaptiveServer(kind: AdaptiveKind, options: { serverLr: number; 
         if (kind === 'adagrad') v[j] = vPrev + d2;
         else if (kind === 'yogi') v[j] = vPrev - (1 - beta2) * d2 * Math.sign(vPrev - d2);
         else v[j] = beta2 * vPrev + (1 - beta2) * d2;
-        next[j] = weights[j] + serverLr * m[j] / (Math.sqrt(v[j]) + tau);
+        next[j] = weights[j] + (serverLr * m[j]) / (Math.sqrt(v[j]) + tau);
       }
       return { weights: next, state: { m, v } };
     },

@@ -25,7 +25,10 @@ export interface ServerState {
 
 /** A round that could not produce a usable aggregate (too few clients). State is unchanged. */
 export class RoundFailedError extends Error {
-  constructor(message: string, readonly failures: readonly import('./types').ClientFailure[]) {
+  constructor(
+    message: string,
+    readonly failures: readonly import('./types').ClientFailure[],
+  ) {
     super(message);
     this.name = 'RoundFailedError';
   }

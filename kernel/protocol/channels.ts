@@ -22,11 +22,7 @@ export function createSendQueue(socket: Writable, onError: (error: Error) => voi
 }
 
 /** Reads until the socket closes; a throwing handler is reported and the loop goes on. */
-export async function readLoop(
-  socket: Readable & { closed: boolean },
-  onFrames: (frames: Buffer[]) => void,
-  onError: (error: Error) => void,
-): Promise<void> {
+export async function readLoop(socket: Readable & { closed: boolean }, onFrames: (frames: Buffer[]) => void, onError: (error: Error) => void): Promise<void> {
   while (!socket.closed) {
     let frames: Buffer[];
     try {

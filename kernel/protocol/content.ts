@@ -34,10 +34,7 @@ export type ExecuteRequest = {
 };
 
 /** A `user_expressions` entry of an execute reply. */
-export type UserExpressionResult =
-  | { status: 'ok'; data: MimeData; metadata: Record<string, unknown> }
-  | ErrorReply
-  | { status: 'aborted' };
+export type UserExpressionResult = { status: 'ok'; data: MimeData; metadata: Record<string, unknown> } | ErrorReply | { status: 'aborted' };
 
 /** Pager output of an execute reply (help(x) in a front end with a pager). */
 export type PagePayload = {
@@ -272,9 +269,9 @@ export type InputReply = {
 
 /** Every msg_type with a known content: requests, replies, IOPub, stdin and comms. */
 export type MessageContents = RequestContents & { [R in RequestType as ReplyType<R>]: ReplyContent<R> } & IopubContents & {
-  input_request: InputRequest;
-  input_reply: InputReply;
-};
+    input_request: InputRequest;
+    input_reply: InputReply;
+  };
 
 export type MessageType = keyof MessageContents;
 

@@ -31,10 +31,9 @@ export async function handleExecute(
   ctx: ExecuteContext,
 ): Promise<ExecuteResult> {
   const { code = '', silent = false, allow_stdin = false, user_expressions = {} } = request.content;
-  const storeHistory = silent ? false : request.content.store_history ?? true;
+  const storeHistory = silent ? false : (request.content.store_history ?? true);
   const count = ctx.nextExecutionCount(storeHistory);
-  const iopub: Publish = (type, content) =>
-    ctx.send('iopub', buildMessage<IopubType, IopubContents[IopubType]>(type, content, ctx.identity, request));
+  const iopub: Publish = (type, content) => ctx.send('iopub', buildMessage<IopubType, IopubContents[IopubType]>(type, content, ctx.identity, request));
   if (!silent) iopub('execute_input', { code, execution_count: count });
   if (storeHistory) ctx.recordHistory(count, code);
 
@@ -85,17 +84,11 @@ const MUTED_SINK: ExecutionSink = {
 /** Publishes one IOPub message under the request; its content must be `type`'s. */
 type Publish = <T extends IopubType>(type: T, content: IopubContents[T]) => void;
 
-function createSink(
-  iopub: Publish,
-  payload: PagePayload[],
-  input: ExecutionSink['input'],
-): ExecutionSink {
+function createSink(iopub: Publish, payload: PagePayload[], input: ExecutionSink['input']): ExecutionSink {
   return {
     stream: (name, text) => iopub('stream', { name, text }),
-    display: (data, metadata = {}, displayId) =>
-      iopub('display_data', { data, metadata, transient: displayId === undefined ? {} : { display_id: displayId } }),
-    updateDisplay: (data, displayId, metadata = {}) =>
-      iopub('update_display_data', { data, metadata, transient: { display_id: displayId } }),
+    display: (data, metadata = {}, displayId) => iopub('display_data', { data, metadata, transient: displayId === undefined ? {} : { display_id: displayId } }),
+    updateDisplay: (data, displayId, metadata = {}) => iopub('update_display_data', { data, metadata, transient: { display_id: displayId } }),
     clearOutput: (wait) => iopub('clear_output', { wait }),
     input,
     page: (data: MimeBundle) => payload.push({ source: 'page', data, start: 0 }),

@@ -62,7 +62,9 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
     send(
       request.channel,
       // Typed by the handler that produced it; the msg_type may be one we answer only with an error.
-      buildMessage<string, ReplyContent<RequestType>>(replyTypeOf(request.message.header.msg_type), content, identity, request.message, { status: content.status }),
+      buildMessage<string, ReplyContent<RequestType>>(replyTypeOf(request.message.header.msg_type), content, identity, request.message, {
+        status: content.status,
+      }),
       request.identities,
     );
 
@@ -71,14 +73,19 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
     execute_request: async (content, request) => {
       if (request.receivedAt <= abortReceivedBefore) return { status: 'aborted' };
       const executor = await executorReady;
-      const { reply: body, outcome } = await handleExecute(executor, request.message as Message<'execute_request', Partial<ExecuteRequest>>, request.identities, {
-        identity,
-        send,
-        awaitInputReply: () => new Promise<string>((resolve) => (pendingInput = resolve)),
-        nextExecutionCount: (store) => (store ? ++executionCount : executionCount),
-        recordHistory: (count, code) => history.add(count, code),
-        recordOutput: (count, text) => history.setOutput(count, text),
-      });
+      const { reply: body, outcome } = await handleExecute(
+        executor,
+        request.message as Message<'execute_request', Partial<ExecuteRequest>>,
+        request.identities,
+        {
+          identity,
+          send,
+          awaitInputReply: () => new Promise<string>((resolve) => (pendingInput = resolve)),
+          nextExecutionCount: (store) => (store ? ++executionCount : executionCount),
+          recordHistory: (count, code) => history.add(count, code),
+          recordOutput: (count, text) => history.setOutput(count, text),
+        },
+      );
       if (outcome.status === 'error' && (content.stop_on_error ?? true)) abortReceivedBefore = Date.now();
       return body;
     },
@@ -175,8 +182,15 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
       shellQueue = shellQueue.then(() => run(request));
     },
     interrupt() {
-      void executorReady.then((executor) => executor.interrupt(), () => undefined);
+      void executorReady.then(
+        (executor) => executor.interrupt(),
+        () => undefined,
+      );
     },
-    dispose: () => executorReady.then((executor) => executor.dispose(), () => undefined),
+    dispose: () =>
+      executorReady.then(
+        (executor) => executor.dispose(),
+        () => undefined,
+      ),
   };
 }

@@ -32,7 +32,11 @@ export function startProtocolThread(
   },
   options: ProtocolThreadOptions = {},
 ): Promise<ProtocolLink> {
-  const workerData: ProtocolThreadData = { connection, subscriptionWaitMs: options.subscriptionWaitMs ?? 2000, ...(options.parent ? { parent: options.parent } : {}) };
+  const workerData: ProtocolThreadData = {
+    connection,
+    subscriptionWaitMs: options.subscriptionWaitMs ?? 2000,
+    ...(options.parent ? { parent: options.parent } : {}),
+  };
   const worker = new Worker(join(__dirname, 'protocol-thread.js'), { workerData });
   let onClosed: (() => void) | undefined;
   let ready = false;

@@ -51,9 +51,7 @@ export function parseFrames(frames: readonly Buffer[], signer: Signer): Envelope
 
 /** Serialises and signs a message; the signature covers exactly the bytes returned. */
 export function serializeMessage(message: Message<string, unknown>, signer: Signer, identities: readonly Uint8Array[] = []): Buffer[] {
-  const jsonFrames = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
-    Buffer.from(JSON.stringify(part), 'utf8'),
-  );
+  const jsonFrames = [message.header, message.parent_header, message.metadata, message.content].map((part) => Buffer.from(JSON.stringify(part), 'utf8'));
   return [
     ...identities.map((id) => Buffer.from(id)),
     DELIMITER,

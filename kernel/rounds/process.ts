@@ -96,7 +96,8 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       const aggregated = performance.now();
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
       const evaluation = await evaluateRound(
-        { strategy, server, transport, spec, context }, aggregate.state.weights,
+        { strategy, server, transport, spec, context },
+        aggregate.state.weights,
         {
           central: nextOptions.evaluate,
           extra: nextOptions.evaluate && options.extraEvaluations ? options.extraEvaluations(nextOptions.evaluate) : undefined,
@@ -117,8 +118,12 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         bytesUp: outcome.bytesUp,
         ms: evaluated - started,
         phases: {
-          sample: planned - started, broadcast: 0, train: trained - planned,
-          aggregate: aggregated - trained, evaluate: evaluated - aggregated, clientTrain: outcome.clientMs,
+          sample: planned - started,
+          broadcast: 0,
+          train: trained - planned,
+          aggregate: aggregated - trained,
+          evaluate: evaluated - aggregated,
+          clientTrain: outcome.clientMs,
         },
         ...(outcome.paths ? { trainPaths: outcome.paths } : {}),
         ...outcome.metrics,
@@ -137,10 +142,12 @@ export function checkInputShape(spec: ModelSpec, dataset: Dataset): void {
   if (expected !== actual || (spec.kind === 'cnn' && spec.inputShape.join('x') !== dataset.exampleShape.join('x'))) {
     throw new RangeError(
       `the model expects examples of shape [${spec.inputShape}] (${expected} values) but '${dataset.name}' has examples of shape [${dataset.exampleShape}] (${actual} values); ` +
-      `pass inputShape: [${dataset.exampleShape}] to the model`,
+        `pass inputShape: [${dataset.exampleShape}] to the model`,
     );
   }
   if (dataset.numClasses > spec.numClasses) {
-    throw new RangeError(`the model has ${spec.numClasses} outputs but '${dataset.name}' has ${dataset.numClasses} classes; pass numClasses: ${dataset.numClasses} to the model`);
+    throw new RangeError(
+      `the model has ${spec.numClasses} outputs but '${dataset.name}' has ${dataset.numClasses} classes; pass numClasses: ${dataset.numClasses} to the model`,
+    );
   }
 }

@@ -40,7 +40,9 @@ export interface EvaluationRequest {
 /** Centralised evaluation, extra test sets and client-side evaluation of the new global model. */
 export async function evaluateRound(
   parts: { strategy: Strategy; server: ServerCompute; transport: ClientTransport; spec: ModelSpec; context: RoundContext },
-  weights: Float32Array, request: EvaluationRequest, signal?: AbortSignal,
+  weights: Float32Array,
+  request: EvaluationRequest,
+  signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
   const metrics: Record<string, unknown> = {};
   if (request.central) {
@@ -53,10 +55,15 @@ export async function evaluateRound(
   }
   if (request.clients) {
     const evaluators = parts.strategy.configureEvaluate(parts.context, request.clients);
-    const outcome = await parts.transport.evaluate({
-      round: parts.context.round, spec: parts.spec, weights,
-      clients: evaluators.map((clientId) => ({ clientId, heldOut: request.clients!.heldOut })),
-    }, signal);
+    const outcome = await parts.transport.evaluate(
+      {
+        round: parts.context.round,
+        spec: parts.spec,
+        weights,
+        clients: evaluators.map((clientId) => ({ clientId, heldOut: request.clients!.heldOut })),
+      },
+      signal,
+    );
     Object.assign(metrics, parts.strategy.aggregateEvaluate(outcome.results));
     if (outcome.failures.length) metrics.clientEvaluationFailures = outcome.failures.length;
   }

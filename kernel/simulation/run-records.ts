@@ -67,7 +67,9 @@ export interface LoadedRun {
 export function loadRun(runIdOrPath: string, directory = runsDirectory()): LoadedRun {
   const path = runIdOrPath.endsWith('.jsonl') ? resolve(runIdOrPath) : join(directory, `${runIdOrPath}.jsonl`);
   if (!existsSync(path)) throw new Error(`no run record at ${path}`);
-  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   const parsed: RunRecordLine[] = [];
   lines.forEach((line, i) => {
     try {
@@ -97,7 +99,9 @@ export function loadRun(runIdOrPath: string, directory = runsDirectory()): Loade
 }
 
 /** Every run in the folder, newest first, with its config and round count. */
-export function listRuns(directory = runsDirectory()): { runId: string; label: string; strategy: string; rounds: number; status: string; startedAt: string; path: string }[] {
+export function listRuns(
+  directory = runsDirectory(),
+): { runId: string; label: string; strategy: string; rounds: number; status: string; startedAt: string; path: string }[] {
   if (!existsSync(directory)) return [];
   return readdirSync(directory)
     .filter((name) => name.endsWith('.jsonl'))
@@ -106,7 +110,17 @@ export function listRuns(directory = runsDirectory()): { runId: string; label: s
     .flatMap((path) => {
       try {
         const run = loadRun(path);
-        return [{ runId: run.config.runId, label: run.config.label, strategy: run.config.strategy, rounds: run.rounds.length, status: run.end?.status ?? 'unfinished', startedAt: run.config.startedAt, path }];
+        return [
+          {
+            runId: run.config.runId,
+            label: run.config.label,
+            strategy: run.config.strategy,
+            rounds: run.rounds.length,
+            status: run.end?.status ?? 'unfinished',
+            startedAt: run.config.startedAt,
+            path,
+          },
+        ];
       } catch {
         return [];
       }

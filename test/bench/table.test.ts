@@ -9,8 +9,28 @@ import { formatTables, median, roundRow, roundsToTargetRow, throughputRow, toJso
 
 // Numbers a reader can check: 400 vs 1,000 samples/s is 0.4; T1 = 1,000 ms and T2 = 625 ms on 2 workers is 80%.
 const rows: BenchRow[] = [
-  throughputRow({ model: 'cnn', batch: 50, backend: 'wasm', workers: 2, samplesPerSec: 400, torchSamplesPerSec: 1000, torchBestSamplesPerSec: 1600, clients: 4, examplesPerClient: 100 }),
-  throughputRow({ model: '2nn', batch: 10, backend: 'wasm', workers: 1, samplesPerSec: 1234.4, torchSamplesPerSec: null, torchBestSamplesPerSec: null, clients: 4, examplesPerClient: 300 }),
+  throughputRow({
+    model: 'cnn',
+    batch: 50,
+    backend: 'wasm',
+    workers: 2,
+    samplesPerSec: 400,
+    torchSamplesPerSec: 1000,
+    torchBestSamplesPerSec: 1600,
+    clients: 4,
+    examplesPerClient: 100,
+  }),
+  throughputRow({
+    model: '2nn',
+    batch: 10,
+    backend: 'wasm',
+    workers: 1,
+    samplesPerSec: 1234.4,
+    torchSamplesPerSec: null,
+    torchBestSamplesPerSec: null,
+    clients: 4,
+    examplesPerClient: 300,
+  }),
   roundRow({ model: 'cnn', workers: 1, clientsPerRound: 10, roundMs: 1000, trainMs: 990, backend: 'wasm' }, 1000),
   roundRow({ model: 'cnn', workers: 2, clientsPerRound: 10, roundMs: 625, trainMs: 600, backend: 'wasm' }, 1000),
   roundRow({ model: 'logistic', workers: 2, clientsPerRound: 1000, roundMs: 500, trainMs: 450, backend: 'wasm' }),
@@ -45,15 +65,43 @@ test('--json writes an array of rows with exactly the documented keys, rounded',
   const parsed = JSON.parse(toJson(rows)) as Array<Record<string, unknown>>;
   assert.equal(parsed.length, rows.length);
   assert.deepEqual(Object.keys(parsed[0]).sort(), [
-    'backend', 'batch', 'bench', 'clients', 'examplesPerClient', 'model', 'ratio', 'ratioVsBest', 'samplesPerSec',
-    'torchBestSamplesPerSec', 'torchSamplesPerSec', 'workers',
+    'backend',
+    'batch',
+    'bench',
+    'clients',
+    'examplesPerClient',
+    'model',
+    'ratio',
+    'ratioVsBest',
+    'samplesPerSec',
+    'torchBestSamplesPerSec',
+    'torchSamplesPerSec',
+    'workers',
   ]);
   assert.equal(parsed[1].samplesPerSec, 1234);
   assert.deepEqual(Object.keys(parsed[3]).sort(), [
-    'backend', 'bench', 'clientsPerRound', 'efficiency', 'model', 'overheadMs', 'overheadPct', 'roundMs', 'trainMs', 'workers',
+    'backend',
+    'bench',
+    'clientsPerRound',
+    'efficiency',
+    'model',
+    'overheadMs',
+    'overheadPct',
+    'roundMs',
+    'trainMs',
+    'workers',
   ]);
   assert.deepEqual(Object.keys(parsed[5]).sort(), [
-    'accuracy', 'backend', 'bench', 'paperRounds', 'projectedSeconds', 'reached', 'rounds', 'seconds', 'split', 'target',
+    'accuracy',
+    'backend',
+    'bench',
+    'paperRounds',
+    'projectedSeconds',
+    'reached',
+    'rounds',
+    'seconds',
+    'split',
+    'target',
   ]);
   assert.equal(parsed[5].accuracy, 0.9123);
 });
@@ -80,8 +128,14 @@ test('the command line: quick by default, --full, --only, --json, and exact mess
   const quick = parseArgs([]);
   assert.equal(quick.full, false);
   assert.equal(quick.only, undefined);
-  assert.deepEqual(parseArgs(['--full', '--only', 'round', '--json', 'out.json', '--workers', '2']),
-    { full: true, only: 'round', json: 'out.json', workers: 2, lr: 0.1, path: 'compiled' });
+  assert.deepEqual(parseArgs(['--full', '--only', 'round', '--json', 'out.json', '--workers', '2']), {
+    full: true,
+    only: 'round',
+    json: 'out.json',
+    workers: 2,
+    lr: 0.1,
+    path: 'compiled',
+  });
   assert.equal(parseArgs(['--path', 'wasm']).path, 'wasm');
   assert.throws(() => parseArgs(['--path', 'gpu']), /--path must be one of compiled, fallback, wasm, native, cpu \(got gpu\)/);
   assert.throws(() => parseArgs(['--only', 'speed']), /--only must be one of throughput, round, rounds-to-target \(got speed\)/);

@@ -26,14 +26,42 @@ const NOTEBOOK_NAME = NOTEBOOK.split('/').pop()!;
 const RUN_TIMEOUT_MS = Number(process.env.FEDBOOK_E2E_RUN_TIMEOUT_MS ?? 15 * 60_000);
 
 /** The few DOM shapes the page functions use (the project compiles without lib "dom"). */
-interface DomElement { dataset: Record<string, string | undefined>; textContent: string | null; data?: Array<{ name: string; x: number[]; y: number[] }> }
-declare const document: { querySelectorAll(selector: string): Iterable<DomElement>; getElementById(id: string): DomElement | null; body: { innerText: string } };
-declare const window: { fedbookChart?: { stages: LatencySample[]; store: { runs(): Array<{ runId: string; label?: string; rounds: Array<{ round: number; ms: number }> }> } } };
+interface DomElement {
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  data?: Array<{ name: string; x: number[]; y: number[] }>;
+}
+declare const document: {
+  querySelectorAll(selector: string): Iterable<DomElement>;
+  getElementById(id: string): DomElement | null;
+  body: { innerText: string };
+};
+declare const window: {
+  fedbookChart?: { stages: LatencySample[]; store: { runs(): Array<{ runId: string; label?: string; rounds: Array<{ round: number; ms: number }> }> } };
+};
 
-interface RunOutput { runId: string; rounds: number; lastRound: number; status: string; text: string }
+interface RunOutput {
+  runId: string;
+  rounds: number;
+  lastRound: number;
+  status: string;
+  text: string;
+}
 /** One shown batch: the legs of its latency (ms), the run and round it brought, and what drew it (the live overlay or plotly). */
-type LatencySample = Record<'kernelToHost' | 'hostToPost' | 'postToWebview' | 'webviewToDrawn', number> & { runId: string; round: number; drawnBy: string; publishedAt: number };
-interface ChartRead { runIds: string[]; labels: Record<string, string>; rounds: Record<string, number[]>; roundMs: Record<string, number[]>; traces: Array<{ name: string; x: number[]; y: number[] }>; stages: LatencySample[] }
+type LatencySample = Record<'kernelToHost' | 'hostToPost' | 'postToWebview' | 'webviewToDrawn', number> & {
+  runId: string;
+  round: number;
+  drawnBy: string;
+  publishedAt: number;
+};
+interface ChartRead {
+  runIds: string[];
+  labels: Record<string, string>;
+  rounds: Record<string, number[]>;
+  roundMs: Record<string, number[]>;
+  traces: Array<{ name: string; x: number[]; y: number[] }>;
+  stages: LatencySample[];
+}
 
 /** Median, p95 and max of the total latency and of each leg, over the given samples. */
 function summarizeLatency(samples: LatencySample[]): Record<string, unknown> {
@@ -45,14 +73,36 @@ function summarizeLatency(samples: LatencySample[]): Record<string, unknown> {
     p95: percentile(total, 95),
     max: Math.max(...total),
     drawnByOverlay: samples.filter((s) => s.drawnBy === 'overlay').length,
-    legs: Object.fromEntries(legs.map((leg) => [leg, { median: percentile(samples.map((s) => s[leg]), 50), p95: percentile(samples.map((s) => s[leg]), 95) }])),
+    legs: Object.fromEntries(
+      legs.map((leg) => [
+        leg,
+        {
+          median: percentile(
+            samples.map((s) => s[leg]),
+            50,
+          ),
+          p95: percentile(
+            samples.map((s) => s[leg]),
+            95,
+          ),
+        },
+      ]),
+    ),
   };
 }
 
 /** In a frame: the Fedbook run outputs rendered by our notebook renderer. */
 function readRunOutputs(): RunOutput[] | undefined {
   const nodes = [...document.querySelectorAll('.fedbook-run')];
-  return nodes.length > 0 ? nodes.map((n) => ({ runId: n.dataset.runId ?? '', rounds: Number(n.dataset.rounds), lastRound: Number(n.dataset.lastRound), status: n.dataset.status ?? '', text: n.textContent ?? '' })) : undefined;
+  return nodes.length > 0
+    ? nodes.map((n) => ({
+        runId: n.dataset.runId ?? '',
+        rounds: Number(n.dataset.rounds),
+        lastRound: Number(n.dataset.lastRound),
+        status: n.dataset.status ?? '',
+        text: n.textContent ?? '',
+      }))
+    : undefined;
 }
 
 /** In a frame: how many figures our plotly renderer has drawn (plotly's SVG inside .fedbook-plotly). */
@@ -166,7 +216,10 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await page.mouse.move(600, 500);
     for (let step = 0; step < 40; step++) {
       for (const frame of page.frames()) {
-        const runs = await Promise.race([frame.evaluate(readRunOutputs).catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000))]);
+        const runs = await Promise.race([
+          frame.evaluate(readRunOutputs).catch(() => undefined),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000)),
+        ]);
         for (const r of runs ?? []) if (r.runId) seen.set(r.runId, r);
         const figures = await Promise.race([frame.evaluate(countPlotlyFigures).catch(() => 0), new Promise<number>((r) => setTimeout(() => r(0), 2_000))]);
         plotlyFigures = Math.max(plotlyFigures, figures);
@@ -178,7 +231,11 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await runCommand(page, 'Notebook: Focus Last Cell');
     for (let tries = 0; tries < 20 && plotlyFigures === 0; tries++) {
       await page.waitForTimeout(500);
-      for (const frame of page.frames()) plotlyFigures = Math.max(plotlyFigures, await Promise.race([frame.evaluate(countPlotlyFigures).catch(() => 0), new Promise<number>((r) => setTimeout(() => r(0), 2_000))]));
+      for (const frame of page.frames())
+        plotlyFigures = Math.max(
+          plotlyFigures,
+          await Promise.race([frame.evaluate(countPlotlyFigures).catch(() => 0), new Promise<number>((r) => setTimeout(() => r(0), 2_000))]),
+        );
     }
     measurements.plotlyFigures = plotlyFigures;
     const outputs = [...seen.values()].sort((a, b) => a.rounds - b.rounds);
@@ -199,13 +256,22 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await page.locator('.tab', { hasText: 'Fedbook: Rounds' }).waitFor({ timeout: 30_000 });
     const found = await pollFrames(page, readChart, (read) => read, 'the round chart webview', 60_000);
     chartFrame = found.frame;
-    const chart = await pollFrame(chartFrame, readChart, (read) => (read && read.rounds[run.runId]?.length === run.rounds && read.traces.length === read.runIds.length ? read : undefined), `the chart to hold the ${run.rounds} rounds of ${run.runId}`, 60_000);
+    const chart = await pollFrame(
+      chartFrame,
+      readChart,
+      (read) => (read && read.rounds[run.runId]?.length === run.rounds && read.traces.length === read.runIds.length ? read : undefined),
+      `the chart to hold the ${run.rounds} rounds of ${run.runId}`,
+      60_000,
+    );
     // Rounds are numbered on from the state the run started with (a notebook may step rounds by hand first).
     const expected = Array.from({ length: run.rounds }, (_, i) => run.lastRound - run.rounds + 1 + i);
     assert.deepEqual(chart.rounds[run.runId], expected, 'each round once, in order');
     const trace = chart.traces[chart.runIds.indexOf(run.runId)];
     assert.deepEqual(trace.x, expected, 'one plotted point per finished round');
-    assert.ok(trace.y.every((y) => y >= 0 && y <= 1), 'test accuracy values are between 0 and 1');
+    assert.ok(
+      trace.y.every((y) => y >= 0 && y <= 1),
+      'test accuracy values are between 0 and 1',
+    );
     await chartFrame.page().screenshot({ path: join(RESULTS, 'notebook-and-chart.png') });
   });
 
@@ -219,9 +285,19 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
       await profiler.send('Profiler.enable');
       await profiler.send('Profiler.start');
     }
-    if (process.env.FEDBOOK_E2E_TRACE) await browser.startTracing(page, { path: join(RESULTS, 'long-run.trace.json'), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+    if (process.env.FEDBOOK_E2E_TRACE)
+      await browser.startTracing(page, {
+        path: join(RESULTS, 'long-run.trace.json'),
+        categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'],
+      });
     await runCommand(page, 'Notebook: Run All');
-    const { value: running } = await pollFrames(page, readRunOutputs, (runs) => runs?.find((r) => r.status === 'running' && r.rounds >= 30), 'the long run to finish 30 rounds', RUN_TIMEOUT_MS);
+    const { value: running } = await pollFrames(
+      page,
+      readRunOutputs,
+      (runs) => runs?.find((r) => r.status === 'running' && r.rounds >= 30),
+      'the long run to finish 30 rounds',
+      RUN_TIMEOUT_MS,
+    );
     if (profiler) writeFileSync(join(RESULTS, 'long-run.cpuprofile'), JSON.stringify((await profiler.send('Profiler.stop')).profile));
     if (process.env.FEDBOOK_E2E_TRACE) await browser.stopTracing();
     const interruptAt = Date.now();
@@ -239,7 +315,13 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await page.locator('.notebookOverlay:visible .codicon-notebook-state-error').first().waitFor({ timeout: 60_000 });
     measurements.interruptSeconds = (Date.now() - t0) / 1000;
     await waitForKernelIdle(page, 60_000);
-    const { value: stopped } = await pollFrames(page, readRunOutputs, (runs) => runs?.find((r) => r.runId === running.runId), 'the interrupted run output', 10_000);
+    const { value: stopped } = await pollFrames(
+      page,
+      readRunOutputs,
+      (runs) => runs?.find((r) => r.runId === running.runId),
+      'the interrupted run output',
+      10_000,
+    );
     assert.ok(stopped.rounds < 1000, `the run stopped early (${stopped.rounds} rounds)`);
 
     // The next cell runs in the same kernel and sees a variable from before the interrupt.
@@ -247,7 +329,13 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await last.scrollIntoViewIfNeeded();
     await last.hover();
     await last.locator('.run-button-container .action-label').first().click();
-    await pollFrames(page, () => document.body.innerText, (text) => (text.includes('survivor says 42') ? true : undefined), 'the last cell to print "survivor says 42"', 60_000);
+    await pollFrames(
+      page,
+      () => document.body.innerText,
+      (text) => (text.includes('survivor says 42') ? true : undefined),
+      'the last cell to print "survivor says 42"',
+      60_000,
+    );
     await page.screenshot({ path: join(RESULTS, 'interrupt.png') });
 
     if (chartFrame) {
@@ -258,7 +346,8 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
       // Interrupting can stall the busy window (through the command palette, up to ~3 s), and every round in flight waits: the same run, drawn before that.
       const drawnAt = (s: LatencySample) => s.publishedAt + s.kernelToHost + s.hostToPost + s.postToWebview + s.webviewToDrawn;
       const beforeInterrupt = chart.stages.filter((s) => s.runId === stopped.runId && drawnAt(s) < interruptAt);
-      if (beforeInterrupt.length > 0) (measurements.chartLatencyByRunMs as Record<string, unknown>)['long run, drawn before the interrupt'] = summarizeLatency(beforeInterrupt);
+      if (beforeInterrupt.length > 0)
+        (measurements.chartLatencyByRunMs as Record<string, unknown>)['long run, drawn before the interrupt'] = summarizeLatency(beforeInterrupt);
     }
   });
 
@@ -268,13 +357,26 @@ describe('Fedbook in VS Code (code-server + Chromium)', { timeout: 30 * 60_000 }
     await page.locator('.tab.active', { hasText: 'paced-run.ipynb' }).waitFor({ timeout: 30_000 });
     await notebookToolbar(page, 'Fedbook (TypeScript)').waitFor({ timeout: 30_000 });
     await runCommand(page, 'Notebook: Run All');
-    const chart = await pollFrame(chartFrame, readChart, (r) => {
-      const id = r?.runIds.find((runId) => r.labels[runId] === 'paced run');
-      return r && id && r.rounds[id].length === 20 ? r : undefined;
-    }, "the paced run's 20 rounds on the chart", RUN_TIMEOUT_MS);
+    const chart = await pollFrame(
+      chartFrame,
+      readChart,
+      (r) => {
+        const id = r?.runIds.find((runId) => r.labels[runId] === 'paced run');
+        return r && id && r.rounds[id].length === 20 ? r : undefined;
+      },
+      "the paced run's 20 rounds on the chart",
+      RUN_TIMEOUT_MS,
+    );
     const runId = chart.runIds.find((id) => chart.labels[id] === 'paced run')!;
-    assert.deepEqual(chart.rounds[runId], Array.from({ length: 20 }, (_, i) => i + 1), 'each round once, in order');
-    assert.ok(chart.stages.some((s) => s.runId === runId), "the paced run's rounds were timed from kernel publish to drawn point");
+    assert.deepEqual(
+      chart.rounds[runId],
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      'each round once, in order',
+    );
+    assert.ok(
+      chart.stages.some((s) => s.runId === runId),
+      "the paced run's rounds were timed from kernel publish to drawn point",
+    );
     recordChartLatency(chart, { [runId]: 'paced run' });
     await waitForKernelIdle(page, 60_000);
   });

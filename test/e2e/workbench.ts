@@ -4,7 +4,16 @@
  */
 import type { Frame, Page } from 'playwright-core';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Runs a command through the command palette by its exact label. */
 export async function runCommand(page: Page, label: string): Promise<void> {
@@ -33,7 +42,9 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
 /** frame.evaluate with a time limit: a webview frame that never gets an execution context would hang it. */
 async function evaluateBriefly<R>(frame: Frame, read: () => R, ms = 2_000): Promise<R | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  const limit = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   try {
     return await Promise.race([frame.evaluate(read).catch(() => undefined) as Promise<R | undefined>, limit]);
   } finally {
@@ -41,7 +52,13 @@ async function evaluateBriefly<R>(frame: Frame, read: () => R, ms = 2_000): Prom
   }
 }
 
-export async function pollFrames<R, T>(page: Page, read: () => R, accept: (value: R) => T | undefined, what: string, timeoutMs: number): Promise<{ frame: Frame; value: T }> {
+export async function pollFrames<R, T>(
+  page: Page,
+  read: () => R,
+  accept: (value: R) => T | undefined,
+  what: string,
+  timeoutMs: number,
+): Promise<{ frame: Frame; value: T }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
@@ -86,7 +103,8 @@ export async function waitForKernelIdle(page: Page, timeoutMs: number): Promise<
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   while (streak < 3) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the kernel to be idle (status: ${await fedbookStatus(page).innerText()})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the kernel to be idle (status: ${await fedbookStatus(page).innerText()})`);
     const text = await fedbookStatus(page).innerText();
     streak = text.includes('Fedbook: idle') ? streak + 1 : 0;
     await page.waitForTimeout(1_000);

@@ -29,7 +29,8 @@ const SUITE_TIMEOUT_MS = Number(process.env.FEDBOOK_HOST_TIMEOUT_MS ?? 30 * 60_0
  * under a running test.
  */
 function copyStagedExtension(work: string): string {
-  const complete = () => existsSync(join(EXTENSION, 'package.json')) && existsSync(join(EXTENSION, 'dist', 'extension.js')) && existsSync(join(EXTENSION, 'bin', 'fedbook.js'));
+  const complete = () =>
+    existsSync(join(EXTENSION, 'package.json')) && existsSync(join(EXTENSION, 'dist', 'extension.js')) && existsSync(join(EXTENSION, 'bin', 'fedbook.js'));
   assert.ok(complete(), `${EXTENSION} is not a complete staged extension (package.json, dist/extension.js, bin/fedbook.js): run npm run build:extension`);
   const copy = join(work, 'extension');
   cpSync(EXTENSION, copy, { recursive: true });
@@ -59,17 +60,26 @@ test('Fedbook notebook controller in a real VS Code extension host', { timeout: 
   const consoleLines: string[] = [];
   let exitCode: number | undefined;
   try {
-    server = await startVscodeServer({ userDataDir: join(work, 'user-data'), serverDataDir: join(work, 'server-data'), extensionsDir: join(work, 'extensions') }, env);
+    server = await startVscodeServer(
+      { userDataDir: join(work, 'user-data'), serverDataDir: join(work, 'server-data'), extensionsDir: join(work, 'extensions') },
+      env,
+    );
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (message) => { consoleLines.push(`[${message.type()}] ${message.text()}`); });
+    page.on('console', (message) => {
+      consoleLines.push(`[${message.type()}] ${message.text()}`);
+    });
     let resolveExit: (code: number) => void = () => undefined;
-    const exited = new Promise<number>((resolve) => { resolveExit = resolve; });
+    const exited = new Promise<number>((resolve) => {
+      resolveExit = resolve;
+    });
     // The workbench calls this when the extension host's test runner is done (VS Code's smoke-test hook).
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     await page.goto(testUrl(server, extension, folder, env));
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), SUITE_TIMEOUT_MS); });
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), SUITE_TIMEOUT_MS);
+    });
     exitCode = await Promise.race([exited, timedOut]);
     clearTimeout(timer);
     await page.screenshot({ path: join(RESULTS_DIR, 'final.png') }).catch(() => undefined);

@@ -34,7 +34,10 @@ export function remoteUri(server: Pick<VscodeServer, 'authority'>, path: string)
 }
 
 /** Starts the server on a free loopback port and resolves once it answers HTTP. */
-export async function startVscodeServer(dirs: { userDataDir: string; serverDataDir: string; extensionsDir: string }, env: Record<string, string>): Promise<VscodeServer> {
+export async function startVscodeServer(
+  dirs: { userDataDir: string; serverDataDir: string; extensionsDir: string },
+  env: Record<string, string>,
+): Promise<VscodeServer> {
   const { node, script } = serverMain();
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
   writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
@@ -42,17 +45,35 @@ export async function startVscodeServer(dirs: { userDataDir: string; serverDataD
   writeFileSync(join(dirs.serverDataDir, 'data', 'Machine', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(node, [
-    script,
-    '--host', '127.0.0.1', '--port', String(port),
-    '--without-connection-token', '--accept-server-license-terms',
-    // Lets the page's `payload` name the extension under development and the test runner.
-    '--enable-smoke-test-driver',
-    '--user-data-dir', dirs.userDataDir, '--server-data-dir', dirs.serverDataDir, '--extensions-dir', dirs.extensionsDir,
-    '--telemetry-level', 'off',
-  ], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  const child: ChildProcess = spawn(
+    node,
+    [
+      script,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      // Lets the page's `payload` name the extension under development and the test runner.
+      '--enable-smoke-test-driver',
+      '--user-data-dir',
+      dirs.userDataDir,
+      '--server-data-dir',
+      dirs.serverDataDir,
+      '--extensions-dir',
+      dirs.extensionsDir,
+      '--telemetry-level',
+      'off',
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -74,8 +95,18 @@ export async function startVscodeServer(dirs: { userDataDir: string; serverDataD
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise((r) => child.once('exit', r));
       // detached: the server leads its own process group (extension host, kernels); end all of it.
-      try { process.kill(-child.pid!, 'SIGTERM'); } catch { child.kill('SIGTERM'); }
-      const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5_000);
       await gone;
       clearTimeout(timer);
     },

@@ -18,7 +18,11 @@ const base = { clientsPerRound: 3, workers: 2, backend: 'wasm' } as const;
 
 export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'fedAvg seed 1', rounds: 3, build: () => fed.fedAvg({ ...base, model: model(), seed: 1 }) },
-  { name: 'fedAvg seed 2 uniform E=2 B=20', rounds: 3, build: () => fed.fedAvg({ ...base, model: model(), seed: 2, weighting: 'uniform', localEpochs: 2, batchSize: 20 }) },
+  {
+    name: 'fedAvg seed 2 uniform E=2 B=20',
+    rounds: 3,
+    build: () => fed.fedAvg({ ...base, model: model(), seed: 2, weighting: 'uniform', localEpochs: 2, batchSize: 20 }),
+  },
   { name: 'fedAvg seed 3 adam', rounds: 2, build: () => fed.fedAvg({ ...base, model: model(), seed: 3, clientOptimizer: 'adam', clientLr: 0.01 }) },
   { name: 'fedSgd seed 1', rounds: 3, build: () => fed.fedSgd({ ...base, model: model(), seed: 1 }) },
   { name: 'fedProx seed 1 mu 0.1', rounds: 3, build: () => fed.fedProx({ ...base, model: model(), seed: 1, mu: 0.1 }) },
@@ -26,10 +30,35 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'fedAdam seed 5', rounds: 3, build: () => fed.fedAdam({ ...base, model: model(), seed: 5 }) },
   { name: 'fedYogi seed 1', rounds: 2, build: () => fed.fedYogi({ ...base, model: model(), seed: 1 }) },
   { name: 'fedAdagrad seed 1', rounds: 2, build: () => fed.fedAdagrad({ ...base, model: model(), seed: 1 }) },
-  { name: 'dp gaussian seed 1', rounds: 3, build: () => fed.fedAvg({ ...base, model: model(), seed: 1, privacy: fed.dp.gaussian({ clip: 1, noiseMultiplier: 0.5, delta: 1e-5 }) }) },
-  { name: 'dp adaptive seed 2', rounds: 3, build: () => fed.fedAvg({ ...base, model: model(), seed: 2, privacy: fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.1, clippedCountStddev: 1, delta: 1e-5 }) }) },
+  {
+    name: 'dp gaussian seed 1',
+    rounds: 3,
+    build: () => fed.fedAvg({ ...base, model: model(), seed: 1, privacy: fed.dp.gaussian({ clip: 1, noiseMultiplier: 0.5, delta: 1e-5 }) }),
+  },
+  {
+    name: 'dp adaptive seed 2',
+    rounds: 3,
+    build: () =>
+      fed.fedAvg({
+        ...base,
+        model: model(),
+        seed: 2,
+        privacy: fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.1, clippedCountStddev: 1, delta: 1e-5 }),
+      }),
+  },
   { name: 'secagg seed 1', rounds: 2, build: () => fed.fedAvg({ ...base, model: model(), seed: 1, secureAggregation: true }) },
-  { name: 'dp gaussian + secagg seed 3', rounds: 2, build: () => fed.fedAvg({ ...base, model: model(), seed: 3, privacy: fed.dp.gaussian({ clip: 1, noiseMultiplier: 0.5, delta: 1e-5 }), secureAggregation: { threshold: 2 } }) },
+  {
+    name: 'dp gaussian + secagg seed 3',
+    rounds: 2,
+    build: () =>
+      fed.fedAvg({
+        ...base,
+        model: model(),
+        seed: 3,
+        privacy: fed.dp.gaussian({ clip: 1, noiseMultiplier: 0.5, delta: 1e-5 }),
+        secureAggregation: { threshold: 2 },
+      }),
+  },
 ];
 
 export async function goldenClients() {
@@ -38,7 +67,9 @@ export async function goldenClients() {
 }
 
 export function weightsHash(weights: Float32Array): string {
-  return createHash('sha256').update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength))
+    .digest('hex');
 }
 
 /** Runs a case round by round with next(), as the redesign must keep working. */

@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { fed } from '../../kernel/api/index';
 import { GOLDEN_CASES, goldenClients, runGoldenCase } from './golden-cases';
 
-const saved = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'golden', 'weights.json'), 'utf8')) as
-  Record<string, { initial: string; final: string; head: number[] }>;
+const saved = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'golden', 'weights.json'), 'utf8')) as Record<
+  string,
+  { initial: string; final: string; head: number[] }
+>;
 
 let clients: Awaited<ReturnType<typeof goldenClients>>;
 before(async () => {

@@ -10,7 +10,8 @@ import { launchKernel, type LaunchedKernel } from '../../kernel/cli/launch-kerne
 import type { Message } from '../../kernel/protocol/messages';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const resultOf = (iopub: Message[]) => (iopub.find((m) => m.header.msg_type === 'execute_result')?.content as { data?: Record<string, unknown> } | undefined)?.data?.['text/plain'];
+const resultOf = (iopub: Message[]) =>
+  (iopub.find((m) => m.header.msg_type === 'execute_result')?.content as { data?: Record<string, unknown> } | undefined)?.data?.['text/plain'];
 
 describe('fedbook kernel process', () => {
   let kernel: LaunchedKernel;
@@ -46,13 +47,20 @@ describe('fedbook kernel process', () => {
 
   test('user_expressions come back rendered, and silent cells publish no result', async () => {
     const { reply } = await client.execute('const half = 21;', { userExpressions: { whole: 'half * 2' } });
-    assert.deepEqual((reply.content as { user_expressions: unknown }).user_expressions, { whole: { status: 'ok', data: { 'text/plain': '42' }, metadata: {} } });
+    assert.deepEqual((reply.content as { user_expressions: unknown }).user_expressions, {
+      whole: { status: 'ok', data: { 'text/plain': '42' }, metadata: {} },
+    });
     const silent = await client.execute('half', { silent: true });
-    assert.deepEqual(silent.iopub.map((m) => m.header.msg_type), ['status', 'status']);
+    assert.deepEqual(
+      silent.iopub.map((m) => m.header.msg_type),
+      ['status', 'status'],
+    );
   });
 
   test('await input() reads a line through stdin', async () => {
-    const { iopub } = await client.execute("const who = await input('Who? ');\nwho.toUpperCase()", { onInput: (prompt) => (prompt === 'Who? ' ? 'ada' : 'wrong prompt') });
+    const { iopub } = await client.execute("const who = await input('Who? ');\nwho.toUpperCase()", {
+      onInput: (prompt) => (prompt === 'Who? ' ? 'ada' : 'wrong prompt'),
+    });
     assert.equal(resultOf(iopub), "'ADA'");
   });
 

@@ -12,7 +12,9 @@ test('each check returns the value it accepts', () => {
 });
 
 test('messages name the option, what it must be, and the value as written', () => {
-  assert.throws(() => integerIn('clients', 0, 1, 300, ' (there are 300 examples)'), { message: 'clients must be an integer in 1..300 (there are 300 examples) (got 0)' });
+  assert.throws(() => integerIn('clients', 0, 1, 300, ' (there are 300 examples)'), {
+    message: 'clients must be an integer in 1..300 (there are 300 examples) (got 0)',
+  });
   assert.throws(() => integerIn('devices', 2.5, 1), { message: 'devices must be an integer ≥ 1 (got 2.5)' });
   assert.throws(() => positiveNumber('clientLr', Number.NaN), { message: 'clientLr must be a positive finite number (got NaN)' });
   assert.throws(() => positiveNumber('noiseMultiplier', -1, true), { message: 'noiseMultiplier must be a non-negative finite number (got -1)' });
@@ -20,7 +22,9 @@ test('messages name the option, what it must be, and the value as written', () =
   assert.throws(() => oneOf('backend', 'tpu', ['auto', 'wasm']), { message: `backend must be one of 'auto', 'wasm' (got "tpu")` });
   assert.throws(() => finiteNumber('seed', Number.POSITIVE_INFINITY), { message: 'seed must be a finite number (got Infinity)' });
   assert.throws(() => finiteNumber('seed', undefined), { message: 'seed must be a finite number (got undefined)' });
-  assert.throws(() => checkKnownOptions('mnist', { trainlimit: 5 }, ['trainLimit', 'testLimit']), { message: "mnist: unknown option 'trainlimit' (known: trainLimit, testLimit)" });
+  assert.throws(() => checkKnownOptions('mnist', { trainlimit: 5 }, ['trainLimit', 'testLimit']), {
+    message: "mnist: unknown option 'trainlimit' (known: trainLimit, testLimit)",
+  });
   assert.throws(() => requireObject('dp.gaussian', null), { message: 'dp.gaussian needs an options object (got null)' });
   assert.throws(() => requireObject('dp.gaussian', [1]), { message: 'dp.gaussian needs an options object (got an array)' });
 });

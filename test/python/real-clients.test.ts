@@ -43,10 +43,22 @@ describe('real Jupyter clients', () => {
   });
   after(() => rmSync(prefix, { recursive: true, force: true }));
 
-  test('jupyter_client BlockingKernelClient: execute, complete, inspect, is_complete, history, interrupt (loop and federated run), restart', { skip: missing(['jupyter_client']) }, async () => {
+  test('jupyter_client BlockingKernelClient: execute, complete, inspect, is_complete, history, interrupt (loop and federated run), restart', {
+    skip: missing(['jupyter_client']),
+  }, async () => {
     const { status, stdout, stderr } = await python('jupyter_client_checks.py', [], env);
     assert.equal(status, 0, `${stdout}\n${stderr}`);
-    for (const check of ['execute', 'complete', 'inspect', 'history', 'interrupt keeps variables', 'interrupt stops a running round', 'interrupted run keeps state and trains again', 'restart gives a clean context', 'shutdown']) {
+    for (const check of [
+      'execute',
+      'complete',
+      'inspect',
+      'history',
+      'interrupt keeps variables',
+      'interrupt stops a running round',
+      'interrupted run keeps state and trains again',
+      'restart gives a clean context',
+      'shutdown',
+    ]) {
       assert.match(stdout, new RegExp(`^ok ${check}$`, 'm'));
     }
   });
@@ -58,7 +70,11 @@ describe('real Jupyter clients', () => {
     assert.match(stdout, /basic\.ipynb \(3 outputs\)/);
   });
 
-  const examples = existsSync(join(ROOT, 'notebooks')) ? readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort() : [];
+  const examples = existsSync(join(ROOT, 'notebooks'))
+    ? readdirSync(join(ROOT, 'notebooks'))
+        .filter((f) => f.endsWith('.ipynb'))
+        .sort()
+    : [];
   for (const name of examples) {
     test(`nbclient executes notebooks/${name}`, { skip: missing(['nbclient', 'nbformat']) }, async () => {
       const { status, stdout, stderr } = await python('nbclient_checks.py', [join(ROOT, 'notebooks', name)], env);

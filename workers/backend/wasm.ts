@@ -22,7 +22,9 @@ export function resolveWasmDir(env: NodeJS.ProcessEnv = process.env): string {
   if (fromEnv !== undefined && fromEnv !== '') {
     const missing = missingBinaries(fromEnv);
     if (missing.length > 0) {
-      throw new Error(`The WASM backend's binaries are missing from FEDBOOK_WASM_DIR (${fromEnv}): ${missing.join(', ')}. Copy them from node_modules/@tensorflow/tfjs-backend-wasm/dist/.`);
+      throw new Error(
+        `The WASM backend's binaries are missing from FEDBOOK_WASM_DIR (${fromEnv}): ${missing.join(', ')}. Copy them from node_modules/@tensorflow/tfjs-backend-wasm/dist/.`,
+      );
     }
     return fromEnv;
   }
@@ -35,7 +37,9 @@ export function resolveWasmDir(env: NodeJS.ProcessEnv = process.env): string {
   candidates.push(__dirname);
   const found = candidates.find((dir) => missingBinaries(dir).length === 0);
   if (found === undefined) {
-    throw new Error(`The WASM backend's binaries (${WASM_BINARIES.join(', ')}) are in none of ${candidates.join(', ')}; set FEDBOOK_WASM_DIR to the folder holding them, or install @tensorflow/tfjs-backend-wasm.`);
+    throw new Error(
+      `The WASM backend's binaries (${WASM_BINARIES.join(', ')}) are in none of ${candidates.join(', ')}; set FEDBOOK_WASM_DIR to the folder holding them, or install @tensorflow/tfjs-backend-wasm.`,
+    );
   }
   return found;
 }
@@ -63,9 +67,7 @@ export async function activateWasm(env: NodeJS.ProcessEnv = process.env): Promis
     throw new Error(`The WASM backend failed to initialise from ${dir} (see the warning above for tfjs's reason)`);
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
-  const kernels = shippedOnly
-    ? 'kernels as shipped (FEDBOOK_WASM_KERNELS=shipped)'
-    : `fedbook kernels: ${registeredWasmTrainingKernels().join(', ')}`;
+  const kernels = shippedOnly ? 'kernels as shipped (FEDBOOK_WASM_KERNELS=shipped)' : `fedbook kernels: ${registeredWasmTrainingKernels().join(', ')}`;
   const threads = getThreadsCount();
   return `tfjs-backend-wasm ${tf.version_core}, ${simd}, ${threads} thread${threads === 1 ? '' : 's'}, binaries from ${dir}; ${kernels}`;
 }

@@ -16,7 +16,10 @@ export const CONVOLUTIONS_KEPT = 4;
 export type ConvolutionFactory = (geometry: ConvGeometry) => Convolution;
 
 /** What one step reports: the batch's summed cross-entropy and its correct predictions. */
-export interface StepOutcome { loss: number; hits: number }
+export interface StepOutcome {
+  loss: number;
+  hits: number;
+}
 
 /** Added to every minibatch gradient before the optimizer step. */
 export interface GradientTerms {
@@ -141,7 +144,8 @@ export class CompiledStep {
     const { plan } = this;
     if (weights.length !== plan.dimension) throw new RangeError(`compiled step: weights have ${weights.length} values, the model has ${plan.dimension}`);
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`compiled step: batch size must be a positive integer, got ${count}`);
-    if (x.length < count * plan.inputSize || labels.length < count) throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
+    if (x.length < count * plan.inputSize || labels.length < count)
+      throw new RangeError(`compiled step: a batch of ${count} needs ${count * plan.inputSize} inputs and ${count} labels`);
   }
 
   /** Adds the proximal term and the correction to the gradient; returns the proximal loss μ/2·‖w − anchor‖². */
@@ -164,7 +168,8 @@ export class CompiledStep {
 
   private forward(index: number, w: Float32Array, input: Float32Array, count: number, random: () => number, training: boolean): void {
     const op = this.plan.ops[index];
-    const out = this.outputs[index], mask = this.masks[index];
+    const out = this.outputs[index],
+      mask = this.masks[index];
     switch (op.kind) {
       case 'conv2d': {
         const n = count * outputSize(op);
@@ -206,7 +211,9 @@ export class CompiledStep {
 
   private backward(index: number, w: Float32Array, input: Float32Array, dIn: Float32Array | undefined, count: number, sgdLr?: number): void {
     const op = this.plan.ops[index];
-    const out = this.outputs[index], dOut = this.deltas[index], mask = this.masks[index];
+    const out = this.outputs[index],
+      dOut = this.deltas[index],
+      mask = this.masks[index];
     switch (op.kind) {
       case 'conv2d': {
         const g = op.geometry;
@@ -219,7 +226,12 @@ export class CompiledStep {
         if (dIn) conv.backwardData(dy, kernel, dIn.subarray(0, count * g.inH * g.inW * g.inC));
         if (!op.trainable) return;
         const dBias = op.biasOffset >= 0 ? this.gradient.subarray(op.biasOffset, op.biasOffset + g.outC) : undefined;
-        conv.backwardWeights(input.subarray(0, count * g.inH * g.inW * g.inC), dy, this.gradient.subarray(op.kernelOffset, op.kernelOffset + kernelSize), dBias);
+        conv.backwardWeights(
+          input.subarray(0, count * g.inH * g.inW * g.inC),
+          dy,
+          this.gradient.subarray(op.kernelOffset, op.kernelOffset + kernelSize),
+          dBias,
+        );
         return;
       }
       case 'maxPool':
@@ -269,7 +281,8 @@ export class CompiledStep {
   /** Cross-entropy as trainLocally computes it: the batch mean, on logits or (after softmax) on probabilities. */
   private lossGradient(output: Float32Array, labels: Int32Array, count: number, dOut: Float32Array): StepOutcome {
     const classes = this.plan.outputSize;
-    let loss = 0, hits = 0;
+    let loss = 0,
+      hits = 0;
     for (let r = 0; r < count; r++) {
       const row = r * classes;
       const label = labels[r];
@@ -319,7 +332,10 @@ function maxPool(op: Extract<PlanOp, { kind: 'maxPool' }>, x: Float32Array, y: F
           let best = x[at];
           for (let k = 1; k < window.length; k++) {
             const at2 = base + window[k] + ch;
-            if (x[at2] > best) { best = x[at2]; at = at2; }
+            if (x[at2] > best) {
+              best = x[at2];
+              at = at2;
+            }
           }
           y[o] = relu && !(best > 0) ? 0 : best;
           if (training) argmax[o] = at;
@@ -332,10 +348,18 @@ function maxPool(op: Extract<PlanOp, { kind: 'maxPool' }>, x: Float32Array, y: F
 function activate(activation: Activation, input: Float32Array, out: Float32Array, rows: number, cols: number): void {
   const n = rows * cols;
   switch (activation) {
-    case 'linear': if (out !== input) out.set(input.subarray(0, n)); return;
-    case 'relu': for (let j = 0; j < n; j++) out[j] = input[j] > 0 ? input[j] : 0; return;
-    case 'sigmoid': for (let j = 0; j < n; j++) out[j] = 1 / (1 + Math.exp(-input[j])); return;
-    case 'tanh': for (let j = 0; j < n; j++) out[j] = Math.tanh(input[j]); return;
+    case 'linear':
+      if (out !== input) out.set(input.subarray(0, n));
+      return;
+    case 'relu':
+      for (let j = 0; j < n; j++) out[j] = input[j] > 0 ? input[j] : 0;
+      return;
+    case 'sigmoid':
+      for (let j = 0; j < n; j++) out[j] = 1 / (1 + Math.exp(-input[j]));
+      return;
+    case 'tanh':
+      for (let j = 0; j < n; j++) out[j] = Math.tanh(input[j]);
+      return;
     case 'softmax':
       for (let r = 0; r < rows; r++) {
         const row = r * cols;
@@ -353,10 +377,17 @@ function activate(activation: Activation, input: Float32Array, out: Float32Array
 function activationGradient(activation: Activation, y: Float32Array, d: Float32Array, rows: number, cols: number): void {
   const n = rows * cols;
   switch (activation) {
-    case 'linear': return;
-    case 'relu': for (let j = 0; j < n; j++) if (!(y[j] > 0)) d[j] = 0; return;
-    case 'sigmoid': for (let j = 0; j < n; j++) d[j] *= y[j] * (1 - y[j]); return;
-    case 'tanh': for (let j = 0; j < n; j++) d[j] *= 1 - y[j] * y[j]; return;
+    case 'linear':
+      return;
+    case 'relu':
+      for (let j = 0; j < n; j++) if (!(y[j] > 0)) d[j] = 0;
+      return;
+    case 'sigmoid':
+      for (let j = 0; j < n; j++) d[j] *= y[j] * (1 - y[j]);
+      return;
+    case 'tanh':
+      for (let j = 0; j < n; j++) d[j] *= 1 - y[j] * y[j];
+      return;
     case 'softmax':
       // dz = y · (dy − Σ dy·y)
       for (let r = 0; r < rows; r++) {

@@ -53,7 +53,8 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   if ('unsupported' in result) return result;
   const { plan } = result;
   if (plan.dimension !== cached.dimension) return { unsupported: `the compiled plan has ${plan.dimension} weights, the model ${cached.dimension}` };
-  if (plan.softmaxOutput !== cached.softmaxOutput) return { unsupported: 'softmax is followed by a layer that changes nothing (the loss would differ from tfjs)' };
+  if (plan.softmaxOutput !== cached.softmaxOutput)
+    return { unsupported: 'softmax is followed by a layer that changes nothing (the loss would differ from tfjs)' };
   const hasConvolutions = plan.ops.some((op) => op.kind === 'conv2d');
   if (hasConvolutions && !libs.dnnl) return { unsupported: `conv2d needs oneDNN: ${libs.notes.find((n) => /DNNL|oneDNN|dnnl/.test(n)) ?? 'not loaded'}` };
   const dnnl = libs.dnnl;
@@ -68,8 +69,12 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
     }
   }
   return {
-    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution), saxpy: libs.blas.saxpy, weights: new Float32Array(plan.dimension),
-    epsilon: tf.backend().epsilon(), x: new Float32Array(0), y: new Int32Array(0),
+    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution),
+    saxpy: libs.blas.saxpy,
+    weights: new Float32Array(plan.dimension),
+    epsilon: tf.backend().epsilon(),
+    x: new Float32Array(0),
+    y: new Int32Array(0),
   };
 }
 
@@ -90,7 +95,10 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   if (correction && correction.length !== plan.dimension) throw new RangeError(`correction has ${correction.length} values, the model has ${plan.dimension}`);
 
   const batchSize = config.batchSize > 0 && Number.isFinite(config.batchSize) ? Math.min(config.batchSize, numExamples) : numExamples;
-  if (entry.x.length < batchSize * size) { entry.x = new Float32Array(batchSize * size); entry.y = new Int32Array(batchSize); }
+  if (entry.x.length < batchSize * size) {
+    entry.x = new Float32Array(batchSize * size);
+    entry.y = new Int32Array(batchSize);
+  }
   step.reserve(batchSize);
   const weights = entry.weights;
   weights.set(task.globalWeights);
@@ -102,16 +110,25 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   // Plain SGD folds the update into the weight-gradient GEMM; anything else needs the gradient first.
   const fusedSgd = config.optimizer === 'sgd' && !(config.proximalMu > 0) && !correction ? Math.fround(config.clientLr) : undefined;
   // With fused SGD, convolutions still leave their gradient for an SGD step over their own ranges.
-  const optimizer = fusedSgd === undefined ? createOptimizer(entry, task)
-    : step.unfusedRanges.length ? createSgd(config.clientLr, step.unfusedRanges, entry.saxpy) : undefined;
+  const optimizer =
+    fusedSgd === undefined ? createOptimizer(entry, task) : step.unfusedRanges.length ? createSgd(config.clientLr, step.unfusedRanges, entry.saxpy) : undefined;
 
-  let lossSum = 0, correct = 0, seen = 0, steps = 0;
+  let lossSum = 0,
+    correct = 0,
+    seen = 0,
+    steps = 0;
   let status: TrainResult['status'] = 'ok';
   training: for (let epoch = 0; epoch < config.localEpochs; epoch++) {
     rng.shuffle(order);
     for (let start = 0; start < numExamples; start += batchSize) {
-      if (Atomics.load(task.abortFlag, 0) !== 0) { status = 'aborted'; break training; }
-      if (Date.now() > deadlineAt) { status = 'timeout'; break training; }
+      if (Atomics.load(task.abortFlag, 0) !== 0) {
+        status = 'aborted';
+        break training;
+      }
+      if (Date.now() > deadlineAt) {
+        status = 'timeout';
+        break training;
+      }
       const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), entry.x, entry.y);
       if (config.poison) poisonBatch(config.poison, order, start, count, size, entry.x, entry.y);
       const outcome = step.run(weights, entry.x, entry.y, count, random, fusedSgd);
@@ -150,9 +167,13 @@ export function evaluateCompiled(entry: Exclude<Compiled, { unsupported: string 
   const size = exampleSize(task.data);
   if (size !== step.plan.inputSize) throw new RangeError(`examples have ${size} values, the model takes ${step.plan.inputSize}`);
   if (task.weights.length !== step.plan.dimension) throw new RangeError(`weights have ${task.weights.length} values, the model has ${step.plan.dimension}`);
-  if (entry.x.length < EVALUATION_BATCH * size) { entry.x = new Float32Array(EVALUATION_BATCH * size); entry.y = new Int32Array(EVALUATION_BATCH); }
+  if (entry.x.length < EVALUATION_BATCH * size) {
+    entry.x = new Float32Array(EVALUATION_BATCH * size);
+    entry.y = new Int32Array(EVALUATION_BATCH);
+  }
   entry.weights.set(task.weights);
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
     const count = Math.min(EVALUATION_BATCH, task.end - start);
     entry.x.set(task.data.x.subarray(start * size, (start + count) * size));

@@ -11,30 +11,55 @@ export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 
 export type PlanOp =
   | {
-    kind: 'dense'; layer: string; inputs: number; units: number; activation: Activation; trainable: boolean;
-    /** Offsets into the flat weight vector; bias is -1 without one. */
-    kernelOffset: number; biasOffset: number;
-  }
+      kind: 'dense';
+      layer: string;
+      inputs: number;
+      units: number;
+      activation: Activation;
+      trainable: boolean;
+      /** Offsets into the flat weight vector; bias is -1 without one. */
+      kernelOffset: number;
+      biasOffset: number;
+    }
   | { kind: 'activation'; layer: string; size: number; activation: Activation }
   | { kind: 'dropout'; layer: string; size: number; rate: number }
   | {
-    kind: 'conv2d'; layer: string; activation: Activation; trainable: boolean; kernelOffset: number; biasOffset: number;
-    /** Per example, NHWC; padding top, left, bottom, right. */
-    geometry: Omit<ConvGeometry, 'batch' | 'bias'>;
-  }
+      kind: 'conv2d';
+      layer: string;
+      activation: Activation;
+      trainable: boolean;
+      kernelOffset: number;
+      biasOffset: number;
+      /** Per example, NHWC; padding top, left, bottom, right. */
+      geometry: Omit<ConvGeometry, 'batch' | 'bias'>;
+    }
   | {
-    kind: 'maxPool'; layer: string; inH: number; inW: number; channels: number; outH: number; outW: number; ph: number; pw: number; sh: number; sw: number;
-    /** 'relu' when the previous conv2d's ReLU moved here (see fuseReluIntoPool). */
-    activation: 'linear' | 'relu';
-  };
+      kind: 'maxPool';
+      layer: string;
+      inH: number;
+      inW: number;
+      channels: number;
+      outH: number;
+      outW: number;
+      ph: number;
+      pw: number;
+      sh: number;
+      sw: number;
+      /** 'relu' when the previous conv2d's ReLU moved here (see fuseReluIntoPool). */
+      activation: 'linear' | 'relu';
+    };
 
 /** Values per example an op produces. */
 export function opOutputSize(op: PlanOp): number {
   switch (op.kind) {
-    case 'dense': return op.units;
-    case 'conv2d': return op.geometry.outH * op.geometry.outW * op.geometry.outC;
-    case 'maxPool': return op.outH * op.outW * op.channels;
-    default: return op.size;
+    case 'dense':
+      return op.units;
+    case 'conv2d':
+      return op.geometry.outH * op.geometry.outW * op.geometry.outC;
+    case 'maxPool':
+      return op.outH * op.outW * op.channels;
+    default:
+      return op.size;
   }
 }
 
@@ -57,7 +82,11 @@ export const COMPILED_LAYERS = ['InputLayer', 'Dense', 'Flatten', 'Dropout', 'Ac
 
 const ACTIVATIONS: readonly string[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 
-interface WeightEntry { variable: unknown; offset: number; size: number }
+interface WeightEntry {
+  variable: unknown;
+  offset: number;
+  size: number;
+}
 
 /** A plan for `model`, or one line saying why it cannot be compiled. */
 export function compileModelPlan(model: tfjs.LayersModel, weights: readonly WeightEntry[]): { plan: ModelPlan } | { unsupported: string } {
@@ -73,7 +102,8 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
   for (const layer of model.layers) {
     const className = layer.getClassName();
     const label = `layer '${layer.name}' (${className})`;
-    if (previous !== undefined && !followsOnly(layer, previous)) return { unsupported: `${label} does not take the previous layer's output alone (only chains compile)` };
+    if (previous !== undefined && !followsOnly(layer, previous))
+      return { unsupported: `${label} does not take the previous layer's output alone (only chains compile)` };
     previous = layer;
     const config = layer.getConfig() as Record<string, unknown>;
     switch (className) {
@@ -109,15 +139,22 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
         }
         shape = [units];
         ops.push({
-          kind: 'dense', layer: layer.name, inputs: size, units, activation: activation as Activation, trainable: layer.trainable,
-          kernelOffset: kernelEntry.offset, biasOffset: biasEntry ? biasEntry.offset : -1,
+          kind: 'dense',
+          layer: layer.name,
+          inputs: size,
+          units,
+          activation: activation as Activation,
+          trainable: layer.trainable,
+          kernelOffset: kernelEntry.offset,
+          biasOffset: biasEntry ? biasEntry.offset : -1,
         });
         size = units;
         break;
       }
       case 'Conv2D': {
         const activation = String(config.activation ?? 'linear');
-        if (!ACTIVATIONS.includes(activation) || activation === 'softmax') return { unsupported: `${label} with activation '${activation}' is not supported by the compiled step` };
+        if (!ACTIVATIONS.includes(activation) || activation === 'softmax')
+          return { unsupported: `${label} with activation '${activation}' is not supported by the compiled step` };
         if (shape.length !== 3) return { unsupported: `${label} on a rank-${shape.length + 1} input is not supported by the compiled step` };
         if (config.dataFormat === 'channelsFirst') return { unsupported: `${label} with channelsFirst is not supported by the compiled step` };
         if (pair(config.dilationRate).some((d) => d !== 1)) return { unsupported: `${label} with dilation is not supported by the compiled step` };
@@ -125,7 +162,8 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
         const [kh, kw] = pair(config.kernelSize);
         const [sh, sw] = pair(config.strides);
         const outC = Number(config.filters);
-        if (config.padding !== 'same' && config.padding !== 'valid') return { unsupported: `${label} with padding '${config.padding}' is not supported by the compiled step` };
+        if (config.padding !== 'same' && config.padding !== 'valid')
+          return { unsupported: `${label} with padding '${config.padding}' is not supported by the compiled step` };
         const padding = spatialPadding(String(config.padding), inH, inW, kh, kw, sh, sw);
         if (!(padding.outH > 0 && padding.outW > 0)) return { unsupported: `${label}'s kernel is larger than its input` };
         const [kernel, bias] = layer.weights;
@@ -134,20 +172,45 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
         if (!kernelEntry || kernelEntry.size !== kh * kw * inC * outC || (bias && (!biasEntry || biasEntry.size !== outC))) {
           return { unsupported: `${label}'s weights are not where the compiled step expects them` };
         }
-        const geometry = { inH, inW, inC, outH: padding.outH, outW: padding.outW, outC, kh, kw, sh, sw, pt: padding.pt, pl: padding.pl, pb: padding.pb, pr: padding.pr };
-        ops.push({ kind: 'conv2d', layer: layer.name, activation: activation as Activation, trainable: layer.trainable, kernelOffset: kernelEntry.offset, biasOffset: biasEntry ? biasEntry.offset : -1, geometry });
+        const geometry = {
+          inH,
+          inW,
+          inC,
+          outH: padding.outH,
+          outW: padding.outW,
+          outC,
+          kh,
+          kw,
+          sh,
+          sw,
+          pt: padding.pt,
+          pl: padding.pl,
+          pb: padding.pb,
+          pr: padding.pr,
+        };
+        ops.push({
+          kind: 'conv2d',
+          layer: layer.name,
+          activation: activation as Activation,
+          trainable: layer.trainable,
+          kernelOffset: kernelEntry.offset,
+          biasOffset: biasEntry ? biasEntry.offset : -1,
+          geometry,
+        });
         shape = [padding.outH, padding.outW, outC];
         size = product(shape);
         break;
       }
       case 'MaxPooling2D': {
         if (shape.length !== 3) return { unsupported: `${label} on a rank-${shape.length + 1} input is not supported by the compiled step` };
-        if (config.padding !== 'valid') return { unsupported: `${label} with padding '${config.padding}' is not supported by the compiled step (only 'valid')` };
+        if (config.padding !== 'valid')
+          return { unsupported: `${label} with padding '${config.padding}' is not supported by the compiled step (only 'valid')` };
         if (config.dataFormat === 'channelsFirst') return { unsupported: `${label} with channelsFirst is not supported by the compiled step` };
         const [inH, inW, channels] = shape;
         const [ph, pw] = pair(config.poolSize);
         const [sh, sw] = pair(config.strides ?? config.poolSize);
-        const outH = Math.floor((inH - ph) / sh) + 1, outW = Math.floor((inW - pw) / sw) + 1;
+        const outH = Math.floor((inH - ph) / sh) + 1,
+          outW = Math.floor((inW - pw) / sw) + 1;
         if (!(outH > 0 && outW > 0)) return { unsupported: `${label}'s pool is larger than its input` };
         ops.push({ kind: 'maxPool', layer: layer.name, inH, inW, channels, outH, outW, ph, pw, sh, sw, activation: 'linear' });
         shape = [outH, outW, channels];
@@ -186,7 +249,8 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
  */
 function fuseReluIntoPool(ops: PlanOp[]): void {
   for (let i = 0; i + 1 < ops.length; i++) {
-    const conv = ops[i], pool = ops[i + 1];
+    const conv = ops[i],
+      pool = ops[i + 1];
     if (conv.kind === 'conv2d' && conv.activation === 'relu' && pool.kind === 'maxPool') {
       conv.activation = 'linear';
       pool.activation = 'relu';
@@ -202,8 +266,10 @@ function pair(value: unknown): [number, number] {
 /** tfjs's output size and padding ('same' puts the odd pixel at the bottom and right). */
 function spatialPadding(padding: string, inH: number, inW: number, kh: number, kw: number, sh: number, sw: number) {
   if (padding === 'valid') return { outH: Math.ceil((inH - kh + 1) / sh), outW: Math.ceil((inW - kw + 1) / sw), pt: 0, pl: 0, pb: 0, pr: 0 };
-  const outH = Math.ceil(inH / sh), outW = Math.ceil(inW / sw);
-  const totalH = Math.max((outH - 1) * sh + kh - inH, 0), totalW = Math.max((outW - 1) * sw + kw - inW, 0);
+  const outH = Math.ceil(inH / sh),
+    outW = Math.ceil(inW / sw);
+  const totalH = Math.max((outH - 1) * sh + kh - inH, 0),
+    totalW = Math.max((outW - 1) * sw + kw - inW, 0);
   return { outH, outW, pt: Math.floor(totalH / 2), pl: Math.floor(totalW / 2), pb: totalH - Math.floor(totalH / 2), pr: totalW - Math.floor(totalW / 2) };
 }
 

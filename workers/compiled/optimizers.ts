@@ -24,18 +24,24 @@ export function createSgd(lr: number, trainable: ReadonlyArray<[number, number]>
 }
 
 /** Adam buffers, kept per worker and zeroed per client. */
-export interface AdamMoments { first: Float32Array; second: Float32Array }
+export interface AdamMoments {
+  first: Float32Array;
+  second: Float32Array;
+}
 
 /** tf.train.adam(lr) with β1 0.9, β2 0.999 and the backend's epsilon; bias corrections accumulate in float32 as in tfjs. */
 export function createAdam(lr: number, epsilon: number, moments: AdamMoments, trainable: ReadonlyArray<[number, number]>): CompiledOptimizer {
-  const beta1 = 0.9, beta2 = 0.999;
+  const beta1 = 0.9,
+    beta2 = 0.999;
   moments.first.fill(0);
   moments.second.fill(0);
-  let accBeta1 = Math.fround(beta1), accBeta2 = Math.fround(beta2);
+  let accBeta1 = Math.fround(beta1),
+    accBeta2 = Math.fround(beta2);
   return {
     apply(w, g) {
       const { first: m, second: v } = moments;
-      const c1 = 1 - accBeta1, c2 = 1 - accBeta2;
+      const c1 = 1 - accBeta1,
+        c2 = 1 - accBeta2;
       for (const [offset, size] of trainable) {
         for (let j = offset; j < offset + size; j++) {
           const gj = g[j];

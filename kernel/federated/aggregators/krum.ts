@@ -39,8 +39,16 @@ export function krum(options: KrumOptions, inner: Aggregator = mean()): Aggregat
     aggregate(inputs: readonly AggregatorInput[], state: unknown, context: AggregationContext): AggregateOutput {
       checkLengths(inputs, context.dimension);
       checkKrumCohort(inputs.length, byzantine, select);
-      const chosen = krumSelect(inputs.map((input) => input.vector), byzantine, select);
-      const output = inner.aggregate(chosen.map((i) => inputs[i]), state, context);
+      const chosen = krumSelect(
+        inputs.map((input) => input.vector),
+        byzantine,
+        select,
+      );
+      const output = inner.aggregate(
+        chosen.map((i) => inputs[i]),
+        state,
+        context,
+      );
       return { ...output, metrics: { ...output.metrics, krumSelected: chosen.map((i) => inputs[i].clientId) } };
     },
   };
@@ -53,7 +61,8 @@ export function krumSelect(vectors: readonly (Float32Array | Float64Array)[], by
   for (let a = 0; a < n; a++) {
     for (let b = a + 1; b < n; b++) {
       let d = 0;
-      const va = vectors[a], vb = vectors[b];
+      const va = vectors[a],
+        vb = vectors[b];
       for (let j = 0; j < va.length; j++) d += (va[j] - vb[j]) ** 2;
       distances[a][b] = d;
       distances[b][a] = d;
@@ -61,8 +70,14 @@ export function krumSelect(vectors: readonly (Float32Array | Float64Array)[], by
   }
   const neighbours = n - byzantine - 2;
   const scores = distances.map((row, a) => {
-    const others = Array.from(row).filter((_, b) => b !== a).sort((x, y) => x - y);
+    const others = Array.from(row)
+      .filter((_, b) => b !== a)
+      .sort((x, y) => x - y);
     return others.slice(0, neighbours).reduce((acc, d) => acc + d, 0);
   });
-  return scores.map((score, i) => ({ score, i })).sort((x, y) => x.score - y.score || x.i - y.i).slice(0, select).map(({ i }) => i);
+  return scores
+    .map((score, i) => ({ score, i }))
+    .sort((x, y) => x.score - y.score || x.i - y.i)
+    .slice(0, select)
+    .map(({ i }) => i);
 }

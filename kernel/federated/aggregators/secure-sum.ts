@@ -28,7 +28,12 @@ export function secureSum(options: SecureSumOptions): SumLayer {
       if (inputs.length === 0) return { sum: new Float64Array(context.width ?? context.dimension), state, metrics: {} };
       const round = options.scaleToCohort ? scaleToPoissonCohort(settings, inputs.length, context.expectedCohort) : settings;
       const bounds = inputs.map((input) => (input.scale ?? 1) * (input.bound ?? settings.bound));
-      const result = secureSumOfVectors(inputs.map((input) => input.vector), bounds, round, context.rng.fork('secagg'));
+      const result = secureSumOfVectors(
+        inputs.map((input) => input.vector),
+        bounds,
+        round,
+        context.rng.fork('secagg'),
+      );
       return { sum: result.sum, survivors: result.survivors, state, metrics: { secagg: result.metrics } };
     },
   };

@@ -28,13 +28,13 @@ export function buildAggregation(choice: AggregationChoice, where = 'aggregator'
   if (aggregator && secure && aggregator.traits.needsIndividualUpdates) {
     throw new TypeError(
       `${where}: secure aggregation cannot be combined with ${aggregator.name}: the server only ever learns the sum of the updates, ` +
-      'and this aggregator needs each update in the clear. Drop secureAggregation, or use the (weighted) mean.',
+        'and this aggregator needs each update in the clear. Drop secureAggregation, or use the (weighted) mean.',
     );
   }
   if (aggregator && privacy) {
     throw new TypeError(
       `${where}: differential privacy calibrates its noise to a clipped sum divided by the expected cohort; ${aggregator.name} has another sensitivity, ` +
-      'so the accountant\'s ε would not hold. Drop the aggregator (DP uses its own mean), or drop privacy and pre-clip: fed.aggregators.clip(norm, aggregator).',
+        "so the accountant's ε would not hold. Drop the aggregator (DP uses its own mean), or drop privacy and pre-clip: fed.aggregators.clip(norm, aggregator).",
     );
   }
   if (aggregator) return aggregator;
@@ -42,8 +42,13 @@ export function buildAggregation(choice: AggregationChoice, where = 'aggregator'
   if (!privacy) return weightedMean(choice.weighting, inner);
   if (privacy.kind === 'gaussian') return dpMean(gaussianNoise(privacy.noiseMultiplier, clip(privacy.clip, inner)));
   const countStddev = (expectedCohort: number): number => clippedCountStddevFor(privacy, expectedCohort);
-  return dpMean(gaussianNoise(
-    (context) => valueNoiseMultiplier(privacy.noiseMultiplier, countStddev(context.expectedCohort)),
-    adaptiveClip({ initialClip: privacy.initialClip, targetQuantile: privacy.targetQuantile, clipLr: privacy.clipLr, clippedCountStddev: countStddev }, inner),
-  ));
+  return dpMean(
+    gaussianNoise(
+      (context) => valueNoiseMultiplier(privacy.noiseMultiplier, countStddev(context.expectedCohort)),
+      adaptiveClip(
+        { initialClip: privacy.initialClip, targetQuantile: privacy.targetQuantile, clipLr: privacy.clipLr, clippedCountStddev: countStddev },
+        inner,
+      ),
+    ),
+  );
 }

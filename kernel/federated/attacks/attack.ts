@@ -23,7 +23,9 @@ export interface Attack {
 /** The malicious clients of a run: round(fraction · N) of them, chosen once with the seed. */
 export function chooseAttackers(numClients: number, fraction: number, seed: number): ReadonlySet<number> {
   const count = Math.round(fraction * numClients);
-  const ids = createRng(seed).fork('attackers').shuffle(Array.from({ length: numClients }, (_, i) => i));
+  const ids = createRng(seed)
+    .fork('attackers')
+    .shuffle(Array.from({ length: numClients }, (_, i) => i));
   return new Set(ids.slice(0, count));
 }
 

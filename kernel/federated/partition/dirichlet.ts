@@ -37,7 +37,10 @@ export interface DirichletOptions {
 
 /** Dirichlet label-skew partition; returns the client index lists and how they were reached. */
 export function dirichletPartition(
-  labels: ArrayLike<number>, numClasses: number, options: DirichletOptions, rng: Rng,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  options: DirichletOptions,
+  rng: Rng,
 ): { clients: Int32Array[]; report: DirichletReport } {
   const { clients, alpha, minSize } = options;
   const maxAttempts = options.maxAttempts ?? defaultAttempts(numClasses, clients);
@@ -104,7 +107,8 @@ function repair(counts: Int32Array[], clients: number, minSize: number): number 
   const siftDown = (start: number): void => {
     let i = start;
     for (;;) {
-      const left = 2 * i + 1, right = left + 1;
+      const left = 2 * i + 1,
+        right = left + 1;
       let top = i;
       if (left < size && above(heap[left], heap[top])) top = left;
       if (right < size && above(heap[right], heap[top])) top = right;

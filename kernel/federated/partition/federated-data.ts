@@ -52,12 +52,18 @@ export interface PartitionSummary {
 
 /** Packs client index lists into shared memory and wraps them as FederatedData. */
 export function createFederatedData(parts: {
-  dataset: Dataset; clients: readonly ArrayLike<number>[]; scheme: PartitionScheme; seed: number; details?: Record<string, number | string>;
+  dataset: Dataset;
+  clients: readonly ArrayLike<number>[];
+  scheme: PartitionScheme;
+  seed: number;
+  details?: Record<string, number | string>;
 }): FederatedData {
   const { dataset, scheme, seed } = parts;
   const numClients = parts.clients.length;
   const offsets = new Int32Array(new SharedArrayBuffer((numClients + 1) * Int32Array.BYTES_PER_ELEMENT));
-  parts.clients.forEach((list, c) => { offsets[c + 1] = offsets[c] + list.length; });
+  parts.clients.forEach((list, c) => {
+    offsets[c + 1] = offsets[c] + list.length;
+  });
   const indices = new Int32Array(new SharedArrayBuffer(offsets[numClients] * Int32Array.BYTES_PER_ELEMENT));
   parts.clients.forEach((list, c) => {
     for (let i = 0; i < list.length; i++) {
@@ -78,12 +84,26 @@ export function createFederatedData(parts: {
     const all = sizes();
     const examples = offsets[numClients];
     return {
-      dataset: dataset.name, scheme, seed, numClients, examples,
-      minSize: all.reduce((a, b) => Math.min(a, b)), meanSize: examples / numClients, maxSize: all.reduce((a, b) => Math.max(a, b)), details,
+      dataset: dataset.name,
+      scheme,
+      seed,
+      numClients,
+      examples,
+      minSize: all.reduce((a, b) => Math.min(a, b)),
+      meanSize: examples / numClients,
+      maxSize: all.reduce((a, b) => Math.max(a, b)),
+      details,
     };
   };
   return {
-    dataset, clients, numClients, scheme, seed, indices, offsets, details,
+    dataset,
+    clients,
+    numClients,
+    scheme,
+    seed,
+    indices,
+    offsets,
+    details,
     sizes,
     labelHistogram: () => labelHistogram(dataset.y, clients, dataset.numClasses),
     client(c) {

@@ -16,10 +16,14 @@ interface NamedColumns {
 export function groupsBy(dataset: Dataset, by: unknown, where: string): ArrayLike<number> {
   if (typeof by === 'string') return groupsOfColumn(dataset, by, where);
   if (!(by instanceof Int32Array) && !Array.isArray(by)) {
-    throw new TypeError(`${where}: by must be a column name of the dataset or one group id per example (an Int32Array or number[] of length ${dataset.length}); got ${typeof by}`);
+    throw new TypeError(
+      `${where}: by must be a column name of the dataset or one group id per example (an Int32Array or number[] of length ${dataset.length}); got ${typeof by}`,
+    );
   }
   if (by.length !== dataset.length) {
-    throw new RangeError(`${where}: by has ${by.length} entries for ${dataset.length} examples: pass one group id per example (an Int32Array or number[] of length ${dataset.length}), or a column name`);
+    throw new RangeError(
+      `${where}: by has ${by.length} entries for ${dataset.length} examples: pass one group id per example (an Int32Array or number[] of length ${dataset.length}), or a column name`,
+    );
   }
   return by;
 }
@@ -33,11 +37,11 @@ function groupsOfColumn(dataset: Dataset, name: string, where: string): ArrayLik
     ...(columns.groupColumn !== undefined ? [`'${columns.groupColumn}' (the group column)`] : []),
     ...(columns.featureNames ?? []).map((feature) => `'${feature}'`),
   ];
-  const kept = known.length > 0
-    ? `its columns are ${known.join(', ')}`
-    : "it keeps no column names (only fed.datasets.csv datasets do)";
-  throw new RangeError(`${where}: by: '${name}' is not a column of dataset '${dataset.name}' (${kept}). `
-    + `Load the CSV with { group: '${name}' } and partition with { scheme: 'natural' }, or pass one group id per example (length ${dataset.length})`);
+  const kept = known.length > 0 ? `its columns are ${known.join(', ')}` : 'it keeps no column names (only fed.datasets.csv datasets do)';
+  throw new RangeError(
+    `${where}: by: '${name}' is not a column of dataset '${dataset.name}' (${kept}). ` +
+      `Load the CSV with { group: '${name}' } and partition with { scheme: 'natural' }, or pass one group id per example (length ${dataset.length})`,
+  );
 }
 
 /** Group ids from a feature column's values: 0 for the first distinct value met, 1 for the next… */

@@ -26,7 +26,7 @@ export function checkHeldOutShare(sizes: readonly number[], share: number, where
     if (n - held < 1) {
       throw new RangeError(
         `${where}: heldOut = ${share} holds out ${held} of client ${clientId}'s ${n} example(s), leaving it no training data; ` +
-        'use a smaller heldOut or a partition with at least 2 examples per client',
+          'use a smaller heldOut or a partition with at least 2 examples per client',
       );
     }
   });

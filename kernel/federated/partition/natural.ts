@@ -18,7 +18,10 @@ export function distinctGroups(groups: ArrayLike<number>): number[] {
 export function naturalPartition(groups: ArrayLike<number>, clients: number | undefined, rng: Rng): Int32Array[] {
   let ids = distinctGroups(groups);
   if (clients !== undefined && clients < ids.length) {
-    ids = rng.shuffle([...ids]).slice(0, clients).sort((a, b) => a - b);
+    ids = rng
+      .shuffle([...ids])
+      .slice(0, clients)
+      .sort((a, b) => a - b);
   }
   const slot = new Map<number, number>(ids.map((id, c) => [id, c]));
   const counts = new Int32Array(ids.length);

@@ -57,7 +57,8 @@ const SCHEME_OPTIONS: Record<string, PartitionScheme> = { shardsPerClient: 'shar
  * clients.labelHistogram();  // per client, examples of each class
  */
 export function partition(dataset: Dataset, options: PartitionOptions): FederatedData {
-  if (!dataset || !(dataset.y instanceof Int32Array)) throw new TypeError('partition needs a dataset as its first argument (e.g. the train split of fed.datasets.mnist())');
+  if (!dataset || !(dataset.y instanceof Int32Array))
+    throw new TypeError('partition needs a dataset as its first argument (e.g. the train split of fed.datasets.mnist())');
   if (!options || typeof options !== 'object') throw new TypeError("partition needs options, e.g. { clients: 100, scheme: 'iid', seed: 1 }");
   checkKnownOptions('partition', options, KNOWN_OPTIONS);
   const { scheme } = options;
@@ -90,7 +91,10 @@ export function partition(dataset: Dataset, options: PartitionOptions): Federate
     }
     const lists = shardPartition(dataset.y, dataset.numClasses, clients, shardsPerClient, rng);
     return createFederatedData({
-      dataset, clients: lists, scheme, seed,
+      dataset,
+      clients: lists,
+      scheme,
+      seed,
       details: { shardsPerClient, shardSize: Math.floor(n / (clients * shardsPerClient)) },
     });
   }
@@ -117,7 +121,9 @@ function checkClients(clients: number | undefined, n: number): number {
 function naturalScheme(dataset: Dataset, options: PartitionOptions, seed: number, rng: ReturnType<typeof createRng>): FederatedData {
   const groups = options.by === undefined ? dataset.groups : groupsBy(dataset, options.by, 'natural partition');
   if (!groups) {
-    throw new TypeError("natural partition needs groups: the dataset has none; pass { by: 'column' } (a CSV column) or { by: Int32Array } (a group id per example)");
+    throw new TypeError(
+      "natural partition needs groups: the dataset has none; pass { by: 'column' } (a CSV column) or { by: Int32Array } (a group id per example)",
+    );
   }
   for (let i = 0; i < groups.length; i++) {
     if (!Number.isInteger(groups[i])) throw new TypeError(`natural partition: group id of example ${i} is ${groups[i]}, not an integer`);

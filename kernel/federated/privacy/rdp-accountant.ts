@@ -14,14 +14,18 @@ import { logAdd, logErfc, logSub } from './log-math';
 export const DEFAULT_ORDERS: readonly number[] = Object.freeze([
   ...Array.from({ length: 99 }, (_, i) => Math.round((1.1 + i * 0.1) * 10) / 10),
   ...Array.from({ length: 53 }, (_, i) => 11 + i),
-  128, 256, 512, 1024,
+  128,
+  256,
+  512,
+  1024,
 ]);
 
 /** log A_α for integer α (Mironov et al. 2019, Section 3.3): a finite binomial sum. */
 function logAInteger(q: number, sigma: number, alpha: number): number {
   let logA = -Infinity;
   let logBinom = 0; // log C(α, i), updated incrementally
-  const logQ = Math.log(q), log1mQ = Math.log1p(-q);
+  const logQ = Math.log(q),
+    log1mQ = Math.log1p(-q);
   for (let i = 0; i <= alpha; i++) {
     if (i > 0) logBinom += Math.log(alpha - i + 1) - Math.log(i);
     const term = logBinom + i * logQ + (alpha - i) * log1mQ + (i * i - i) / (2 * sigma * sigma);
@@ -32,9 +36,11 @@ function logAInteger(q: number, sigma: number, alpha: number): number {
 
 /** log A_α for fractional α (Mironov et al. 2019, Section 3.3): two converging series. */
 function logAFractional(q: number, sigma: number, alpha: number): number {
-  let logA0 = -Infinity, logA1 = -Infinity;
+  let logA0 = -Infinity,
+    logA1 = -Infinity;
   const z0 = sigma * sigma * Math.log(1 / q - 1) + 0.5;
-  const logQ = Math.log(q), log1mQ = Math.log1p(-q);
+  const logQ = Math.log(q),
+    log1mQ = Math.log1p(-q);
   const sqrt2Sigma = Math.SQRT2 * sigma;
   let logAbsCoef = 0; // log |C(α, i)|
   let coefSign = 1;
@@ -84,9 +90,11 @@ export function computeRdp(q: number, sigma: number, steps: number, orders: read
  * ε = rdp − (log δ + log α)/(α − 1) + log((α − 1)/α), minimised over the orders.
  */
 export function rdpToEpsilon(orders: readonly number[], rdp: readonly number[], delta: number): { epsilon: number; order: number } {
-  let best = Infinity, bestOrder = NaN;
+  let best = Infinity,
+    bestOrder = NaN;
   for (let k = 0; k < orders.length; k++) {
-    const alpha = orders[k], r = rdp[k];
+    const alpha = orders[k],
+      r = rdp[k];
     if (r < 0) throw new RangeError(`RDP values must be non-negative (got ${r} at order ${alpha})`);
     const eps = r - (Math.log(delta) + Math.log(alpha)) / (alpha - 1) + Math.log((alpha - 1) / alpha);
     if (eps < best) {
@@ -99,7 +107,13 @@ export function rdpToEpsilon(orders: readonly number[], rdp: readonly number[], 
 }
 
 /** (ε, δ) after `steps` compositions of the sampled Gaussian mechanism. */
-export function epsilonFor(q: number, sigma: number, steps: number, delta: number, orders: readonly number[] = DEFAULT_ORDERS): { epsilon: number; order: number } {
+export function epsilonFor(
+  q: number,
+  sigma: number,
+  steps: number,
+  delta: number,
+  orders: readonly number[] = DEFAULT_ORDERS,
+): { epsilon: number; order: number } {
   return rdpToEpsilon(orders, computeRdp(q, sigma, steps, orders), delta);
 }
 
@@ -114,13 +128,22 @@ export const MAX_NOISE_MULTIPLIER = 1024;
  * `steps` compositions is at most `epsilon`, by bisection (ε decreases as σ grows).
  * Returns the upper end of the final bracket, so the target is always met.
  */
-export function noiseMultiplierFor(q: number, steps: number, delta: number, epsilon: number, orders: readonly number[] = DEFAULT_ORDERS, tolerance = 1e-6): number {
+export function noiseMultiplierFor(
+  q: number,
+  steps: number,
+  delta: number,
+  epsilon: number,
+  orders: readonly number[] = DEFAULT_ORDERS,
+  tolerance = 1e-6,
+): number {
   const eps = (sigma: number) => epsilonFor(q, sigma, steps, delta, orders).epsilon;
   let high = 1;
   while (eps(high) > epsilon) {
     high *= 2;
     if (high > MAX_NOISE_MULTIPLIER) {
-      throw new RangeError(`epsilon ${epsilon} cannot be reached with delta ${delta} over ${steps} steps at q ${q}, even with noise multiplier ${MAX_NOISE_MULTIPLIER}`);
+      throw new RangeError(
+        `epsilon ${epsilon} cannot be reached with delta ${delta} over ${steps} steps at q ${q}, even with noise multiplier ${MAX_NOISE_MULTIPLIER}`,
+      );
     }
   }
   let low = high === 1 ? 0 : high / 2;

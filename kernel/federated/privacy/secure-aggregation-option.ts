@@ -49,7 +49,9 @@ export function resolveSecureAggregation(option: unknown, cohort?: number, where
     const t = threshold === 'default' ? Math.max(1, Math.ceil((2 * cohort) / 3)) : threshold;
     if (t > cohort) throw new RangeError(`${where}.threshold (${t}) is larger than the cohort (${cohort} clients per round)`);
     if (dropouts > cohort - t) {
-      throw new RangeError(`${where}.dropouts (${dropouts}) is more than the threshold allows: with ${cohort} clients and threshold ${t}, at most ${cohort - t} may drop`);
+      throw new RangeError(
+        `${where}.dropouts (${dropouts}) is more than the threshold allows: with ${cohort} clients and threshold ${t}, at most ${cohort - t} may drop`,
+      );
     }
   }
   return { threshold, dropouts, bound };

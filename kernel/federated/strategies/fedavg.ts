@@ -20,20 +20,33 @@ export interface FedAvgSettings extends StrategySettings {
 
 /** Legend parts every member of the family shows, then the variant's own. */
 const LABEL_KEYS: readonly (readonly [string, string])[] = [
-  ['clientsPerRound', 'K'], ['localEpochs', 'E'], ['batchSize', 'B'], ['clientLr', 'lr'],
-  ['mu', 'μ'], ['serverMomentum', 'β'], ['serverLr', 'η'], ['tau', 'τ'],
+  ['clientsPerRound', 'K'],
+  ['localEpochs', 'E'],
+  ['batchSize', 'B'],
+  ['clientLr', 'lr'],
+  ['mu', 'μ'],
+  ['serverMomentum', 'β'],
+  ['serverLr', 'η'],
+  ['tau', 'τ'],
 ];
 
 export function fedAvgStrategy(settings: FedAvgSettings, name = 'fedAvg'): Strategy {
   const { aggregation, serverOptimizer } = settings;
   const hyperparameters = {
-    clientsPerRound: settings.clientsPerRound, localEpochs: settings.localEpochs, batchSize: settings.batchSize,
-    clientLr: settings.clientLr, clientOptimizer: settings.clientOptimizer, weighting: settings.weighting,
+    clientsPerRound: settings.clientsPerRound,
+    localEpochs: settings.localEpochs,
+    batchSize: settings.batchSize,
+    clientLr: settings.clientLr,
+    clientOptimizer: settings.clientOptimizer,
+    weighting: settings.weighting,
     ...settings.extra,
   };
   const clientConfig = (): ClientTrainConfig => ({
-    localEpochs: settings.localEpochs, batchSize: settings.batchSize, clientLr: settings.clientLr,
-    optimizer: settings.clientOptimizer, proximalMu: 0,
+    localEpochs: settings.localEpochs,
+    batchSize: settings.batchSize,
+    clientLr: settings.clientLr,
+    optimizer: settings.clientOptimizer,
+    proximalMu: 0,
   });
   return {
     name,
@@ -96,7 +109,7 @@ export function sampleCohort(context: RoundContext, settings: Pick<FedAvgSetting
 export function tooFewClients(round: number, usable: number, cohort: number, minClients: number, failures: readonly ClientFailure[]): RoundFailedError {
   return new RoundFailedError(
     `round ${round} failed: only ${usable} of ${cohort} clients returned a usable update, minClients is ${minClients}` +
-    (failures.length ? `\n${failures.map((f) => `  - ${f.message}`).join('\n')}` : ''),
+      (failures.length ? `\n${failures.map((f) => `  - ${f.message}`).join('\n')}` : ''),
     failures,
   );
 }

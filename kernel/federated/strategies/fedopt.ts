@@ -29,8 +29,10 @@ export const fedAvgMDefinition: StrategyDefinition<{ serverMomentum?: number; se
 
 type AdaptiveExtra = { serverLr?: number; beta1?: number; beta2?: number; tau?: number };
 const ADAPTIVE_OPTIONS = {
-  serverLr: { default: 0.01, check: 'positive' }, beta1: { default: 0.9, check: 'unitOpen' },
-  beta2: { default: 0.99, check: 'unitOpen' }, tau: { default: 1e-3, check: 'positive' },
+  serverLr: { default: 0.01, check: 'positive' },
+  beta1: { default: 0.9, check: 'unitOpen' },
+  beta2: { default: 0.99, check: 'unitOpen' },
+  tau: { default: 1e-3, check: 'positive' },
 } as const;
 
 function adaptiveDefinition(kind: AdaptiveKind): StrategyDefinition<AdaptiveExtra> {

@@ -13,7 +13,10 @@ import { fedAvgStrategy, type FedAvgSettings } from './fedavg';
 import type { Strategy, StrategyDefinition } from './strategy';
 
 export function scaffoldStrategy(settings: Omit<FedAvgSettings, 'serverOptimizer'> & { serverLr: number }): Strategy {
-  const base = fedAvgStrategy({ ...settings, serverOptimizer: plainServer(settings.serverLr), extra: { serverLr: settings.serverLr, ...settings.extra } }, 'scaffold');
+  const base = fedAvgStrategy(
+    { ...settings, serverOptimizer: plainServer(settings.serverLr), extra: { serverLr: settings.serverLr, ...settings.extra } },
+    'scaffold',
+  );
   return {
     ...base,
     init(weights) {
@@ -77,7 +80,7 @@ export const scaffoldDefinition: StrategyDefinition<{ serverLr?: number }> = {
   refuse({ clientOptimizer, privacy, secureAggregation }) {
     if (clientOptimizer !== 'sgd') return `clientOptimizer must be 'sgd' (got '${clientOptimizer}'): the control variates correct SGD steps`;
     if (privacy || secureAggregation) {
-      return 'privacy and secureAggregation are not supported yet: each client\'s control-variate change c_i⁺ − c_i would need its own clipped, noised, secure sum';
+      return "privacy and secureAggregation are not supported yet: each client's control-variate change c_i⁺ − c_i would need its own clipped, noised, secure sum";
     }
     return undefined;
   },

@@ -67,14 +67,29 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
     timers.push(watchdog);
   }
   try {
-    const settled = await Promise.allSettled(tasks.map(({ clientId, indices, seed, config }, i) => {
-      return pool.run<TrainResult>({
-        type: 'train', backend: request.backend, spec: request.spec, data: request.data, clientId,
-        indices, globalWeights: request.globalWeights, config, seed, abortFlag,
-        deadlineMs: request.clientDeadlineMs, startTimes, startSlot: i,
-        fault: request.faults?.get(clientId),
-      }, controllers[i].signal);
-    }));
+    const settled = await Promise.allSettled(
+      tasks.map(({ clientId, indices, seed, config }, i) => {
+        return pool.run<TrainResult>(
+          {
+            type: 'train',
+            backend: request.backend,
+            spec: request.spec,
+            data: request.data,
+            clientId,
+            indices,
+            globalWeights: request.globalWeights,
+            config,
+            seed,
+            abortFlag,
+            deadlineMs: request.clientDeadlineMs,
+            startTimes,
+            startSlot: i,
+            fault: request.faults?.get(clientId),
+          },
+          controllers[i].signal,
+        );
+      }),
+    );
     if (signal?.aborted) throw new RunAbortedError('the run was aborted mid-round');
     return sortOutcomes(cohort, settled, request.globalWeights.length, request.clientDeadlineMs);
   } finally {
@@ -111,8 +126,15 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
       return;
     }
     outcome.updates.push({
-      clientId, delta: reply.delta, numExamples: reply.numExamples, trainLoss: reply.trainLoss, trainAccuracy: reply.trainAccuracy,
-      steps: reply.steps, backend: reply.backend, path: reply.path, ms: reply.ms,
+      clientId,
+      delta: reply.delta,
+      numExamples: reply.numExamples,
+      trainLoss: reply.trainLoss,
+      trainAccuracy: reply.trainAccuracy,
+      steps: reply.steps,
+      backend: reply.backend,
+      path: reply.path,
+      ms: reply.ms,
     });
   });
   return outcome;

@@ -12,14 +12,33 @@ export interface EvaluationMetrics {
   backend: string;
 }
 
-export async function evaluateOnPool(pool: ClientPool, backend: string, spec: ModelSpec, weights: Float32Array, dataset: Dataset, signal?: AbortSignal): Promise<EvaluationMetrics> {
+export async function evaluateOnPool(
+  pool: ClientPool,
+  backend: string,
+  spec: ModelSpec,
+  weights: Float32Array,
+  dataset: Dataset,
+  signal?: AbortSignal,
+): Promise<EvaluationMetrics> {
   const data = sharedDataOf(dataset);
   const slices = Math.max(1, Math.min(pool.workers, Math.ceil(dataset.length / 500)));
   const per = Math.ceil(dataset.length / slices);
-  const results = await Promise.all(Array.from({ length: slices }, (_, i) => pool.run<EvaluateResult>({
-    type: 'evaluate', backend, spec, data, weights,
-    start: i * per, end: Math.min(dataset.length, (i + 1) * per),
-  }, signal)));
+  const results = await Promise.all(
+    Array.from({ length: slices }, (_, i) =>
+      pool.run<EvaluateResult>(
+        {
+          type: 'evaluate',
+          backend,
+          spec,
+          data,
+          weights,
+          start: i * per,
+          end: Math.min(dataset.length, (i + 1) * per),
+        },
+        signal,
+      ),
+    ),
+  );
   const count = results.reduce((sum, r) => sum + r.count, 0);
   return {
     accuracy: results.reduce((sum, r) => sum + r.correct, 0) / count,

@@ -31,25 +31,55 @@ export function createInProcessTransport(options: InProcessTransportOptions): Cl
     async train(request, signal): Promise<TrainCohortOutcome> {
       const globalWeights = broadcastCopy(request.weights);
       const outcome = await trainCohort({
-        pool: options.pool(), backend: options.backend, spec: request.spec, data: sharedDataOf(data.dataset),
+        pool: options.pool(),
+        backend: options.backend,
+        spec: request.spec,
+        data: sharedDataOf(data.dataset),
         tasks: request.clients.map(({ clientId, seed, config }) => ({ clientId, seed, config, indices: indicesFor(clientId, config) })),
-        globalWeights, clientDeadlineMs: request.deadlineMs, signal, faults: options.faults,
+        globalWeights,
+        clientDeadlineMs: request.deadlineMs,
+        signal,
+        faults: options.faults,
       });
       const bytesDown = request.clients.reduce((sum, task) => sum + request.weights.byteLength + configBytes(task.config), 0);
-      return { results: outcome.updates, failures: outcome.failures, bytesDown, bytesUp: outcome.bytesUp, clientMs: outcome.clientMs, paths: Object.fromEntries(outcome.paths) };
+      return {
+        results: outcome.updates,
+        failures: outcome.failures,
+        bytesDown,
+        bytesUp: outcome.bytesUp,
+        clientMs: outcome.clientMs,
+        paths: Object.fromEntries(outcome.paths),
+      };
     },
     async evaluate(request, signal): Promise<EvaluateCohortOutcome> {
       const shared = sharedDataOf(data.dataset);
       const weights = broadcastCopy(request.weights);
-      const settled = await Promise.allSettled(request.clients.map(({ clientId, heldOut }) => options.pool().run<EvaluateResult>({
-        type: 'evaluate', backend: options.backend, spec: request.spec, data: shared, weights, start: 0, end: 0,
-        indices: splitHeldOut(data.clients[clientId], heldOut, clientId).heldOut,
-      }, signal)));
+      const settled = await Promise.allSettled(
+        request.clients.map(({ clientId, heldOut }) =>
+          options.pool().run<EvaluateResult>(
+            {
+              type: 'evaluate',
+              backend: options.backend,
+              spec: request.spec,
+              data: shared,
+              weights,
+              start: 0,
+              end: 0,
+              indices: splitHeldOut(data.clients[clientId], heldOut, clientId).heldOut,
+            },
+            signal,
+          ),
+        ),
+      );
       const outcome: { results: EvaluateCohortOutcome['results']; failures: ClientFailure[] } = { results: [], failures: [] };
       settled.forEach((result, i) => {
         const { clientId } = request.clients[i];
         if (result.status === 'rejected') {
-          outcome.failures.push({ clientId, reason: 'error', message: `client ${clientId} could not evaluate: ${(result.reason as Error)?.message ?? result.reason}` });
+          outcome.failures.push({
+            clientId,
+            reason: 'error',
+            message: `client ${clientId} could not evaluate: ${(result.reason as Error)?.message ?? result.reason}`,
+          });
         } else if (result.value.count > 0) {
           const { lossSum, correct, count } = result.value;
           outcome.results.push({ clientId, loss: lossSum / count, accuracy: correct / count, examples: count });

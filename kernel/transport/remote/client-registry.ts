@@ -23,9 +23,7 @@ export interface ClientSlot {
   failures: number;
 }
 
-export type JoinResult =
-  | { readonly ok: true; readonly slot: ClientSlot; readonly replaced?: string }
-  | { readonly ok: false; readonly reason: string };
+export type JoinResult = { readonly ok: true; readonly slot: ClientSlot; readonly replaced?: string } | { readonly ok: false; readonly reason: string };
 
 export class ClientRegistry {
   private readonly byName = new Map<string, ClientSlot>();
@@ -38,7 +36,11 @@ export class ClientRegistry {
   }
 
   /** A hello from `routing`: a new slot, or the old slot of a client coming back. */
-  join(routing: string, hello: { name: string; publicKey: string; examples: number; inputShape: readonly number[]; numClasses: number }, now: number): JoinResult {
+  join(
+    routing: string,
+    hello: { name: string; publicKey: string; examples: number; inputShape: readonly number[]; numClasses: number },
+    now: number,
+  ): JoinResult {
     const known = this.byName.get(hello.name);
     if (known && known.publicKey !== hello.publicKey) {
       return { ok: false, reason: `the name '${hello.name}' belongs to another client key; choose another --name` };
@@ -51,8 +53,16 @@ export class ClientRegistry {
       this.byRouting.delete(known.routing);
     }
     const slot: ClientSlot = known ?? {
-      name: hello.name, publicKey: hello.publicKey, examples: 0, inputShape: [], numClasses: 0,
-      connected: false, joinedAt: now, lastSeen: now, roundsTrained: 0, failures: 0,
+      name: hello.name,
+      publicKey: hello.publicKey,
+      examples: 0,
+      inputShape: [],
+      numClasses: 0,
+      connected: false,
+      joinedAt: now,
+      lastSeen: now,
+      roundsTrained: 0,
+      failures: 0,
     };
     Object.assign(slot, { examples: hello.examples, inputShape: [...hello.inputShape], numClasses: hello.numClasses, routing, connected: true, lastSeen: now });
     if (!known) this.byName.set(slot.name, slot);

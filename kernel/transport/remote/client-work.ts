@@ -39,19 +39,45 @@ export function createClientWork(dataset: Dataset, pool: () => ClientPool, backe
       Atomics.store(abortFlag, 0, 0);
       const indices = message.config.heldOut ? splitHeldOut(all, message.config.heldOut, message.clientId).train : all;
       const result = await pool().run<TrainResult>({
-        type: 'train', backend, spec: message.spec, data: shaped, clientId: message.clientId, indices,
-        globalWeights: message.weights, config: message.config, seed: message.seed, abortFlag,
-        deadlineMs: message.deadlineMs, startTimes: new Float64Array(new SharedArrayBuffer(8)), startSlot: 0,
+        type: 'train',
+        backend,
+        spec: message.spec,
+        data: shaped,
+        clientId: message.clientId,
+        indices,
+        globalWeights: message.weights,
+        config: message.config,
+        seed: message.seed,
+        abortFlag,
+        deadlineMs: message.deadlineMs,
+        startTimes: new Float64Array(new SharedArrayBuffer(8)),
+        startSlot: 0,
       });
       return {
-        status: result.status, delta: result.delta, numExamples: result.numExamples, trainLoss: result.trainLoss,
-        trainAccuracy: result.trainAccuracy, steps: result.steps, backend: result.backend, path: result.path, ms: result.ms,
+        status: result.status,
+        delta: result.delta,
+        numExamples: result.numExamples,
+        trainLoss: result.trainLoss,
+        trainAccuracy: result.trainAccuracy,
+        steps: result.steps,
+        backend: result.backend,
+        path: result.path,
+        ms: result.ms,
       };
     },
     async evaluate(message) {
       const shaped = shapedFor(message);
       const indices = message.heldOut ? splitHeldOut(all, message.heldOut, message.clientId).heldOut : all;
-      const result = await pool().run<EvaluateResult>({ type: 'evaluate', backend, spec: message.spec, data: shaped, weights: message.weights, start: 0, end: 0, indices });
+      const result = await pool().run<EvaluateResult>({
+        type: 'evaluate',
+        backend,
+        spec: message.spec,
+        data: shaped,
+        weights: message.weights,
+        start: 0,
+        end: 0,
+        indices,
+      });
       return { lossSum: result.lossSum, correct: result.correct, count: result.count, backend: result.backend };
     },
     cancel() {

@@ -61,8 +61,11 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   const dataset = options.data;
 
   const socket = new zmq.Dealer({
-    curveServerKey: serverKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey,
-    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536, linger: 500,
+    curveServerKey: serverKey,
+    curvePublicKey: pair.publicKey,
+    curveSecretKey: pair.secretKey,
+    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536,
+    linger: 500,
   });
   const seen = { connected: false, handshake: false, auth: '', protocol: '' };
   void (async () => {
@@ -73,7 +76,9 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
         else if (event.type === 'handshake:error:auth') seen.auth = event.error.message;
         else if (event.type === 'handshake:error:protocol') seen.protocol = event.error.message;
       }
-    } catch { /* the socket closed */ }
+    } catch {
+      /* the socket closed */
+    }
   })();
   socket.connect(options.server);
 
@@ -82,10 +87,12 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   let tail: Promise<void> = Promise.resolve();
   const send = (message: ClientMessage): void => {
     const frames = encodeMessage(message, round);
-    tail = tail.then(() => socket.send(frames)).catch((error: Error) => {
-      // Before the welcome, a failed send is explained by the connection diagnosis instead.
-      if (joined) log(`send failed: ${error.message}`);
-    });
+    tail = tail
+      .then(() => socket.send(frames))
+      .catch((error: Error) => {
+        // Before the welcome, a failed send is explained by the connection diagnosis instead.
+        if (joined) log(`send failed: ${error.message}`);
+      });
   };
 
   // Started now: its thread loads while the handshake runs.
@@ -95,9 +102,13 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   let lastHello = 0;
   let rounds = 0;
   let finish!: (outcome: { ok: true; reason: string } | { ok: false; error: Error }) => void;
-  const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => { finish = resolve; });
+  const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => {
+    finish = resolve;
+  });
   let welcomed!: (outcome: { ok: true } | { ok: false; reason: string }) => void;
-  const welcome = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => { welcomed = resolve; });
+  const welcome = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => {
+    welcomed = resolve;
+  });
 
   // One task at a time, in arrival order; a cancel reaches the running one through the abort flag.
   let queue: Promise<void> = Promise.resolve();
@@ -125,7 +136,9 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
             rounds++;
             log(`round ${taskRound}: trained on ${reply.numExamples} examples in ${reply.ms} ms (loss ${reply.trainLoss.toFixed(4)}, ${reply.backend})`);
           } else {
-            log(`round ${taskRound}: stopped after ${reply.steps ?? 0} steps (${reply.status === 'timeout' ? `past the deadline of ${message.deadlineMs} ms` : 'cancelled by the server'})`);
+            log(
+              `round ${taskRound}: stopped after ${reply.steps ?? 0} steps (${reply.status === 'timeout' ? `past the deadline of ${message.deadlineMs} ms` : 'cancelled by the server'})`,
+            );
           }
         } else {
           const reply = await work.evaluate(message);
@@ -161,12 +174,23 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
         welcomed({ ok: false, reason: message.reason });
         finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
         return;
-      case 'train': case 'evaluate': case 'secure-train': case 'sa-roster': case 'sa-inbox': case 'sa-unmask':
+      case 'train':
+      case 'evaluate':
+      case 'secure-train':
+      case 'sa-roster':
+      case 'sa-inbox':
+      case 'sa-unmask':
         runTask(message);
         return;
-      case 'cancel': if (running === message.task) work.cancel(); return;
-      case 'notice': log(`server: ${message.message}`); return;
-      case 'shutdown': finish({ ok: true, reason: message.reason }); return;
+      case 'cancel':
+        if (running === message.task) work.cancel();
+        return;
+      case 'notice':
+        log(`server: ${message.message}`);
+        return;
+      case 'shutdown':
+        finish({ ok: true, reason: message.reason });
+        return;
       case 'hello-again':
         // Only once joined: before that, the first hello is still on its way.
         if (joined && Date.now() - lastHello > 1000) {
@@ -175,7 +199,8 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
           sayHello();
         }
         return;
-      case 'heartbeat': return;
+      case 'heartbeat':
+        return;
     }
   };
   void readLoop(socket, onFrames, (error) => log(`reader: ${error.message}`));
@@ -197,10 +222,16 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
     await pool.close();
   };
 
-  const sayHello = (): void => send({
-    type: 'hello', name, examples: dataset.length, inputShape: [...dataset.exampleShape], numClasses: dataset.numClasses,
-    publicKey: pair.publicKey, proof: helloProof(pair, serverKey, name),
-  });
+  const sayHello = (): void =>
+    send({
+      type: 'hello',
+      name,
+      examples: dataset.length,
+      inputShape: [...dataset.exampleShape],
+      numClasses: dataset.numClasses,
+      publicKey: pair.publicKey,
+      proof: helloProof(pair, serverKey, name),
+    });
   sayHello();
   const timeout = new Promise<{ ok: false; reason: string }>((resolve) => setTimeout(() => resolve({ ok: false, reason: '' }), connectTimeoutMs).unref());
   const greeting = await Promise.race([welcome, timeout]);
@@ -232,11 +263,14 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
 
 function diagnose(server: string, timeoutMs: number, seen: { connected: boolean; handshake: boolean; auth: string; protocol: string }): string {
   const waited = `${Math.round(timeoutMs / 100) / 10} s`;
-  if (!seen.connected) return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is 'fed.federation.listen' running there, and is the port open?)`;
+  if (!seen.connected)
+    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is 'fed.federation.listen' running there, and is the port open?)`;
   if (seen.auth) return `the server at ${server} refused this client's key (${seen.auth}): add its public key to the server's allow-list`;
   if (!seen.handshake) {
-    return `connected to ${server} but the CurveZMQ handshake did not complete within ${waited}: the server key given (--server-key) is probably not this server's, ` +
-      `or this client's key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`;
+    return (
+      `connected to ${server} but the CurveZMQ handshake did not complete within ${waited}: the server key given (--server-key) is probably not this server's, ` +
+      `or this client's key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`
+    );
   }
   return `the server at ${server} accepted the connection but did not welcome this client within ${waited}`;
 }

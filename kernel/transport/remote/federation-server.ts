@@ -92,10 +92,12 @@ const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 
 export async function listen(options: ListenOptions): Promise<Federation> {
   const serverKeys = readKeyPair(options.keys.server, 'keys.server');
-  const allowed = new Map(options.keys.allow.map((key, i) => {
-    const z85 = readPublicKey(key, `keys.allow[${i}]`);
-    return [z85Decode(z85).toString('hex'), z85] as const;
-  }));
+  const allowed = new Map(
+    options.keys.allow.map((key, i) => {
+      const z85 = readPublicKey(key, `keys.allow[${i}]`);
+      return [z85Decode(z85).toString('hex'), z85] as const;
+    }),
+  );
   // console.error, not process.stderr: in a notebook the kernel shows it in the cell's output.
   const log = options.log ?? ((line: string) => console.error(`fedbook federation: ${line}`));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -116,8 +118,14 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
   });
   const router = new zmq.Router({
-    context, curveServer: true, curveSecretKey: serverKeys.secretKey, curvePublicKey: serverKeys.publicKey,
-    zapDomain: 'fedbook', maxMessageSize: maxMessageBytes + 65_536, mandatory: true, linger: 1000,
+    context,
+    curveServer: true,
+    curveSecretKey: serverKeys.secretKey,
+    curvePublicKey: serverKeys.publicKey,
+    zapDomain: 'fedbook',
+    maxMessageSize: maxMessageBytes + 65_536,
+    mandatory: true,
+    linger: 1000,
   });
   const host = options.host ?? '127.0.0.1';
   try {
@@ -135,10 +143,12 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     const routing = slot.routing;
     if (routing === undefined) return 0;
     const frames = encodeMessage(message, round, { maxMessageBytes });
-    tail = tail.then(() => router.send([Buffer.from(routing, 'hex'), ...frames])).catch((error: Error) => {
-      if (closed) return;
-      if (slot.routing === routing) clientGone(slot, `could not be reached (${(error as { code?: string }).code ?? error.message})`);
-    });
+    tail = tail
+      .then(() => router.send([Buffer.from(routing, 'hex'), ...frames]))
+      .catch((error: Error) => {
+        if (closed) return;
+        if (slot.routing === routing) clientGone(slot, `could not be reached (${(error as { code?: string }).code ?? error.message})`);
+      });
     return frames.reduce((sum, frame) => sum + frame.length, 0);
   };
   const sendRaw = (routing: string, message: ServerMessage): void => {
@@ -188,14 +198,17 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         // The newest connection of a name wins; an older one still running is told to stop rather than left to flap.
         sendRaw(joined.replaced, { type: 'refuse', reason: `another process joined as '${message.name}'; this one is no longer part of the federation` });
       }
-      log(`client '${message.name}' joined (${message.examples} examples of shape [${message.inputShape}]${joined.slot.id === undefined ? '' : `, id ${joined.slot.id}`})`);
+      log(
+        `client '${message.name}' joined (${message.examples} examples of shape [${message.inputShape}]${joined.slot.id === undefined ? '' : `, id ${joined.slot.id}`})`,
+      );
       sendTo(joined.slot, { type: 'welcome', name: message.name }, currentRound);
       joinWaiters.forEach((wake) => wake());
       return;
     }
     if (!slot) {
       tasks.reject(`connection ${routing.slice(0, 8)}`, message.round, `${message.type} from a connection that has not joined (or was dropped)`);
-      if (message.type !== 'bye') sendRaw(routing, { type: 'hello-again', reason: 'this server does not know this connection (it dropped the client as silent, or restarted)' });
+      if (message.type !== 'bye')
+        sendRaw(routing, { type: 'hello-again', reason: 'this server does not know this connection (it dropped the client as silent, or restarted)' });
       return;
     }
     slot.lastSeen = Date.now();
@@ -214,58 +227,76 @@ export async function listen(options: ListenOptions): Promise<Federation> {
       case 'sa-masked':
       case 'sa-unmasking': {
         const verdict = tasks.answer(slot.name, message.round, message, bytes);
-        if (!verdict.accepted) sendTo(slot, { type: 'notice', message: `the server turned away your ${message.type} for round ${message.round}: ${verdict.reason}` }, currentRound);
+        if (!verdict.accepted)
+          sendTo(slot, { type: 'notice', message: `the server turned away your ${message.type} for round ${message.round}: ${verdict.reason}` }, currentRound);
         return;
       }
     }
   };
   void readLoop(router, onFrames, (error) => log(`reader: ${error.message}`));
 
-  const watchdog = setInterval(() => {
-    const now = Date.now();
-    for (const slot of registry.connected()) {
-      if (now - slot.lastSeen > heartbeatTimeoutMs) clientGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
-    }
-  }, Math.min(500, heartbeatTimeoutMs / 4));
+  const watchdog = setInterval(
+    () => {
+      const now = Date.now();
+      for (const slot of registry.connected()) {
+        if (now - slot.lastSeen > heartbeatTimeoutMs) clientGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
+      }
+    },
+    Math.min(500, heartbeatTimeoutMs / 4),
+  );
   watchdog.unref();
 
   const link = {
-    registry, tasks,
+    registry,
+    tasks,
     send: (slot: ClientSlot, message: ServerMessage, round: number) => sendTo(slot, message, round),
     newTaskId: () => randomBytes(12).toString('hex'),
-    setRound: (round: number) => { currentRound = Math.max(currentRound, round); },
+    setRound: (round: number) => {
+      currentRound = Math.max(currentRound, round);
+    },
     defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
   };
   const transport: RemoteTransport = {
     ...createRemoteTransport(link),
-    get numClients() { return registry.numClients; },
+    get numClients() {
+      return registry.numClients;
+    },
     secureTrain: (request, settings, signal) => secureTrain(link, request, settings, signal),
   };
 
-  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> => new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      if (registry.connected().length < count) return false;
-      cleanup();
-      resolve();
-      return true;
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      const present = registry.connected().map((slot) => `'${slot.name}'`);
-      reject(new Error(`only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
-        `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`));
-    }, timeoutMs);
-    const wake = (): void => void check();
-    const onAbort = (): void => {
-      cleanup();
-      reject(new RunAbortedError(`stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`));
-    };
-    const cleanup = (): void => { clearTimeout(timer); joinWaiters.delete(wake); signal?.removeEventListener('abort', onAbort); };
-    joinWaiters.add(wake);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    check();
-  });
+  const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (registry.connected().length < count) return false;
+        cleanup();
+        resolve();
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const present = registry.connected().map((slot) => `'${slot.name}'`);
+        reject(
+          new Error(
+            `only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
+              `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
+          ),
+        );
+      }, timeoutMs);
+      const wake = (): void => void check();
+      const onAbort = (): void => {
+        cleanup();
+        reject(new RunAbortedError(`stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`));
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        joinWaiters.delete(wake);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      joinWaiters.add(wake);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      check();
+    });
 
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -291,15 +322,26 @@ export async function listen(options: ListenOptions): Promise<Federation> {
 
   return {
     transport,
-    get numClients() { return registry.numClients; },
+    get numClients() {
+      return registry.numClients;
+    },
     address,
     publicKey: serverKeys.publicKey,
     describe: () => ({
-      address, publicKey: serverKeys.publicKey, refused: [...refused], rejected: [...tasks.rejected],
+      address,
+      publicKey: serverKeys.publicKey,
+      refused: [...refused],
+      rejected: [...tasks.rejected],
       clients: registry.all().map((slot) => ({
-        id: slot.id ?? null, name: slot.name, state: slot.connected ? 'connected' : 'gone', examples: slot.examples,
-        inputShape: slot.inputShape, publicKey: slot.publicKey, lastSeenMsAgo: Date.now() - slot.lastSeen,
-        roundsTrained: slot.roundsTrained, failures: slot.failures,
+        id: slot.id ?? null,
+        name: slot.name,
+        state: slot.connected ? 'connected' : 'gone',
+        examples: slot.examples,
+        inputShape: slot.inputShape,
+        publicKey: slot.publicKey,
+        lastSeenMsAgo: Date.now() - slot.lastSeen,
+        roundsTrained: slot.roundsTrained,
+        failures: slot.failures,
       })),
     }),
     waitForClients,

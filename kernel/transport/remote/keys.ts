@@ -63,7 +63,8 @@ export function writeKeyPair(dir: string, name: string, pair: KeyPair = newKeyPa
 /** A key pair given as itself or as the path of a .key file. */
 export function readKeyPair(source: KeyPair | string, what: string): KeyPair {
   if (typeof source === 'object' && source !== null) return checkPair(source, what);
-  if (typeof source !== 'string') throw new TypeError(`${what} must be a key pair { publicKey, secretKey } or the path of a .key file made by 'fedbook keys new'`);
+  if (typeof source !== 'string')
+    throw new TypeError(`${what} must be a key pair { publicKey, secretKey } or the path of a .key file made by 'fedbook keys new'`);
   let text: string;
   try {
     text = readFileSync(source, 'utf8');
@@ -80,7 +81,8 @@ export function readKeyPair(source: KeyPair | string, what: string): KeyPair {
 }
 
 function checkPair(pair: KeyPair, what: string): KeyPair {
-  if (!isZ85Key(pair?.publicKey) || !isZ85Key(pair?.secretKey)) throw new TypeError(`${what}: a key pair needs publicKey and secretKey, each 40 Z85 characters`);
+  if (!isZ85Key(pair?.publicKey) || !isZ85Key(pair?.secretKey))
+    throw new TypeError(`${what}: a key pair needs publicKey and secretKey, each 40 Z85 characters`);
   return { publicKey: pair.publicKey, secretKey: pair.secretKey };
 }
 

@@ -35,19 +35,26 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
     let bytesDown = 0;
     const ids: string[] = [];
     const owners = new Map<string, ClientSlot>();
-    const answers = clientIds.map((clientId) => new Promise<TaskAnswer>((settle) => {
-      const slot = link.registry.byClientId(clientId);
-      if (!slot?.connected) {
-        settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId}${slot ? ` ('${slot.name}')` : ''} is not connected` } });
-        return;
-      }
-      const task = link.newTaskId();
-      ids.push(task);
-      owners.set(task, slot);
-      link.tasks.add(task, { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle }, deadlineMs + DEADLINE_GRACE_MS,
-        `client ${clientId} ('${slot.name}') did not answer within its deadline of ${deadlineMs} ms`);
-      bytesDown += link.send(slot, make(slot, task), round);
-    }));
+    const answers = clientIds.map(
+      (clientId) =>
+        new Promise<TaskAnswer>((settle) => {
+          const slot = link.registry.byClientId(clientId);
+          if (!slot?.connected) {
+            settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId}${slot ? ` ('${slot.name}')` : ''} is not connected` } });
+            return;
+          }
+          const task = link.newTaskId();
+          ids.push(task);
+          owners.set(task, slot);
+          link.tasks.add(
+            task,
+            { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle },
+            deadlineMs + DEADLINE_GRACE_MS,
+            `client ${clientId} ('${slot.name}') did not answer within its deadline of ${deadlineMs} ms`,
+          );
+          bytesDown += link.send(slot, make(slot, task), round);
+        }),
+    );
     const onAbort = (): void => {
       for (const task of link.tasks.failTasks(ids, 'aborted', 'the run was aborted')) link.send(owners.get(task)!, { type: 'cancel', task }, round);
     };
@@ -63,7 +70,9 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
 
   return {
     kind: 'remote',
-    get numClients() { return link.registry.numClients; },
+    get numClients() {
+      return link.registry.numClients;
+    },
 
     async train(request, signal): Promise<TrainCohortOutcome> {
       const deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : link.defaultDeadlineMs;
@@ -78,10 +87,17 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         return !problem;
       });
       const byId = new Map(fitting.map((task) => [task.clientId, task]));
-      const { settled, bytesDown } = await runTasks(request.round, fitting.map((t) => t.clientId), deadlineMs, 'train', (slot, task) => {
-        const { clientId, seed, config } = byId.get(slot.id!)!;
-        return { type: 'train', task, clientId, spec: request.spec, weights: request.weights, seed, config, deadlineMs };
-      }, signal);
+      const { settled, bytesDown } = await runTasks(
+        request.round,
+        fitting.map((t) => t.clientId),
+        deadlineMs,
+        'train',
+        (slot, task) => {
+          const { clientId, seed, config } = byId.get(slot.id!)!;
+          return { type: 'train', task, clientId, spec: request.spec, weights: request.weights, seed, config, deadlineMs };
+        },
+        signal,
+      );
       const outcome = { results: [] as ClientTrainResult[], failures: [...misfits], bytesDown, bytesUp: 0, clientMs: 0 };
       settled.forEach((answer, i) => {
         const clientId = fitting[i].clientId;
@@ -102,17 +118,29 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         }
         slot.roundsTrained++;
         outcome.results.push({
-          clientId, delta: reply.delta!, numExamples: reply.numExamples, trainLoss: reply.trainLoss, trainAccuracy: reply.trainAccuracy,
-          steps: reply.steps, backend: reply.backend, path: reply.path, ms: reply.ms,
+          clientId,
+          delta: reply.delta!,
+          numExamples: reply.numExamples,
+          trainLoss: reply.trainLoss,
+          trainAccuracy: reply.trainAccuracy,
+          steps: reply.steps,
+          backend: reply.backend,
+          path: reply.path,
+          ms: reply.ms,
         });
       });
       const rejected = link.tasks.takeRejectedCount();
-      const gone = link.registry.all().filter((slot) => !slot.connected && slot.id !== undefined).map((slot) => `${slot.id}:${slot.name}`);
+      const gone = link.registry
+        .all()
+        .filter((slot) => !slot.connected && slot.id !== undefined)
+        .map((slot) => `${slot.id}:${slot.name}`);
       return {
         ...outcome,
         metrics: {
-          transport: 'remote', connectedClients: link.registry.connected().length,
-          ...(gone.length ? { disconnectedClients: gone } : {}), ...(rejected ? { rejectedMessages: rejected } : {}),
+          transport: 'remote',
+          connectedClients: link.registry.connected().length,
+          ...(gone.length ? { disconnectedClients: gone } : {}),
+          ...(rejected ? { rejectedMessages: rejected } : {}),
         },
       };
     },
@@ -120,14 +148,20 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
     async evaluate(request, signal): Promise<EvaluateCohortOutcome> {
       const ids = request.clients.map((c) => c.clientId);
       const heldOut = new Map(request.clients.map((c) => [c.clientId, c.heldOut]));
-      const { settled } = await runTasks(request.round, ids, link.defaultDeadlineMs, 'evaluate', (slot, task) => (
-        { type: 'evaluate', task, clientId: slot.id!, spec: request.spec, weights: request.weights, heldOut: heldOut.get(slot.id!) }
-      ), signal);
+      const { settled } = await runTasks(
+        request.round,
+        ids,
+        link.defaultDeadlineMs,
+        'evaluate',
+        (slot, task) => ({ type: 'evaluate', task, clientId: slot.id!, spec: request.spec, weights: request.weights, heldOut: heldOut.get(slot.id!) }),
+        signal,
+      );
       const outcome = { results: [] as ClientEvaluation[], failures: [] as ClientFailure[] };
       settled.forEach((answer, i) => {
         if (!answer.ok) return void outcome.failures.push(answer.failure);
         const reply = answer.reply as EvaluateReply;
-        if (reply.count > 0) outcome.results.push({ clientId: ids[i], loss: reply.lossSum / reply.count, accuracy: reply.correct / reply.count, examples: reply.count });
+        if (reply.count > 0)
+          outcome.results.push({ clientId: ids[i], loss: reply.lossSum / reply.count, accuracy: reply.correct / reply.count, examples: reply.count });
       });
       return outcome;
     },

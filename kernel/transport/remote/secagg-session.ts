@@ -19,13 +19,26 @@ export function cryptoRng(): Rng {
   let pool = Buffer.alloc(0);
   let at = 0;
   const uint32 = (): number => {
-    if (at + 4 > pool.length) { pool = randomBytes(4096); at = 0; }
+    if (at + 4 > pool.length) {
+      pool = randomBytes(4096);
+      at = 0;
+    }
     const value = pool.readUInt32LE(at);
     at += 4;
     return value;
   };
-  const unsupported = (): never => { throw new Error('cryptoRng draws 32-bit words only'); };
-  return { uint32, next: () => uint32() / 2 ** 32, int: (n) => Math.floor((uint32() / 2 ** 32) * n), normal: unsupported, gamma: unsupported, shuffle: unsupported, fork: () => cryptoRng() };
+  const unsupported = (): never => {
+    throw new Error('cryptoRng draws 32-bit words only');
+  };
+  return {
+    uint32,
+    next: () => uint32() / 2 ** 32,
+    int: (n) => Math.floor((uint32() / 2 ** 32) * n),
+    normal: unsupported,
+    gamma: unsupported,
+    shuffle: unsupported,
+    fork: () => cryptoRng(),
+  };
 }
 
 /** The client's secure-aggregation input: α·Δ in fixed point at the round's scale, clamped to ±bound, exactly as the simulation encodes it. */
@@ -49,7 +62,8 @@ export function unpackBytes(bytes: Uint8Array, size: number, count: number, what
 export function rosterFrom(message: Pick<SecAggRoster, 'indices' | 'keys'>): RosterEntry[] {
   const keys = unpackBytes(message.keys, 64, message.indices.length, 'roster keys');
   return message.indices.map((index, i) => {
-    const cPublic = keys[i].subarray(0, 32), sPublic = keys[i].subarray(32, 64);
+    const cPublic = keys[i].subarray(0, 32),
+      sPublic = keys[i].subarray(32, 64);
     return { index, cPublic, sPublic, cKey: parsePublicKey(cPublic), sKey: parsePublicKey(sPublic) };
   });
 }
@@ -57,7 +71,12 @@ export function rosterFrom(message: Pick<SecAggRoster, 'indices' | 'keys'>): Ros
 export class SecAggSession {
   private readonly client: SecAggClient;
 
-  constructor(readonly clientId: number, input: Uint32Array, readonly threshold: number, rng: Rng = cryptoRng()) {
+  constructor(
+    readonly clientId: number,
+    input: Uint32Array,
+    readonly threshold: number,
+    rng: Rng = cryptoRng(),
+  ) {
     this.client = new SecAggClient(clientId, input, rng);
   }
 
@@ -84,8 +103,10 @@ export class SecAggSession {
   unmask(message: Pick<SecAggUnmask, 'survivors' | 'dropped'>): { sOwners: number[]; sShares: Uint8Array; bOwners: number[]; bShares: Uint8Array } {
     const answer = this.client.unmask({ survivors: message.survivors, dropped: message.dropped }, this.threshold);
     return {
-      sOwners: [...answer.sSeedShares.keys()], sShares: packBytes([...answer.sSeedShares.values()].map(fieldToBytes)),
-      bOwners: [...answer.selfMaskShares.keys()], bShares: packBytes([...answer.selfMaskShares.values()].map(fieldToBytes)),
+      sOwners: [...answer.sSeedShares.keys()],
+      sShares: packBytes([...answer.sSeedShares.values()].map(fieldToBytes)),
+      bOwners: [...answer.selfMaskShares.keys()],
+      bShares: packBytes([...answer.selfMaskShares.values()].map(fieldToBytes)),
     };
   }
 }

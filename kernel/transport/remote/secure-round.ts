@@ -50,17 +50,33 @@ type Reply<T extends TaskReply['type']> = Extract<TaskReply, { type: T }>;
 
 /** Sends one message per client and waits for each answer, silence or departure. */
 async function ask<T extends TaskReply['type']>(
-  link: RemoteLink, round: number, targets: readonly ClientSlot[], expects: T, kind: string, timeoutMs: number,
-  make: (slot: ClientSlot, task: string) => ServerMessage, tally: { down: number; up: number },
+  link: RemoteLink,
+  round: number,
+  targets: readonly ClientSlot[],
+  expects: T,
+  kind: string,
+  timeoutMs: number,
+  make: (slot: ClientSlot, task: string) => ServerMessage,
+  tally: { down: number; up: number },
 ): Promise<{ replies: Map<number, Reply<T>>; failures: ClientFailure[] }> {
-  const settled = await Promise.all(targets.map((slot) => new Promise<TaskAnswer>((settle) => {
-    const clientId = slot.id!;
-    if (!slot.connected) return settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId} ('${slot.name}') is not connected` } });
-    const task = link.newTaskId();
-    link.tasks.add(task, { clientName: slot.name, clientId, round, kind, expects, settle }, timeoutMs,
-      `client ${clientId} ('${slot.name}') did not ${kind} within ${timeoutMs} ms`);
-    tally.down += link.send(slot, make(slot, task), round);
-  })));
+  const settled = await Promise.all(
+    targets.map(
+      (slot) =>
+        new Promise<TaskAnswer>((settle) => {
+          const clientId = slot.id!;
+          if (!slot.connected)
+            return settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId} ('${slot.name}') is not connected` } });
+          const task = link.newTaskId();
+          link.tasks.add(
+            task,
+            { clientName: slot.name, clientId, round, kind, expects, settle },
+            timeoutMs,
+            `client ${clientId} ('${slot.name}') did not ${kind} within ${timeoutMs} ms`,
+          );
+          tally.down += link.send(slot, make(slot, task), round);
+        }),
+    ),
+  );
   const replies = new Map<number, Reply<T>>();
   const failures: ClientFailure[] = [];
   settled.forEach((answer, i) => {
@@ -72,7 +88,12 @@ async function ask<T extends TaskReply['type']>(
   return { replies, failures };
 }
 
-export async function secureTrain(link: RemoteLink, request: TrainCohortRequest, settings: SecureTrainSettings, signal?: AbortSignal): Promise<SecureTrainOutcome> {
+export async function secureTrain(
+  link: RemoteLink,
+  request: TrainCohortRequest,
+  settings: SecureTrainSettings,
+  signal?: AbortSignal,
+): Promise<SecureTrainOutcome> {
   if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
   link.setRound(request.round);
   const { round } = request;
@@ -86,7 +107,12 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   for (const { clientId } of request.clients) {
     const slot = link.registry.byClientId(clientId);
     const problem = slot?.connected ? misfit(request.spec, slot) : `client ${clientId} is not connected`;
-    if (problem || !slot) failures.push({ clientId, reason: slot?.connected ? 'invalid' : 'dropped', message: slot?.connected ? `client ${clientId} ('${slot.name}'): ${problem}` : problem! });
+    if (problem || !slot)
+      failures.push({
+        clientId,
+        reason: slot?.connected ? 'invalid' : 'dropped',
+        message: slot?.connected ? `client ${clientId} ('${slot.name}'): ${problem}` : problem!,
+      });
     else cohort.push(slot);
   }
   const tasks = new Map(request.clients.map((t) => [t.clientId, t]));
@@ -97,23 +123,53 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   const total = cohort.reduce((sum, slot) => sum + trained(slot), 0);
   const alphas = new Map(cohort.map((slot) => [slot.id!, trained(slot) / total]));
   const bounds = cohort.map((slot) => alphas.get(slot.id!)! * settings.bound);
-  const scale = fixedPointScale(bounds.reduce((a, b) => a + b, 0), Math.max(1, cohort.length));
-  const fail = (message: string): never => { throw new SecureAggregationError(`round ${round}: ${message}`, failures.length, settings.threshold, request.clients.length); };
+  const scale = fixedPointScale(
+    bounds.reduce((a, b) => a + b, 0),
+    Math.max(1, cohort.length),
+  );
+  const fail = (message: string): never => {
+    throw new SecureAggregationError(`round ${round}: ${message}`, failures.length, settings.threshold, request.clients.length);
+  };
   if (cohort.length < settings.threshold) fail(`only ${cohort.length} clients can take part but the threshold is ${settings.threshold}`);
 
   // Round 0: train, encode, advertise keys.
-  const keyed = await ask(link, round, cohort, 'sa-keys', 'train and advertise keys', deadlineMs + DEADLINE_GRACE_MS, (slot, task) => {
-    const t = tasks.get(slot.id!)!;
-    return { type: 'secure-train', task, clientId: slot.id!, spec: request.spec, weights: request.weights, seed: t.seed, config: t.config, deadlineMs,
-      secagg: { threshold: settings.threshold, scale, bound: alphas.get(slot.id!)! * settings.bound, alpha: alphas.get(slot.id!)! } };
-  }, tally);
+  const keyed = await ask(
+    link,
+    round,
+    cohort,
+    'sa-keys',
+    'train and advertise keys',
+    deadlineMs + DEADLINE_GRACE_MS,
+    (slot, task) => {
+      const t = tasks.get(slot.id!)!;
+      return {
+        type: 'secure-train',
+        task,
+        clientId: slot.id!,
+        spec: request.spec,
+        weights: request.weights,
+        seed: t.seed,
+        config: t.config,
+        deadlineMs,
+        secagg: { threshold: settings.threshold, scale, bound: alphas.get(slot.id!)! * settings.bound, alpha: alphas.get(slot.id!)! },
+      };
+    },
+    tally,
+  );
   failures.push(...keyed.failures);
   // A client that breaks the protocol's shape is left out like a dropout, never allowed to fail the round for the others.
   const invalid = (clientId: number, what: string): void => {
-    failures.push({ clientId, reason: 'invalid', message: `client ${clientId} ('${link.registry.byClientId(clientId)?.name}') sent ${what}; left out of secure aggregation` });
+    failures.push({
+      clientId,
+      reason: 'invalid',
+      message: `client ${clientId} ('${link.registry.byClientId(clientId)?.name}') sent ${what}; left out of secure aggregation`,
+    });
   };
   for (const [index, r] of keyed.replies) {
-    if (r.cPublic.length !== 32 || r.sPublic.length !== 32) { invalid(index, 'public keys that are not 32 bytes'); keyed.replies.delete(index); }
+    if (r.cPublic.length !== 32 || r.sPublic.length !== 32) {
+      invalid(index, 'public keys that are not 32 bytes');
+      keyed.replies.delete(index);
+    }
   }
   const server = new SecAggServer(settings.threshold, request.weights.length);
   const advertised = [...keyed.replies].map(([index, r]) => ({ index, cPublic: Buffer.from(r.cPublic), sPublic: Buffer.from(r.sPublic) }));
@@ -127,8 +183,13 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   const peers = new Set(roster.map((e) => e.index));
   for (const [from, reply] of shared.replies as Map<number, SecAggShares>) {
     const addressed = new Set(reply.to);
-    if (reply.to.length !== roster.length - 1 || addressed.size !== reply.to.length || addressed.has(from) || !reply.to.every((to) => peers.has(to))
-      || reply.ciphertexts.length !== reply.to.length * SECAGG_ENVELOPE_BYTES) {
+    if (
+      reply.to.length !== roster.length - 1 ||
+      addressed.size !== reply.to.length ||
+      addressed.has(from) ||
+      !reply.to.every((to) => peers.has(to)) ||
+      reply.ciphertexts.length !== reply.to.length * SECAGG_ENVELOPE_BYTES
+    ) {
       invalid(from, 'share envelopes that do not match the roster');
       shared.replies.delete(from);
       continue;
@@ -140,10 +201,19 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   // Round 2: masked inputs, from those who shared keys.
   const sharers = inRoster.filter((slot) => shared.replies.has(slot.id!));
   if (sharers.length < settings.threshold) fail(`only ${sharers.length} clients shared keys but the threshold is ${settings.threshold}`);
-  const masked = await ask(link, round, sharers, 'sa-masked', 'send its masked input', stepMs, (slot, task) => {
-    const inbox = server.inboxFor(slot.id!).filter((e) => shared.replies.has(e.from));
-    return { type: 'sa-inbox', task, from: inbox.map((e) => e.from), ciphertexts: packBytes(inbox.map((e) => e.ciphertext)) };
-  }, tally);
+  const masked = await ask(
+    link,
+    round,
+    sharers,
+    'sa-masked',
+    'send its masked input',
+    stepMs,
+    (slot, task) => {
+      const inbox = server.inboxFor(slot.id!).filter((e) => shared.replies.has(e.from));
+      return { type: 'sa-inbox', task, from: inbox.map((e) => e.from), ciphertexts: packBytes(inbox.map((e) => e.ciphertext)) };
+    },
+    tally,
+  );
   failures.push(...masked.failures);
   for (const [index, reply] of masked.replies as Map<number, SecAggMasked>) {
     if (reply.masked.length !== request.weights.length) {
@@ -160,15 +230,29 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
   const unmaskRequest = { survivors: survivorIds, dropped: sharers.map((slot) => slot.id!).filter((id) => !masked.replies.has(id)) };
   if (survivorIds.length < settings.threshold) fail(`only ${survivorIds.length} clients sent masked inputs but the threshold is ${settings.threshold}`);
   const survivorsSlots = unmaskRequest.survivors.map((index) => link.registry.byClientId(index)!);
-  const unmasked = await ask(link, round, survivorsSlots, 'sa-unmasking', 'answer the unmasking request', stepMs,
-    (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }), tally);
+  const unmasked = await ask(
+    link,
+    round,
+    survivorsSlots,
+    'sa-unmasking',
+    'answer the unmasking request',
+    stepMs,
+    (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }),
+    tally,
+  );
   failures.push(...unmasked.failures);
   // Only complete answers are used: a share missing or malformed would otherwise fail the reconstruction for everyone.
-  const answers = [...unmasked.replies as Map<number, SecAggUnmasking>].flatMap(([from, r]) => {
+  const answers = [...(unmasked.replies as Map<number, SecAggUnmasking>)].flatMap(([from, r]) => {
     try {
-      const answer = { from, sSeedShares: sharesFrom(r.sOwners, r.sShares, 's-seed shares'), selfMaskShares: sharesFrom(r.bOwners, r.bShares, 'self-mask shares') };
+      const answer = {
+        from,
+        sSeedShares: sharesFrom(r.sOwners, r.sShares, 's-seed shares'),
+        selfMaskShares: sharesFrom(r.bOwners, r.bShares, 'self-mask shares'),
+      };
       if (unmaskRequest.dropped.every((i) => answer.sSeedShares.has(i)) && unmaskRequest.survivors.every((i) => answer.selfMaskShares.has(i))) return [answer];
-    } catch { /* malformed: recorded below */ }
+    } catch {
+      /* malformed: recorded below */
+    }
     invalid(from, 'an incomplete or malformed unmasking answer');
     return [];
   });
@@ -178,12 +262,24 @@ export async function secureTrain(link: RemoteLink, request: TrainCohortRequest,
 
   const survivors = unmaskRequest.survivors;
   return {
-    words, sum: decodeFixedPoint(words, scale), survivors, scale, alphas,
+    words,
+    sum: decodeFixedPoint(words, scale),
+    survivors,
+    scale,
+    alphas,
     survivingAlpha: survivors.reduce((sum, i) => sum + alphas.get(i)!, 0),
-    clients: [...keyed.replies].map(([clientId, r]: [number, SecAggKeys]) => ({ clientId, numExamples: r.numExamples, trainLoss: r.trainLoss, trainAccuracy: r.trainAccuracy, backend: r.backend, ms: r.ms })),
+    clients: [...keyed.replies].map(([clientId, r]: [number, SecAggKeys]) => ({
+      clientId,
+      numExamples: r.numExamples,
+      trainLoss: r.trainLoss,
+      trainAccuracy: r.trainAccuracy,
+      backend: r.backend,
+      ms: r.ms,
+    })),
     // A client that failed a later step is a dropout of the protocol, recorded once per client.
     failures: [...new Map(failures.map((f) => [f.clientId, f])).values()],
     droppedAfterKeys: unmaskRequest.dropped,
-    bytesDown: tally.down, bytesUp: tally.up,
+    bytesDown: tally.down,
+    bytesUp: tally.up,
   };
 }

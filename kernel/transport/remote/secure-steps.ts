@@ -32,8 +32,10 @@ export function createSecureSteps(): { step(message: SecureMessage, work: Client
           const { numExamples, trainLoss, trainAccuracy, steps, backend, ms } = result;
           return { type: 'sa-keys', task, ...session.keys(), numExamples, trainLoss, trainAccuracy, steps, backend, ms };
         }
-        case 'sa-roster': return { type: 'sa-shares', task, ...sessionOf(message.round).shares(message) };
-        case 'sa-inbox': return { type: 'sa-masked', task, masked: sessionOf(message.round).masked(message) };
+        case 'sa-roster':
+          return { type: 'sa-shares', task, ...sessionOf(message.round).shares(message) };
+        case 'sa-inbox':
+          return { type: 'sa-masked', task, masked: sessionOf(message.round).masked(message) };
         case 'sa-unmask': {
           const answer = sessionOf(message.round).unmask(message);
           sessions.delete(message.round);

@@ -47,7 +47,10 @@ export class TaskBook {
   add(task: string, entry: Omit<OpenTask, 'timer'>, timeoutMs: number, timeoutMessage: string): void {
     const open: OpenTask = { ...entry };
     if (timeoutMs > 0) {
-      open.timer = setTimeout(() => this.close(task, 'expired', { ok: false, failure: { clientId: entry.clientId, reason: 'timeout', message: timeoutMessage } }), timeoutMs);
+      open.timer = setTimeout(
+        () => this.close(task, 'expired', { ok: false, failure: { clientId: entry.clientId, reason: 'timeout', message: timeoutMessage } }),
+        timeoutMs,
+      );
     }
     this.open.set(task, open);
   }
@@ -56,28 +59,46 @@ export class TaskBook {
   answer(clientName: string, round: number, reply: TaskReply, bytes: number): { accepted: boolean; reason?: string } {
     const open = this.open.get(reply.task);
     const reason = !open
-      ? this.closed.get(reply.task) === 'answered' ? 'replayed: the task was already answered'
-        : this.closed.get(reply.task) === 'expired' ? 'late: the task had passed its deadline'
+      ? this.closed.get(reply.task) === 'answered'
+        ? 'replayed: the task was already answered'
+        : this.closed.get(reply.task) === 'expired'
+          ? 'late: the task had passed its deadline'
           : 'unknown task id'
-      : open.clientName !== clientName ? `the task belongs to client '${open.clientName}'`
-        : open.round !== round ? `round ${round} does not match the task's round ${open.round}`
-          : reply.type === 'task-failed' ? undefined
-            : reply.type !== open.expects ? `a ${reply.type} does not answer a ${open.kind} task`
+      : open.clientName !== clientName
+        ? `the task belongs to client '${open.clientName}'`
+        : open.round !== round
+          ? `round ${round} does not match the task's round ${open.round}`
+          : reply.type === 'task-failed'
+            ? undefined
+            : reply.type !== open.expects
+              ? `a ${reply.type} does not answer a ${open.kind} task`
               : undefined;
     if (reason !== undefined || !open) {
       this.reject(clientName, round, `${reply.type} for task ${reply.task.slice(0, 16)}: ${reason}`);
       return { accepted: false, reason };
     }
-    this.close(reply.task, 'answered', reply.type === 'task-failed'
-      ? { ok: false, failure: { clientId: open.clientId, reason: 'error', message: `client ${open.clientId} ('${clientName}') could not ${open.kind}: ${reply.message}` } }
-      : { ok: true, reply, bytes });
+    this.close(
+      reply.task,
+      'answered',
+      reply.type === 'task-failed'
+        ? {
+            ok: false,
+            failure: {
+              clientId: open.clientId,
+              reason: 'error',
+              message: `client ${open.clientId} ('${clientName}') could not ${open.kind}: ${reply.message}`,
+            },
+          }
+        : { ok: true, reply, bytes },
+    );
     return { accepted: true };
   }
 
   /** Fails every open task of a client (it left, went silent or was replaced). */
   failClient(clientName: string, reason: ClientFailure['reason'], message: (clientId: number) => string): void {
     for (const [task, open] of this.open) {
-      if (open.clientName === clientName) this.close(task, 'expired', { ok: false, failure: { clientId: open.clientId, reason, message: message(open.clientId) } });
+      if (open.clientName === clientName)
+        this.close(task, 'expired', { ok: false, failure: { clientId: open.clientId, reason, message: message(open.clientId) } });
     }
   }
 
@@ -86,7 +107,10 @@ export class TaskBook {
     const still = tasks.filter((task) => this.open.has(task));
     for (const task of still) {
       const open = this.open.get(task)!;
-      this.close(task, 'expired', { ok: false, failure: { clientId: open.clientId, reason, message: `client ${open.clientId} ('${open.clientName}'): ${message}` } });
+      this.close(task, 'expired', {
+        ok: false,
+        failure: { clientId: open.clientId, reason, message: `client ${open.clientId} ('${open.clientName}'): ${message}` },
+      });
     }
     return still;
   }

@@ -33,7 +33,9 @@ export interface Hello {
   readonly publicKey: string;
   readonly proof: string;
 }
-export interface Heartbeat { readonly type: 'heartbeat' }
+export interface Heartbeat {
+  readonly type: 'heartbeat';
+}
 export interface TrainReply {
   readonly type: 'train-result';
   /** The task this answers: a server-chosen id, valid once. */
@@ -57,8 +59,15 @@ export interface EvaluateReply {
   readonly backend: string;
 }
 /** A task the client could not do (its data does not fit the model, its backend failed...). */
-export interface TaskFailed { readonly type: 'task-failed'; readonly task: string; readonly message: string }
-export interface Bye { readonly type: 'bye'; readonly reason: string }
+export interface TaskFailed {
+  readonly type: 'task-failed';
+  readonly task: string;
+  readonly message: string;
+}
+export interface Bye {
+  readonly type: 'bye';
+  readonly reason: string;
+}
 
 /** Secure aggregation, round 0 (AdvertiseKeys), after local training: two X25519 public keys, never the update. */
 export interface SecAggKeys {
@@ -74,9 +83,18 @@ export interface SecAggKeys {
   readonly ms: number;
 }
 /** Round 1 (ShareKeys): one AES-GCM envelope per peer, each SECAGG_ENVELOPE_BYTES long, for the server to route unread. */
-export interface SecAggShares { readonly type: 'sa-shares'; readonly task: string; readonly to: readonly number[]; readonly ciphertexts: Uint8Array }
+export interface SecAggShares {
+  readonly type: 'sa-shares';
+  readonly task: string;
+  readonly to: readonly number[];
+  readonly ciphertexts: Uint8Array;
+}
 /** Round 2 (MaskedInputCollection): the doubly masked fixed-point input. */
-export interface SecAggMasked { readonly type: 'sa-masked'; readonly task: string; readonly masked: Uint32Array }
+export interface SecAggMasked {
+  readonly type: 'sa-masked';
+  readonly task: string;
+  readonly masked: Uint32Array;
+}
 /** Round 3 (Unmasking): shares (32 bytes each) of the s seeds of dropped clients and of the self-mask seeds of survivors. */
 export interface SecAggUnmasking {
   readonly type: 'sa-unmasking';
@@ -96,8 +114,14 @@ export type TaskReply = Extract<ClientMessage, { task: string }>;
 
 // ---- Messages the server sends ----
 
-export interface Welcome { readonly type: 'welcome'; readonly name: string }
-export interface Refuse { readonly type: 'refuse'; readonly reason: string }
+export interface Welcome {
+  readonly type: 'welcome';
+  readonly name: string;
+}
+export interface Refuse {
+  readonly type: 'refuse';
+  readonly reason: string;
+}
 export interface TrainTaskMessage {
   readonly type: 'train';
   readonly task: string;
@@ -117,12 +141,24 @@ export interface EvaluateTaskMessage {
   readonly weights: Float32Array;
   readonly heldOut?: HeldOutSplit;
 }
-export interface Cancel { readonly type: 'cancel'; readonly task: string }
+export interface Cancel {
+  readonly type: 'cancel';
+  readonly task: string;
+}
 /** Something the client should know and print (its answer was late, its data does not fit). */
-export interface Notice { readonly type: 'notice'; readonly message: string }
-export interface Shutdown { readonly type: 'shutdown'; readonly reason: string }
+export interface Notice {
+  readonly type: 'notice';
+  readonly message: string;
+}
+export interface Shutdown {
+  readonly type: 'shutdown';
+  readonly reason: string;
+}
 /** The server does not know this connection (it dropped the client, or restarted): say hello again. */
-export interface HelloAgain { readonly type: 'hello-again'; readonly reason: string }
+export interface HelloAgain {
+  readonly type: 'hello-again';
+  readonly reason: string;
+}
 
 /** Train, then start secure aggregation: the client encodes α·Δ at `scale` (clamped to ±bound) and keeps it to itself. */
 export interface SecureTrainMessage extends Omit<TrainTaskMessage, 'type'> {
@@ -130,14 +166,41 @@ export interface SecureTrainMessage extends Omit<TrainTaskMessage, 'type'> {
   readonly secagg: { readonly threshold: number; readonly scale: number; readonly bound: number; readonly alpha: number };
 }
 /** Round 1 start: the roster (client ids, and their c and s public keys, 64 bytes per client). */
-export interface SecAggRoster { readonly type: 'sa-roster'; readonly task: string; readonly indices: readonly number[]; readonly keys: Uint8Array }
+export interface SecAggRoster {
+  readonly type: 'sa-roster';
+  readonly task: string;
+  readonly indices: readonly number[];
+  readonly keys: Uint8Array;
+}
 /** Round 2 start: the envelopes addressed to this client. */
-export interface SecAggInbox { readonly type: 'sa-inbox'; readonly task: string; readonly from: readonly number[]; readonly ciphertexts: Uint8Array }
+export interface SecAggInbox {
+  readonly type: 'sa-inbox';
+  readonly task: string;
+  readonly from: readonly number[];
+  readonly ciphertexts: Uint8Array;
+}
 /** Round 3 start: who sent a masked input and who dropped. */
-export interface SecAggUnmask { readonly type: 'sa-unmask'; readonly task: string; readonly survivors: readonly number[]; readonly dropped: readonly number[] }
+export interface SecAggUnmask {
+  readonly type: 'sa-unmask';
+  readonly task: string;
+  readonly survivors: readonly number[];
+  readonly dropped: readonly number[];
+}
 
-export type ServerMessage = Welcome | Refuse | TrainTaskMessage | EvaluateTaskMessage | Cancel | Notice | Shutdown | HelloAgain | Heartbeat
-  | SecureTrainMessage | SecAggRoster | SecAggInbox | SecAggUnmask;
+export type ServerMessage =
+  | Welcome
+  | Refuse
+  | TrainTaskMessage
+  | EvaluateTaskMessage
+  | Cancel
+  | Notice
+  | Shutdown
+  | HelloAgain
+  | Heartbeat
+  | SecureTrainMessage
+  | SecAggRoster
+  | SecAggInbox
+  | SecAggUnmask;
 
 /** The reply a task message expects, derived from the request rather than typed by hand. */
 export type ReplyTo<M extends TrainTaskMessage | EvaluateTaskMessage> = M extends TrainTaskMessage ? TrainReply : EvaluateReply;
@@ -189,9 +252,33 @@ function checkLimits(frames: readonly Buffer[], maxMessageBytes: number): void {
   if (total > maxMessageBytes) throw new WireError(`message is ${total} bytes, at most ${maxMessageBytes} are allowed`);
 }
 
-const CLIENT_TYPES = ['hello', 'heartbeat', 'train-result', 'evaluate-result', 'task-failed', 'bye', 'sa-keys', 'sa-shares', 'sa-masked', 'sa-unmasking'] as const;
-const SERVER_TYPES = ['welcome', 'refuse', 'train', 'evaluate', 'cancel', 'notice', 'shutdown', 'hello-again', 'heartbeat',
-  'secure-train', 'sa-roster', 'sa-inbox', 'sa-unmask'] as const;
+const CLIENT_TYPES = [
+  'hello',
+  'heartbeat',
+  'train-result',
+  'evaluate-result',
+  'task-failed',
+  'bye',
+  'sa-keys',
+  'sa-shares',
+  'sa-masked',
+  'sa-unmasking',
+] as const;
+const SERVER_TYPES = [
+  'welcome',
+  'refuse',
+  'train',
+  'evaluate',
+  'cancel',
+  'notice',
+  'shutdown',
+  'hello-again',
+  'heartbeat',
+  'secure-train',
+  'sa-roster',
+  'sa-inbox',
+  'sa-unmask',
+] as const;
 
 /** Decodes what a client sent; throws a WireError that says what was wrong. */
 export function decodeClientMessage(frames: readonly Buffer[], limits: { maxMessageBytes?: number } = {}): Envelope<ClientMessage> {
@@ -228,8 +315,12 @@ function decodeEnvelope(frames: readonly Buffer[], maxMessageBytes: number, type
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new WireError('message header is not a JSON object');
   const message = parsed as { type: unknown; v: unknown; round: unknown };
-  if (message.v !== PROTOCOL_VERSION) throw new WireError(`protocol version ${JSON.stringify(message.v)} is not spoken here (this side speaks version ${PROTOCOL_VERSION}): update fedbook on both sides`);
-  if (!Number.isInteger(message.round) || (message.round as number) < 0) throw new WireError(`message round must be a non-negative integer (got ${JSON.stringify(message.round)})`);
+  if (message.v !== PROTOCOL_VERSION)
+    throw new WireError(
+      `protocol version ${JSON.stringify(message.v)} is not spoken here (this side speaks version ${PROTOCOL_VERSION}): update fedbook on both sides`,
+    );
+  if (!Number.isInteger(message.round) || (message.round as number) < 0)
+    throw new WireError(`message round must be a non-negative integer (got ${JSON.stringify(message.round)})`);
   if (typeof message.type !== 'string' || !types.includes(message.type)) throw new WireError(`unknown message type ${JSON.stringify(message.type)}`);
   if (used.size !== frames.length - 1) throw new WireError(`message has ${frames.length - 1} binary frames but its header refers to ${used.size}`);
   return message as { type: string; v: number; round: number };
@@ -244,7 +335,8 @@ function nonFinite(text: string): number {
 
 function typedArrayFrom(frames: readonly Buffer[], index: number, dtype: string, used: Set<number>): TypedArray {
   if (!(dtype in DTYPES)) throw new WireError(`unknown array type ${JSON.stringify(dtype)}`);
-  if (!Number.isInteger(index) || index < 1 || index >= frames.length) throw new WireError(`array refers to frame ${index}, the message has ${frames.length - 1} binary frames`);
+  if (!Number.isInteger(index) || index < 1 || index >= frames.length)
+    throw new WireError(`array refers to frame ${index}, the message has ${frames.length - 1} binary frames`);
   if (used.has(index)) throw new WireError(`frame ${index} is referred to twice`);
   used.add(index);
   const Type = DTYPES[dtype as DType];
@@ -265,13 +357,31 @@ const CLIENT_FIELDS: Record<ClientMessage['type'], Fields> = {
   hello: { name: 'string', examples: 'integer', inputShape: 'shape', numClasses: 'integer', publicKey: 'string', proof: 'string' },
   heartbeat: {},
   'train-result': {
-    task: 'string', status: 'string', delta: 'f32?', numExamples: 'integer', trainLoss: 'number', trainAccuracy: 'number',
-    steps: 'number?', backend: 'string', path: 'string?', ms: 'number',
+    task: 'string',
+    status: 'string',
+    delta: 'f32?',
+    numExamples: 'integer',
+    trainLoss: 'number',
+    trainAccuracy: 'number',
+    steps: 'number?',
+    backend: 'string',
+    path: 'string?',
+    ms: 'number',
   },
   'evaluate-result': { task: 'string', lossSum: 'number', correct: 'integer', count: 'integer', backend: 'string' },
   'task-failed': { task: 'string', message: 'string' },
   bye: { reason: 'string' },
-  'sa-keys': { task: 'string', cPublic: 'u8', sPublic: 'u8', numExamples: 'integer', trainLoss: 'number', trainAccuracy: 'number', steps: 'number?', backend: 'string', ms: 'number' },
+  'sa-keys': {
+    task: 'string',
+    cPublic: 'u8',
+    sPublic: 'u8',
+    numExamples: 'integer',
+    trainLoss: 'number',
+    trainAccuracy: 'number',
+    steps: 'number?',
+    backend: 'string',
+    ms: 'number',
+  },
   'sa-shares': { task: 'string', to: 'ints', ciphertexts: 'u8' },
   'sa-masked': { task: 'string', masked: 'u32' },
   'sa-unmasking': { task: 'string', sOwners: 'ints', sShares: 'u8', bOwners: 'ints', bShares: 'u8' },
@@ -287,7 +397,16 @@ const SERVER_FIELDS: Record<ServerMessage['type'], Fields> = {
   shutdown: { reason: 'string' },
   'hello-again': { reason: 'string' },
   heartbeat: {},
-  'secure-train': { task: 'string', clientId: 'integer', spec: 'object', weights: 'f32', seed: 'integer', config: 'object', deadlineMs: 'number', secagg: 'object' },
+  'secure-train': {
+    task: 'string',
+    clientId: 'integer',
+    spec: 'object',
+    weights: 'f32',
+    seed: 'integer',
+    config: 'object',
+    deadlineMs: 'number',
+    secagg: 'object',
+  },
   'sa-roster': { task: 'string', indices: 'ints', keys: 'u8' },
   'sa-inbox': { task: 'string', from: 'ints', ciphertexts: 'u8' },
   'sa-unmask': { task: 'string', survivors: 'ints', dropped: 'ints' },
@@ -300,15 +419,25 @@ function checkFields(message: Record<string, unknown>, fields: Fields): void {
     if (value === undefined && optional) continue;
     const base = optional ? kind.slice(0, -1) : kind;
     const ok =
-      base === 'string' ? typeof value === 'string' && value.length <= 4096 :
-      base === 'number' ? typeof value === 'number' :
-      base === 'integer' ? Number.isInteger(value) :
-      base === 'object' ? value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) :
-      base === 'shape' ? Array.isArray(value) && value.length > 0 && value.length <= 8 && value.every((d) => Number.isInteger(d) && d > 0) :
-      base === 'ints' ? Array.isArray(value) && value.length <= 100_000 && value.every((n) => Number.isInteger(n) && n >= 0) :
-      base === 'f32' ? value instanceof Float32Array :
-      base === 'u8' ? value instanceof Uint8Array :
-      base === 'u32' ? value instanceof Uint32Array : false;
+      base === 'string'
+        ? typeof value === 'string' && value.length <= 4096
+        : base === 'number'
+          ? typeof value === 'number'
+          : base === 'integer'
+            ? Number.isInteger(value)
+            : base === 'object'
+              ? value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)
+              : base === 'shape'
+                ? Array.isArray(value) && value.length > 0 && value.length <= 8 && value.every((d) => Number.isInteger(d) && d > 0)
+                : base === 'ints'
+                  ? Array.isArray(value) && value.length <= 100_000 && value.every((n) => Number.isInteger(n) && n >= 0)
+                  : base === 'f32'
+                    ? value instanceof Float32Array
+                    : base === 'u8'
+                      ? value instanceof Uint8Array
+                      : base === 'u32'
+                        ? value instanceof Uint32Array
+                        : false;
     if (!ok) throw new WireError(`'${message.type as string}' message: field '${name}' must be ${describeKind(base)} (got ${describeValue(value)})`);
   }
 }
@@ -316,7 +445,11 @@ function checkFields(message: Record<string, unknown>, fields: Fields): void {
 function describeKind(kind: string): string {
   if (kind === 'u8' || kind === 'u32') return `a ${kind === 'u8' ? 'Uint8Array' : 'Uint32Array'} frame`;
   if (kind === 'ints') return 'a list of non-negative integers';
-  return kind === 'f32' ? 'a Float32Array frame' : kind === 'shape' ? 'a shape (positive integers)' : `a${kind === 'integer' || kind === 'object' ? 'n' : ''} ${kind}`;
+  return kind === 'f32'
+    ? 'a Float32Array frame'
+    : kind === 'shape'
+      ? 'a shape (positive integers)'
+      : `a${kind === 'integer' || kind === 'object' ? 'n' : ''} ${kind}`;
 }
 
 function describeValue(value: unknown): string {

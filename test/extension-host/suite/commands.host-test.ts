@@ -14,7 +14,15 @@ describe('Fedbook extension activation', () => {
 
   it('registers its commands', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['fedbook.newNotebook', 'fedbook.showChart', 'fedbook.openRun', 'fedbook.restartKernel', 'fedbook.interruptKernel', 'fedbook.exportChartPng', 'fedbook.exportChartCsv']) {
+    for (const id of [
+      'fedbook.newNotebook',
+      'fedbook.showChart',
+      'fedbook.openRun',
+      'fedbook.restartKernel',
+      'fedbook.interruptKernel',
+      'fedbook.exportChartPng',
+      'fedbook.exportChartCsv',
+    ]) {
       assert.ok(commands.includes(id), `${id} is registered`);
     }
   });

@@ -14,7 +14,7 @@ const AFTER_ERROR = 3;
 describe('Cell errors through the Fedbook controller', () => {
   const fixtures = notebookPerTest();
 
-  it('shows the error with a traceback in the cell\'s own lines', async () => {
+  it("shows the error with a traceback in the cell's own lines", async () => {
     const notebook = await fixtures.open('errors.ipynb');
     const [setup, thrower] = await runCells(notebook, [SETUP, THROWS]);
     assert.equal(setup.executionSummary?.success, true);

@@ -20,10 +20,17 @@ describe('A federated run through the Fedbook controller', () => {
     assert.equal(cell.executionSummary?.success, true, JSON.stringify(outputItems(cell)));
     const runOutputs = outputItems(cell).filter((items) => items.some((i) => i.mime === RUN_MIME));
     assert.equal(runOutputs.length, 1, 'one run output, replaced after each round rather than added');
-    const bundle = JSON.parse(runOutputs[0].find((i) => i.mime === RUN_MIME)!.text) as { status: string; plannedRounds?: number; rounds: Array<{ round: number }> };
+    const bundle = JSON.parse(runOutputs[0].find((i) => i.mime === RUN_MIME)!.text) as {
+      status: string;
+      plannedRounds?: number;
+      rounds: Array<{ round: number }>;
+    };
     assert.equal(bundle.status, 'completed');
     assert.equal(bundle.plannedRounds, 3);
-    assert.deepEqual(bundle.rounds.map((r) => r.round), [1, 2, 3]);
+    assert.deepEqual(
+      bundle.rounds.map((r) => r.round),
+      [1, 2, 3],
+    );
     assert.match(runOutputs[0].find((i) => i.mime === 'text/plain')?.text ?? '', /round 3\/3/);
     assert.match(streamText(cell), /finished 3 rounds/);
   });

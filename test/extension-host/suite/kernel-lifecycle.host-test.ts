@@ -28,7 +28,11 @@ async function startEndlessCell(notebook: vscode.NotebookDocument, index: number
 }
 
 function resultText(cell: vscode.NotebookCell): string {
-  return outputItems(cell).flat().filter((i) => i.mime === 'text/plain').map((i) => i.text).join('');
+  return outputItems(cell)
+    .flat()
+    .filter((i) => i.mime === 'text/plain')
+    .map((i) => i.text)
+    .join('');
 }
 
 describe('Kernel lifecycle through the Fedbook controller', () => {

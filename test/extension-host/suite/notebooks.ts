@@ -40,7 +40,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined, timeo
 /** Rejects when `promise` takes longer than `ms` (a command that opened a picker would wait forever). */
 async function within<T>(promise: Thenable<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms); });
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
   try {
     return await Promise.race([Promise.resolve(promise), limit]);
   } finally {
@@ -79,7 +81,11 @@ async function selectFedbookController(): Promise<void> {
   const command = ['notebook.selectKernel', '_notebook.selectKernel'].find((id) => all.includes(id));
   if (!command) throw new Error('VS Code has no notebook.selectKernel command');
   // With an unknown id the command opens the kernel picker and waits for a person: fail instead.
-  await within(vscode.commands.executeCommand(command, { id: CONTROLLER_ID, extension: EXTENSION_ID }), 30_000, `${command} for ${EXTENSION_ID}/${CONTROLLER_ID}`);
+  await within(
+    vscode.commands.executeCommand(command, { id: CONTROLLER_ID, extension: EXTENSION_ID }),
+    30_000,
+    `${command} for ${EXTENSION_ID}/${CONTROLLER_ID}`,
+  );
 }
 
 export function codeCell(notebook: vscode.NotebookDocument, index: number): vscode.NotebookCell {
@@ -132,13 +138,19 @@ export function outputItems(cell: vscode.NotebookCell): OutputText[][] {
 
 /** The error the cell shows (`{ name, message, stack }`), if any. */
 export function cellError(cell: vscode.NotebookCell): { name: string; message: string; stack: string } | undefined {
-  const item = outputItems(cell).flat().find((i) => i.mime === ERROR_MIME);
+  const item = outputItems(cell)
+    .flat()
+    .find((i) => i.mime === ERROR_MIME);
   return item ? JSON.parse(item.text) : undefined;
 }
 
 /** All stream text a cell printed (stdout and stderr). */
 export function streamText(cell: vscode.NotebookCell): string {
-  return outputItems(cell).flat().filter((i) => i.mime === STDOUT_MIME || i.mime === STDERR_MIME).map((i) => i.text).join('');
+  return outputItems(cell)
+    .flat()
+    .filter((i) => i.mime === STDOUT_MIME || i.mime === STDERR_MIME)
+    .map((i) => i.text)
+    .join('');
 }
 
 /**
@@ -163,5 +175,7 @@ export function notebookPerTest(): { open(fixture: string): Promise<vscode.Noteb
 /** Closes the notebook without saving (its kernel shuts down with it). */
 export async function closeNotebook(notebook: vscode.NotebookDocument): Promise<void> {
   await vscode.window.showNotebookDocument(notebook);
-  await within(vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'), 30_000, 'closing the notebook').catch((error) => console.error(String(error)));
+  await within(vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'), 30_000, 'closing the notebook').catch((error) =>
+    console.error(String(error)),
+  );
 }

@@ -21,11 +21,10 @@ describe('Cell outputs through the Fedbook controller', () => {
     const [cell] = await runCells(notebook, [STREAMS]);
     assert.equal(cell.executionSummary?.success, true);
     const outputs = outputItems(cell);
-    assert.deepEqual(outputs.slice(0, 3).map((items) => items.map((i) => [i.mime, i.text])), [
-      [[STDOUT_MIME, 'one\n']],
-      [[STDERR_MIME, 'two\n']],
-      [[STDOUT_MIME, 'three\n']],
-    ]);
+    assert.deepEqual(
+      outputs.slice(0, 3).map((items) => items.map((i) => [i.mime, i.text])),
+      [[[STDOUT_MIME, 'one\n']], [[STDERR_MIME, 'two\n']], [[STDOUT_MIME, 'three\n']]],
+    );
     assert.equal(outputs.length, 4, `three streams and one result (${JSON.stringify(outputs)})`);
     const result = outputs[3].find((i) => i.mime === 'text/plain');
     assert.ok(result?.text.includes('done: 42'), `the result is the cell's last expression (${JSON.stringify(outputs[3])})`);
@@ -34,8 +33,14 @@ describe('Cell outputs through the Fedbook controller', () => {
   it('numbers executions 1, 2, 3 in a fresh kernel and marks each a success', async () => {
     const notebook = await fixtures.open('outputs.ipynb');
     const cells = await runCells(notebook, [STREAMS, HTML, UPDATED_DISPLAY]);
-    assert.deepEqual(cells.map((c) => c.executionSummary?.executionOrder), [1, 2, 3]);
-    assert.deepEqual(cells.map((c) => c.executionSummary?.success), [true, true, true]);
+    assert.deepEqual(
+      cells.map((c) => c.executionSummary?.executionOrder),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      cells.map((c) => c.executionSummary?.success),
+      [true, true, true],
+    );
   });
 
   it('shows display.html as a text/html output', async () => {
@@ -61,10 +66,14 @@ describe('Cell outputs through the Fedbook controller', () => {
     const notebook = await fixtures.open('outputs.ipynb');
     const [shown, updater] = await runCells(notebook, [UPDATED_DISPLAY, LATER_UPDATE]);
     assert.equal(updater.executionSummary?.success, true);
-    const text = await waitFor('the earlier cell to show the update', () => {
-      const value = outputItems(shown)[0]?.find((i) => i.mime === 'text/plain')?.text ?? '';
-      return value.includes('updated by a later cell') ? value : undefined;
-    }, 30_000);
+    const text = await waitFor(
+      'the earlier cell to show the update',
+      () => {
+        const value = outputItems(shown)[0]?.find((i) => i.mime === 'text/plain')?.text ?? '';
+        return value.includes('updated by a later cell') ? value : undefined;
+      },
+      30_000,
+    );
     assert.ok(!text.includes('step 2 of 2'), text);
     assert.equal(outputItems(updater).length, 0, 'the updating cell shows nothing itself');
     assert.equal(shown.executionSummary?.executionOrder, 1, 'the earlier cell keeps its execution order');

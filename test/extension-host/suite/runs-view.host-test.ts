@@ -68,7 +68,9 @@ async function treeUntil(api: Api, done: (shape: unknown[]) => boolean): Promise
 /** The tree as `runId:state` and `{ sweep, runs }`, leaving out records other suites' runs wrote into the workspace. */
 function shape(nodes: RunsTreeNode[]): unknown[] {
   const ours = (runId: string) => runId.startsWith('lone-') || runId.startsWith('sw-');
-  return nodes.filter((n) => (n.kind === 'sweep' ? n.sweepId === 'sweep-x' : ours(n.runId))).map((n) => (n.kind === 'sweep' ? { sweep: n.sweepId, runs: n.children.map((c) => `${c.runId}:${c.state}`) } : `${n.runId}:${n.state}`));
+  return nodes
+    .filter((n) => (n.kind === 'sweep' ? n.sweepId === 'sweep-x' : ours(n.runId)))
+    .map((n) => (n.kind === 'sweep' ? { sweep: n.sweepId, runs: n.children.map((c) => `${c.runId}:${c.state}`) } : `${n.runId}:${n.state}`));
 }
 
 describe('Fedbook runs view', () => {

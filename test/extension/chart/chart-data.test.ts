@@ -7,14 +7,38 @@ import assert from 'node:assert/strict';
 import { RunStore, legendLabel, parseRunRecord } from '../../../extension/chart/chart-data';
 import { metricValue, type RoundMetrics, type RunBundle } from '../../../kernel/contract';
 
-const round = (n: number, extra: Partial<RoundMetrics> = {}): RoundMetrics => ({ round: n, trainLoss: 1 / n, clients: 10, failures: 0, bytesDown: 1000, bytesUp: 500, ms: 20, ...extra });
-const bundle = (rounds: RoundMetrics[], over: Partial<RunBundle> = {}): RunBundle => ({ runId: 'a', label: '', strategy: 'fedAvg', hyperparameters: { localEpochs: 5, batchSize: 10, clientLr: 0.1 }, plannedRounds: 3, status: 'running', rounds, ...over });
+const round = (n: number, extra: Partial<RoundMetrics> = {}): RoundMetrics => ({
+  round: n,
+  trainLoss: 1 / n,
+  clients: 10,
+  failures: 0,
+  bytesDown: 1000,
+  bytesUp: 500,
+  ms: 20,
+  ...extra,
+});
+const bundle = (rounds: RoundMetrics[], over: Partial<RunBundle> = {}): RunBundle => ({
+  runId: 'a',
+  label: '',
+  strategy: 'fedAvg',
+  hyperparameters: { localEpochs: 5, batchSize: 10, clientLr: 0.1 },
+  plannedRounds: 3,
+  status: 'running',
+  rounds,
+  ...over,
+});
 
 describe('RunStore', () => {
   test('upsert returns only rounds not seen before, so each round is drawn once', () => {
     const store = new RunStore();
-    assert.deepEqual(store.upsert(bundle([round(1)])).map((r) => r.round), [1]);
-    assert.deepEqual(store.upsert(bundle([round(1), round(2), round(3)])).map((r) => r.round), [2, 3]);
+    assert.deepEqual(
+      store.upsert(bundle([round(1)])).map((r) => r.round),
+      [1],
+    );
+    assert.deepEqual(
+      store.upsert(bundle([round(1), round(2), round(3)])).map((r) => r.round),
+      [2, 3],
+    );
     assert.deepEqual(store.upsert(bundle([round(1), round(2), round(3)], { status: 'completed' })), []);
     assert.equal(store.get('a')?.status, 'completed');
     assert.equal(store.get('a')?.rounds.length, 3);
@@ -32,14 +56,21 @@ describe('RunStore', () => {
     const store = new RunStore();
     store.upsert(bundle([round(1)], { runId: 'a', label: 'fedAvg E=5' }));
     store.upsert(bundle([round(1), round(2)], { runId: 'b', label: 'fedSgd lr=0.5' }));
-    assert.deepEqual(store.series('trainLoss').map((s) => [s.name, s.x.length]), [['fedAvg E=5', 1], ['fedSgd lr=0.5', 2]]);
+    assert.deepEqual(
+      store.series('trainLoss').map((s) => [s.name, s.x.length]),
+      [
+        ['fedAvg E=5', 1],
+        ['fedSgd lr=0.5', 2],
+      ],
+    );
   });
 
   test('CSV has a header and one row per run and round, quoting labels with commas', () => {
     const store = new RunStore();
     store.upsert(bundle([round(1, { testAccuracy: 0.5 }), round(2)], { label: 'fedAvg, E=5' }));
     // Every plotted metric is a column, client accuracy and backdoor success included (empty where a round lacks them).
-    const header = 'runId,label,round,testAccuracy,testLoss,trainLoss,clientAccuracyMean,clientAccuracyP10,clientAccuracyWorst,attackSuccessRate,epsilon,bytes,ms';
+    const header =
+      'runId,label,round,testAccuracy,testLoss,trainLoss,clientAccuracyMean,clientAccuracyP10,clientAccuracyWorst,attackSuccessRate,epsilon,bytes,ms';
     assert.equal(store.toCsv(), `${header}\na,"fedAvg, E=5",1,0.5,,1,,,,,,1500,20\na,"fedAvg, E=5",2,,,0.5,,,,,,1500,20\n`);
   });
 
@@ -56,7 +87,19 @@ describe('legendLabel', () => {
 });
 
 describe('parseRunRecord', () => {
-  const config = JSON.stringify({ type: 'config', runId: 'r9', label: 'fedAvg E=1', strategy: 'fedAvg', hyperparameters: { localEpochs: 1 }, seed: 1, backend: 'wasm', workers: 2, version: '0.1.0', startedAt: '2026-11-25T04:00:00Z', plannedRounds: 2 });
+  const config = JSON.stringify({
+    type: 'config',
+    runId: 'r9',
+    label: 'fedAvg E=1',
+    strategy: 'fedAvg',
+    hyperparameters: { localEpochs: 1 },
+    seed: 1,
+    backend: 'wasm',
+    workers: 2,
+    version: '0.1.0',
+    startedAt: '2026-11-25T04:00:00Z',
+    plannedRounds: 2,
+  });
   const r = (n: number) => JSON.stringify({ type: 'round', ...round(n) });
 
   test('reads config, rounds and end status', () => {

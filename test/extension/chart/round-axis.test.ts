@@ -4,7 +4,15 @@ import { roundRange } from '../../../extension/chart/round-axis';
 import type { ChartRun } from '../../../extension/chart/chart-data';
 
 function run(firstRound: number, lastRound: number, plannedRounds: number | undefined, status: ChartRun['status'] = 'running'): ChartRun {
-  const rounds = Array.from({ length: lastRound - firstRound + 1 }, (_, i) => ({ round: firstRound + i, clients: 10, failures: 0, ms: 1, trainLoss: 1, bytesDown: 0, bytesUp: 0 }));
+  const rounds = Array.from({ length: lastRound - firstRound + 1 }, (_, i) => ({
+    round: firstRound + i,
+    clients: 10,
+    failures: 0,
+    ms: 1,
+    trainLoss: 1,
+    bytesDown: 0,
+    bytesUp: 0,
+  }));
   return { runId: `r${firstRound}-${lastRound}`, label: '', strategy: 'fedAvg', hyperparameters: {}, status, plannedRounds, rounds };
 }
 
@@ -17,7 +25,7 @@ describe('roundRange', () => {
     assert.ok(far > 50 && far < 52, `40 rounds in: ends just after round 50 (${far})`);
   });
 
-  test('never past the planned last round, counted from the run\'s first round', () => {
+  test("never past the planned last round, counted from the run's first round", () => {
     const [, hi] = roundRange([run(3, 9, 8)], undefined)!;
     assert.ok(hi >= 10 && hi < 10.6, `rounds 3..10 planned: ends at 10 plus padding (${hi})`);
   });

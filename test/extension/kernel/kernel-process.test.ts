@@ -12,12 +12,21 @@ import { KernelProcess, kernelDiedMessage } from '../../../extension/kernel/kern
 
 const root = join(__dirname, '..', '..', '..', '..');
 const launch = () =>
-  KernelProcess.launch({ runtime: { command: process.execPath, env: {}, description: 'test node' }, kernelEntry: join(root, 'bin', 'fedbook.js'), cwd: mkdtempSync(join(tmpdir(), 'fedbook-ext-')), log: () => {} });
+  KernelProcess.launch({
+    runtime: { command: process.execPath, env: {}, description: 'test node' },
+    kernelEntry: join(root, 'bin', 'fedbook.js'),
+    cwd: mkdtempSync(join(tmpdir(), 'fedbook-ext-')),
+    log: () => {},
+  });
 
 describe('KernelProcess with the real kernel', () => {
   let kernel: KernelProcess;
-  before(async () => { kernel = await launch(); });
-  after(async () => { await kernel?.shutdown(); });
+  before(async () => {
+    kernel = await launch();
+  });
+  after(async () => {
+    await kernel?.shutdown();
+  });
 
   test('runs a cell and keeps its variables', async () => {
     await kernel.client.execute('const answer = 40 + 2;');
@@ -45,6 +54,9 @@ describe('a dying kernel', () => {
     kernel.child.kill('SIGKILL');
     const exit = await kernel.exit;
     assert.equal(exit.signal, 'SIGKILL');
-    assert.match(kernelDiedMessage(exit), /^The Fedbook kernel died \(signal SIGKILL\) while this cell was running\. Restart the kernel to continue; its variables are lost\./);
+    assert.match(
+      kernelDiedMessage(exit),
+      /^The Fedbook kernel died \(signal SIGKILL\) while this cell was running\. Restart the kernel to continue; its variables are lost\./,
+    );
   });
 });

@@ -3,12 +3,28 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_MIME, STDERR_MIME, STDOUT_MIME, mapIopubMessage, mapMimeBundle, runDisplayOf, type OutputAction } from '../../../extension/notebook/output-mapper';
+import {
+  ERROR_MIME,
+  STDERR_MIME,
+  STDOUT_MIME,
+  mapIopubMessage,
+  mapMimeBundle,
+  runDisplayOf,
+  type OutputAction,
+} from '../../../extension/notebook/output-mapper';
 import { RUN_MIME, type RunBundle } from '../../../kernel/contract';
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const message = (msg_type: string, content: Record<string, unknown>, date?: string) => ({ header: { msg_type, date }, content });
-const bundle: RunBundle = { runId: 'r1', label: 'fedAvg E=1', strategy: 'fedAvg', hyperparameters: { localEpochs: 1 }, plannedRounds: 50, status: 'running', rounds: [{ round: 1, trainLoss: 2.1, testAccuracy: 0.31, clients: 10, failures: 0, bytesDown: 100, bytesUp: 100, ms: 40 }] };
+const bundle: RunBundle = {
+  runId: 'r1',
+  label: 'fedAvg E=1',
+  strategy: 'fedAvg',
+  hyperparameters: { localEpochs: 1 },
+  plannedRounds: 50,
+  status: 'running',
+  rounds: [{ round: 1, trainLoss: 2.1, testAccuracy: 0.31, clients: 10, failures: 0, bytesDown: 100, bytesUp: 100, ms: 40 }],
+};
 
 describe('mapIopubMessage', () => {
   test('a stream becomes a stream action with VS Code stdout/stderr MIME types', () => {
@@ -22,11 +38,16 @@ describe('mapIopubMessage', () => {
   });
 
   test('display_data keeps its display id and orders the run bundle before text/plain', () => {
-    const action = mapIopubMessage(message('display_data', { data: { 'text/plain': 'fedAvg: round 1/50', [RUN_MIME]: bundle }, metadata: {}, transient: { display_id: 'd-7' } }));
+    const action = mapIopubMessage(
+      message('display_data', { data: { 'text/plain': 'fedAvg: round 1/50', [RUN_MIME]: bundle }, metadata: {}, transient: { display_id: 'd-7' } }),
+    );
     assert.equal(action.kind, 'append');
     if (action.kind !== 'append') return;
     assert.equal(action.output.displayId, 'd-7');
-    assert.deepEqual(action.output.items.map((i) => i.mime), [RUN_MIME, 'text/plain']);
+    assert.deepEqual(
+      action.output.items.map((i) => i.mime),
+      [RUN_MIME, 'text/plain'],
+    );
     assert.deepEqual(JSON.parse(text(action.output.items[0].data)), bundle);
   });
 
@@ -37,11 +58,17 @@ describe('mapIopubMessage', () => {
   });
 
   test('an error keeps the kernel traceback (cell-relative lines) as the stack', () => {
-    const action = mapIopubMessage(message('error', { ename: 'TypeError', evalue: 'x is not a function', traceback: ['TypeError: x is not a function', '    at cell 3, line 2'] }));
+    const action = mapIopubMessage(
+      message('error', { ename: 'TypeError', evalue: 'x is not a function', traceback: ['TypeError: x is not a function', '    at cell 3, line 2'] }),
+    );
     assert.equal(action.kind, 'append');
     if (action.kind !== 'append') return;
     assert.equal(action.output.items[0].mime, ERROR_MIME);
-    assert.deepEqual(JSON.parse(text(action.output.items[0].data)), { name: 'TypeError', message: 'x is not a function', stack: 'TypeError: x is not a function\n    at cell 3, line 2' });
+    assert.deepEqual(JSON.parse(text(action.output.items[0].data)), {
+      name: 'TypeError',
+      message: 'x is not a function',
+      stack: 'TypeError: x is not a function\n    at cell 3, line 2',
+    });
   });
 
   test('execute_input carries the execution count; clear_output its wait flag; unknown types are ignored', () => {
@@ -58,7 +85,10 @@ describe('mapMimeBundle', () => {
     assert.deepEqual([...byMime['image/png']], [137, 80, 78, 71]);
     assert.equal(text(byMime['image/svg+xml']), '<svg/>');
     assert.equal(text(byMime['text/plain']), 'a\nb');
-    assert.deepEqual(items.map((i) => i.mime), ['image/svg+xml', 'image/png', 'text/plain']);
+    assert.deepEqual(
+      items.map((i) => i.mime),
+      ['image/svg+xml', 'image/png', 'text/plain'],
+    );
   });
 });
 

@@ -6,7 +6,9 @@ import { SupersedingQueue } from '../../../extension/notebook/superseding-queue'
 function recordingQueue(blockOn?: string): { queue: SupersedingQueue<string>; seen: string[]; release: () => void } {
   const seen: string[] = [];
   let release!: () => void;
-  const blocked = new Promise<void>((resolve) => { release = resolve; });
+  const blocked = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   const queue = new SupersedingQueue<string>(async (item) => {
     seen.push(item);
     if (item === blockOn) await blocked;
@@ -70,14 +72,22 @@ describe('SupersedingQueue with minIntervalMs', () => {
   test('spaces out steps with the same key and runs only the newest of those that waited', async () => {
     const seen: Array<[string, number]> = [];
     const t0 = Date.now();
-    const queue = new SupersedingQueue<string>((item) => { seen.push([item, Date.now() - t0]); }, { minIntervalMs: 60 });
+    const queue = new SupersedingQueue<string>(
+      (item) => {
+        seen.push([item, Date.now() - t0]);
+      },
+      { minIntervalMs: 60 },
+    );
     queue.push('round 1', 'run');
     await new Promise((r) => setTimeout(r, 10));
     queue.push('round 2', 'run');
     queue.push('stream', undefined);
     queue.push('round 3', 'run');
     await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(seen.map(([item]) => item), ['round 1', 'stream', 'round 3']);
+    assert.deepEqual(
+      seen.map(([item]) => item),
+      ['round 1', 'stream', 'round 3'],
+    );
     // round 3 waited for the interval; the stream did not wait for it.
     assert.ok(seen[2][1] >= 55, `round 3 ran ${seen[2][1]} ms after round 1`);
     assert.ok(seen[1][1] < 55, `the stream ran at ${seen[1][1]} ms`);
@@ -85,7 +95,12 @@ describe('SupersedingQueue with minIntervalMs', () => {
 
   test('done() runs a spaced-out step at once', async () => {
     const seen: string[] = [];
-    const queue = new SupersedingQueue<string>((item) => { seen.push(item); }, { minIntervalMs: 10_000 });
+    const queue = new SupersedingQueue<string>(
+      (item) => {
+        seen.push(item);
+      },
+      { minIntervalMs: 10_000 },
+    );
     queue.push('round 1', 'run');
     await new Promise((r) => setTimeout(r, 0));
     queue.push('final round', 'run');

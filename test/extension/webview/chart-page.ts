@@ -53,13 +53,25 @@ export interface ChartPage {
 }
 
 async function chartScript(): Promise<string> {
-  const result = await build({ entryPoints: [join(ROOT, 'extension', 'webview', 'chart.ts')], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [join(ROOT, 'extension', 'webview', 'chart.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'silent',
+  });
   return result.outputFiles[0].text;
 }
 
 /** Opens the chart in a fresh headless Chromium (one per call). */
 export async function openChartPage(viewport = { width: 1200, height: 700 }): Promise<ChartPage> {
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
   try {
     const page = await browser.newPage({ viewport });
     await page.setContent(`<!DOCTYPE html><html><body class="vscode-dark" style="--vscode-editor-foreground:#ccc;--vscode-editor-background:#1e1e1e">
@@ -72,10 +84,16 @@ export async function openChartPage(viewport = { width: 1200, height: 700 }): Pr
       w.__probe = probe;
       w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(m), getState: () => undefined, setState: () => undefined });
       let last = performance.now();
-      const frame = (t: number): void => { probe.frameGaps.push(t - last); last = t; requestAnimationFrame(frame); };
+      const frame = (t: number): void => {
+        probe.frameGaps.push(t - last);
+        last = t;
+        requestAnimationFrame(frame);
+      };
       requestAnimationFrame(frame);
       const Observer = (window as { PerformanceObserver: typeof BrowserPerformanceObserver }).PerformanceObserver;
-      new Observer((list: { getEntries(): Array<{ duration: number }> }) => { for (const entry of list.getEntries()) probe.longTasks.push(entry.duration); }).observe({ entryTypes: ['longtask'] });
+      new Observer((list: { getEntries(): Array<{ duration: number }> }) => {
+        for (const entry of list.getEntries()) probe.longTasks.push(entry.duration);
+      }).observe({ entryTypes: ['longtask'] });
     });
     await page.addScriptTag({ path: join(ROOT, 'node_modules', 'plotly.js-dist', 'plotly.js') });
     // Time every plotly draw the chart makes.
@@ -95,25 +113,33 @@ export async function openChartPage(viewport = { width: 1200, height: 700 }): Pr
     await page.waitForFunction(() => (window as unknown as { __probe: { posted: Array<{ type: string }> } }).__probe.posted.some((m) => m.type === 'ready'));
     return {
       page,
-      send: (messages) => page.evaluate((list) => { for (const m of list) window.postMessage(m, '*'); }, messages),
-      probe: () => page.evaluate(() => {
-        const w = window as unknown as { __probe: ChartProbe & { posted: Array<{ type: string }> }; fedbookChart: { store: { runs(): Array<{ rounds: unknown[] }> } } };
-        const chart = document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> };
-        return {
-          tracePoints: (chart.data ?? []).map((t) => t.x.length),
-          storedRounds: w.fedbookChart.store.runs().map((r) => r.rounds.length),
-          frameGaps: [...w.__probe.frameGaps],
-          longTasks: [...w.__probe.longTasks],
-          draws: [...w.__probe.draws],
-          posted: w.__probe.posted.map((m) => ({ type: m.type })),
-        };
-      }),
-      resetProbe: () => page.evaluate(() => {
-        const p = (window as unknown as { __probe: { frameGaps: number[]; longTasks: number[]; draws: number[] } }).__probe;
-        p.frameGaps.length = 0;
-        p.longTasks.length = 0;
-        p.draws.length = 0;
-      }),
+      send: (messages) =>
+        page.evaluate((list) => {
+          for (const m of list) window.postMessage(m, '*');
+        }, messages),
+      probe: () =>
+        page.evaluate(() => {
+          const w = window as unknown as {
+            __probe: ChartProbe & { posted: Array<{ type: string }> };
+            fedbookChart: { store: { runs(): Array<{ rounds: unknown[] }> } };
+          };
+          const chart = document.getElementById('chart') as unknown as { data?: Array<{ x: unknown[] }> };
+          return {
+            tracePoints: (chart.data ?? []).map((t) => t.x.length),
+            storedRounds: w.fedbookChart.store.runs().map((r) => r.rounds.length),
+            frameGaps: [...w.__probe.frameGaps],
+            longTasks: [...w.__probe.longTasks],
+            draws: [...w.__probe.draws],
+            posted: w.__probe.posted.map((m) => ({ type: m.type })),
+          };
+        }),
+      resetProbe: () =>
+        page.evaluate(() => {
+          const p = (window as unknown as { __probe: { frameGaps: number[]; longTasks: number[]; draws: number[] } }).__probe;
+          p.frameGaps.length = 0;
+          p.longTasks.length = 0;
+          p.draws.length = 0;
+        }),
       close: () => browser.close(),
     };
   } catch (error) {
@@ -126,13 +152,28 @@ export async function openChartPage(viewport = { width: 1200, height: 700 }): Pr
 export function syntheticRounds(from: number, count: number): RoundMetrics[] {
   return Array.from({ length: count }, (_, i) => {
     const round = from + i;
-    return { round, testAccuracy: 1 - 0.9 / Math.sqrt(round), testLoss: 2 / Math.sqrt(round), trainLoss: 2.2 / Math.sqrt(round), clients: 10, failures: 0, bytesDown: 1e6, bytesUp: 1e6, ms: 50 + (round % 7) };
+    return {
+      round,
+      testAccuracy: 1 - 0.9 / Math.sqrt(round),
+      testLoss: 2 / Math.sqrt(round),
+      trainLoss: 2.2 / Math.sqrt(round),
+      clients: 10,
+      failures: 0,
+      bytesDown: 1e6,
+      bytesUp: 1e6,
+      ms: 50 + (round % 7),
+    };
   });
 }
 
 /** The first message of a run the chart has not seen. */
 export function runStart(runId: string, plannedRounds: number): ToChart {
-  return { type: 'rounds', runId, rounds: syntheticRounds(1, 1), run: { runId, label: `fedAvg ${runId}`, strategy: 'fedAvg', hyperparameters: { clientLr: 0.1 }, plannedRounds, status: 'running' } };
+  return {
+    type: 'rounds',
+    runId,
+    rounds: syntheticRounds(1, 1),
+    run: { runId, label: `fedAvg ${runId}`, strategy: 'fedAvg', hyperparameters: { clientLr: 0.1 }, plannedRounds, status: 'running' },
+  };
 }
 
 export function percentile(values: number[], p: number): number {

@@ -22,16 +22,32 @@ const ORIGIN = 'http://renderer.test';
 const DARK = '--vscode-editor-foreground: rgb(204, 204, 204); --vscode-editorWidget-border: rgb(69, 69, 69); --vscode-font-family: monospace';
 const LIGHT = '--vscode-editor-foreground: rgb(51, 51, 51); --vscode-editorWidget-border: rgb(200, 200, 200); --vscode-font-family: monospace';
 
-interface Look { font: string; grid: string; paper: string; title: string }
+interface Look {
+  font: string;
+  grid: string;
+  paper: string;
+  title: string;
+}
 
-describe('plotly renderer follows the VS Code theme', { skip: chromiumAvailable() ? false : 'Chromium is not installed (npm run setup installs it)', timeout: 120_000 }, () => {
+describe('plotly renderer follows the VS Code theme', {
+  skip: chromiumAvailable() ? false : 'Chromium is not installed (npm run setup installs it)',
+  timeout: 120_000,
+}, () => {
   let browser: Browser;
   let page: Page;
 
   before(async () => {
     const bundle = await build({
-      entryPoints: { 'plotly-renderer': join(ROOT, 'extension', 'webview', 'plotly-renderer.ts') }, bundle: true, write: false,
-      outdir: '/renderer', platform: 'browser', format: 'esm', target: 'es2022', splitting: true, chunkNames: 'chunks/[name]-[hash]', logLevel: 'silent',
+      entryPoints: { 'plotly-renderer': join(ROOT, 'extension', 'webview', 'plotly-renderer.ts') },
+      bundle: true,
+      write: false,
+      outdir: '/renderer',
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      logLevel: 'silent',
     });
     const files = new Map(bundle.outputFiles.map((file) => [file.path.replace('/renderer', ''), file.text]));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
@@ -39,7 +55,10 @@ describe('plotly renderer follows the VS Code theme', { skip: chromiumAvailable(
     await page.route(`${ORIGIN}/**`, async (route) => {
       const path = new URL(route.request().url()).pathname;
       if (path === '/notebook.html') {
-        await route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><html><body class="vscode-dark" style="${DARK}"><div id="a" style="width:700px"></div><div id="b" style="width:700px"></div></body></html>` });
+        await route.fulfill({
+          contentType: 'text/html',
+          body: `<!DOCTYPE html><html><body class="vscode-dark" style="${DARK}"><div id="a" style="width:700px"></div><div id="b" style="width:700px"></div></body></html>`,
+        });
       } else if (files.has(path)) {
         await route.fulfill({ contentType: 'application/javascript', body: files.get(path)! });
       } else {
@@ -51,16 +70,27 @@ describe('plotly renderer follows the VS Code theme', { skip: chromiumAvailable(
     await page.addScriptTag({ type: 'module', content: `import { activate } from '${ORIGIN}/plotly-renderer.js'; window.renderer = activate({});` });
     await page.waitForFunction(() => window.renderer !== undefined);
   });
-  after(async () => { await browser?.close(); });
+  after(async () => {
+    await browser?.close();
+  });
 
   function render(id: string, figure: unknown): Promise<void> {
-    return page.evaluate(({ id, figure }) => window.renderer.renderOutputItem({ id, mime: 'application/vnd.plotly.v1+json', json: () => figure, text: () => '' }, document.getElementById(id)), { id, figure });
+    return page.evaluate(
+      ({ id, figure }) =>
+        window.renderer.renderOutputItem({ id, mime: 'application/vnd.plotly.v1+json', json: () => figure, text: () => '' }, document.getElementById(id)),
+      { id, figure },
+    );
   }
 
   function look(id: string): Promise<Look> {
     return page.evaluate((id) => {
       const div = document.querySelector(`#${id} .fedbook-plotly`);
-      return { font: div._fullLayout.font.color, grid: div._fullLayout.yaxis.gridcolor, paper: div._fullLayout.paper_bgcolor, title: div._fullLayout.title.font.color };
+      return {
+        font: div._fullLayout.font.color,
+        grid: div._fullLayout.yaxis.gridcolor,
+        paper: div._fullLayout.paper_bgcolor,
+        title: div._fullLayout.title.font.color,
+      };
     }, id);
   }
 

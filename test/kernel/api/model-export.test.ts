@@ -59,13 +59,19 @@ async function roundTrip(name: string, algo: FederatedAlgorithm, state: ServerSt
   const viaFed = await fed.models.load(dir);
   const json = JSON.parse(readFileSync(saved.files[0], 'utf8'));
   const bytes = readFileSync(saved.files[1]);
-  const viaTf = await tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
-  }));
+  const viaTf = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+    }),
+  );
   const inCell = await algo.model(state);
-  for (const [how, model] of [['fed.models.load', viaFed], ['tf.io.fromMemory', viaTf], ['algo.model', inCell]] as const) {
+  for (const [how, model] of [
+    ['fed.models.load', viaFed],
+    ['tf.io.fromMemory', viaTf],
+    ['algo.model', inCell],
+  ] as const) {
     assert.equal(accuracyOf(model, testSet), accuracy, `${name} through ${how}: accuracy equals algo.evaluate's ${accuracy}`);
     model.dispose();
   }
@@ -125,7 +131,9 @@ describe('fed.models.save / load: bad input', { timeout: 120_000 }, () => {
   test('a folder without model.json', async () => {
     const empty = join(scratch, 'empty');
     mkdirSync(empty);
-    await assert.rejects(fed.models.load(empty), { message: `fed.models.load: '${empty}' has no model.json: save one there with fed.models.save(algo, state, dir)` });
+    await assert.rejects(fed.models.load(empty), {
+      message: `fed.models.load: '${empty}' has no model.json: save one there with fed.models.save(algo, state, dir)`,
+    });
   });
 
   test('a corrupt model.json', async () => {
@@ -133,8 +141,12 @@ describe('fed.models.save / load: bad input', { timeout: 120_000 }, () => {
     await fed.models.save(algo, state, dir);
     const path = join(dir, 'model.json');
     writeFileSync(path, readFileSync(path, 'utf8').slice(0, 100));
-    await assert.rejects(fed.models.load(dir), (error: Error) => error.message.startsWith(`fed.models.load: '${path}' is not valid JSON (`)
-      && error.message.endsWith('; the file is corrupt or not a TensorFlow.js model'));
+    await assert.rejects(
+      fed.models.load(dir),
+      (error: Error) =>
+        error.message.startsWith(`fed.models.load: '${path}' is not valid JSON (`) &&
+        error.message.endsWith('; the file is corrupt or not a TensorFlow.js model'),
+    );
   });
 
   test('a truncated weights.bin', async () => {
@@ -143,27 +155,36 @@ describe('fed.models.save / load: bad input', { timeout: 120_000 }, () => {
     const path = join(dir, 'weights.bin');
     writeFileSync(path, readFileSync(path).subarray(0, 1000));
     // Logistic regression on MNIST: (784·10 + 10) float32 = 31,400 bytes.
-    await assert.rejects(fed.models.load(dir), { message: 'fed.models.load: the weights files hold 1000 bytes, but model.json describes 31400: the files are truncated or do not belong together' });
+    await assert.rejects(fed.models.load(dir), {
+      message: 'fed.models.load: the weights files hold 1000 bytes, but model.json describes 31400: the files are truncated or do not belong together',
+    });
   });
 
   test('a state whose weights do not fit the model', async () => {
     const other = fed.fedAvg({ model: fed.models.mlp({ hidden: [8] }), clientsPerRound: 2, workers: 1, backend: 'wasm' });
-    const message = "the state's weights have 7850 values, but the model (mlp 784-8-10) has 6370: pass a state from this algorithm's initialize(), next() or run()";
+    const message =
+      "the state's weights have 7850 values, but the model (mlp 784-8-10) has 6370: pass a state from this algorithm's initialize(), next() or run()";
     await assert.rejects(fed.models.save(other, state, join(scratch, 'misfit')), { message: `fed.models.save: ${message}` });
     await assert.rejects(other.model(state), { message: `algo.model: ${message}` });
     assert.throws(() => statSync(join(scratch, 'misfit')), /ENOENT/, 'nothing is written');
   });
 
   test('not an algorithm, not a state, no folder', async () => {
-    await assert.rejects(fed.models.save({} as FederatedAlgorithm, state, 'x'), { message: 'fed.models.save: the first argument must be an algorithm from fed.fedAvg(...) and its family (it has no model spec)' });
-    await assert.rejects(fed.models.save(algo, {} as ServerState, 'x'), { message: 'fed.models.save: the state must be a server state from algo.initialize(), algo.next() or algo.run() (it has no Float32Array weights)' });
+    await assert.rejects(fed.models.save({} as FederatedAlgorithm, state, 'x'), {
+      message: 'fed.models.save: the first argument must be an algorithm from fed.fedAvg(...) and its family (it has no model spec)',
+    });
+    await assert.rejects(fed.models.save(algo, {} as ServerState, 'x'), {
+      message: 'fed.models.save: the state must be a server state from algo.initialize(), algo.next() or algo.run() (it has no Float32Array weights)',
+    });
     await assert.rejects(fed.models.save(algo, state, ''), { message: "fed.models.save: the third argument must be a folder path, e.g. 'models/mnist'" });
   });
 
   test('a folder that cannot be written: a clear error, nothing written', async () => {
     const file = join(scratch, 'a-file');
     writeFileSync(file, 'not a folder');
-    await assert.rejects(fed.models.save(algo, state, join(file, 'model')), (error: Error) => error.message.startsWith(`fed.models.save: cannot write the model to '${join(file, 'model')}': ENOTDIR`));
+    await assert.rejects(fed.models.save(algo, state, join(file, 'model')), (error: Error) =>
+      error.message.startsWith(`fed.models.save: cannot write the model to '${join(file, 'model')}': ENOTDIR`),
+    );
     assert.equal(readFileSync(file, 'utf8'), 'not a folder');
   });
 });

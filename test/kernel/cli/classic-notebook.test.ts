@@ -23,8 +23,11 @@ declare const Jupyter: any;
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const NOTEBOOK_SERVER = '/usr/bin/jupyter-notebook';
-const skip = !existsSync(NOTEBOOK_SERVER) ? 'jupyter-notebook (classic Notebook 6) is not installed (npm run setup installs it)'
-  : !chromiumAvailable() ? 'Chromium is not installed (npm run setup installs it)' : false;
+const skip = !existsSync(NOTEBOOK_SERVER)
+  ? 'jupyter-notebook (classic Notebook 6) is not installed (npm run setup installs it)'
+  : !chromiumAvailable()
+    ? 'Chromium is not installed (npm run setup installs it)'
+    : false;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,16 +54,48 @@ describe('display.plotly in classic Jupyter Notebook', { skip, timeout: 240_000 
     const install = spawnSync(process.execPath, [join(ROOT, 'bin', 'fedbook.js'), 'kernel', 'install', '--user'], { env, encoding: 'utf8' });
     assert.equal(install.status, 0, install.stderr);
     assert.ok(existsSync(join(data, 'kernels', 'fedbook', 'plotly.js')), 'kernel install wrote plotly.js beside kernel.json');
-    writeFileSync(join(notebooks, 'plot.ipynb'), JSON.stringify({
-      cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ["display.plotly({ data: [{ x: ['a', 'b', 'c'], y: [3, 1, 2], type: 'bar' }], layout: { title: { text: 'Three bars' } } })"] }],
-      metadata: { kernelspec: { display_name: 'Fedbook (TypeScript)', language: 'typescript', name: 'fedbook' } },
-      nbformat: 4, nbformat_minor: 5,
-    }));
+    writeFileSync(
+      join(notebooks, 'plot.ipynb'),
+      JSON.stringify({
+        cells: [
+          {
+            cell_type: 'code',
+            execution_count: null,
+            metadata: {},
+            outputs: [],
+            source: ["display.plotly({ data: [{ x: ['a', 'b', 'c'], y: [3, 1, 2], type: 'bar' }], layout: { title: { text: 'Three bars' } } })"],
+          },
+        ],
+        metadata: { kernelspec: { display_name: 'Fedbook (TypeScript)', language: 'typescript', name: 'fedbook' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      }),
+    );
     const port = await freePort();
-    server = spawn(NOTEBOOK_SERVER, ['--no-browser', '--ip', '127.0.0.1', '--port', String(port), '--port-retries', '0', '--NotebookApp.token=', '--NotebookApp.password=', '--allow-root', '--notebook-dir', notebooks], { env, stdio: 'ignore' });
+    server = spawn(
+      NOTEBOOK_SERVER,
+      [
+        '--no-browser',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--port-retries',
+        '0',
+        '--NotebookApp.token=',
+        '--NotebookApp.password=',
+        '--allow-root',
+        '--notebook-dir',
+        notebooks,
+      ],
+      { env, stdio: 'ignore' },
+    );
     url = `http://127.0.0.1:${port}`;
     for (let tries = 0; ; tries++) {
-      const up = await fetch(`${url}/api/status`).then((response) => response.ok, () => false);
+      const up = await fetch(`${url}/api/status`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (up) break;
       if (tries > 100) throw new Error('the notebook server did not start');
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -100,7 +135,11 @@ describe('display.plotly in classic Jupyter Notebook', { skip, timeout: 240_000 
     await page.waitForFunction(() => !Jupyter.notebook.dirty, undefined, { timeout: 10_000 });
     await page.reload();
     await page.waitForSelector('.fedbook-plotly-fallback .main-svg', { timeout: 60_000 });
-    assert.equal(await page.evaluate(() => document.querySelectorAll('.fedbook-plotly-fallback .barlayer .point path').length), 3, 'redrawn from the saved notebook');
+    assert.equal(
+      await page.evaluate(() => document.querySelectorAll('.fedbook-plotly-fallback .barlayer .point path').length),
+      3,
+      'redrawn from the saved notebook',
+    );
     await page.close();
   });
 });

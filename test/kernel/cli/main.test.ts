@@ -69,7 +69,10 @@ test('run executes every code cell, prints streams and display updates, and writ
   assert.equal(stdout, 'hello\nstep 0\nstep 1\nstep 2\nstep 3\n');
   const nb = JSON.parse(readFileSync(out, 'utf8'));
   const code = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
-  assert.deepEqual(code.map((c: { execution_count: number }) => c.execution_count), [1, 2, 3]);
+  assert.deepEqual(
+    code.map((c: { execution_count: number }) => c.execution_count),
+    [1, 2, 3],
+  );
   assert.deepEqual(code[0].outputs, [{ output_type: 'stream', name: 'stdout', text: 'hello\n' }]);
   // The display was updated three times in place: one output, showing the last step.
   assert.equal(code[1].outputs.length, 1);

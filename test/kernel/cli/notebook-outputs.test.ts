@@ -21,7 +21,10 @@ test('update_display_data rewrites the output with that display_id, even in an e
   const outputs = createOutputCollector();
   outputs.apply(1, msg('display_data', { data: { 'text/plain': 'round 0/3' }, metadata: {}, transient: { display_id: 'run-1' } }));
   outputs.apply(2, msg('stream', { name: 'stdout', text: 'next cell\n' }));
-  const changed = outputs.apply(2, msg('update_display_data', { data: { 'text/plain': 'round 3/3' }, metadata: { done: true }, transient: { display_id: 'run-1' } }));
+  const changed = outputs.apply(
+    2,
+    msg('update_display_data', { data: { 'text/plain': 'round 3/3' }, metadata: { done: true }, transient: { display_id: 'run-1' } }),
+  );
   assert.equal(changed, true);
   assert.deepEqual(outputs.outputs(1), [{ output_type: 'display_data', data: { 'text/plain': 'round 3/3' }, metadata: { done: true } }]);
   assert.equal(outputs.outputs(2).length, 1);
@@ -42,7 +45,9 @@ test('clear_output empties the cell now, or at the next output when wait is set'
 test('errors keep ename, evalue and traceback; the terminal sees text/plain of displays', () => {
   const outputs = createOutputCollector();
   outputs.apply(0, msg('error', { ename: 'RangeError', evalue: 'too far', traceback: ['RangeError: too far', 'at Cell In[2]:1:7'] }));
-  assert.deepEqual(outputs.outputs(0), [{ output_type: 'error', ename: 'RangeError', evalue: 'too far', traceback: ['RangeError: too far', 'at Cell In[2]:1:7'] }]);
+  assert.deepEqual(outputs.outputs(0), [
+    { output_type: 'error', ename: 'RangeError', evalue: 'too far', traceback: ['RangeError: too far', 'at Cell In[2]:1:7'] },
+  ]);
   assert.equal(terminalText(msg('update_display_data', { data: { 'text/plain': 'round 2/10' } })), 'round 2/10\n');
   assert.equal(terminalText(msg('display_data', { data: { 'text/html': '<b>x</b>' } })), undefined);
   assert.equal(terminalText(msg('status', { execution_state: 'idle' })), undefined);

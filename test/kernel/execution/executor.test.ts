@@ -11,7 +11,10 @@ import { recordingSink, type RecordingSink } from './recording-sink';
 // A notebook folder with a package installed next to it.
 const notebookDir = mkdtempSync(join(tmpdir(), 'fedbook-exec-'));
 mkdirSync(join(notebookDir, 'node_modules', 'next-to-notebook'), { recursive: true });
-writeFileSync(join(notebookDir, 'node_modules', 'next-to-notebook', 'index.js'), 'exports.triple = (x) => 3 * x; exports.default = "dflt"; exports.__esModule = true;');
+writeFileSync(
+  join(notebookDir, 'node_modules', 'next-to-notebook', 'index.js'),
+  'exports.triple = (x) => 3 * x; exports.default = "dflt"; exports.__esModule = true;',
+);
 
 const executor = createExecutor({ cwd: notebookDir, captureKernelConsole: false });
 after(() => executor.dispose());
@@ -28,7 +31,9 @@ function plain(outcome: ExecutionOutcome): unknown {
 }
 
 test('top-level const, let, function, class and destructuring persist into the next cell', async () => {
-  await run('const base: number = 40; let { two, list: [one] } = { two: 2, list: [1] };\nfunction add(a: number, b: number): number { return a + b }\nclass Box<T> { constructor(readonly v: T) {} }');
+  await run(
+    'const base: number = 40; let { two, list: [one] } = { two: 2, list: [1] };\nfunction add(a: number, b: number): number { return a + b }\nclass Box<T> { constructor(readonly v: T) {} }',
+  );
   const { outcome } = await run('add(base, two) + new Box(one).v');
   assert.equal(plain(outcome), '43');
 });
@@ -52,12 +57,14 @@ test('top-level await returns the last expression as the result; a cell ending i
 });
 
 test('console.log from async code that finishes later in the same cell goes to that cell', async () => {
-  const { outcome, sink } = await run([
-    'console.log("before");',
-    'setTimeout(() => console.error("from a timer"), 5);',
-    'await new Promise((resolve) => setTimeout(resolve, 30));',
-    'console.log("after", { n: 1 });',
-  ].join('\n'));
+  const { outcome, sink } = await run(
+    [
+      'console.log("before");',
+      'setTimeout(() => console.error("from a timer"), 5);',
+      'await new Promise((resolve) => setTimeout(resolve, 30));',
+      'console.log("after", { n: 1 });',
+    ].join('\n'),
+  );
   assert.deepEqual(outcome, { status: 'ok' });
   assert.equal(sink.text('stdout'), 'before\nafter { n: 1 }\n');
   assert.equal(sink.text('stderr'), 'from a timer\n');
@@ -70,7 +77,9 @@ test('import and require find packages next to the notebook and Node built-ins',
 });
 
 test('dynamic import() works inside a cell, also in nested code', async () => {
-  const { outcome } = await run("const load = async () => (await import('next-to-notebook')).triple(5);\n`${await load()} ${(await import('node:path')).basename('/a/b.txt')}`");
+  const { outcome } = await run(
+    "const load = async () => (await import('next-to-notebook')).triple(5);\n`${await load()} ${(await import('node:path')).basename('/a/b.txt')}`",
+  );
   assert.equal(plain(outcome), "'15 b.txt'");
 });
 

@@ -19,15 +19,17 @@ function execute(code: string, sink: RecordingSink = recordingSink()): Promise<E
 }
 
 test('cells train a real model step by step, then run() shows live progress and a round table', async () => {
-  const setup = await execute([
-    'const { train, test } = await fed.datasets.mnist({ trainLimit: 1200, testLimit: 300, subsetSeed: 1 });',
-    "const clients = fed.partition(train, { clients: 20, scheme: 'iid', seed: 7 });",
-    'const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [32] }), clientsPerRound: 4, batchSize: 10, clientLr: 0.1, seed: 1, workers: 2 });',
-    'let state = await algo.initialize();',
-    'let metrics;',
-    '({ state, metrics } = await algo.next(state, clients, { evaluate: test }));',
-    'metrics.round',
-  ].join('\n'));
+  const setup = await execute(
+    [
+      'const { train, test } = await fed.datasets.mnist({ trainLimit: 1200, testLimit: 300, subsetSeed: 1 });',
+      "const clients = fed.partition(train, { clients: 20, scheme: 'iid', seed: 7 });",
+      'const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [32] }), clientsPerRound: 4, batchSize: 10, clientLr: 0.1, seed: 1, workers: 2 });',
+      'let state = await algo.initialize();',
+      'let metrics;',
+      '({ state, metrics } = await algo.next(state, clients, { evaluate: test }));',
+      'metrics.round',
+    ].join('\n'),
+  );
   assert.deepEqual(setup, { status: 'ok', result: { 'text/plain': '1' } });
 
   const sink = recordingSink();
@@ -39,7 +41,10 @@ test('cells train a real model step by step, then run() shows live progress and 
   const last = (progress[progress.length - 1] as { data: Record<string, unknown> }).data;
   const bundle = last[RUN_MIME] as RunBundle;
   assert.equal(bundle.status, 'completed');
-  assert.deepEqual(bundle.rounds.map((r) => r.round), [2, 3]);
+  assert.deepEqual(
+    bundle.rounds.map((r) => r.round),
+    [2, 3],
+  );
   assert.equal(bundle.seed, 1, 'the live bundle carries the seed from the run record, for the chart to band seeds');
   assert.equal(bundle.sweep, undefined, 'and no sweep id for a run outside a sweep');
   assert.match(String(last['text/plain']), /round 2\/2 · acc 0\.\d+ · loss \d\.\d+ · [\d.]+ s elapsed · completed$/);
@@ -56,7 +61,12 @@ test('interrupt stops a running federated run; the kernel keeps every variable a
     };
   });
   const ended = new Promise<RunEndedEvent & { at: number }>((resolve) => {
-    const stop = observeRuns({ runEnded: (event) => { stop(); resolve({ ...event, at: performance.now() }); } });
+    const stop = observeRuns({
+      runEnded: (event) => {
+        stop();
+        resolve({ ...event, at: performance.now() });
+      },
+    });
   });
   const running = execute('const longRun = await algo.run({ rounds: 200, clients, evaluate: test, state });', sink);
   await firstRound;

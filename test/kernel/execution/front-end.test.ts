@@ -20,14 +20,16 @@ async function run(code: string, sink: RecordingSink = recordingSink()): Promise
 }
 
 test('display helpers emit their MIME bundles in order with console output', async () => {
-  const { sink } = await run([
-    'console.log("first");',
-    'display.html("<b>bold</b>");',
-    'display.markdown("# Title");',
-    'display({ "image/svg+xml": "<svg/>" });',
-    'display.plotly([{ x: [1, 2], y: [3, 4], type: "bar" }], );',
-    'display.clear(true);',
-  ].join('\n'));
+  const { sink } = await run(
+    [
+      'console.log("first");',
+      'display.html("<b>bold</b>");',
+      'display.markdown("# Title");',
+      'display({ "image/svg+xml": "<svg/>" });',
+      'display.plotly([{ x: [1, 2], y: [3, 4], type: "bar" }], );',
+      'display.clear(true);',
+    ].join('\n'),
+  );
   // The plotly bundle's text/html fallback is tested in plotly-html.test.ts; here, that it is there.
   const plotlyHtml = (sink.events[4] as { data: Record<string, unknown> }).data['text/html'];
   assert.match(String(plotlyHtml), /^<div id="fedbook-plotly-[\w-]+" class="fedbook-plotly-fallback">Plotly figure: 1 trace \(bar\)<\/div>/);
@@ -36,7 +38,14 @@ test('display helpers emit their MIME bundles in order with console output', asy
     { kind: 'display', data: { 'text/html': '<b>bold</b>', 'text/plain': 'bold' } },
     { kind: 'display', data: { 'text/markdown': '# Title', 'text/plain': '# Title' } },
     { kind: 'display', data: { 'image/svg+xml': '<svg/>', 'text/plain': '<image/svg+xml>' } },
-    { kind: 'display', data: { 'application/vnd.plotly.v1+json': { data: [{ x: [1, 2], y: [3, 4], type: 'bar' }], layout: {} }, 'text/html': plotlyHtml, 'text/plain': 'Plotly figure: 1 trace (bar)' } },
+    {
+      kind: 'display',
+      data: {
+        'application/vnd.plotly.v1+json': { data: [{ x: [1, 2], y: [3, 4], type: 'bar' }], layout: {} },
+        'text/html': plotlyHtml,
+        'text/plain': 'Plotly figure: 1 trace (bar)',
+      },
+    },
     { kind: 'clear', wait: true },
   ]);
 });
@@ -69,21 +78,28 @@ test('a lone string, a dataset and a plain object render as text', async () => {
     return outcome.status === 'ok' ? outcome.result?.['text/plain'] : undefined;
   };
   assert.equal(await text("'just a string'"), "'just a string'");
-  assert.equal(await text("({ x: new Float32Array(4 * 2), y: new Int32Array([0, 2, 2, 1]), exampleShape: [2], numClasses: 3, length: 4, name: 'tiny' })"),
-    "Dataset 'tiny': 4 examples of shape [2], 3 classes\nexamples per class: 1 1 2");
+  assert.equal(
+    await text("({ x: new Float32Array(4 * 2), y: new Int32Array([0, 2, 2, 1]), exampleShape: [2], numClasses: 3, length: 4, name: 'tiny' })"),
+    "Dataset 'tiny': 4 examples of shape [2], 3 classes\nexamples per class: 1 1 2",
+  );
   assert.equal(await text('({ a: 1, b: [1, 2] })'), '{ a: 1, b: [ 1, 2 ] }');
 });
 
 test('a run result renders as a table of rounds', async () => {
-  const { outcome } = await run('({ id: "r1", rounds: [{ round: 1, testAccuracy: 0.5, trainLoss: 2, clients: 10, failures: 0, ms: 12 }, { round: 2, testAccuracy: 0.75, trainLoss: 1.5, clients: 10, failures: 1, ms: 11 }] })');
+  const { outcome } = await run(
+    '({ id: "r1", rounds: [{ round: 1, testAccuracy: 0.5, trainLoss: 2, clients: 10, failures: 0, ms: 12 }, { round: 2, testAccuracy: 0.75, trainLoss: 1.5, clients: 10, failures: 1, ms: 11 }] })',
+  );
   assert.equal(outcome.status, 'ok');
   const result = outcome.status === 'ok' ? outcome.result! : {};
-  assert.equal(result['text/plain'], [
-    'run r1: 2 rounds',
-    'round  test acc  train loss  clients  failures  ms',
-    '    1       0.5           2       10         0  12',
-    '    2      0.75         1.5       10         1  11',
-  ].join('\n'));
+  assert.equal(
+    result['text/plain'],
+    [
+      'run r1: 2 rounds',
+      'round  test acc  train loss  clients  failures  ms',
+      '    1       0.5           2       10         0  12',
+      '    2      0.75         1.5       10         1  11',
+    ].join('\n'),
+  );
   assert.match(String(result['text/html']), /<th>test acc<\/th>.*<td>0.75<\/td>/);
 });
 
@@ -125,24 +141,26 @@ test('help(value) pages the signature and documentation', async () => {
 });
 
 test('the TSDoc reader keeps containers and multi-line signatures', () => {
-  const entries = parseDeclarations([
-    '/** Options of a run. */',
-    'export interface RunOptions {',
-    '    /** Number of rounds. */',
-    '    rounds: number;',
-    '}',
-    '/** Makes a thing. */',
-    'export declare function make(options: {',
-    '    size: number;',
-    '}): Thing;',
-    'export interface Algo {',
-    '    /** Scores. */',
-    '    evaluate(state: State): Promise<{',
-    '        accuracy: number;',
-    '    }>;',
-    '    name: string;',
-    '}',
-  ].join('\n'));
+  const entries = parseDeclarations(
+    [
+      '/** Options of a run. */',
+      'export interface RunOptions {',
+      '    /** Number of rounds. */',
+      '    rounds: number;',
+      '}',
+      '/** Makes a thing. */',
+      'export declare function make(options: {',
+      '    size: number;',
+      '}): Thing;',
+      'export interface Algo {',
+      '    /** Scores. */',
+      '    evaluate(state: State): Promise<{',
+      '        accuracy: number;',
+      '    }>;',
+      '    name: string;',
+      '}',
+    ].join('\n'),
+  );
   assert.deepEqual(entries, [
     { name: 'RunOptions', signature: 'interface RunOptions', doc: 'Options of a run.' },
     { name: 'RunOptions.rounds', signature: 'rounds: number', doc: 'Number of rounds.' },
@@ -172,7 +190,10 @@ test('a run published while a cell runs shows one live output updated each round
   await new Promise((resolve) => setTimeout(resolve, 50));
   publishRunEvent('runStarted', { runId: 'abc', rounds: 3, label: 'fedAvg E=1', config: { strategy: 'fedAvg', clientLr: 0.1 } });
   for (let round = 1; round <= 3; round++) {
-    publishRunEvent('roundFinished', { runId: 'abc', metrics: { round, testAccuracy: 0.5 + round / 10, trainLoss: 1 / round, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5 } });
+    publishRunEvent('roundFinished', {
+      runId: 'abc',
+      metrics: { round, testAccuracy: 0.5 + round / 10, trainLoss: 1 / round, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5 },
+    });
   }
   publishRunEvent('runEnded', { runId: 'abc', status: 'completed' });
   const outcome = await cell;
@@ -187,20 +208,48 @@ test('a run published while a cell runs shows one live output updated each round
   assert.equal(bundle.status, 'completed');
   assert.equal(bundle.strategy, 'fedAvg');
   assert.deepEqual(bundle.hyperparameters, { clientLr: 0.1 });
-  assert.deepEqual(bundle.rounds.map((r) => r.round), [1, 2, 3]);
+  assert.deepEqual(
+    bundle.rounds.map((r) => r.round),
+    [1, 2, 3],
+  );
   assert.match(String(last.data['text/plain']), /^fedAvg E=1: round 3\/3 · acc 0\.8 · loss 0\.33 · \d+\.\d s elapsed · completed$/);
 });
 
 test('the progress line shows ε and an ETA while running', () => {
   const bundle: RunBundle = {
-    runId: 'x', label: 'l', strategy: 's', hyperparameters: {}, plannedRounds: 20, status: 'running',
-    rounds: [1, 2, 3].map((round) => ({ round, testAccuracy: 0.912, testLoss: 0.31, trainLoss: 0.4, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 1, epsilon: 1.2 })),
+    runId: 'x',
+    label: 'l',
+    strategy: 's',
+    hyperparameters: {},
+    plannedRounds: 20,
+    status: 'running',
+    rounds: [1, 2, 3].map((round) => ({
+      round,
+      testAccuracy: 0.912,
+      testLoss: 0.31,
+      trainLoss: 0.4,
+      clients: 10,
+      failures: 0,
+      bytesDown: 0,
+      bytesUp: 0,
+      ms: 1,
+      epsilon: 1.2,
+    })),
   };
   assert.equal(progressLine(bundle, 12_300), 'round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s');
 });
 
 test('live run displays leave out per-phase timings and slow down as a run grows past 1,000 rounds', () => {
-  const round = { round: 1, trainLoss: 2, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5, phases: { sample: 0.1, broadcast: 0.1, train: 4, aggregate: 0.5, evaluate: 0.3 } };
+  const round = {
+    round: 1,
+    trainLoss: 2,
+    clients: 10,
+    failures: 0,
+    bytesDown: 0,
+    bytesUp: 0,
+    ms: 5,
+    phases: { sample: 0.1, broadcast: 0.1, train: 4, aggregate: 0.5, evaluate: 0.3 },
+  };
   assert.deepEqual(displayRound(round), { round: 1, trainLoss: 2, clients: 10, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5 });
   assert.equal(progressIntervalMs(10), 100);
   assert.equal(progressIntervalMs(1000), 100);

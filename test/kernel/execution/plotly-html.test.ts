@@ -39,7 +39,10 @@ test('display.plotly carries text/html beside the plotly JSON and the text line;
   const bundle = bundleOf(bars);
   assert.deepEqual(Object.keys(bundle), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
   const html = bundle['text/html'] as string;
-  assert.match(html, /^<div id="fedbook-plotly-[\w-]+" class="fedbook-plotly-fallback">Plotly figure "Three bars": 1 trace \(bar\)<\/div>\n<script type="text\/javascript">/);
+  assert.match(
+    html,
+    /^<div id="fedbook-plotly-[\w-]+" class="fedbook-plotly-fallback">Plotly figure "Three bars": 1 trace \(bar\)<\/div>\n<script type="text\/javascript">/,
+  );
   assert.ok(html.includes('kernelspecs/fedbook/plotly.js'), 'loads plotly from the kernelspec');
   // The figure's JSON plus the drawing script and the two theme functions; no plotly inside.
   const overhead = html.length - JSON.stringify(bars).length;
@@ -50,7 +53,10 @@ test('display.plotly carries text/html beside the plotly JSON and the text line;
   assert.equal(tricky.match(/<\/script>/g)?.length, 1);
 });
 
-describe('the html fallback drawn in Chromium', { skip: chromiumAvailable() ? false : 'Chromium is not installed (npm run setup installs it)', timeout: 120_000 }, () => {
+describe('the html fallback drawn in Chromium', {
+  skip: chromiumAvailable() ? false : 'Chromium is not installed (npm run setup installs it)',
+  timeout: 120_000,
+}, () => {
   let browser: Browser;
   let kernelspec: string;
   let plotlyFetches = 0;
@@ -62,7 +68,9 @@ describe('the html fallback drawn in Chromium', { skip: chromiumAvailable() ? fa
     assert.ok(statSync(join(kernelspec, 'plotly.js')).size > 1_000_000, 'kernel install put plotly.js beside kernel.json');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
   });
-  after(async () => { await browser?.close(); });
+  after(async () => {
+    await browser?.close();
+  });
 
   /** A page at /notebooks/… whose Jupyter server serves the kernelspec under base URL /base/. */
   async function notebookPage(bodyAttributes: string): Promise<Page> {
@@ -70,7 +78,10 @@ describe('the html fallback drawn in Chromium', { skip: chromiumAvailable() ? fa
     await page.route(`${ORIGIN}/**`, async (route) => {
       const path = new URL(route.request().url()).pathname;
       if (path === '/base/notebooks/test.ipynb') {
-        await route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><html><body ${bodyAttributes}><div id="output" style="width:800px"></div></body></html>` });
+        await route.fulfill({
+          contentType: 'text/html',
+          body: `<!DOCTYPE html><html><body ${bodyAttributes}><div id="output" style="width:800px"></div></body></html>`,
+        });
       } else if (path === '/base/kernelspecs/fedbook/plotly.js' && serveLibrary) {
         plotlyFetches++;
         await route.fulfill({ contentType: 'application/javascript', body: readFileSync(join(kernelspec, 'plotly.js')) });
@@ -81,10 +92,14 @@ describe('the html fallback drawn in Chromium', { skip: chromiumAvailable() ? fa
     await page.goto(`${ORIGIN}/base/notebooks/test.ipynb`);
     // require.js, as classic Notebook has it: an anonymous define() from plotly would throw here.
     await page.evaluate(() => {
-      const define = (): void => { throw new Error('Mismatched anonymous define() module'); };
+      const define = (): void => {
+        throw new Error('Mismatched anonymous define() module');
+      };
       (define as any).amd = {};
       window.define = define;
-      window.require = (): void => { throw new Error('require.js require called'); };
+      window.require = (): void => {
+        throw new Error('require.js require called');
+      };
     });
     return page;
   }
@@ -150,11 +165,20 @@ describe('the html fallback drawn in Chromium', { skip: chromiumAvailable() ? fa
     try {
       const page = await notebookPage('data-base-url="/base/"');
       await showOutput(page, bundleOf(bars)['text/html'] as string);
-      const text = await page.waitForFunction(() => {
-        const content = document.querySelector('.fedbook-plotly-fallback').textContent as string;
-        return content.includes('not drawn') ? content : undefined;
-      }, undefined, { timeout: 30_000 }).then((handle) => handle.jsonValue());
-      assert.equal(text, `Plotly figure "Three bars": 1 trace (bar)(not drawn: plotly.js did not load from ${ORIGIN}/base/kernelspecs/fedbook/plotly.js: 404 Not Found; \`npx fedbook kernel install\` puts it beside the kernelspec)`);
+      const text = await page
+        .waitForFunction(
+          () => {
+            const content = document.querySelector('.fedbook-plotly-fallback').textContent as string;
+            return content.includes('not drawn') ? content : undefined;
+          },
+          undefined,
+          { timeout: 30_000 },
+        )
+        .then((handle) => handle.jsonValue());
+      assert.equal(
+        text,
+        `Plotly figure "Three bars": 1 trace (bar)(not drawn: plotly.js did not load from ${ORIGIN}/base/kernelspecs/fedbook/plotly.js: 404 Not Found; \`npx fedbook kernel install\` puts it beside the kernelspec)`,
+      );
       await page.close();
     } finally {
       serveLibrary = true;

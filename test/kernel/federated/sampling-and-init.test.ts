@@ -7,7 +7,10 @@ import { fans, initialWeights } from '../../../kernel/federated/initial-weights'
 test('fixed cohorts: K distinct sorted ids, same seed same cohort', () => {
   const a = sampleFixedCohort(100, 10, createRng(3));
   assert.equal(new Set(a).size, 10);
-  assert.deepEqual(a, [...a].sort((x, y) => x - y));
+  assert.deepEqual(
+    a,
+    [...a].sort((x, y) => x - y),
+  );
   assert.deepEqual(a, sampleFixedCohort(100, 10, createRng(3)));
   assert.notDeepEqual(a, sampleFixedCohort(100, 10, createRng(4)));
   assert.throws(() => sampleFixedCohort(5, 6, createRng(1)), /cannot sample 6 clients out of 5/);
@@ -27,7 +30,11 @@ test('Glorot fans follow Keras for dense and conv kernels', () => {
 });
 
 test('initial weights: seeded Glorot kernels within limit, zero biases, ones for gamma', () => {
-  const layout = [{ name: 'dense/kernel', shape: [4, 2] }, { name: 'dense/bias', shape: [2] }, { name: 'bn/gamma', shape: [2] }];
+  const layout = [
+    { name: 'dense/kernel', shape: [4, 2] },
+    { name: 'dense/bias', shape: [2] },
+    { name: 'bn/gamma', shape: [2] },
+  ];
   const flat = initialWeights(layout, createRng(1));
   const limit = Math.sqrt(6 / 6);
   assert.equal(flat.length, 12);

@@ -26,7 +26,7 @@ test('FedAdam one step by hand', () => {
   const v = 0.99e-6 + 0.04;
   close(state.m, [0.2]);
   close(state.v, [v], 1e-9);
-  close(weights, [0.01 * 0.2 / (Math.sqrt(v) + 1e-3)]);
+  close(weights, [(0.01 * 0.2) / (Math.sqrt(v) + 1e-3)]);
 });
 
 test('FedYogi and FedAdagrad second moments by hand', () => {

@@ -15,7 +15,8 @@ import { serializeMessage } from '../../../kernel/protocol/wire';
 import { parentIsGone } from '../../../kernel/protocol/parent-watch';
 
 const FAKE_KERNEL = [process.execPath, ...KERNEL_NODE_FLAGS, join(__dirname, 'fixtures', 'fake-kernel.js')];
-const types = (messages: Message[]) => messages.map((m) => (m.header.msg_type === 'status' ? `status:${(m.content as { execution_state: string }).execution_state}` : m.header.msg_type));
+const types = (messages: Message[]) =>
+  messages.map((m) => (m.header.msg_type === 'status' ? `status:${(m.content as { execution_state: string }).execution_state}` : m.header.msg_type));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kernel process over ZeroMQ', () => {
@@ -125,7 +126,10 @@ describe('kernel process over ZeroMQ', () => {
     const incomplete = await client.request('shell', 'is_complete_request', { code: 'function f() {' });
     assert.deepEqual(incomplete.reply.content, { status: 'incomplete', indent: '  ' });
     const history = await client.request('shell', 'history_request', { hist_access_type: 'tail', n: 1, output: false, raw: true });
-    assert.deepEqual((history.reply.content as any).history.map((h: unknown[]) => h[2]), ['longVariableName = 1']);
+    assert.deepEqual(
+      (history.reply.content as any).history.map((h: unknown[]) => h[2]),
+      ['longVariableName = 1'],
+    );
     const comms = await client.request('shell', 'comm_info_request', {});
     assert.deepEqual(comms.reply.content, { status: 'ok', comms: {} });
     for (const r of [complete, inspect, incomplete, history, comms]) assert.deepEqual(types(r.iopub), ['status:busy', 'status:idle']);
@@ -152,7 +156,11 @@ describe('kernel process over ZeroMQ', () => {
 
   test('a message signed with the wrong key is dropped, logged and never executed', async () => {
     const forger = createSigner('not-the-key');
-    const forged = buildMessage('execute_request', { code: 'forged = 1', silent: false, store_history: true, user_expressions: {}, allow_stdin: false }, createSessionIdentity('mallory'));
+    const forged = buildMessage(
+      'execute_request',
+      { code: 'forged = 1', silent: false, store_history: true, user_expressions: {}, allow_stdin: false },
+      createSessionIdentity('mallory'),
+    );
     client.sendFrames('shell', serializeMessage(forged, forger));
     await sleep(300);
     const check = await client.execute('typeof forged');
@@ -217,7 +225,10 @@ test('a kernel stuck in a synchronous loop still ends when its parent dies (kill
   const orphan = await launchKernel({ command: FAKE_KERNEL, parentPid: parent.pid });
   const client = await connectKernel(orphan.connection);
   // Its reply can never come: close() below must reject it.
-  const cell = client.execute('while (true) {}').then(() => 'replied', (error: Error) => error.message);
+  const cell = client.execute('while (true) {}').then(
+    () => 'replied',
+    (error: Error) => error.message,
+  );
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([orphan.exited.then(() => 'exited'), new Promise((done) => (timer = setTimeout(() => done('still running'), 30_000)))]);
   clearTimeout(timer);

@@ -35,12 +35,9 @@ test('the signature is HMAC-SHA256 over exactly the four JSON frames as sent', (
 
 test('signatures are checked over the received bytes, so JSON with spaces (jupyter_client) verifies', () => {
   // Prepare: frames written the way Python's json.dumps writes them.
-  const json = [
-    '{"msg_id": "abc", "msg_type": "kernel_info_request", "session": "s", "username": "u", "date": "", "version": "5.3"}',
-    '{}',
-    '{}',
-    '{}',
-  ].map((text) => Buffer.from(text));
+  const json = ['{"msg_id": "abc", "msg_type": "kernel_info_request", "session": "s", "username": "u", "date": "", "version": "5.3"}', '{}', '{}', '{}'].map(
+    (text) => Buffer.from(text),
+  );
   const hmac = createHmac('sha256', 'secret-key');
   for (const frame of json) hmac.update(frame);
   const frames = [Buffer.from('client-id'), DELIMITER, Buffer.from(hmac.digest('hex')), ...json];
@@ -54,7 +51,10 @@ test('signatures are checked over the received bytes, so JSON with spaces (jupyt
 test('a forged or tampered message is rejected', () => {
   const frames = serializeMessage(buildMessage('execute_request', { code: 'rm()' }, identity), signer);
   const forged = createSigner('wrong-key');
-  assert.throws(() => parseFrames(frames, forged), (e: unknown) => e instanceof WireError && e.message === 'invalid signature');
+  assert.throws(
+    () => parseFrames(frames, forged),
+    (e: unknown) => e instanceof WireError && e.message === 'invalid signature',
+  );
   const tampered = frames.slice();
   tampered[5] = Buffer.from('{"code":"evil()"}');
   assert.throws(() => parseFrames(tampered, signer), /invalid signature/);
@@ -98,7 +98,12 @@ test('a reply content is checked against the request it answers (at build time)'
 
 test('a reply carries its request header as parent header', () => {
   const request = buildMessage('complete_request', { code: 'x', cursor_pos: 1 }, identity);
-  const reply = buildMessage(replyTypeOf(request.header.msg_type), { status: 'ok', matches: [], cursor_start: 1, cursor_end: 1, metadata: {} }, identity, request);
+  const reply = buildMessage(
+    replyTypeOf(request.header.msg_type),
+    { status: 'ok', matches: [], cursor_start: 1, cursor_end: 1, metadata: {} },
+    identity,
+    request,
+  );
   assert.deepEqual(reply.parent_header, request.header);
   assert.equal(reply.header.version, '5.3');
 });

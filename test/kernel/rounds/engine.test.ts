@@ -23,7 +23,15 @@ after(() => fed.shutdown());
 const smallMlp = () => fed.models.mlp({ hidden: [64] });
 
 test('FedAvg with the 2NN on real MNIST raises test accuracy above 80% and records every round', async () => {
-  const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [200, 200] }), clientsPerRound: 5, localEpochs: 1, batchSize: 10, clientLr: 0.1, seed: 1, workers: 2 });
+  const algo = fed.fedAvg({
+    model: fed.models.mlp({ hidden: [200, 200] }),
+    clientsPerRound: 5,
+    localEpochs: 1,
+    batchSize: 10,
+    clientLr: 0.1,
+    seed: 1,
+    workers: 2,
+  });
   const seen: number[] = [];
   const run = await algo.run({ rounds: 3, clients, evaluate: test_, onRound: (m) => seen.push(m.round) });
   assert.deepEqual(seen, [1, 2, 3]);
@@ -37,12 +45,18 @@ test('FedAvg with the 2NN on real MNIST raises test accuracy above 80% and recor
   assert.equal(last.bytesDown, 5 * 199210 * 4);
   assert.equal(last.bytesUp, 5 * 199210 * 4);
   for (const phase of ['sample', 'broadcast', 'train', 'aggregate', 'evaluate'] as const) assert.ok(last.phases![phase] >= 0);
-  const lines = readFileSync(run.path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const lines = readFileSync(run.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   assert.equal(lines[0].type, 'config');
   assert.equal(lines[0].strategy, 'fedAvg');
   assert.equal(lines[0].backend, 'wasm');
   assert.equal(lines[0].seed, 1);
-  assert.deepEqual(lines.filter((l) => l.type === 'round').map((l) => l.round), [1, 2, 3]);
+  assert.deepEqual(
+    lines.filter((l) => l.type === 'round').map((l) => l.round),
+    [1, 2, 3],
+  );
   assert.equal(lines.at(-1).status, 'completed');
   const loaded = fed.runs.load(run.id);
   assert.equal(loaded.rounds.length, 3);
@@ -66,9 +80,22 @@ test('the same seed gives bit-identical weights, whatever the worker count', asy
 });
 
 test('a client that throws, one whose thread dies, a NaN and a wrong-length update become failure records', async () => {
-  const algo = fedAvgWith({ faults: new Map([[0, 'throw'], [1, 'exit'], [2, 'nan'], [3, 'wrong-length']] as const) }, {
-    model: smallMlp(), clientsPerRound: 20, seed: 2, workers: 2,
-  });
+  const algo = fedAvgWith(
+    {
+      faults: new Map([
+        [0, 'throw'],
+        [1, 'exit'],
+        [2, 'nan'],
+        [3, 'wrong-length'],
+      ] as const),
+    },
+    {
+      model: smallMlp(),
+      clientsPerRound: 20,
+      seed: 2,
+      workers: 2,
+    },
+  );
   const state = await algo.initialize();
   const { metrics, failures, state: next } = await algo.next(state, clients);
   assert.equal(metrics.clients, 16);
@@ -85,12 +112,18 @@ test('a client that throws, one whose thread dies, a NaN and a wrong-length upda
 test('a client past its deadline becomes a timeout failure and the round goes on', async () => {
   const algo = fedAvgWith({ faults: new Map([[5, 'hang']] as const) }, { model: smallMlp(), clientsPerRound: 20, seed: 3, workers: 2, clientDeadlineMs: 8000 });
   const { failures, metrics } = await algo.next(await algo.initialize(), clients);
-  assert.deepEqual(failures.map((f) => [f.clientId, f.reason]), [[5, 'timeout']]);
+  assert.deepEqual(
+    failures.map((f) => [f.clientId, f.reason]),
+    [[5, 'timeout']],
+  );
   assert.equal(metrics.clients, 19);
 });
 
 test('too few usable updates fails the round with the count and the reasons', async () => {
-  const algo = fedAvgWith({ faults: new Map(Array.from({ length: 20 }, (_, i) => [i, 'throw' as const])) }, { model: smallMlp(), clientsPerRound: 2, seed: 4, workers: 2, minClients: 2 });
+  const algo = fedAvgWith(
+    { faults: new Map(Array.from({ length: 20 }, (_, i) => [i, 'throw' as const])) },
+    { model: smallMlp(), clientsPerRound: 2, seed: 4, workers: 2, minClients: 2 },
+  );
   await assert.rejects(algo.next(await algo.initialize(), clients), /round 1 failed: only 0 of 2 clients returned a usable update, minClients is 2/);
 });
 
@@ -99,18 +132,34 @@ test('aborting mid-round stops the run within a second and keeps the finished ro
   const algo = fed.fedAvg({ model: smallMlp(), clientsPerRound: 20, localEpochs: 20, seed: 5, workers: 2 });
   let abortedAt = 0;
   const run = algo.run({
-    rounds: 50, clients, signal: controller.signal,
-    onRound: () => { setTimeout(() => { abortedAt = Date.now(); controller.abort(); }, 200); },
+    rounds: 50,
+    clients,
+    signal: controller.signal,
+    onRound: () => {
+      setTimeout(() => {
+        abortedAt = Date.now();
+        controller.abort();
+      }, 200);
+    },
   });
-  const error = await run.then(() => undefined, (e) => e);
+  const error = await run.then(
+    () => undefined,
+    (e) => e,
+  );
   const stoppedAfter = Date.now() - abortedAt;
   assert.equal(error?.name, 'RunInterruptedError');
   assert.match(error.message, /was interrupted in round 2/);
   assert.equal(error.run.rounds.length, 1);
   assert.equal(error.run.status, 'aborted');
   assert.ok(stoppedAfter < 1000, `stopped ${stoppedAfter} ms after the abort`);
-  const lines = readFileSync(error.run.path, 'utf8').trim().split('\n').map((line: string) => JSON.parse(line));
-  assert.deepEqual(lines.map((l: { type: string }) => l.type), ['config', 'round', 'end']);
+  const lines = readFileSync(error.run.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line: string) => JSON.parse(line));
+  assert.deepEqual(
+    lines.map((l: { type: string }) => l.type),
+    ['config', 'round', 'end'],
+  );
   // The pool survives an abort.
   const { metrics } = await fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, seed: 5, workers: 2 }).next(error.run.state, clients);
   assert.equal(metrics.failures, 0);
@@ -121,7 +170,10 @@ test('options are validated with exact messages', async () => {
   assert.throws(() => fed.fedAvg({ clientsPerRound: 1 } as never), /model is required/);
   assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, clientLr: -1 }), /clientLr must be a positive finite number \(got -1\)/);
   assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, lr: 0.1 } as never), /unknown option 'lr'/);
-  assert.throws(() => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, backend: 'tpu' as never }), /backend must be one of 'auto', 'native', 'gpu', 'webgpu', 'wasm', 'cpu'/);
+  assert.throws(
+    () => fed.fedAvg({ model: smallMlp(), clientsPerRound: 2, backend: 'tpu' as never }),
+    /backend must be one of 'auto', 'native', 'gpu', 'webgpu', 'wasm', 'cpu'/,
+  );
   const algo = fed.fedAvg({ model: smallMlp(), clientsPerRound: 21, workers: 2 });
   await assert.rejects(algo.next(await algo.initialize(), clients), /clientsPerRound must be an integer in 1\.\.20 \(there are 20 clients\)/);
   const wrongShape = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [60] }), clientsPerRound: 2, workers: 2 });

@@ -49,7 +49,9 @@ test('with FEDBOOK_BLAS and FEDBOOK_DNNL pointing nowhere, clients train on tfjs
   }
 });
 
-test("with the libraries installed, 'auto' trains the 2NN through the compiled step", { skip: !loadNativeLibs().blas && 'no BLAS on this machine' }, async () => {
+test("with the libraries installed, 'auto' trains the 2NN through the compiled step", {
+  skip: !loadNativeLibs().blas && 'no BLAS on this machine',
+}, async () => {
   const { metrics, detail } = await oneRound();
   assert.match(detail, /compiled step \(BLAS: /);
   assert.equal(metrics.clients, 2);

@@ -22,7 +22,16 @@ before(async () => {
 });
 after(() => fed.shutdown());
 
-const base = () => ({ model: fed.models.mlp({ hidden: [64] }), clientsPerRound: 10, localEpochs: 1, batchSize: 10, clientLr: 0.1, seed: 1, workers: 2, backend: 'wasm' as const });
+const base = () => ({
+  model: fed.models.mlp({ hidden: [64] }),
+  clientsPerRound: 10,
+  localEpochs: 1,
+  batchSize: 10,
+  clientLr: 0.1,
+  seed: 1,
+  workers: 2,
+  backend: 'wasm' as const,
+});
 const finalAccuracy = async (algo: ReturnType<typeof fed.fedAvg>) => {
   const run = await algo.run({ rounds: 4, clients, evaluate: test_ });
   return { accuracy: run.rounds.at(-1)!.testAccuracy!, run };
@@ -40,26 +49,43 @@ test('under 30 % sign-flip attackers FedAvg collapses while median and Krum stay
   assert.ok(krum.accuracy > clean.accuracy - 0.1, `Krum ${krum.accuracy} vs clean ${clean.accuracy}`);
   // The attackers are fixed for the run (6 of 20), and every round says how many were sampled.
   assert.ok(attacked.run.rounds.every((r) => typeof r.attackers === 'number' && r.attackers >= 0 && r.attackers <= 6));
-  assert.deepEqual(attacked.run.rounds.map((r) => r.attackers), median.run.rounds.map((r) => r.attackers));
-  assert.match(median.run.rounds.length ? fed.fedAvg({ ...base(), attack, aggregator: fed.aggregators.median() }).summary() : '', /median.*attack=signFlip\(0\.3,×4\)/);
+  assert.deepEqual(
+    attacked.run.rounds.map((r) => r.attackers),
+    median.run.rounds.map((r) => r.attackers),
+  );
+  assert.match(
+    median.run.rounds.length ? fed.fedAvg({ ...base(), attack, aggregator: fed.aggregators.median() }).summary() : '',
+    /median.*attack=signFlip\(0\.3,×4\)/,
+  );
 });
 
 test('a backdoor reports its attack success rate; label flipping trains on flipped labels', async () => {
   const backdoor = await fed.fedAvg({ ...base(), attack: fed.attacks.backdoor({ fraction: 0.3, target: 7 }) }).run({ rounds: 2, clients, evaluate: test_ });
   for (const round of backdoor.rounds) {
-    assert.ok(typeof round.attackSuccessRate === 'number' && round.attackSuccessRate >= 0 && round.attackSuccessRate <= 1, JSON.stringify(round.attackSuccessRate));
+    assert.ok(
+      typeof round.attackSuccessRate === 'number' && round.attackSuccessRate >= 0 && round.attackSuccessRate <= 1,
+      JSON.stringify(round.attackSuccessRate),
+    );
   }
-  const flipped = await fed.fedAvg({ ...base(), clientsPerRound: 20, attack: fed.attacks.labelFlip({ fraction: 1 }) }).run({ rounds: 2, clients, evaluate: test_ });
+  const flipped = await fed
+    .fedAvg({ ...base(), clientsPerRound: 20, attack: fed.attacks.labelFlip({ fraction: 1 }) })
+    .run({ rounds: 2, clients, evaluate: test_ });
   // Every client learns y → 9 − y, so the global model is wrong on nearly every test example.
   assert.ok(flipped.rounds.at(-1)!.testAccuracy! < 0.2, `label-flipped accuracy ${flipped.rounds.at(-1)!.testAccuracy}`);
 });
 
 test('bad robustness options fail with exact messages naming the numbers', () => {
   const model = fed.models.mlp({ hidden: [8] });
-  assert.throws(() => fed.fedAvg({ model, clientsPerRound: 6, aggregator: fed.aggregators.krum({ byzantine: 2 }) }),
-    { message: 'krum: with byzantine f = 2 it needs more than 2f + 2 = 6 updates per round, got 6' });
+  assert.throws(() => fed.fedAvg({ model, clientsPerRound: 6, aggregator: fed.aggregators.krum({ byzantine: 2 }) }), {
+    message: 'krum: with byzantine f = 2 it needs more than 2f + 2 = 6 updates per round, got 6',
+  });
   assert.throws(() => fed.aggregators.trimmedMean({ beta: 0.5 }), /beta must be in \[0, 0\.5\) \(got 0\.5\)/);
-  assert.throws(() => fed.attacks.signFlip({ fraction: 1.5 }), { message: 'attacks.signFlip: fraction must be in [0, 1] (got 1.5): it is the share of clients that are malicious' });
-  assert.throws(() => fed.fedAvg({ model, clientsPerRound: 4, aggregator: fed.aggregators.median(), secureAggregation: true }), /secure aggregation cannot be combined with median/);
+  assert.throws(() => fed.attacks.signFlip({ fraction: 1.5 }), {
+    message: 'attacks.signFlip: fraction must be in [0, 1] (got 1.5): it is the share of clients that are malicious',
+  });
+  assert.throws(
+    () => fed.fedAvg({ model, clientsPerRound: 4, aggregator: fed.aggregators.median(), secureAggregation: true }),
+    /secure aggregation cannot be combined with median/,
+  );
   assert.throws(() => fed.fedAvg({ model, clientsPerRound: 4, aggregator: 'median' as never }), /aggregator must come from fed.aggregators/);
 });

@@ -21,7 +21,16 @@ before(async () => {
 });
 after(() => fed.shutdown());
 
-const options = () => ({ model: fed.models.mlp({ hidden: [64] }), clientsPerRound: 5, localEpochs: 5, batchSize: 10, clientLr: 0.05, seed: 1, workers: 2, backend: 'wasm' as const });
+const options = () => ({
+  model: fed.models.mlp({ hidden: [64] }),
+  clientsPerRound: 5,
+  localEpochs: 5,
+  batchSize: 10,
+  clientLr: 0.05,
+  seed: 1,
+  workers: 2,
+  backend: 'wasm' as const,
+});
 
 test('SCAFFOLD reaches 75 % on the shards split (E = 5) in fewer rounds than FedAvg', async () => {
   const until = { accuracy: 0.75 };
@@ -53,6 +62,8 @@ test('clients evaluate the global model on their own held-out split: mean, 10th 
 
 test('a held-out share that leaves a client no training data is refused, naming the client', async () => {
   const tiny = fed.partition((await fed.datasets.mnist({ trainLimit: 40, testLimit: 10, subsetSeed: 1 })).train, { clients: 40, scheme: 'iid', seed: 1 });
-  assert.throws(() => fed.fedAvg({ ...options(), clientsPerRound: 2 }).run({ rounds: 1, clients: tiny, clientEvaluation: { fraction: 0.5, heldOut: 0.2 } }),
-    { message: "fedAvg.run: clientEvaluation: heldOut = 0.2 holds out 1 of client 0's 1 example(s), leaving it no training data; use a smaller heldOut or a partition with at least 2 examples per client" });
+  assert.throws(() => fed.fedAvg({ ...options(), clientsPerRound: 2 }).run({ rounds: 1, clients: tiny, clientEvaluation: { fraction: 0.5, heldOut: 0.2 } }), {
+    message:
+      "fedAvg.run: clientEvaluation: heldOut = 0.2 holds out 1 of client 0's 1 example(s), leaving it no training data; use a smaller heldOut or a partition with at least 2 examples per client",
+  });
 });

@@ -11,9 +11,23 @@ const BATCH = 32;
 function buildCnn(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 5,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      tf.layers.conv2d({
+        filters: 8,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'valid',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
     ],
@@ -63,14 +77,25 @@ describe('a CNN on WASM with fedbook kernels (real MNIST digits)', () => {
 
   it('a separable-convolution model (depthwise gradients) also matches cpu', async () => {
     const { images, labels } = await mnistBatch();
-    const build = () => tf.sequential({
-      layers: [
-        tf.layers.separableConv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 3, strides: 2, depthMultiplier: 2, padding: 'same', activation: 'relu', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 7 }), pointwiseInitializer: tf.initializers.glorotUniform({ seed: 8 }) }),
-        tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 9 }) }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 10 }) }),
-      ],
-    });
+    const build = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.separableConv2d({
+            inputShape: [28, 28, 1],
+            filters: 6,
+            kernelSize: 3,
+            strides: 2,
+            depthMultiplier: 2,
+            padding: 'same',
+            activation: 'relu',
+            depthwiseInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+            pointwiseInitializer: tf.initializers.glorotUniform({ seed: 8 }),
+          }),
+          tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 9 }) }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 10 }) }),
+        ],
+      });
     await loadBackend('cpu');
     const onCpu = gradients(build(), images, labels);
     await loadBackend('wasm');

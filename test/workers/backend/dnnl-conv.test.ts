@@ -16,7 +16,10 @@ describe('oneDNN convolution', { skip: !libs.dnnl && `no oneDNN 2.x: ${libs.note
     assert.throws(() => checkConvGeometry({ ...geometry, outH: 27 }), /output 27×28 does not follow from the input, kernel, strides and padding \(28×28\)/);
     assert.throws(() => checkConvGeometry({ ...geometry, kh: 0 }), /kh must be an integer ≥ 1, got 0/);
     const conv = createConvolution(libs.dnnl!, geometry);
-    const x = new Float32Array(2 * 28 * 28), w = new Float32Array(5 * 5 * 32), b = new Float32Array(32), y = new Float32Array(2 * 28 * 28 * 32);
+    const x = new Float32Array(2 * 28 * 28),
+      w = new Float32Array(5 * 5 * 32),
+      b = new Float32Array(32),
+      y = new Float32Array(2 * 28 * 28 * 32);
     assert.throws(() => conv.forward(x, w, b, y.subarray(1)), /convolution: y needs 50176 values, got 50175/);
     assert.throws(() => conv.backwardWeights(x.subarray(0, 10), y, w, b), /convolution: x needs 1568 values, got 10/);
     assert.throws(() => conv.forward(x, w, undefined, y), /convolution: b needs 32 values, got none/);
@@ -34,7 +37,9 @@ describe('oneDNN convolution', { skip: !libs.dnnl && `no oneDNN 2.x: ${libs.note
       const dw = new Float32Array(5 * 5 * 32), db = new Float32Array(32);
       for (let i = 0; i < 100; i++) conv.backwardWeights(x, dy, dw, db);
       console.log('done', dw[0].toFixed(2));`;
-    const child = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', mkdtempSync(join(tmpdir(), 'fedbook-prof-')), '-e', script], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', mkdtempSync(join(tmpdir(), 'fedbook-prof-')), '-e', script], {
+      encoding: 'utf8',
+    });
     assert.equal(child.status, 0, child.stderr);
     // dw at the top-left tap: 2 images × 26 × 26 in-bounds positions (padding 2) × 0.5 × 0.1.
     assert.equal(child.stdout.trim(), 'done 67.60');

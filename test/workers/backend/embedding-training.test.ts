@@ -8,7 +8,12 @@ import { relativeError } from './compare';
 function buildModel(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.embedding({ inputDim: 30, outputDim: 8, inputLength: 6, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 4 }) }),
+      tf.layers.embedding({
+        inputDim: 30,
+        outputDim: 8,
+        inputLength: 6,
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 4 }),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 5, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }),
     ],

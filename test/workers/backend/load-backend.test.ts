@@ -23,7 +23,10 @@ describe('loadBackend', () => {
     const loaded = await loadBackend('auto');
     assert.equal(loaded.name, 'wasm');
     assert.equal(loaded.tf.getBackend(), 'wasm');
-    assert.match(loaded.detail ?? '', /fedbook kernels: BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum/);
+    assert.match(
+      loaded.detail ?? '',
+      /fedbook kernels: BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum/,
+    );
     assert.match(loaded.detail ?? '', /skipped native: @tensorflow\/tfjs-node is not installed/);
     assert.match(loaded.detail ?? '', /tfjs-backend-wasm 4\.\d+\.\d+, SIMD, 1 thread/);
   });
@@ -150,10 +153,15 @@ describe('loadBackend in a fresh process', () => {
     const folder = mkdtempSync(join(tmpdir(), 'fedbook-bundle-'));
     esbuild.buildSync({
       entryPoints: [join(__dirname, '../../../../workers/backend/index.ts')],
-      bundle: true, platform: 'node', format: 'cjs', outfile: join(folder, 'backend.js'), logLevel: 'error',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: join(folder, 'backend.js'),
+      logLevel: 'error',
     });
     const script = `require('./backend.js').loadBackend('auto').then(({ name, detail }) => console.log(name, detail), (e) => console.log('ERR', e.message));`;
-    const run = () => spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FEDBOOK_WASM_DIR: '' } });
+    const run = () =>
+      spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FEDBOOK_WASM_DIR: '' } });
     // Outside node_modules and without the binaries, 'auto' says why WASM was skipped.
     const without = run();
     assert.match(without.stdout, /^cpu .*wasm: The WASM backend's binaries \(tfjs-backend-wasm.wasm, .*\) are in none of /);
@@ -168,12 +176,15 @@ describe('loadBackend in a fresh process', () => {
   });
 
   it('FEDBOOK_WASM_KERNELS=shipped leaves tfjs as shipped (a CNN cannot train)', () => {
-    const result = runSnippet(`(async () => {
+    const result = runSnippet(
+      `(async () => {
       const { tf, detail } = await loadBackend('wasm');
       console.log(detail);
       try { tf.grad((f) => tf.conv2d(tf.ones([1, 4, 4, 1]), f, 1, 'same').sum())(tf.ones([3, 3, 1, 1])); }
       catch (e) { console.log(e.message); }
-    })();`, { FEDBOOK_WASM_KERNELS: 'shipped' });
+    })();`,
+      { FEDBOOK_WASM_KERNELS: 'shipped' },
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /kernels as shipped \(FEDBOOK_WASM_KERNELS=shipped\)/);
     assert.match(result.stdout, /Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'/);

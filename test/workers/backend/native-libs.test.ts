@@ -31,10 +31,13 @@ describe('native library discovery', { skip: !koffi && 'koffi does not load here
 
   it('refuses a oneDNN of another major version, saying which', { skip: !hasCompiler() && 'no C compiler to build a stand-in library' }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedbook-dnnl3-'));
-    writeFileSync(join(dir, 'fake.c'), `
+    writeFileSync(
+      join(dir, 'fake.c'),
+      `
       typedef struct { int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime; } version_t;
       static const version_t version = { 3, 1, 0, "stand-in", 2, 0 };
-      const version_t *dnnl_version(void) { return &version; }`);
+      const version_t *dnnl_version(void) { return &version; }`,
+    );
     const library = join(dir, 'libdnnl.so.3');
     execFileSync('cc', ['-shared', '-fPIC', '-o', library, join(dir, 'fake.c')]);
     assert.deepEqual(openDnnl(koffi!, { FEDBOOK_DNNL: library }), { problem: `${library} is oneDNN 3.1.0; Fedbook binds oneDNN 2.x only` });

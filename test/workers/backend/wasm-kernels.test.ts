@@ -34,7 +34,12 @@ describe('preferSwapped (which way round BatchMatMul feeds XNNPACK)', () => {
 });
 
 describe('WASM BatchMatMul (transposes through XNNPACK) against cpu', () => {
-  const combos: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+  const combos: Array<[boolean, boolean]> = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
   for (const [transposeA, transposeB] of combos) {
     it(`2-D, computed directly, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
       const [m, k, n] = [13, 37, 7];
@@ -74,11 +79,19 @@ describe('WASM BatchMatMul (transposes through XNNPACK) against cpu', () => {
 });
 
 describe('WASM _FusedMatMul (dense layers) against cpu', () => {
-  const combos: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+  const combos: Array<[boolean, boolean]> = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
   for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu']) {
     for (const [transposeA, transposeB] of combos) {
       it(`${activation}, with bias, both ways round, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
-        for (const [m, k, n] of [[13, 37, 7], [3, 40, 120]]) {
+        for (const [m, k, n] of [
+          [13, 37, 7],
+          [3, 40, 120],
+        ]) {
           const a = input(transposeA ? [1, k, m] : [1, m, k], 31);
           const b = input(transposeB ? [1, n, k] : [1, k, n], 32);
           const bias = input([n], 33);
@@ -96,7 +109,12 @@ describe('WASM _FusedMatMul (dense layers) against cpu', () => {
     for (const [transposeA, transposeB] of combos) {
       await assertMatchesCpu({
         kernel: '_FusedMatMul',
-        inputs: { a: input(transposeA ? [1, 40, 3] : [1, 3, 40], 39), b: input(transposeB ? [1, 120, 40] : [1, 40, 120], 40), bias: input([120], 41), preluActivationWeights: input([120], 42) },
+        inputs: {
+          a: input(transposeA ? [1, 40, 3] : [1, 3, 40], 39),
+          b: input(transposeB ? [1, 120, 40] : [1, 40, 120], 40),
+          bias: input([120], 41),
+          preluActivationWeights: input([120], 42),
+        },
         attrs: { transposeA, transposeB, activation: 'prelu', leakyreluAlpha: 0 },
       });
     }
@@ -168,11 +186,13 @@ describe('WASM depthwise convolution gradients (added) against cpu', () => {
   ];
   for (const [xShape, filterShape, strides, pad] of depthwiseCases) {
     it(`x ${xShape} filter ${filterShape} strides ${strides} pad ${pad}`, async () => {
-      const dyShape = (await runOn('cpu', {
-        kernel: 'DepthwiseConv2dNative',
-        inputs: { x: input(xShape, 0), filter: input(filterShape, 0) },
-        attrs: { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] },
-      })).shape;
+      const dyShape = (
+        await runOn('cpu', {
+          kernel: 'DepthwiseConv2dNative',
+          inputs: { x: input(xShape, 0), filter: input(filterShape, 0) },
+          attrs: { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] },
+        })
+      ).shape;
       const common = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1] };
       await assertMatchesCpu({
         kernel: 'DepthwiseConv2dNativeBackpropFilter',
@@ -222,7 +242,13 @@ describe('WASM UnsortedSegmentSum (added; the gradient of gather) against cpu', 
     const wasm = await runOn('wasm', { kernel: 'UnsortedSegmentSum', inputs: { x, segmentIds }, attrs: { numSegments: 4 } });
     assert.deepEqual(wasm.shape, [4, 3]);
     const row = (r: number, j: number) => x.values[r * 3 + j];
-    const expected = [0, 1, 2].map((j) => row(0, j) + row(2, j)).concat([0, 1, 2].map((j) => row(4, j)), [0, 0, 0], [0, 1, 2].map((j) => row(1, j) + row(6, j)));
+    const expected = [0, 1, 2]
+      .map((j) => row(0, j) + row(2, j))
+      .concat(
+        [0, 1, 2].map((j) => row(4, j)),
+        [0, 0, 0],
+        [0, 1, 2].map((j) => row(1, j) + row(6, j)),
+      );
     assert.ok(relativeError(wasm.values, expected) < 1e-6);
     await assertMatchesCpu({ kernel: 'UnsortedSegmentSum', inputs: { x, segmentIds }, attrs: { numSegments: 4 } });
   });
@@ -267,7 +293,11 @@ describe('registering and restoring the kernels', () => {
       });
       await assertMatchesCpu({ kernel: 'BatchMatMul', inputs: { a: input([5, 3], 63), b: input([4, 5], 64) }, attrs: { transposeA: true, transposeB: true } });
       await assert.rejects(
-        runOn('wasm', { kernel: 'Conv2DBackpropFilter', inputs: { x: input([1, 5, 5, 1], 1), dy: input([1, 5, 5, 1], 2) }, attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 1] } }),
+        runOn('wasm', {
+          kernel: 'Conv2DBackpropFilter',
+          inputs: { x: input([1, 5, 5, 1], 1), dy: input([1, 5, 5, 1], 2) },
+          attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 1] },
+        }),
         { message: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" },
       );
     } finally {
@@ -280,7 +310,8 @@ describe('registering and restoring the kernels', () => {
 
   it('names the known kernels when given an unknown one', () => {
     assert.throws(() => registerWasmTrainingKernels(['Conv3D' as never]), {
-      message: "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
+      message:
+        "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
     });
   });
 });

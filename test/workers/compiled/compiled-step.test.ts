@@ -50,7 +50,10 @@ describe('compiled step gradients equal tfjs gradients', { skip: noBlas }, () =>
         const outcome = step.run(weights, x, labels, batch, Math.random);
         const error = relativeError(step.gradient, expected);
         assert.ok(error < 1e-5, `model ${trial} (${cached.model.layers.map((l) => l.getClassName()).join('-')}): gradient relative error ${error}`);
-        assert.ok(Math.abs(outcome.loss / batch - expectedLoss) < 1e-5 * Math.max(1, Math.abs(expectedLoss)), `loss ${outcome.loss / batch} vs tfjs ${expectedLoss}`);
+        assert.ok(
+          Math.abs(outcome.loss / batch - expectedLoss) < 1e-5 * Math.max(1, Math.abs(expectedLoss)),
+          `loss ${outcome.loss / batch} vs tfjs ${expectedLoss}`,
+        );
       }
     });
   }
@@ -86,7 +89,10 @@ describe('compiled local training equals tfjs local training', { skip: noBlas },
         assert.ok(error < 1e-5, `trial ${trial}: weights relative error ${error}`);
         const deltaError = relativeError(compiled.delta!, reference.delta!);
         assert.ok(deltaError < 1e-4, `trial ${trial}: delta relative error ${deltaError}`);
-        assert.ok(Math.abs(compiled.trainLoss - reference.trainLoss) < 1e-5 * Math.max(1, reference.trainLoss), `loss ${compiled.trainLoss} vs ${reference.trainLoss}`);
+        assert.ok(
+          Math.abs(compiled.trainLoss - reference.trainLoss) < 1e-5 * Math.max(1, reference.trainLoss),
+          `loss ${compiled.trainLoss} vs ${reference.trainLoss}`,
+        );
         assert.equal(compiled.trainAccuracy, reference.trainAccuracy);
       }
     });
@@ -117,7 +123,12 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
         const step = new CompiledStep(plan.plan, libs.blas!.sgemm, (g) => createConvolution(libs.dnnl!, g));
         step.run(weights, x, labels, batch, Math.random);
         const error = relativeError(step.gradient, expected);
-        const layers = cached.model.layers.map((l) => { const c = l.getConfig() as Record<string, unknown>; return `${l.getClassName()}${c.kernelSize ? `(${c.kernelSize}/${c.strides}/${c.padding})` : ''}`; }).join('-');
+        const layers = cached.model.layers
+          .map((l) => {
+            const c = l.getConfig() as Record<string, unknown>;
+            return `${l.getClassName()}${c.kernelSize ? `(${c.kernelSize}/${c.strides}/${c.padding})` : ''}`;
+          })
+          .join('-');
         assert.ok(error < 1e-5, `model ${trial} (${layers}): gradient relative error ${error}`);
       }
     });
@@ -135,13 +146,33 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
       const task = randomTask(rng, inputShape, 3, examples, weights, { localEpochs: 1 });
       const reference = await trainLocally(tf, cached, task, 'cpu');
       const compiled = trainCompiled(entry, task, 'cpu');
-      const error = relativeError(compiled.delta!.map((d, i) => d + weights[i]), reference.delta!.map((d, i) => d + weights[i]));
+      const error = relativeError(
+        compiled.delta!.map((d, i) => d + weights[i]),
+        reference.delta!.map((d, i) => d + weights[i]),
+      );
       assert.ok(error < 1e-5, `${examples} examples: weights relative error ${error}`);
     }
     const caches = (entry.step as unknown as { convolutions: Array<Map<number, unknown>> }).convolutions;
     for (const cache of caches) assert.ok(cache.size <= CONVOLUTIONS_KEPT, `${cache.size} convolutions kept`);
     assert.ok(caches.some((cache) => cache.size === CONVOLUTIONS_KEPT));
-    const conv = createConvolution(libs.dnnl!, { batch: 1, inH: 3, inW: 3, inC: 1, outH: 3, outW: 3, outC: 1, kh: 1, kw: 1, sh: 1, sw: 1, pt: 0, pl: 0, pb: 0, pr: 0, bias: false });
+    const conv = createConvolution(libs.dnnl!, {
+      batch: 1,
+      inH: 3,
+      inW: 3,
+      inC: 1,
+      outH: 3,
+      outW: 3,
+      outC: 1,
+      kh: 1,
+      kw: 1,
+      sh: 1,
+      sw: 1,
+      pt: 0,
+      pl: 0,
+      pb: 0,
+      pr: 0,
+      bias: false,
+    });
     conv.dispose();
     assert.throws(() => conv.forward(new Float32Array(9), new Float32Array(1), undefined, new Float32Array(9)), /convolution: used after dispose\(\)/);
   });

@@ -61,11 +61,20 @@ describe('compiled trainer', { skip: noBlas }, () => {
     const { cached, entry } = await logistic(5, 3);
     const task = randomTask(createRng(5), [5], 3, 4, new Float32Array(cached.dimension));
     const result = trainCompiled(entry, { ...task, indices: new Int32Array(0) }, 'cpu');
-    assert.deepEqual({ status: result.status, steps: result.steps, delta: Array.from(result.delta!) }, { status: 'ok', steps: 0, delta: new Array(cached.dimension).fill(0) });
+    assert.deepEqual(
+      { status: result.status, steps: result.steps, delta: Array.from(result.delta!) },
+      { status: 'ok', steps: 0, delta: new Array(cached.dimension).fill(0) },
+    );
   });
 
   it('drops units at the dropout rate and scales the kept ones by 1/keep', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1000, kernelInitializer: 'ones', biasInitializer: 'ones' }), tf.layers.dropout({ rate: 0.25 }), tf.layers.dense({ units: 2 })] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [4], units: 1000, kernelInitializer: 'ones', biasInitializer: 'ones' }),
+        tf.layers.dropout({ rate: 0.25 }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
     const cached = await cachedModelOf(model, [4], 2);
     const plan = compileModelPlan(cached.model, cached.variables);
     assert.ok('plan' in plan);
@@ -82,15 +91,26 @@ describe('compiled trainer', { skip: noBlas }, () => {
   it('evaluates like evaluateSlice: same loss sum and hits, dropout off, over several evaluation batches', async () => {
     const rng = createRng(12);
     for (const softmax of [false, true]) {
-      const model = tf.sequential({ layers: [
-        tf.layers.dense({ inputShape: [6], units: 16, activation: 'tanh' }), tf.layers.dropout({ rate: 0.5 }),
-        tf.layers.dense({ units: 4, activation: softmax ? 'softmax' : 'linear' }),
-      ] });
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [6], units: 16, activation: 'tanh' }),
+          tf.layers.dropout({ rate: 0.5 }),
+          tf.layers.dense({ units: 4, activation: softmax ? 'softmax' : 'linear' }),
+        ],
+      });
       const cached = await cachedModelOf(model, [6], 4);
       const entry = compiledTrainerFor(tf, cached);
       assert.ok('step' in entry);
       const train = randomTask(rng, [6], 4, 1203, new Float32Array(0));
-      const task = { type: 'evaluate' as const, backend: 'auto', spec: train.spec, data: train.data, start: 100, end: 1203, weights: randomArray(rng, cached.dimension) };
+      const task = {
+        type: 'evaluate' as const,
+        backend: 'auto',
+        spec: train.spec,
+        data: train.data,
+        start: 100,
+        end: 1203,
+        weights: randomArray(rng, cached.dimension),
+      };
       const expected = await evaluateSlice(tf, cached, { ...task, backend: 'cpu' }, 'cpu');
       const got = evaluateCompiled(entry, task, 'cpu');
       assert.equal(got.count, 1103);
@@ -100,14 +120,22 @@ describe('compiled trainer', { skip: noBlas }, () => {
   });
 
   it('checks shapes before calling into C', async () => {
-    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4);
+    const a = new Float32Array(6),
+      b = new Float32Array(6),
+      c = new Float32Array(4);
     assert.throws(() => checkGemm(false, false, 2, 2, 4, a, b, c), /sgemm: A is 2×4 but holds 6 values/);
     assert.throws(() => checkGemm(false, true, 2, 3, 3, a, new Float32Array(9), c), /sgemm: C is 2×3 but holds 4 values/);
     assert.throws(() => checkGemm(false, false, 2.5, 2, 3, a, b, c), /m must be a non-negative 32-bit integer/);
     assert.throws(() => libs.blas!.sgemm(false, false, 2, 2, 4, a, b, c, 1, 0), /A is 2×4/);
     const { cached, entry } = await logistic(5, 3);
-    assert.throws(() => entry.step.run(new Float32Array(cached.dimension - 1), new Float32Array(5), new Int32Array(1), 1, Math.random), /weights have 17 values, the model has 18/);
-    assert.throws(() => entry.step.run(new Float32Array(cached.dimension), new Float32Array(9), new Int32Array(2), 2, Math.random), /a batch of 2 needs 10 inputs/);
+    assert.throws(
+      () => entry.step.run(new Float32Array(cached.dimension - 1), new Float32Array(5), new Int32Array(1), 1, Math.random),
+      /weights have 17 values, the model has 18/,
+    );
+    assert.throws(
+      () => entry.step.run(new Float32Array(cached.dimension), new Float32Array(9), new Int32Array(2), 2, Math.random),
+      /a batch of 2 needs 10 inputs/,
+    );
     const task = randomTask(createRng(6), [4], 3, 4, new Float32Array(cached.dimension));
     assert.throws(() => trainCompiled(entry, task, 'cpu'), /examples have 4 values, the model takes 5/);
   });
@@ -117,15 +145,19 @@ describe('models the compiled step does not run', () => {
   it('names the unsupported layer, and trainLocally says so while training through tfjs', async () => {
     const paperCnn = await getModel(tf, { kind: 'cnn', inputShape: [28, 28, 1], numClasses: 10 });
     assert.ok('plan' in compileModelPlan(paperCnn.model, paperCnn.variables), 'the FedAvg paper CNN compiles');
-    const pooled = await cachedModelOf(tf.sequential({ layers: [
-      tf.layers.averagePooling2d({ inputShape: [4, 4, 1], poolSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2 }),
-    ] }), [4, 4, 1], 2);
+    const pooled = await cachedModelOf(
+      tf.sequential({ layers: [tf.layers.averagePooling2d({ inputShape: [4, 4, 1], poolSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] }),
+      [4, 4, 1],
+      2,
+    );
     const plan = compileModelPlan(pooled.model, pooled.variables);
     assert.ok('unsupported' in plan);
     assert.match(plan.unsupported, /^layer 'average_pooling2d_AveragePooling2D\d+' \(AveragePooling2D\) is not supported by the compiled step/);
-    const small = await cachedModelOf(tf.sequential({ layers: [
-      tf.layers.dense({ inputShape: [3], units: 4, activation: 'elu' }), tf.layers.dense({ units: 2 }),
-    ] }), [3], 2);
+    const small = await cachedModelOf(
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'elu' }), tf.layers.dense({ units: 2 })] }),
+      [3],
+      2,
+    );
     const task = { ...randomTask(createRng(8), [3], 2, 5, new Float32Array(small.dimension)), backend: 'auto' };
     const result = await trainLocally(tf, small, task, 'cpu');
     assert.equal(result.path, 'tfjs-cpu');
@@ -134,9 +166,11 @@ describe('models the compiled step does not run', () => {
   });
 
   it('a CNN without oneDNN stays on tfjs and says what was missing', { skip: noBlas }, async () => {
-    const cnn = await cachedModelOf(tf.sequential({ layers: [
-      tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2 }),
-    ] }), [5, 5, 1], 2);
+    const cnn = await cachedModelOf(
+      tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] }),
+      [5, 5, 1],
+      2,
+    );
     const entry = compiledTrainerFor(tf, cnn, { blas: libs.blas, notes: ['FEDBOOK_DNNL=/nowhere/libdnnl.so.2 could not be loaded (no such file)'] });
     assert.deepEqual(entry, { unsupported: 'conv2d needs oneDNN: FEDBOOK_DNNL=/nowhere/libdnnl.so.2 could not be loaded (no such file)' });
   });

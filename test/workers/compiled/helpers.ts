@@ -29,10 +29,17 @@ export function randomConvModel(rng: Rng, inputShape: number[], classes: number)
   const convs = 1 + rng.int(2);
   for (let l = 0; l < convs; l++) {
     const kernel = [2 + rng.int(4), 2 + rng.int(3)];
-    model.add(tf.layers.conv2d({
-      ...(l === 0 ? { inputShape } : {}), filters: 2 + rng.int(4), kernelSize: kernel, strides: 1 + rng.int(2),
-      padding: rng.next() < 0.5 ? 'same' : 'valid', activation: (['relu', 'tanh', 'linear'] as const)[rng.int(3)], useBias: rng.next() < 0.8,
-    }));
+    model.add(
+      tf.layers.conv2d({
+        ...(l === 0 ? { inputShape } : {}),
+        filters: 2 + rng.int(4),
+        kernelSize: kernel,
+        strides: 1 + rng.int(2),
+        padding: rng.next() < 0.5 ? 'same' : 'valid',
+        activation: (['relu', 'tanh', 'linear'] as const)[rng.int(3)],
+        useBias: rng.next() < 0.8,
+      }),
+    );
     if (rng.next() < 0.6) model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: rng.next() < 0.7 ? 2 : 1 }));
   }
   model.add(tf.layers.flatten());
@@ -55,22 +62,38 @@ export function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
 }
 
 /** A dataset of `n` random examples in shared memory and a train task over all of them. */
-export function randomTask(rng: Rng, inputShape: number[], classes: number, n: number, weights: Float32Array, config: Partial<ClientTrainConfig> = {}): TrainTask {
+export function randomTask(
+  rng: Rng,
+  inputShape: number[],
+  classes: number,
+  n: number,
+  weights: Float32Array,
+  config: Partial<ClientTrainConfig> = {},
+): TrainTask {
   const size = inputShape.reduce((a, b) => a * b, 1);
   const x = randomArray(rng, n * size);
   const y = Int32Array.from({ length: n }, () => rng.int(classes));
   return {
-    type: 'train', backend: 'cpu', spec: { kind: 'custom', topology: null, inputShape, numClasses: classes },
-    data: { x, y, exampleShape: inputShape, numClasses: classes }, clientId: 0,
-    indices: Int32Array.from({ length: n }, (_, i) => i), globalWeights: weights,
+    type: 'train',
+    backend: 'cpu',
+    spec: { kind: 'custom', topology: null, inputShape, numClasses: classes },
+    data: { x, y, exampleShape: inputShape, numClasses: classes },
+    clientId: 0,
+    indices: Int32Array.from({ length: n }, (_, i) => i),
+    globalWeights: weights,
     config: { localEpochs: 2, batchSize: 7, clientLr: 0.05, optimizer: 'sgd', proximalMu: 0, ...config },
-    seed: 42, abortFlag: new Int32Array(1), deadlineMs: 0, startTimes: new Float64Array(1), startSlot: 0,
+    seed: 42,
+    abortFlag: new Int32Array(1),
+    deadlineMs: 0,
+    startTimes: new Float64Array(1),
+    startSlot: 0,
   };
 }
 
 /** ‖a − b‖ / ‖b‖, in float64. */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0, norm = 0;
+  let diff = 0,
+    norm = 0;
   for (let i = 0; i < b.length; i++) {
     diff += (a[i] - b[i]) ** 2;
     norm += b[i] ** 2;

@@ -7,8 +7,16 @@ import { openFirst, type Koffi } from './ffi';
 
 /** C = alpha·op(A)·op(B) + beta·C on row-major Float32Arrays (zero copy; subarrays keep their offsets). */
 export type Sgemm = (
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: Float32Array, b: Float32Array, c: Float32Array, alpha: number, beta: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  alpha: number,
+  beta: number,
 ) => void;
 
 /** y ← alpha·x + y over n values (zero copy). */
@@ -52,7 +60,9 @@ export const BLAS_INSTALL_HINT: Partial<Record<NodeJS.Platform, string>> = {
   win32: 'set FEDBOOK_BLAS=C:\\path\\to\\libopenblas.dll',
 };
 
-const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+const ROW_MAJOR = 101,
+  NO_TRANS = 111,
+  TRANS = 112;
 
 /** Loads, binds and probes BLAS; `problem` is a one-line reason when it cannot be used. */
 export function openBlas(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { blas?: Blas; problem?: string } {
@@ -66,7 +76,9 @@ export function openBlas(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
   }
   let raw: (...args: unknown[]) => void;
   try {
-    raw = library.func('void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, _Inout_ float *C, int ldc)');
+    raw = library.func(
+      'void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, _Inout_ float *C, int ldc)',
+    );
   } catch (error) {
     return { problem: `${path} has no cblas_sgemm (${(error as Error).message.split('\n')[0]})` };
   }
@@ -78,7 +90,8 @@ export function openBlas(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
   }
   const saxpy: Saxpy = (n, alpha, x, y) => {
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new RangeError(`saxpy: n must be a non-negative 32-bit integer, got ${n}`);
-    if (!(x instanceof Float32Array) || !(y instanceof Float32Array) || x.length < n || y.length < n) throw new RangeError(`saxpy: x and y must be Float32Arrays of at least ${n} values`);
+    if (!(x instanceof Float32Array) || !(y instanceof Float32Array) || x.length < n || y.length < n)
+      throw new RangeError(`saxpy: x and y must be Float32Arrays of at least ${n} values`);
     if (n > 0) rawSaxpy(n, alpha, x, 1, y, 1);
   };
   const setThreads = optionalFunc(library, 'void openblas_set_num_threads(int n)');
@@ -109,11 +122,16 @@ function optionalFunc(library: ReturnType<Koffi['load']>, signature: string): ((
 
 /** Throws a RangeError unless op(A) is m×k, op(B) is k×n and C is m×n, all inside their buffers. */
 export function checkGemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
-  for (const [name, value] of [['m', m], ['n', n], ['k', k]] as const) {
+  for (const [name, value] of [
+    ['m', m],
+    ['n', n],
+    ['k', k],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) throw new RangeError(`sgemm: ${name} must be a non-negative 32-bit integer, got ${value}`);
   }
   if (k === 0 && m > 0 && n > 0) throw new RangeError('sgemm: k must be positive');
-  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) throw new TypeError('sgemm: A, B and C must be Float32Arrays');
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array))
+    throw new TypeError('sgemm: A, B and C must be Float32Arrays');
   if (a.length < m * k) throw new RangeError(`sgemm: A${transA ? 'ᵀ' : ''} is ${m}×${k} but holds ${a.length} values`);
   if (b.length < k * n) throw new RangeError(`sgemm: B${transB ? 'ᵀ' : ''} is ${k}×${n} but holds ${b.length} values`);
   if (c.length < m * n) throw new RangeError(`sgemm: C is ${m}×${n} but holds ${c.length} values`);
@@ -130,7 +148,8 @@ function probeSgemm(sgemm: Sgemm): string | undefined {
     const d = new Float32Array(4);
     sgemm(true, false, 2, 2, 3, aT, b, d, 1, 0);
     const expected = [58, 64, 139, 154];
-    if (!expected.every((v, i) => c[i] === v + 1 && d[i] === v)) return `2×3·3×2 gave [${Array.from(c)}] and [${Array.from(d)}], expected [59,65,140,155] and [${expected}]`;
+    if (!expected.every((v, i) => c[i] === v + 1 && d[i] === v))
+      return `2×3·3×2 gave [${Array.from(c)}] and [${Array.from(d)}], expected [59,65,140,155] and [${expected}]`;
     return undefined;
   } catch (error) {
     return (error as Error).message.split('\n')[0];

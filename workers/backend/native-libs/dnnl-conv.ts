@@ -13,12 +13,21 @@ import { createSignalGuard, type SignalGuard } from './ffi';
 
 export interface ConvGeometry {
   batch: number;
-  inH: number; inW: number; inC: number;
-  outH: number; outW: number; outC: number;
-  kh: number; kw: number;
-  sh: number; sw: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
   /** Padding top, left, bottom, right. */
-  pt: number; pl: number; pb: number; pr: number;
+  pt: number;
+  pl: number;
+  pb: number;
+  pr: number;
   bias: boolean;
 }
 
@@ -33,21 +42,45 @@ export interface Convolution {
   dispose(): void;
 }
 
-const MD_BYTES = 2048, OP_DESC_BYTES = 16384;
+const MD_BYTES = 2048,
+  OP_DESC_BYTES = 16384;
 const C = {
-  cpu: 1, f32: 3, any: 1, nhwc: 20, hwio: 30, x: 2, inOrder: 1,
+  cpu: 1,
+  f32: 3,
+  any: 1,
+  nhwc: 20,
+  hwio: 30,
+  x: 2,
+  inOrder: 1,
   query: { weights: 131, diffWeights: 132 },
-  forwardTraining: 64, backwardData: 160, backwardWeights: 192, convolutionDirect: 1,
+  forwardTraining: 64,
+  backwardData: 160,
+  backwardWeights: 192,
+  convolutionDirect: 1,
   arg: { src: 1, dst: 17, weights: 33, bias: 41, diffSrc: 129, diffDst: 145, diffWeights: 161, diffBias: 169 },
 };
 
 type Fn = (...args: unknown[]) => number;
 interface Bindings {
-  engine: unknown; stream: unknown; guard: SignalGuard;
-  mdInitByTag: Fn; convForward: Fn; convBackwardData: Fn; convBackwardWeights: Fn;
-  pdCreate: Fn; primitiveCreate: Fn; memoryCreate: Fn; setHandle: Fn; execute: Fn; wait: Fn;
-  queryMd: (pd: unknown, what: number, index: number) => unknown; mdSize: (md: unknown) => number | bigint; reorderPdCreate: Fn;
-  primitiveDestroy: Fn; pdDestroy: Fn; memoryDestroy: Fn;
+  engine: unknown;
+  stream: unknown;
+  guard: SignalGuard;
+  mdInitByTag: Fn;
+  convForward: Fn;
+  convBackwardData: Fn;
+  convBackwardWeights: Fn;
+  pdCreate: Fn;
+  primitiveCreate: Fn;
+  memoryCreate: Fn;
+  setHandle: Fn;
+  execute: Fn;
+  wait: Fn;
+  queryMd: (pd: unknown, what: number, index: number) => unknown;
+  mdSize: (md: unknown) => number | bigint;
+  reorderPdCreate: Fn;
+  primitiveDestroy: Fn;
+  pdDestroy: Fn;
+  memoryDestroy: Fn;
 }
 const bound = new WeakMap<object, Bindings>();
 
@@ -61,9 +94,15 @@ function bind(dnnl: Dnnl): Bindings {
     engineCreate: f('int dnnl_engine_create(_Out_ void **engine, int kind, size_t index)'),
     streamCreate: f('int dnnl_stream_create(_Out_ void **stream, void *engine, unsigned int flags)'),
     mdInitByTag: f('int dnnl_memory_desc_init_by_tag(void *md, int ndims, const int64_t *dims, int dt, int tag)'),
-    convForward: f('int dnnl_convolution_forward_desc_init(void *d, int prop, int alg, const void *src, const void *w, const void *bias, const void *dst, const int64_t *strides, const int64_t *pl, const int64_t *pr)'),
-    convBackwardData: f('int dnnl_convolution_backward_data_desc_init(void *d, int alg, const void *dsrc, const void *w, const void *ddst, const int64_t *strides, const int64_t *pl, const int64_t *pr)'),
-    convBackwardWeights: f('int dnnl_convolution_backward_weights_desc_init(void *d, int alg, const void *src, const void *dw, const void *dbias, const void *ddst, const int64_t *strides, const int64_t *pl, const int64_t *pr)'),
+    convForward: f(
+      'int dnnl_convolution_forward_desc_init(void *d, int prop, int alg, const void *src, const void *w, const void *bias, const void *dst, const int64_t *strides, const int64_t *pl, const int64_t *pr)',
+    ),
+    convBackwardData: f(
+      'int dnnl_convolution_backward_data_desc_init(void *d, int alg, const void *dsrc, const void *w, const void *ddst, const int64_t *strides, const int64_t *pl, const int64_t *pr)',
+    ),
+    convBackwardWeights: f(
+      'int dnnl_convolution_backward_weights_desc_init(void *d, int alg, const void *src, const void *dw, const void *dbias, const void *ddst, const int64_t *strides, const int64_t *pl, const int64_t *pr)',
+    ),
     pdCreate: f('int dnnl_primitive_desc_create(_Out_ void **pd, const void *opDesc, const void *attr, void *engine, const void *hint)'),
     primitiveCreate: f('int dnnl_primitive_create(_Out_ void **primitive, const void *pd)'),
     memoryCreate: f('int dnnl_memory_create(_Out_ void **memory, const void *md, void *engine, void *handle)'),
@@ -75,7 +114,9 @@ function bind(dnnl: Dnnl): Bindings {
     primitiveDestroy: f('int dnnl_primitive_destroy(void *primitive)'),
     pdDestroy: f('int dnnl_primitive_desc_destroy(void *pd)'),
     memoryDestroy: f('int dnnl_memory_destroy(void *memory)'),
-    reorderPdCreate: f('int dnnl_reorder_primitive_desc_create(_Out_ void **pd, const void *srcMd, void *srcEngine, const void *dstMd, void *dstEngine, const void *attr)'),
+    reorderPdCreate: f(
+      'int dnnl_reorder_primitive_desc_create(_Out_ void **pd, const void *srcMd, void *srcEngine, const void *dstMd, void *dstEngine, const void *attr)',
+    ),
   };
   const engine = out(fns.engineCreate, 'dnnl_engine_create', C.cpu, 0);
   const stream = out(fns.streamCreate, 'dnnl_stream_create', engine, C.inOrder);
@@ -104,7 +145,8 @@ export function checkConvGeometry(g: ConvGeometry): void {
   }
   const expectH = Math.floor((g.inH + g.pt + g.pb - g.kh) / g.sh) + 1;
   const expectW = Math.floor((g.inW + g.pl + g.pr - g.kw) / g.sw) + 1;
-  if (expectH !== g.outH || expectW !== g.outW) throw new RangeError(`convolution: output ${g.outH}×${g.outW} does not follow from the input, kernel, strides and padding (${expectH}×${expectW})`);
+  if (expectH !== g.outH || expectW !== g.outW)
+    throw new RangeError(`convolution: output ${g.outH}×${g.outW} does not follow from the input, kernel, strides and padding (${expectH}×${expectW})`);
 }
 
 export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
@@ -124,7 +166,9 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
   const userWeights = md([g.outC, g.inC, g.kh, g.kw], C.hwio);
   const bias = g.bias ? md([g.outC], C.x) : null;
   const dst = md([g.batch, g.outC, g.outH, g.outW], C.nhwc);
-  const strides = i64([g.sh, g.sw]), padL = i64([g.pt, g.pl]), padR = i64([g.pb, g.pr]);
+  const strides = i64([g.sh, g.sw]),
+    padL = i64([g.pt, g.pl]),
+    padR = i64([g.pb, g.pr]);
   const owned = { primitives: [] as unknown[], pds: [] as unknown[], memories: [] as unknown[] };
   const primitive = (fill: (desc: Uint8Array) => number, what: string, hint: unknown) => {
     const desc = new Uint8Array(OP_DESC_BYTES);
@@ -135,9 +179,17 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
     owned.primitives.push(created);
     return { pd, primitive: created };
   };
-  const fwd = primitive((d) => b.convForward(d, C.forwardTraining, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR), 'convolution forward', null);
+  const fwd = primitive(
+    (d) => b.convForward(d, C.forwardTraining, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR),
+    'convolution forward',
+    null,
+  );
   const bwdData = primitive((d) => b.convBackwardData(d, C.convolutionDirect, src, weights, dst, strides, padL, padR), 'convolution backward data', fwd.pd);
-  const bwdWeights = primitive((d) => b.convBackwardWeights(d, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR), 'convolution backward weights', fwd.pd);
+  const bwdWeights = primitive(
+    (d) => b.convBackwardWeights(d, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR),
+    'convolution backward weights',
+    fwd.pd,
+  );
   const memory = (m: unknown) => {
     const created = out(b.memoryCreate, 'dnnl_memory_create', m, b.engine, null);
     owned.memories.push(created);
@@ -165,7 +217,8 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
 
   const sizes = { src: g.batch * g.inH * g.inW * g.inC, weights: g.kh * g.kw * g.inC * g.outC, bias: g.outC, dst: g.batch * g.outH * g.outW * g.outC };
   const need = (array: Float32Array | undefined, size: number, what: string) => {
-    if (!(array instanceof Float32Array) || array.length < size) throw new RangeError(`convolution: ${what} needs ${size} values, got ${array?.length ?? 'none'}`);
+    if (!(array instanceof Float32Array) || array.length < size)
+      throw new RangeError(`convolution: ${what} needs ${size} values, got ${array?.length ?? 'none'}`);
   };
   // Handles are set right before the call that uses them, with no allocation in between.
   // Signals are blocked while oneDNN runs (see createSignalGuard).
@@ -179,7 +232,9 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
   };
   type Arg = [number, unknown, Float32Array];
   let disposed = false;
-  const live = () => { if (disposed) throw new Error('convolution: used after dispose()'); };
+  const live = () => {
+    if (disposed) throw new Error('convolution: used after dispose()');
+  };
   return {
     dispose() {
       if (disposed) return;
@@ -192,23 +247,52 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
     },
     forward(x, w, bb, y) {
       live();
-      need(x, sizes.src, 'x'); need(w, sizes.weights, 'w'); need(y, sizes.dst, 'y');
+      need(x, sizes.src, 'x');
+      need(w, sizes.weights, 'w');
+      need(y, sizes.dst, 'y');
       if (g.bias) need(bb, sizes.bias, 'b');
-      run(fwdWeights.fromUser, [[C.arg.src, mem.userWeights, w], [C.arg.dst, fwdWeights.handle, fwdWeights.buffer]]);
-      run(fwd.primitive, [[C.arg.src, mem.src, x], [C.arg.weights, fwdWeights.handle, fwdWeights.buffer], ...(g.bias ? [[C.arg.bias, mem.bias, bb!] as Arg] : []), [C.arg.dst, mem.dst, y]]);
+      run(fwdWeights.fromUser, [
+        [C.arg.src, mem.userWeights, w],
+        [C.arg.dst, fwdWeights.handle, fwdWeights.buffer],
+      ]);
+      run(fwd.primitive, [
+        [C.arg.src, mem.src, x],
+        [C.arg.weights, fwdWeights.handle, fwdWeights.buffer],
+        ...(g.bias ? [[C.arg.bias, mem.bias, bb!] as Arg] : []),
+        [C.arg.dst, mem.dst, y],
+      ]);
     },
     backwardData(dy, w, dx) {
       live();
-      need(dy, sizes.dst, 'dy'); need(w, sizes.weights, 'w'); need(dx, sizes.src, 'dx');
-      run(bwdDataWeights.fromUser, [[C.arg.src, mem.userWeights, w], [C.arg.dst, bwdDataWeights.handle, bwdDataWeights.buffer]]);
-      run(bwdData.primitive, [[C.arg.diffDst, mem.dst, dy], [C.arg.weights, bwdDataWeights.handle, bwdDataWeights.buffer], [C.arg.diffSrc, mem.src, dx]]);
+      need(dy, sizes.dst, 'dy');
+      need(w, sizes.weights, 'w');
+      need(dx, sizes.src, 'dx');
+      run(bwdDataWeights.fromUser, [
+        [C.arg.src, mem.userWeights, w],
+        [C.arg.dst, bwdDataWeights.handle, bwdDataWeights.buffer],
+      ]);
+      run(bwdData.primitive, [
+        [C.arg.diffDst, mem.dst, dy],
+        [C.arg.weights, bwdDataWeights.handle, bwdDataWeights.buffer],
+        [C.arg.diffSrc, mem.src, dx],
+      ]);
     },
     backwardWeights(x, dy, dw, db) {
       live();
-      need(x, sizes.src, 'x'); need(dy, sizes.dst, 'dy'); need(dw, sizes.weights, 'dw');
+      need(x, sizes.src, 'x');
+      need(dy, sizes.dst, 'dy');
+      need(dw, sizes.weights, 'dw');
       if (g.bias) need(db, sizes.bias, 'db');
-      run(bwdWeights.primitive, [[C.arg.src, mem.src, x], [C.arg.diffDst, mem.dst, dy], [C.arg.diffWeights, bwdDiffWeights.handle, bwdDiffWeights.buffer], ...(g.bias ? [[C.arg.diffBias, mem.bias, db!] as Arg] : [])]);
-      run(bwdDiffWeights.toUser, [[C.arg.src, bwdDiffWeights.handle, bwdDiffWeights.buffer], [C.arg.dst, mem.userWeights, dw]]);
+      run(bwdWeights.primitive, [
+        [C.arg.src, mem.src, x],
+        [C.arg.diffDst, mem.dst, dy],
+        [C.arg.diffWeights, bwdDiffWeights.handle, bwdDiffWeights.buffer],
+        ...(g.bias ? [[C.arg.diffBias, mem.bias, db!] as Arg] : []),
+      ]);
+      run(bwdDiffWeights.toUser, [
+        [C.arg.src, bwdDiffWeights.handle, bwdDiffWeights.buffer],
+        [C.arg.dst, mem.userWeights, dw],
+      ]);
     },
   };
 }

@@ -20,10 +20,14 @@ export const SUPPORTED_DNNL_MAJOR = 2;
 
 export function dnnlCandidates(platform: NodeJS.Platform = process.platform): string[] {
   switch (platform) {
-    case 'linux': return ['libdnnl.so.2', 'libdnnl.so'];
-    case 'darwin': return ['libdnnl.2.dylib', '/opt/homebrew/lib/libdnnl.2.dylib', '/usr/local/lib/libdnnl.2.dylib'];
-    case 'win32': return ['dnnl.dll'];
-    default: return [];
+    case 'linux':
+      return ['libdnnl.so.2', 'libdnnl.so'];
+    case 'darwin':
+      return ['libdnnl.2.dylib', '/opt/homebrew/lib/libdnnl.2.dylib', '/usr/local/lib/libdnnl.2.dylib'];
+    case 'win32':
+      return ['dnnl.dll'];
+    default:
+      return [];
   }
 }
 
@@ -38,11 +42,18 @@ export function openDnnl(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
   const { library, path, tried } = openFirst(koffi, candidates);
   if (!library || !path) {
     if (override) return { problem: `FEDBOOK_DNNL=${override} could not be loaded (${tried[0]?.reason ?? 'no such file'})` };
-    return { problem: `oneDNN not found (tried ${candidates.join(', ') || 'nothing on this platform'}); ${process.platform === 'linux' ? 'install it with `apt-get install libdnnl2`' : 'set FEDBOOK_DNNL=/path/to/libdnnl'}` };
+    return {
+      problem: `oneDNN not found (tried ${candidates.join(', ') || 'nothing on this platform'}); ${process.platform === 'linux' ? 'install it with `apt-get install libdnnl2`' : 'set FEDBOOK_DNNL=/path/to/libdnnl'}`,
+    };
   }
   try {
     versionStruct ??= koffi.struct('fedbook_dnnl_version_t', {
-      major: 'int', minor: 'int', patch: 'int', hash: 'const char *', cpu_runtime: 'unsigned int', gpu_runtime: 'unsigned int',
+      major: 'int',
+      minor: 'int',
+      patch: 'int',
+      hash: 'const char *',
+      cpu_runtime: 'unsigned int',
+      gpu_runtime: 'unsigned int',
     });
     const VersionStruct = versionStruct;
     const dnnlVersion = library.func('dnnl_version', koffi.pointer(VersionStruct), []);
@@ -56,7 +67,15 @@ export function openDnnl(koffi: Koffi, env: NodeJS.ProcessEnv = process.env): { 
     if (status !== 0) return { problem: `${path} (${label}) failed its probe: dnnl_engine_create returned status ${status}` };
     engineDestroy(engine[0]);
     const runtime = CPU_RUNTIMES[version.cpu_runtime] ?? `runtime ${version.cpu_runtime}`;
-    return { dnnl: { koffi, library, path, version: { major: version.major, minor: version.minor, patch: version.patch }, describe: `${label} (cpu runtime: ${runtime})` } };
+    return {
+      dnnl: {
+        koffi,
+        library,
+        path,
+        version: { major: version.major, minor: version.minor, patch: version.patch },
+        describe: `${label} (cpu runtime: ${runtime})`,
+      },
+    };
   } catch (error) {
     return { problem: `${path} failed its probe: ${(error as Error).message.split('\n')[0]}` };
   }

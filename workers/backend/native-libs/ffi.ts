@@ -87,8 +87,10 @@ export function createSignalGuard(koffi: Koffi): SignalGuard {
     sigmask = undefined;
   }
   if (!sigmask) return (call) => call();
-  const SIG_BLOCK = process.platform === 'linux' ? 0 : 1, SIG_SETMASK = process.platform === 'linux' ? 2 : 3;
-  const all = new Uint8Array(setBytes).fill(0xff), previous = new Uint8Array(setBytes);
+  const SIG_BLOCK = process.platform === 'linux' ? 0 : 1,
+    SIG_SETMASK = process.platform === 'linux' ? 2 : 3;
+  const all = new Uint8Array(setBytes).fill(0xff),
+    previous = new Uint8Array(setBytes);
   const mask = sigmask;
   return (call) => {
     mask(SIG_BLOCK, all, previous);

@@ -63,9 +63,13 @@ function multiply(ops: ShippedOps, left: tf.TensorInfo, transposeLeft: boolean, 
  * packed (× PACK_COST) and transposed.
  */
 export function preferSwapped(
-  m: number, k: number, n: number,
-  batchA: number, batchB: number,
-  transposeA: boolean, transposeB: boolean,
+  m: number,
+  k: number,
+  n: number,
+  batchA: number,
+  batchB: number,
+  transposeA: boolean,
+  transposeB: boolean,
   rightAlreadyPacked: boolean,
 ): boolean {
   const sizeA = m * k * batchA;
@@ -87,8 +91,10 @@ export function isUnbatched(a: tf.TensorInfo, b: tf.TensorInfo): boolean {
  */
 export function xnnpackProduct(
   ops: ShippedOps,
-  a: tf.TensorInfo, b: tf.TensorInfo,
-  transposeA: boolean, transposeB: boolean,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
   direct: (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo = ops.matMul,
 ): { product: tf.TensorInfo; fusedDirect: boolean } {
   const rankA = a.shape.length;

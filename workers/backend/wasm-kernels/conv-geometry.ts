@@ -41,7 +41,14 @@ function dilate(ops: ShippedOps, dy: tf.TensorInfo, sh: number, sw: number, made
   const [n, oh, ow, c] = dy.shape;
   const spread = ops.reshape(dy, [n, oh, 1, ow, 1, c]);
   made.push(spread);
-  const padded = ops.pad(spread, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const padded = ops.pad(spread, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   made.push(padded);
   const z = ops.reshape(padded, [n, oh * sh, ow * sw, c]);
   made.push(z);
@@ -56,9 +63,7 @@ function dilate(ops: ShippedOps, dy: tf.TensorInfo, sh: number, sw: number, made
  * undefined when explicit padding wider than the filter makes `before`
  * negative (left to the shipped kernel).
  */
-export function spreadForInputGradient(
-  ops: ShippedOps, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, made: tf.TensorInfo[],
-): tf.TensorInfo | undefined {
+export function spreadForInputGradient(ops: ShippedOps, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, made: tf.TensorInfo[]): tf.TensorInfo | undefined {
   const { filterHeight: fh, filterWidth: fw, inHeight, inWidth, strideHeight: sh, strideWidth: sw } = info;
   const [, outHeight, outWidth] = dy.shape;
   // The dilated dy spans oh·sh rows (the last sh-1 of them zeros).
@@ -72,7 +77,12 @@ export function spreadForInputGradient(
     z = ops.slice(z, [0, 0, 0, 0], [n, zh + Math.min(0, after[0]), zw + Math.min(0, after[1]), c]);
     made.push(z);
   }
-  const pads: Array<[number, number]> = [[0, 0], [before[0], Math.max(0, after[0])], [before[1], Math.max(0, after[1])], [0, 0]];
+  const pads: Array<[number, number]> = [
+    [0, 0],
+    [before[0], Math.max(0, after[0])],
+    [before[1], Math.max(0, after[1])],
+    [0, 0],
+  ];
   if (pads.some(([b, a]) => b + a > 0)) {
     z = ops.pad(z, pads);
     made.push(z);

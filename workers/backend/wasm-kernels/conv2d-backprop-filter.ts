@@ -36,7 +36,15 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: Conv2DBackpropFilterAr
   const keep = (info: tf.TensorInfo): tf.TensorInfo => (made.push(info), info);
   try {
     let xT = keep(ops.transpose(x, [3, 1, 2, 0]));
-    if (top + bottom + left + right > 0) xT = keep(ops.pad(xT, [[0, 0], [top, bottom], [left, right], [0, 0]]));
+    if (top + bottom + left + right > 0)
+      xT = keep(
+        ops.pad(xT, [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ]),
+      );
     const dyAsFilter = keep(ops.transpose(dy, [1, 2, 0, 3]));
     let grad = keep(ops.conv2dValid(xT, dyAsFilter, [1, 1], [sh, sw]));
     if (grad.shape[1] !== fh || grad.shape[2] !== fw) grad = keep(ops.slice(grad, [0, 0, 0, 0], [inChannels, fh, fw, outChannels]));

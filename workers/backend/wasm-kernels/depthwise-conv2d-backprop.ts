@@ -78,7 +78,15 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: FilterArgs): tf.Ten
   try {
     // x as one image [1, H, W, C·N], channel c·N + n.
     let image = keep(ops.transpose(x, [1, 2, 3, 0]));
-    if (top + bottom + left + right > 0) image = keep(ops.pad(image, [[top, bottom], [left, right], [0, 0], [0, 0]]));
+    if (top + bottom + left + right > 0)
+      image = keep(
+        ops.pad(image, [
+          [top, bottom],
+          [left, right],
+          [0, 0],
+          [0, 0],
+        ]),
+      );
     const [paddedHeight, paddedWidth] = image.shape;
     image = keep(ops.reshape(image, [1, paddedHeight, paddedWidth, channels * batch]));
     // dy as a filter [OH, OW, C·N, M].

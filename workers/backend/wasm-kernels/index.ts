@@ -30,8 +30,14 @@ import { createNativeConvConfigs } from './native-conv';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
 export const WASM_TRAINING_KERNELS = [
-  'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput',
-  'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'MaxPoolGrad',
+  'UnsortedSegmentSum',
 ] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
@@ -120,10 +126,7 @@ export function useNativeKernels(libs: NativeKernelLibs): void {
 
 /** The kernels that currently run natively on the WASM backend. */
 export function nativeWasmKernels(): string[] {
-  return [
-    ...(native.sgemm ? ['BatchMatMul', '_FusedMatMul'] : []),
-    ...(native.dnnl ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : []),
-  ];
+  return [...(native.sgemm ? ['BatchMatMul', '_FusedMatMul'] : []), ...(native.dnnl ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])];
 }
 
 /** Puts back the kernels tfjs-backend-wasm shipped (for benchmarks and tests). */

@@ -29,10 +29,22 @@ function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometry | undefined 
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   const { top, left, bottom, right } = info.padInfo;
   return {
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
-    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
-    kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
-    pt: top, pl: left, pb: bottom, pr: right, bias: false,
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    pt: top,
+    pl: left,
+    pb: bottom,
+    pr: right,
+    bias: false,
   };
 }
 

@@ -20,22 +20,33 @@ interface MatMulArgs {
   attrs: { transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number };
 }
 
-interface Geometry { m: number; k: number; n: number; batchA: number; batchB: number; outShape: number[] }
+interface Geometry {
+  m: number;
+  k: number;
+  n: number;
+  batchA: number;
+  batchB: number;
+  outShape: number[];
+}
 
 /** The product's dimensions, or undefined when the batch dimensions broadcast in a way not handled here. */
 function geometryOf(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): Geometry | undefined {
-  const ra = a.shape.length, rb = b.shape.length;
+  const ra = a.shape.length,
+    rb = b.shape.length;
   if (ra < 2 || rb < 2) return undefined;
   const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
   const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
   const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
   if (k !== kB) return undefined; // the fallback kernel throws tfjs's own message
-  const batchShapeA = a.shape.slice(0, -2), batchShapeB = b.shape.slice(0, -2);
-  const batchA = batchShapeA.reduce((p, d) => p * d, 1), batchB = batchShapeB.reduce((p, d) => p * d, 1);
+  const batchShapeA = a.shape.slice(0, -2),
+    batchShapeB = b.shape.slice(0, -2);
+  const batchA = batchShapeA.reduce((p, d) => p * d, 1),
+    batchB = batchShapeB.reduce((p, d) => p * d, 1);
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined;
   // The larger batch's shape is the output's, provided the other's is no longer (else broadcasting adds axes).
-  const [larger, smaller] = batchA > batchB || (batchA === batchB && batchShapeA.length >= batchShapeB.length) ? [batchShapeA, batchShapeB] : [batchShapeB, batchShapeA];
+  const [larger, smaller] =
+    batchA > batchB || (batchA === batchB && batchShapeA.length >= batchShapeB.length) ? [batchShapeA, batchShapeB] : [batchShapeB, batchShapeA];
   if (smaller.length > larger.length) return undefined;
   if (batchA === batchB && batchA > 1 && !larger.slice(larger.length - smaller.length).every((d, i) => d === smaller[i])) return undefined;
   const batchShape = larger;
@@ -52,10 +63,25 @@ function product(backend: BackendWasm, sgemm: Sgemm, a: tf.TensorInfo, b: tf.Ten
   const { m, k, n } = g;
   const batch = Math.max(g.batchA, g.batchB);
   if (m * n === 0) return out;
-  if (k === 0) { C.fill(0); return out; }
+  if (k === 0) {
+    C.fill(0);
+    return out;
+  }
   for (let i = 0; i < batch; i++) {
-    const ia = g.batchA === 1 ? 0 : i, ib = g.batchB === 1 ? 0 : i;
-    sgemm(transposeA, transposeB, m, n, k, A.subarray(ia * m * k, (ia + 1) * m * k), B.subarray(ib * k * n, (ib + 1) * k * n), C.subarray(i * m * n, (i + 1) * m * n), 1, 0);
+    const ia = g.batchA === 1 ? 0 : i,
+      ib = g.batchB === 1 ? 0 : i;
+    sgemm(
+      transposeA,
+      transposeB,
+      m,
+      n,
+      k,
+      A.subarray(ia * m * k, (ia + 1) * m * k),
+      B.subarray(ib * k * n, (ib + 1) * k * n),
+      C.subarray(i * m * n, (i + 1) * m * n),
+      1,
+      0,
+    );
   }
   return out;
 }
@@ -83,7 +109,10 @@ export function createNativeMatMulConfigs(sgemm: Sgemm): { batchMatMul: tf.Kerne
     const { transposeA, transposeB, activation = 'linear', leakyreluAlpha = 0.2 } = args.attrs;
     const g = a.dtype === 'float32' && b.dtype === 'float32' ? geometryOf(a, b, transposeA, transposeB) : undefined;
     const biasSize = bias ? bias.shape.reduce((p, d) => p * d, 1) : 0;
-    const handled = g !== undefined && activation in ACTIVATIONS && (!bias || (bias.dtype === 'float32' && (biasSize === 1 || (biasSize === g.n && bias.shape[bias.shape.length - 1] === g.n))));
+    const handled =
+      g !== undefined &&
+      activation in ACTIVATIONS &&
+      (!bias || (bias.dtype === 'float32' && (biasSize === 1 || (biasSize === g.n && bias.shape[bias.shape.length - 1] === g.n))));
     if (!handled) return (fusedMatMulConfig.kernelFunc as unknown as (x: MatMulArgs) => tf.TensorInfo)(args);
     const out = product(args.backend, sgemm, a, b, g, transposeA, transposeB);
     const C = args.backend.typedArrayFromHeap(out) as Float32Array;

@@ -14,8 +14,24 @@ type ShippedKernel = (args: { inputs: object; backend: BackendWasm; attrs?: obje
 
 /** Kernels this folder composes from; captured before any of them is replaced. */
 export const COMPOSED_KERNELS = [
-  'Conv2D', 'Transpose', 'PadV2', 'Reverse', 'Slice', 'Reshape', 'Identity', 'Add', 'BatchMatMul', '_FusedMatMul',
-  'Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu', 'Prelu', 'DepthwiseConv2dNative', 'Sum',
+  'Conv2D',
+  'Transpose',
+  'PadV2',
+  'Reverse',
+  'Slice',
+  'Reshape',
+  'Identity',
+  'Add',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Relu',
+  'Relu6',
+  'Elu',
+  'Sigmoid',
+  'LeakyRelu',
+  'Prelu',
+  'DepthwiseConv2dNative',
+  'Sum',
 ] as const;
 type ComposedKernel = (typeof COMPOSED_KERNELS)[number];
 

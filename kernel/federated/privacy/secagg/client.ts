@@ -124,9 +124,11 @@ export class SecAggClient {
   unmask(request: UnmaskingRequest, threshold: number): UnmaskingShares {
     const survivors = new Set(request.survivors);
     for (const index of request.dropped) {
-      if (survivors.has(index)) throw new Error(`secure aggregation: client ${this.index} refuses to unmask: client ${index} is listed both as survivor and as dropped`);
+      if (survivors.has(index))
+        throw new Error(`secure aggregation: client ${this.index} refuses to unmask: client ${index} is listed both as survivor and as dropped`);
     }
-    if (survivors.size < threshold) throw new Error(`secure aggregation: client ${this.index} refuses to unmask: ${survivors.size} survivors is below the threshold ${threshold}`);
+    if (survivors.size < threshold)
+      throw new Error(`secure aggregation: client ${this.index} refuses to unmask: ${survivors.size} survivors is below the threshold ${threshold}`);
     const sSeedShares = new Map<number, bigint>();
     const selfMaskShares = new Map<number, bigint>();
     for (const index of request.dropped) sSeedShares.set(index, this.held(index)[0]);

@@ -19,7 +19,6 @@ export interface SecureAggregationSettings {
   readonly bound: number;
 }
 
-
 /** Result of a secure sum over real vectors. */
 export interface SecureSumOfVectors {
   readonly sum: Float64Array;

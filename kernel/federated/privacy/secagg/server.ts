@@ -42,11 +42,14 @@ export class SecAggServer {
   /** Round 0: collect the advertised keys; the result is broadcast to every client. */
   collectKeys(keys: readonly AdvertisedKeys[]): readonly RosterEntry[] {
     if (keys.length < this.threshold) {
-      throw new SecureAggregationError(`secure aggregation: only ${keys.length} clients advertised keys but the threshold is ${this.threshold}`, 0, this.threshold, keys.length);
+      throw new SecureAggregationError(
+        `secure aggregation: only ${keys.length} clients advertised keys but the threshold is ${this.threshold}`,
+        0,
+        this.threshold,
+        keys.length,
+      );
     }
-    this.roster = [...keys]
-      .sort((a, b) => a.index - b.index)
-      .map((k) => ({ ...k, cKey: parsePublicKey(k.cPublic), sKey: parsePublicKey(k.sPublic) }));
+    this.roster = [...keys].sort((a, b) => a.index - b.index).map((k) => ({ ...k, cKey: parsePublicKey(k.cPublic), sKey: parsePublicKey(k.sPublic) }));
     return this.roster;
   }
 
@@ -107,11 +110,17 @@ export class SecAggServer {
     const lambdas = lagrangeAtZero(used.map((a) => this.positionOf(a.from) + 1));
     const sum = Uint32Array.from(this.maskedSum);
     for (const index of request.survivors) {
-      const seed = combineShares(lambdas, used.map((a) => shareOf(a.selfMaskShares, index, a.from)));
+      const seed = combineShares(
+        lambdas,
+        used.map((a) => shareOf(a.selfMaskShares, index, a.from)),
+      );
       subtractInto(sum, expandMask(maskKey('self', fieldToBytes(seed)), this.dimension));
     }
     for (const droppedIndex of request.dropped) {
-      const seed = combineShares(lambdas, used.map((a) => shareOf(a.sSeedShares, droppedIndex, a.from)));
+      const seed = combineShares(
+        lambdas,
+        used.map((a) => shareOf(a.sSeedShares, droppedIndex, a.from)),
+      );
       const droppedKeys = sKeyPairFromSeed(seed);
       for (const survivor of request.survivors) {
         const peer = this.roster[this.positionOf(survivor)];

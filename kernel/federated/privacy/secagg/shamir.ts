@@ -42,7 +42,8 @@ function modInverse(a: bigint): bigint {
 export function shareSecret(secret: bigint, n: number, threshold: number, randomField: () => bigint): Share[] {
   if (secret < 0n || secret >= FIELD_PRIME) throw new RangeError('Shamir secret must be in [0, p)');
   if (!Number.isInteger(n) || n < 1 || n >= 2 ** 32) throw new RangeError(`Shamir share count must be an integer in [1, 2^32) (got ${n})`);
-  if (!Number.isInteger(threshold) || threshold < 1 || threshold > n) throw new RangeError(`Shamir threshold must be an integer in [1, ${n}] (got ${threshold})`);
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > n)
+    throw new RangeError(`Shamir threshold must be an integer in [1, ${n}] (got ${threshold})`);
   const coefficients = [secret];
   for (let k = 1; k < threshold; k++) coefficients.push(mod(randomField()));
   const shares: Share[] = [];
@@ -68,7 +69,8 @@ export function lagrangeAtZero(xs: readonly number[]): bigint[] {
   if (new Set(xs).size !== xs.length) throw new RangeError('Shamir reconstruction needs shares at distinct points');
   return xs.map((xiNumber, i) => {
     const xi = BigInt(xiNumber);
-    let numerator = 1n, denominator = 1n;
+    let numerator = 1n,
+      denominator = 1n;
     for (let j = 0; j < xs.length; j++) {
       if (j === i) continue;
       const xj = BigInt(xs[j]);
@@ -90,7 +92,10 @@ export function combineShares(coefficients: readonly bigint[], ys: readonly bigi
 export function reconstructSecret(shares: readonly Share[], threshold: number): bigint {
   if (shares.length < threshold) throw new RangeError(`Shamir reconstruction needs ${threshold} shares (got ${shares.length})`);
   const used = shares.slice(0, threshold);
-  return combineShares(lagrangeAtZero(used.map((s) => s.x)), used.map((s) => s.y));
+  return combineShares(
+    lagrangeAtZero(used.map((s) => s.x)),
+    used.map((s) => s.y),
+  );
 }
 
 /** 32-byte big-endian encoding of a field element. */

@@ -16,12 +16,20 @@ function stack(options: { privacy?: PrivacySpec; secureAggregation?: SecureAggre
   let state = aggregation.init();
   return {
     aggregate(updates: readonly ClientUpdate[], context: AggregationContext) {
-      const output = aggregation.aggregate(updates.map((u) => ({ clientId: u.clientId, vector: u.delta, numExamples: u.numExamples })), state, context);
+      const output = aggregation.aggregate(
+        updates.map((u) => ({ clientId: u.clientId, vector: u.delta, numExamples: u.numExamples })),
+        state,
+        context,
+      );
       state = output.state;
       return output;
     },
-    get state() { return state as { clip?: number }; },
-    set state(next: { clip?: number }) { state = next; },
+    get state() {
+      return state as { clip?: number };
+    },
+    set state(next: { clip?: number }) {
+      state = next;
+    },
   };
 }
 
@@ -46,14 +54,18 @@ test('DP-FedAvg without noise: clip [3,4] to [0.6,0.8], keep [0.3,0.4], divide b
 });
 
 test('DP noise on the mean has variance (sigma C / E)^2', () => {
-  const d = 20000, sigma = 1.5, clip = 2, expected = 4;
+  const d = 20000,
+    sigma = 1.5,
+    clip = 2,
+    expected = 4;
   const aggregator = stack({ privacy: dp.gaussian({ clip, noiseMultiplier: sigma, delta: 1e-5 }), weighting: 'uniform' });
   const updates = [update(0, new Array(d).fill(0)), update(1, new Array(d).fill(0))];
   const { delta } = aggregator.aggregate(updates, context(d, expected, 5));
-  let mean = 0, variance = 0;
+  let mean = 0,
+    variance = 0;
   for (const x of delta) mean += x / d;
   for (const x of delta) variance += (x - mean) ** 2 / (d - 1);
-  const expectedVariance = (sigma * clip / expected) ** 2; // 0.5625
+  const expectedVariance = ((sigma * clip) / expected) ** 2; // 0.5625
   assert.ok(Math.abs(mean) < 5 * Math.sqrt(expectedVariance / d), `mean ${mean}`);
   assert.ok(Math.abs(variance / expectedVariance - 1) < 5 * Math.sqrt(2 / d), `variance ${variance} vs ${expectedVariance}`);
 });
@@ -79,7 +91,13 @@ test('adaptive clipping moves C toward the target quantile and carries it in sta
 
 test('secure aggregation gives the plain example-weighted mean (within fixed-point precision)', () => {
   const rng = createRng(8);
-  const updates = Array.from({ length: 6 }, (_, i) => update(i, Array.from({ length: 50 }, () => rng.normal() * 0.1), 10 + i * 7));
+  const updates = Array.from({ length: 6 }, (_, i) =>
+    update(
+      i,
+      Array.from({ length: 50 }, () => rng.normal() * 0.1),
+      10 + i * 7,
+    ),
+  );
   const plain = stack({ weighting: 'examples' }).aggregate(updates, context(50, 6));
   const secure = stack({ weighting: 'examples', secureAggregation: { threshold: 4 } }).aggregate(updates, context(50, 6));
   assert.ok(maxAbsDiff(plain.delta, secure.delta) < 1e-6, `difference ${maxAbsDiff(plain.delta, secure.delta)}`);
@@ -100,12 +118,21 @@ test('with dropouts, secure aggregation gives the weighted mean of the survivors
     const total = kept.reduce((a, u) => a + u.numExamples, 0);
     return [0, 1].map((j) => kept.reduce((a, u) => a + (u.numExamples / total) * u.delta[j], 0));
   });
-  assert.ok(candidates.some((c) => Math.abs(c[0] - result.delta[0]) < 1e-6 && Math.abs(c[1] - result.delta[1]) < 1e-6), `got ${Array.from(result.delta)}`);
+  assert.ok(
+    candidates.some((c) => Math.abs(c[0] - result.delta[0]) < 1e-6 && Math.abs(c[1] - result.delta[1]) < 1e-6),
+    `got ${Array.from(result.delta)}`,
+  );
 });
 
 test('DP with secure aggregation adds the same noise as DP without it', () => {
   const rng = createRng(2);
-  const updates = Array.from({ length: 5 }, (_, i) => update(i, Array.from({ length: 30 }, () => rng.normal()), 3));
+  const updates = Array.from({ length: 5 }, (_, i) =>
+    update(
+      i,
+      Array.from({ length: 30 }, () => rng.normal()),
+      3,
+    ),
+  );
   const privacy = dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1e-5 });
   const central = stack({ privacy, weighting: 'uniform' }).aggregate(updates, context(30, 5, 77));
   const secure = stack({ privacy, weighting: 'uniform', secureAggregation: true }).aggregate(updates, context(30, 5, 77));
@@ -120,8 +147,12 @@ test('a round that cannot be recovered throws, naming dropped and needed', () =>
 
 test('bad secure-aggregation options and mismatched updates fail with exact messages', () => {
   assert.throws(() => resolveSecureAggregation({ threshold: 0 }), { message: 'secureAggregation.threshold must be a positive integer (got 0)' });
-  assert.throws(() => resolveSecureAggregation({ threshold: 11 }, 10), { message: 'secureAggregation.threshold (11) is larger than the cohort (10 clients per round)' });
-  assert.throws(() => resolveSecureAggregation({ threshold: 7, dropouts: 4 }, 10), { message: 'secureAggregation.dropouts (4) is more than the threshold allows: with 10 clients and threshold 7, at most 3 may drop' });
+  assert.throws(() => resolveSecureAggregation({ threshold: 11 }, 10), {
+    message: 'secureAggregation.threshold (11) is larger than the cohort (10 clients per round)',
+  });
+  assert.throws(() => resolveSecureAggregation({ threshold: 7, dropouts: 4 }, 10), {
+    message: 'secureAggregation.dropouts (4) is more than the threshold allows: with 10 clients and threshold 7, at most 3 may drop',
+  });
   assert.throws(() => resolveSecureAggregation('yes'), { message: 'secureAggregation must be true, false or { threshold, dropouts?, bound? } (got string)' });
   const aggregator = stack({ weighting: 'uniform' });
   assert.throws(() => aggregator.aggregate([update(3, [1, 2, 3])], context(2, 1)), { message: 'client 3 sent an update of length 3, expected 2' });

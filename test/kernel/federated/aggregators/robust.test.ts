@@ -25,23 +25,39 @@ test('median of an even count is the mean of the two middle values', () => {
 test('trimmed mean with β = 0.2 of 5 drops one value at each end', () => {
   // {−50, 1, 2, 3, 90}: drop −50 and 90, mean of {1, 2, 3} = 2.
   const values = [90, 1, -50, 3, 2];
-  const { delta, metrics } = trimmedMean({ beta: 0.2 }).aggregate(values.map((v, i) => input(i, [v])), undefined, context(1));
+  const { delta, metrics } = trimmedMean({ beta: 0.2 }).aggregate(
+    values.map((v, i) => input(i, [v])),
+    undefined,
+    context(1),
+  );
   assert.deepEqual(Array.from(delta), [2]);
   assert.equal(metrics.trimmed, 2);
 });
 
 test('trimmed mean rejects β outside [0, 0.5)', () => {
-  assert.throws(() => trimmedMean({ beta: 0.5 }), { message: 'trimmedMean: beta must be in [0, 0.5) (got 0.5): it is the share of values trimmed at each end' });
+  assert.throws(() => trimmedMean({ beta: 0.5 }), {
+    message: 'trimmedMean: beta must be in [0, 0.5) (got 0.5): it is the share of values trimmed at each end',
+  });
   assert.throws(() => trimmedMean({ beta: -0.1 }), /got -0\.1/);
 });
 
-test("Krum picks the update closest to its neighbours", () => {
+test('Krum picks the update closest to its neighbours', () => {
   // Four honest points and one outlier; f = 1, so each is scored by its K − f − 2 = 2 nearest (squared distances).
   // [0,0]: 1 + 2 = 3; [1,0]: 1 + 1 = 2; [0,2]: 2 + 4 = 6; [1,1]: 1 + 2 = 3; [10,10]: 145 + 164.
-  const vectors = [[0, 0], [1, 0], [0, 2], [1, 1], [10, 10]].map((v) => Float32Array.from(v));
+  const vectors = [
+    [0, 0],
+    [1, 0],
+    [0, 2],
+    [1, 1],
+    [10, 10],
+  ].map((v) => Float32Array.from(v));
   assert.deepEqual(krumSelect(vectors, 1, 1), [1]);
   assert.deepEqual(krumSelect(vectors, 1, 2), [1, 0], 'ties go to the lower position');
-  const { delta, metrics } = krum({ byzantine: 1, select: 2 }).aggregate(vectors.map((v, i) => input(i, Array.from(v))), undefined, context(2));
+  const { delta, metrics } = krum({ byzantine: 1, select: 2 }).aggregate(
+    vectors.map((v, i) => input(i, Array.from(v))),
+    undefined,
+    context(2),
+  );
   assert.deepEqual(Array.from(delta), [0.5, 0]);
   assert.deepEqual(metrics.krumSelected, [1, 0]);
 });
@@ -70,6 +86,12 @@ test('clip wraps a robust aggregator: updates are clipped before the median', ()
 
 test('unsound combinations are refused with a reason', () => {
   const secure = { threshold: 3 as const, dropouts: 0, bound: 16 };
-  assert.throws(() => buildAggregation({ aggregator: median(), secure, weighting: 'examples' }, 'fed.fedAvg'), /secure aggregation cannot be combined with median/);
-  assert.throws(() => buildAggregation({ aggregator: krum({ byzantine: 1 }), privacy: dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1e-5 }), weighting: 'examples' }), /differential privacy calibrates its noise/);
+  assert.throws(
+    () => buildAggregation({ aggregator: median(), secure, weighting: 'examples' }, 'fed.fedAvg'),
+    /secure aggregation cannot be combined with median/,
+  );
+  assert.throws(
+    () => buildAggregation({ aggregator: krum({ byzantine: 1 }), privacy: dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1e-5 }), weighting: 'examples' }),
+    /differential privacy calibrates its noise/,
+  );
 });

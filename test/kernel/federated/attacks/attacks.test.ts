@@ -24,7 +24,10 @@ test('update attacks: −scale·Δ, boost·Δ, Gaussian noise', () => {
   const noise = gaussian({ fraction: 0.1, std: 0 }).poisonUpdate!(delta, rng);
   assert.ok(noise.length === 2 && noise.every((v) => v === 0));
   const loud = gaussian({ fraction: 0.1, std: 100 }).poisonUpdate!(delta, createRng(2));
-  assert.ok(loud.some((v) => Math.abs(v) > 1), 'noise replaces the update');
+  assert.ok(
+    loud.some((v) => Math.abs(v) > 1),
+    'noise replaces the update',
+  );
   assert.deepEqual(Array.from(delta), [1, -2], 'the honest delta is not changed in place');
 });
 

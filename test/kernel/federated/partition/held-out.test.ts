@@ -7,7 +7,10 @@ test('a held-out split is disjoint, complete, seeded and sized floor(share·n) (
   const { train, heldOut } = splitHeldOut(indices, { share: 0.2, seed: 4 }, 7);
   assert.equal(heldOut.length, 2);
   assert.equal(train.length, 8);
-  assert.deepEqual([...train, ...heldOut].sort((a, b) => a - b), Array.from(indices));
+  assert.deepEqual(
+    [...train, ...heldOut].sort((a, b) => a - b),
+    Array.from(indices),
+  );
   assert.deepEqual(splitHeldOut(indices, { share: 0.2, seed: 4 }, 7), { train, heldOut });
   assert.equal(heldOutCount(3, 0.2), 1);
   assert.equal(heldOutCount(10, 0.25), 2);

@@ -29,7 +29,10 @@ describe('partitions of real MNIST (60,000 training digits)', () => {
     const { train } = await loadMnist();
     const federated = partition(train, { clients: 100, scheme: 'dirichlet', alpha: 0.05, minSize: 10, seed: 3 });
     assert.ok(Math.min(...federated.sizes()) >= 10);
-    assert.equal(federated.sizes().reduce((a, b) => a + b, 0), 60000);
+    assert.equal(
+      federated.sizes().reduce((a, b) => a + b, 0),
+      60000,
+    );
     const labels = labelsPerClient(federated.labelHistogram());
     assert.ok(labels.reduce((a, b) => a + b, 0) / labels.length < 5, `mean digits per client ${labels}`);
   });

@@ -26,7 +26,13 @@ describe('partition', () => {
     const federated = partition(data, { clients: 7, scheme: 'iid', seed: 1 });
     assert.equal(federated.numClients, 7);
     assert.deepEqual(federated.sizes(), [43, 43, 43, 43, 43, 43, 42]);
-    assert.equal(federated.labelHistogram().flat().reduce((a, b) => a + b, 0), 300);
+    assert.equal(
+      federated
+        .labelHistogram()
+        .flat()
+        .reduce((a, b) => a + b, 0),
+      300,
+    );
     assert.equal(federated.describe().examples, 300);
     assert.ok(federated.indices.buffer instanceof SharedArrayBuffer);
     assert.deepEqual(Array.from(federated.clients[1]), Array.from(federated.indices.subarray(federated.offsets[1], federated.offsets[2])));
@@ -57,7 +63,7 @@ describe('partition', () => {
     assert.equal(federated.indices[federated.offsets[2]], -1);
   });
 
-  it('client(c) is a dataset holding that client\'s examples', () => {
+  it("client(c) is a dataset holding that client's examples", () => {
     const federated = partition(data, { clients: 10, scheme: 'shards', shardsPerClient: 1, seed: 2 });
     const client = federated.client(4);
     assert.equal(client.length, 30);
@@ -81,7 +87,7 @@ describe('partition', () => {
     assert.ok(Math.min(...federated.sizes()) >= 5);
   });
 
-  it('natural uses the dataset\'s groups or a given by', () => {
+  it("natural uses the dataset's groups or a given by", () => {
     const grouped = toyDataset(2, 3, Int32Array.from([5, 5, 6, 6, 7, 7]));
     assert.deepEqual(partition(grouped, { scheme: 'natural' }).sizes(), [2, 2, 2]);
     assert.deepEqual(partition(grouped, { scheme: 'natural', by: [1, 1, 1, 1, 1, 2] }).sizes(), [5, 1]);
@@ -94,19 +100,26 @@ describe('partition', () => {
     it('the group column: sites A, B, C hold rows {0, 2}, {1, 4}, {3}', () => {
       const data = csvToDataset(csv, { label: 'label', group: 'site', name: 'sites.csv' });
       const federated = partition(data, { scheme: 'natural', by: 'site' });
-      assert.deepEqual(federated.clients.map((c) => Array.from(c)), [[0, 2], [1, 4], [3]]);
+      assert.deepEqual(
+        federated.clients.map((c) => Array.from(c)),
+        [[0, 2], [1, 4], [3]],
+      );
       assert.deepEqual(federated.sizes(), partition(data, { scheme: 'natural' }).sizes());
     });
 
     it('a feature column: temp 1.5, 2.5, 3.5, 0.5 make four owners, rows {0, 3}, {1}, {2}, {4}', () => {
       const data = csvToDataset(csv, { label: 'label', features: ['temp'], name: 'sites.csv' });
-      assert.deepEqual(partition(data, { scheme: 'natural', by: 'temp' }).clients.map((c) => Array.from(c)), [[0, 3], [1], [2], [4]]);
+      assert.deepEqual(
+        partition(data, { scheme: 'natural', by: 'temp' }).clients.map((c) => Array.from(c)),
+        [[0, 3], [1], [2], [4]],
+      );
     });
 
     it('a column the dataset did not keep: says which it has and how to keep it', () => {
       const data = csvToDataset(csv, { label: 'label', features: ['temp'], name: 'sites.csv' });
       assert.throws(() => partition(data, { scheme: 'natural', by: 'site' }), {
-        message: "natural partition: by: 'site' is not a column of dataset 'sites.csv' (its columns are 'temp'). Load the CSV with { group: 'site' } and partition with { scheme: 'natural' }, or pass one group id per example (length 5)",
+        message:
+          "natural partition: by: 'site' is not a column of dataset 'sites.csv' (its columns are 'temp'). Load the CSV with { group: 'site' } and partition with { scheme: 'natural' }, or pass one group id per example (length 5)",
       });
     });
   });
@@ -122,14 +135,29 @@ describe('partition', () => {
       [{ clients: 10, scheme: 'dirichlet', alpha: 0 }, 'dirichlet needs alpha > 0 (got 0)'],
       [{ clients: 10, scheme: 'dirichlet', alpha: 1, minSize: 31 }, 'dirichlet: 10 clients × minSize 31 need at least 310 examples (there are 300)'],
       [{ clients: 10, scheme: 'dirichlet', minSize: 0 }, 'minSize must be a positive integer (got 0)'],
-      [{ scheme: 'natural' }, "natural partition needs groups: the dataset has none; pass { by: 'column' } (a CSV column) or { by: Int32Array } (a group id per example)"],
-      [{ scheme: 'natural', by: [1, 2] }, 'natural partition: by has 2 entries for 300 examples: pass one group id per example (an Int32Array or number[] of length 300), or a column name'],
-      [{ scheme: 'natural', by: 'site' }, "natural partition: by: 'site' is not a column of dataset 'toy' (it keeps no column names (only fed.datasets.csv datasets do)). Load the CSV with { group: 'site' } and partition with { scheme: 'natural' }, or pass one group id per example (length 300)"],
-      [{ scheme: 'natural', by: 3 as never }, 'natural partition: by must be a column name of the dataset or one group id per example (an Int32Array or number[] of length 300); got number'],
+      [
+        { scheme: 'natural' },
+        "natural partition needs groups: the dataset has none; pass { by: 'column' } (a CSV column) or { by: Int32Array } (a group id per example)",
+      ],
+      [
+        { scheme: 'natural', by: [1, 2] },
+        'natural partition: by has 2 entries for 300 examples: pass one group id per example (an Int32Array or number[] of length 300), or a column name',
+      ],
+      [
+        { scheme: 'natural', by: 'site' },
+        "natural partition: by: 'site' is not a column of dataset 'toy' (it keeps no column names (only fed.datasets.csv datasets do)). Load the CSV with { group: 'site' } and partition with { scheme: 'natural' }, or pass one group id per example (length 300)",
+      ],
+      [
+        { scheme: 'natural', by: 3 as never },
+        'natural partition: by must be a column name of the dataset or one group id per example (an Int32Array or number[] of length 300); got number',
+      ],
       [{ clients: 10, scheme: 'iid', alpha: 0.1 }, "alpha only applies to scheme 'dirichlet' (scheme is 'iid')"],
       [{ clients: 10, scheme: 'iid', seed: Number.NaN }, 'seed must be a finite number (got NaN)'],
       [{ clients: 10, scheme: 'random' as never }, "scheme must be one of 'iid', 'shards', 'dirichlet', 'natural' (got \"random\")"],
-      [{ clients: 10, scheme: 'shards', shardPerClient: 2 } as never, "partition: unknown option 'shardPerClient' (known: clients, scheme, seed, shardsPerClient, alpha, minSize, by)"],
+      [
+        { clients: 10, scheme: 'shards', shardPerClient: 2 } as never,
+        "partition: unknown option 'shardPerClient' (known: clients, scheme, seed, shardsPerClient, alpha, minSize, by)",
+      ],
     ];
     for (const [options, message] of cases) assert.throws(() => partition(data, options), { message }, JSON.stringify(options));
   });

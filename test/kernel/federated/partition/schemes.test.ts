@@ -22,7 +22,10 @@ function assertCovers(lists: readonly Int32Array[], n: number): void {
 describe('iidPartition', () => {
   it('gives 10 examples to 3 clients as 4, 3, 3, covering each index once', () => {
     const lists = iidPartition(10, 3, createRng(1));
-    assert.deepEqual(lists.map((l) => l.length), [4, 3, 3]);
+    assert.deepEqual(
+      lists.map((l) => l.length),
+      [4, 3, 3],
+    );
     assertCovers(lists, 10);
   });
 
@@ -38,7 +41,10 @@ describe('iidPartition', () => {
     const labels = sortedLabels(10, 100);
     const lists = iidPartition(1000, 10, createRng(3));
     const classesPerClient = labelHistogram(labels, lists, 10).map((row) => row.filter((count) => count > 0).length);
-    assert.ok(classesPerClient.every((k) => k >= 8), `IID clients should see nearly all classes, got ${classesPerClient}`);
+    assert.ok(
+      classesPerClient.every((k) => k >= 8),
+      `IID clients should see nearly all classes, got ${classesPerClient}`,
+    );
     const contiguous = lists.filter((l) => l[l.length - 1] - l[0] === l.length - 1).length;
     assert.equal(contiguous, 0);
   });
@@ -54,12 +60,18 @@ describe('shardPartition', () => {
     // 10 classes × 60 examples, 20 clients × 2 shards of 15: every shard holds one label.
     const labels = sortedLabels(10, 60);
     const lists = shardPartition(labels, 10, 20, 2, createRng(7));
-    assert.deepEqual(lists.map((l) => l.length), new Array(20).fill(30));
+    assert.deepEqual(
+      lists.map((l) => l.length),
+      new Array(20).fill(30),
+    );
     assertCovers(lists, 600);
     const histogram = labelHistogram(labels, lists, 10);
     for (const row of histogram) {
       assert.ok(row.filter((count) => count > 0).length <= 2, `client has more than 2 labels: ${row}`);
-      assert.ok(row.every((count) => count % 15 === 0), `shards must not be split: ${row}`);
+      assert.ok(
+        row.every((count) => count % 15 === 0),
+        `shards must not be split: ${row}`,
+      );
     }
   });
 
@@ -68,8 +80,14 @@ describe('shardPartition', () => {
     const labels = Int32Array.from({ length: 40 }, (_, i) => i % 4);
     const lists = shardPartition(labels, 4, 4, 1, createRng(8));
     const histogram = labelHistogram(labels, lists, 4);
-    assert.deepEqual(histogram.map((row) => row.filter((c) => c > 0).length), [1, 1, 1, 1]);
-    assert.deepEqual(histogram.map((row) => Math.max(...row)), [10, 10, 10, 10]);
+    assert.deepEqual(
+      histogram.map((row) => row.filter((c) => c > 0).length),
+      [1, 1, 1, 1],
+    );
+    assert.deepEqual(
+      histogram.map((row) => Math.max(...row)),
+      [10, 10, 10, 10],
+    );
   });
 
   it('deals every example when n is not a multiple of the shard count', () => {
@@ -102,7 +120,10 @@ describe('dirichletPartition', () => {
     const { clients, report } = dirichletPartition(labels, 10, { clients: 10, alpha: 0.05, minSize: 500, maxAttempts: 1 }, createRng(12));
     assert.equal(report.attempts, 1);
     assert.ok(report.moved > 0);
-    assert.deepEqual(clients.map((l) => l.length), new Array(10).fill(500));
+    assert.deepEqual(
+      clients.map((l) => l.length),
+      new Array(10).fill(500),
+    );
     assertCovers(clients, 5000);
   });
 
@@ -111,10 +132,12 @@ describe('dirichletPartition', () => {
       const { clients } = dirichletPartition(labels, 10, { clients: 20, alpha, minSize: 0 }, createRng(13));
       const rows = labelHistogram(labels, clients, 10);
       // Mean number of classes making up at least 5% of a client's data.
-      return rows.reduce((sum, row) => {
-        const total = row.reduce((a, b) => a + b, 0);
-        return sum + row.filter((count) => count >= 0.05 * total).length;
-      }, 0) / rows.length;
+      return (
+        rows.reduce((sum, row) => {
+          const total = row.reduce((a, b) => a + b, 0);
+          return sum + row.filter((count) => count >= 0.05 * total).length;
+        }, 0) / rows.length
+      );
     };
     assert.ok(classesHeld(0.05) < 3, `alpha 0.05: ${classesHeld(0.05)}`);
     assert.ok(classesHeld(1000) > 9.5, `alpha 1000: ${classesHeld(1000)}`);
@@ -146,8 +169,11 @@ describe('naturalPartition', () => {
 });
 
 describe('labelHistogram', () => {
-  it('counts each client\'s labels', () => {
+  it("counts each client's labels", () => {
     const labels = Int32Array.from([0, 1, 1, 2, 2, 2]);
-    assert.deepEqual(labelHistogram(labels, [Int32Array.from([0, 1]), Int32Array.from([2, 3, 4, 5])], 3), [[1, 1, 0], [0, 1, 3]]);
+    assert.deepEqual(labelHistogram(labels, [Int32Array.from([0, 1]), Int32Array.from([2, 3, 4, 5])], 3), [
+      [1, 1, 0],
+      [0, 1, 3],
+    ]);
   });
 });

@@ -24,7 +24,8 @@ test('clipping rejects a non-positive clip norm', () => {
 });
 
 test('Gaussian noise has mean 0 and variance std^2 over many seeded draws', () => {
-  const n = 40000, std = 2;
+  const n = 40000,
+    std = 2;
   const noise = addGaussianNoise(new Float64Array(n), std, createRng(11));
   let mean = 0;
   for (const x of noise) mean += x / n;

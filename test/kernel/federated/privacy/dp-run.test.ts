@@ -23,7 +23,10 @@ after(() => fed.shutdown());
 
 test('a DP run records epsilon growing every round, with DP metrics and Poisson cohorts', async () => {
   const algo = fed.fedAvg({
-    model: fed.models.logistic(), clientsPerRound: 8, seed: 4, workers: 2,
+    model: fed.models.logistic(),
+    clientsPerRound: 8,
+    seed: 4,
+    workers: 2,
     privacy: fed.dp.gaussian({ clip: 0.5, noiseMultiplier: 1.0, delta: 1e-5 }),
   });
   const run = await algo.run({ rounds: 3, clients, evaluate: test_ });
@@ -34,7 +37,10 @@ test('a DP run records epsilon growing every round, with DP metrics and Poisson 
   assert.ok(Math.abs(eps[2] - expected) < 1e-12, `epsilon after 3 rounds ${eps[2]} vs accountant ${expected}`);
   assert.equal(run.rounds[0].delta, 1e-5);
   assert.deepEqual(Object.keys(run.rounds[0].dp as object).sort(), ['clip', 'noiseStd']);
-  const lines = readFileSync(run.path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const lines = readFileSync(run.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   const recorded = lines.filter((l) => l.type === 'round').map((l) => l.epsilon);
   assert.deepEqual(recorded, eps);
 });
@@ -52,7 +58,10 @@ test('secure aggregation with dropouts trains and reports its cost', async () =>
 
 test('FedProx and FedAdam train with adaptive-clipping DP and secure aggregation together', async () => {
   const options = {
-    model: fed.models.logistic(), clientsPerRound: 8, seed: 6, workers: 2,
+    model: fed.models.logistic(),
+    clientsPerRound: 8,
+    seed: 6,
+    workers: 2,
     privacy: fed.dp.adaptive({ targetQuantile: 0.5, initialClip: 0.5, noiseMultiplier: 0.5, delta: 1e-5 }),
     secureAggregation: true,
   };
@@ -62,7 +71,10 @@ test('FedProx and FedAdam train with adaptive-clipping DP and secure aggregation
     const [first, second] = run.rounds.map((r) => r.dp as { clip: number; nextClip: number });
     assert.equal(first.clip, 0.5, `${algo.name} starts from the initial clip`);
     assert.equal(second.clip, first.nextClip, `${algo.name} carries the adapted clip to round 2`);
-    assert.ok(run.rounds.every((r) => (r.secagg as { recovered: boolean }).recovered), `${algo.name} secagg metrics`);
+    assert.ok(
+      run.rounds.every((r) => (r.secagg as { recovered: boolean }).recovered),
+      `${algo.name} secagg metrics`,
+    );
     assert.ok((run.rounds[1].epsilon as number) > (run.rounds[0].epsilon as number));
     assert.ok(Number.isFinite(run.rounds[1].testAccuracy), `${algo.name} accuracy ${run.rounds[1].testAccuracy}`);
   }
@@ -70,18 +82,27 @@ test('FedProx and FedAdam train with adaptive-clipping DP and secure aggregation
 
 test('adaptive clipping with the default clippedCountStddev and too small a cohort is refused when the algorithm is built', () => {
   // clientsPerRound 5: σ_b = 0.05 × 5 = 0.25, and 2σ_b = 0.5 is not above z = 0.5.
-  assert.throws(() => fed.fedAvg({
-    model: fed.models.logistic(), clientsPerRound: 5, seed: 4, workers: 2,
-    privacy: fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.5, delta: 1e-5 }),
-  }), (error: Error) => error.message.startsWith('fed.fedAvg: privacy') && error.message.includes(
-    "fed.dp.adaptive's default clippedCountStddev is 0.05 × 5 expected clients per round = 0.25, too small for noiseMultiplier 0.5: "
-    + 'adaptive clipping needs 2·clippedCountStddev > noiseMultiplier (0.5 is not > 0.5). '
-    + 'Pass clippedCountStddev > 0.25 to fed.dp.adaptive (e.g. clippedCountStddev: 0.5), or clientsPerRound ≥ 6, or noiseMultiplier < 0.5'));
+  assert.throws(
+    () =>
+      fed.fedAvg({
+        model: fed.models.logistic(),
+        clientsPerRound: 5,
+        seed: 4,
+        workers: 2,
+        privacy: fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.5, delta: 1e-5 }),
+      }),
+    (error: Error) =>
+      error.message.startsWith('fed.fedAvg: privacy') &&
+      error.message.includes(
+        "fed.dp.adaptive's default clippedCountStddev is 0.05 × 5 expected clients per round = 0.25, too small for noiseMultiplier 0.5: " +
+          'adaptive clipping needs 2·clippedCountStddev > noiseMultiplier (0.5 is not > 0.5). ' +
+          'Pass clippedCountStddev > 0.25 to fed.dp.adaptive (e.g. clippedCountStddev: 0.5), or clientsPerRound ≥ 6, or noiseMultiplier < 0.5',
+      ),
+  );
 });
 
 test('a secure-aggregation threshold above clientsPerRound is refused when the algorithm is built', () => {
-  assert.throws(
-    () => fed.fedAvg({ model: fed.models.logistic(), clientsPerRound: 6, secureAggregation: { threshold: 7 } }),
-    { message: 'fed.fedAvg: secureAggregation.threshold (7) is larger than the cohort (6 clients per round)' },
-  );
+  assert.throws(() => fed.fedAvg({ model: fed.models.logistic(), clientsPerRound: 6, secureAggregation: { threshold: 7 } }), {
+    message: 'fed.fedAvg: secureAggregation.threshold (7) is larger than the cohort (6 clients per round)',
+  });
 });

@@ -26,7 +26,9 @@ test('RDP of the sampled Gaussian matches the published reference values (q=0.01
 });
 
 test('epsilon of DP-SGD on MNIST (n=60000, batch 150, sigma=1.3, 15 epochs, delta=1e-5) is 0.7242234026 at order 19', () => {
-  const n = 60000, batch = 150, epochs = 15;
+  const n = 60000,
+    batch = 150,
+    epochs = 15;
   const q = batch / n;
   const steps = Math.ceil((epochs * n) / batch);
   const orders = [1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 3.5, 4, 4.5, ...Array.from({ length: 59 }, (_, i) => 5 + i), 128, 256, 512];
@@ -50,7 +52,7 @@ test('default orders are 1.1..10.9 by 0.1, 11..63, 128, 256, 512, 1024', () => {
 });
 
 test('q=1 reduces to the plain Gaussian mechanism: RDP = steps * alpha / (2 sigma^2)', () => {
-  assert.deepEqual(computeRdp(1, 2, 3, [2, 10]), [3 * 2 / 8, 3 * 10 / 8]);
+  assert.deepEqual(computeRdp(1, 2, 3, [2, 10]), [(3 * 2) / 8, (3 * 10) / 8]);
 });
 
 test('epsilon grows with steps and shrinks with noise', () => {
@@ -69,7 +71,10 @@ test('rdpToEpsilon applies Balle et al. Theorem 21 at a single order', () => {
 });
 
 test('noiseMultiplierFor inverts epsilonFor: the returned sigma just reaches the target', () => {
-  const q = 0.01, steps = 1000, delta = 1e-5, target = 2;
+  const q = 0.01,
+    steps = 1000,
+    delta = 1e-5,
+    target = 2;
   const sigma = noiseMultiplierFor(q, steps, delta, target);
   assert.ok(epsilonFor(q, sigma, steps, delta).epsilon <= target);
   assert.ok(epsilonFor(q, sigma * (1 - 1e-4), steps, delta).epsilon > target);
@@ -81,7 +86,11 @@ test('noiseMultiplierFor reports an unreachable epsilon', () => {
 
 test('the fractional-order series agrees with the integer-order sum next to an integer order', () => {
   // α = k + 1e-9 goes through the two erfc series; α = k through the binomial sum.
-  for (const [q, sigma] of [[0.01, 2.5], [0.1, 1.1], [0.5, 0.8]]) {
+  for (const [q, sigma] of [
+    [0.01, 2.5],
+    [0.1, 1.1],
+    [0.5, 0.8],
+  ]) {
     for (const k of [2, 5, 19, 50]) {
       const [integer, fractional] = computeRdp(q, sigma, 1, [k, k + 1e-9]);
       assertClose(fractional, integer, 1e-6, `q=${q} sigma=${sigma} alpha=${k}`);

@@ -48,7 +48,7 @@ test('secure sum equals the plain sum in Z_2^32 bit for bit, no dropouts', () =>
   assert.ok(result.bytes > 6 * 257 * 4, `bytes ${result.bytes} include at least the masked vectors`);
 });
 
-test('secure sum recovers the survivors\' sum with dropouts up to n - t', () => {
+test("secure sum recovers the survivors' sum with dropouts up to n - t", () => {
   const inputs = randomInputs(10, 100, 3);
   for (const dropouts of [1, 3]) {
     const result = runSecureSum(inputs, { threshold: 7, dropouts, rng: createRng(10 + dropouts) });
@@ -76,7 +76,9 @@ test('secure sum fails clearly when more clients drop than the threshold allows'
 });
 
 test('secure sum rejects a threshold larger than the cohort', () => {
-  assert.throws(() => runSecureSum(randomInputs(5, 4, 1), { threshold: 7, rng: createRng(1) }), { message: 'secureAggregation.threshold (7) is larger than the cohort (5 clients)' });
+  assert.throws(() => runSecureSum(randomInputs(5, 4, 1), { threshold: 7, rng: createRng(1) }), {
+    message: 'secureAggregation.threshold (7) is larger than the cohort (5 clients)',
+  });
 });
 
 /** Every typed array reachable from `root` through properties, arrays, maps and sets. */
@@ -90,7 +92,11 @@ function reachableTypedArrays(root: unknown): ArrayBufferView[] {
       found.push(value);
       return;
     }
-    if (value instanceof Map) for (const [k, v] of value) { visit(k); visit(v); }
+    if (value instanceof Map)
+      for (const [k, v] of value) {
+        visit(k);
+        visit(v);
+      }
     else if (value instanceof Set) for (const v of value) visit(v);
     for (const key of Reflect.ownKeys(value)) visit((value as Record<string | symbol, unknown>)[key]);
   };
@@ -111,8 +117,11 @@ test('no individual input is reachable from the server-side object', () => {
   const result = runSecureSum(inputs, { threshold: 3, dropouts: 1, rng: createRng(3), inspectServer: (s) => (server = s) });
   assert.ok(server, 'the server was handed to the inspector');
   const views = reachableTypedArrays(server);
-  assert.ok(views.length > 0, 'the walk reaches the server\'s buffers (masked sum, keys)');
-  assert.ok(views.some((v) => v.byteLength === 64 * 4), 'the walk reaches the 64-word masked sum');
+  assert.ok(views.length > 0, "the walk reaches the server's buffers (masked sum, keys)");
+  assert.ok(
+    views.some((v) => v.byteLength === 64 * 4),
+    'the walk reaches the 64-word masked sum',
+  );
   for (const [i, input] of inputs.entries()) {
     assert.ok(!views.some((v) => sameWords(v, input)), `client ${i}'s input is reachable from the server`);
   }

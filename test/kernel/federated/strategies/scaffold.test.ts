@@ -6,8 +6,17 @@ import { weightedMean } from '../../../../kernel/federated/aggregators/weighted-
 import { scaffoldStrategy, localSteps } from '../../../../kernel/federated/strategies/scaffold';
 
 const strategy = scaffoldStrategy({
-  clientsPerRound: 2, localEpochs: 1, batchSize: 10, clientLr: 0.5, clientOptimizer: 'sgd', weighting: 'uniform',
-  minClients: 1, aggregation: weightedMean('uniform'), poissonSampling: false, aggregateEmpty: false, serverLr: 1,
+  clientsPerRound: 2,
+  localEpochs: 1,
+  batchSize: 10,
+  clientLr: 0.5,
+  clientOptimizer: 'sgd',
+  weighting: 'uniform',
+  minClients: 1,
+  aggregation: weightedMean('uniform'),
+  poissonSampling: false,
+  aggregateEmpty: false,
+  serverLr: 1,
 });
 const context = { round: 1, numClients: 4, rng: createRng(1) };
 

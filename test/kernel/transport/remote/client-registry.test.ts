@@ -13,7 +13,14 @@ test('the first clients are numbered by name, later ones as they join, and a ret
   assert.equal(registry.numClients, 0, 'no ids before the federation fills');
   registry.assignIds();
   registry.join('r3', hello('bob'), 0);
-  assert.deepEqual(registry.all().map((s) => [s.id, s.name]), [[0, 'alice'], [1, 'carol'], [2, 'bob']]);
+  assert.deepEqual(
+    registry.all().map((s) => [s.id, s.name]),
+    [
+      [0, 'alice'],
+      [1, 'carol'],
+      [2, 'bob'],
+    ],
+  );
   registry.leave(registry.byRoutingId('r1')!);
   assert.equal(registry.byClientId(1)!.connected, false);
   assert.equal(registry.numClients, 3, 'a client that left keeps its slot');
@@ -25,17 +32,23 @@ test('the first clients are numbered by name, later ones as they join, and a ret
 test('a name stays bound to its key; the newest connection of a name replaces the older one', () => {
   const registry = new ClientRegistry();
   registry.join('r1', hello('alice'), 0);
-  assert.deepEqual(registry.join('r2', hello('alice', 'key-mallory'), 0), { ok: false, reason: "the name 'alice' belongs to another client key; choose another --name" });
+  assert.deepEqual(registry.join('r2', hello('alice', 'key-mallory'), 0), {
+    ok: false,
+    reason: "the name 'alice' belongs to another client key; choose another --name",
+  });
   const again = registry.join('r3', hello('alice'), 0);
   assert.ok(again.ok);
   assert.equal(again.ok && again.replaced, 'r1');
   assert.equal(registry.byRoutingId('r1'), undefined);
 });
 
-test('misfit names the shapes when a client\'s data does not fit the model', () => {
+test("misfit names the shapes when a client's data does not fit the model", () => {
   const spec = { kind: 'mlp' as const, hidden: [8], activation: 'relu' as const, inputShape: [28, 28, 1], numClasses: 10 };
   assert.equal(misfit(spec, { inputShape: [784], numClasses: 10 }), undefined);
-  assert.match(misfit(spec, { inputShape: [60], numClasses: 10 })!, /expects examples of shape \[28,28,1\] \(784 values\) but this client's data has shape \[60\] \(60 values\)/);
+  assert.match(
+    misfit(spec, { inputShape: [60], numClasses: 10 })!,
+    /expects examples of shape \[28,28,1\] \(784 values\) but this client's data has shape \[60\] \(60 values\)/,
+  );
   assert.match(misfit(spec, { inputShape: [784], numClasses: 12 })!, /the model has 10 outputs but this client's labels go up to class 11/);
 });
 

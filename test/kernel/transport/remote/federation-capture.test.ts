@@ -27,11 +27,31 @@ const clients: ClientProcess[] = [];
 before(async () => {
   if (!canCapture) return;
   port = await freePort();
-  const listening = fed.federation.listen({ port, minClients: 2, joinTimeoutMs: 60_000, keys: { server: keys.server.key, allow: NAMES.map((n) => keys[n].pub) }, log: () => undefined });
+  const listening = fed.federation.listen({
+    port,
+    minClients: 2,
+    joinTimeoutMs: 60_000,
+    keys: { server: keys.server.key, allow: NAMES.map((n) => keys[n].pub) },
+    log: () => undefined,
+  });
   NAMES.forEach((name, i) => {
     writeClientCsv(join(dir, `${name}.csv`), 50, 20 + i);
-    clients.push(spawnClient(['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.server.pub, '--key', keys[name].key,
-      '--data', join(dir, `${name}.csv`), '--name', name, '--backend', 'wasm']));
+    clients.push(
+      spawnClient([
+        '--server',
+        `tcp://127.0.0.1:${port}`,
+        '--server-key',
+        keys.server.pub,
+        '--key',
+        keys[name].key,
+        '--data',
+        join(dir, `${name}.csv`),
+        '--name',
+        name,
+        '--backend',
+        'wasm',
+      ]),
+    );
   });
   remote = await listening;
 });
@@ -50,22 +70,32 @@ function windows(bytes: ArrayBufferView): Buffer[] {
   return out;
 }
 
-test('a captured round holds neither a client update nor the global weights in the clear', { skip: canCapture ? false : 'needs tcpdump and root (apt-get install tcpdump)' }, async () => {
+test('a captured round holds neither a client update nor the global weights in the clear', {
+  skip: canCapture ? false : 'needs tcpdump and root (apt-get install tcpdump)',
+}, async () => {
   const clearPort = await freePort();
   const sink = createServer((socket) => socket.resume());
   await new Promise<void>((r) => sink.listen(clearPort, '127.0.0.1', r));
   const pcap = join(dir, 'round.pcap');
-  const tcpdump = spawn('tcpdump', ['-i', 'lo', '-U', '-s', '0', '-w', pcap, `tcp port ${port} or tcp port ${clearPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tcpdump = spawn('tcpdump', ['-i', 'lo', '-U', '-s', '0', '-w', pcap, `tcp port ${port} or tcp port ${clearPort}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let tcpdumpErr = '';
   await new Promise<void>((ready, fail) => {
-    tcpdump.stderr!.on('data', (d: Buffer) => { tcpdumpErr += d; if (/listening on/.test(tcpdumpErr)) ready(); });
+    tcpdump.stderr!.on('data', (d: Buffer) => {
+      tcpdumpErr += d;
+      if (/listening on/.test(tcpdumpErr)) ready();
+    });
     tcpdump.on('exit', () => fail(new Error(`tcpdump stopped: ${tcpdumpErr}`)));
   });
 
   // Keep the updates as the server received them, to look for them on the wire.
   const updates: Float32Array[] = [];
   const seen: ClientTransport = {
-    kind: 'remote', get numClients() { return remote.numClients; },
+    kind: 'remote',
+    get numClients() {
+      return remote.numClients;
+    },
     train: async (request, signal) => {
       const outcome = await remote.transport.train(request, signal);
       updates.push(...outcome.results.map((r) => r.delta));
@@ -73,7 +103,13 @@ test('a captured round holds neither a client update nor the global weights in t
     },
     evaluate: (request, signal) => remote.transport.evaluate(request, signal),
   };
-  const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [16], inputShape: [4], numClasses: 3 }), clientsPerRound: 2, seed: 4, backend: 'wasm', workers: 1 });
+  const algo = fed.fedAvg({
+    model: fed.models.mlp({ hidden: [16], inputShape: [4], numClasses: 3 }),
+    clientsPerRound: 2,
+    seed: 4,
+    backend: 'wasm',
+    workers: 1,
+  });
   const initial = await algo.initialize();
   const { metrics } = await algo.next(initial, { transport: seen, numClients: 2 });
   assert.equal(metrics.clients, 2);
@@ -84,7 +120,7 @@ test('a captured round holds neither a client update nor the global weights in t
   });
   // tcpdump writes each packet as it sees it (-U): wait until the control is on file, so nothing is cut off.
   const control = windows(updates[0])[0];
-  for (const until = Date.now() + 5000; Date.now() < until && !readFileSync(pcap).includes(control);) await new Promise((r) => setTimeout(r, 100));
+  for (const until = Date.now() + 5000; Date.now() < until && !readFileSync(pcap).includes(control); ) await new Promise((r) => setTimeout(r, 100));
   tcpdump.kill('SIGINT');
   await new Promise((r) => tcpdump.once('exit', r));
   sink.close();

@@ -20,8 +20,22 @@ let remote: Federation;
 const processes: ClientProcess[] = [];
 
 function start(name: string, csv: string): ClientProcess {
-  const client = spawnClient(['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.server.pub, '--key', keys[name].key,
-    '--data', csv, '--label', 'label', '--name', name, '--backend', 'wasm']);
+  const client = spawnClient([
+    '--server',
+    `tcp://127.0.0.1:${port}`,
+    '--server-key',
+    keys.server.pub,
+    '--key',
+    keys[name].key,
+    '--data',
+    csv,
+    '--label',
+    'label',
+    '--name',
+    name,
+    '--backend',
+    'wasm',
+  ]);
   processes.push(client);
   return client;
 }
@@ -33,8 +47,12 @@ before(async () => {
   writeClientCsv(join(dir, 'big.csv'), 40_000, 3); // long enough to be killed mid-training
   port = await freePort();
   const listening = fed.federation.listen({
-    port, minClients: 3, joinTimeoutMs: 60_000, heartbeatTimeoutMs: 2000,
-    keys: { server: keys.server.key, allow: NAMES.map((n) => keys[n].pub) }, log: () => undefined,
+    port,
+    minClients: 3,
+    joinTimeoutMs: 60_000,
+    heartbeatTimeoutMs: 2000,
+    keys: { server: keys.server.key, allow: NAMES.map((n) => keys[n].pub) },
+    log: () => undefined,
   });
   start('a-fast', join(dir, 'small-a.csv'));
   start('b-fast', join(dir, 'small-b.csv'));
@@ -49,11 +67,20 @@ after(async () => {
 });
 
 test('SIGKILL mid-round: the round completes with the others, the dropout is recorded, the client rejoins later', async () => {
-  const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }), clientsPerRound: 3, localEpochs: 3, batchSize: 4, seed: 2, backend: 'wasm', workers: 1 });
+  const algo = fed.fedAvg({
+    model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
+    clientsPerRound: 3,
+    localEpochs: 3,
+    batchSize: 4,
+    seed: 2,
+    backend: 'wasm',
+    workers: 1,
+  });
   const slow = processes[2];
   const seen: number[] = [];
   const run = algo.run({
-    rounds: 2, clients: remote,
+    rounds: 2,
+    clients: remote,
     onRound: async (metrics) => {
       seen.push(metrics.failures);
       if (metrics.round === 1) {
@@ -72,7 +99,10 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   const details = first.failureDetails as { client: number; reason: string; message: string }[];
   assert.equal(first.clients, 2);
   assert.equal(first.failures, 1);
-  assert.deepEqual(details.map((f) => [f.client, f.reason]), [[2, 'dropped']]);
+  assert.deepEqual(
+    details.map((f) => [f.client, f.reason]),
+    [[2, 'dropped']],
+  );
   assert.match(details[0].message, /client 2 \('c-slow'\) (stopped answering|could not be reached)/);
   // Round 2 may start before the restarted process has joined; either it trains, or its slot is recorded as not connected.
   assert.equal(second.clients + second.failures, 3);
@@ -84,9 +114,15 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   const step = await algo.next(result.state, remote);
   assert.equal(step.metrics.clients, 3, JSON.stringify(step.metrics.failureDetails));
   await waitForOutput(processes[3], /round 3: trained on 30 examples/, 10_000);
-  const lines = readFileSync(result.path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const lines = readFileSync(result.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   const recorded = lines.filter((l) => l.type === 'round');
-  assert.deepEqual(recorded.map((l) => l.round), [1, 2]);
+  assert.deepEqual(
+    recorded.map((l) => l.round),
+    [1, 2],
+  );
   assert.equal(recorded[0].transport, 'remote');
   assert.equal(recorded[0].failureDetails[0].reason, 'dropped');
   assert.deepEqual(recorded[0].disconnectedClients, ['2:c-slow']);
@@ -104,7 +140,10 @@ test('a client that never answers (SIGSTOP) is dropped after the heartbeat timeo
     state = step.state;
     assert.ok(Date.now() - started < 15_000, `the round took ${Date.now() - started} ms`);
     const details = step.metrics.failureDetails as { client: number; reason: string; message: string }[];
-    assert.deepEqual(details.map((f) => [f.client, f.reason]), [[1, 'dropped']]);
+    assert.deepEqual(
+      details.map((f) => [f.client, f.reason]),
+      [[1, 'dropped']],
+    );
     assert.match(details[0].message, /client 1 \('b-fast'\) stopped answering \(nothing heard for \d+ s\)/);
   } finally {
     frozen.child.kill('SIGCONT');
@@ -129,11 +168,23 @@ test('a second process under the same name and key takes the slot over; the firs
 test('a client past its deadline stops itself; the server records a timeout and aggregates the others', async () => {
   const slow = start('c-slow', join(dir, 'big.csv'));
   await waitForOutput(slow, /joined tcp:\/\/127\.0\.0\.1:\d+ as 'c-slow'/, 15_000);
-  const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }), clientsPerRound: 3, localEpochs: 3, batchSize: 4, seed: 4, backend: 'wasm', workers: 1, clientDeadlineMs: 1000 });
+  const algo = fed.fedAvg({
+    model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
+    clientsPerRound: 3,
+    localEpochs: 3,
+    batchSize: 4,
+    seed: 4,
+    backend: 'wasm',
+    workers: 1,
+    clientDeadlineMs: 1000,
+  });
   const { metrics } = await algo.next(await algo.initialize(), remote);
   const details = metrics.failureDetails as { client: number; reason: string; message: string }[];
   assert.equal(metrics.clients, 2);
-  assert.deepEqual(details.map((f) => [f.client, f.reason]), [[2, 'timeout']]);
+  assert.deepEqual(
+    details.map((f) => [f.client, f.reason]),
+    [[2, 'timeout']],
+  );
   // The client stops itself at its deadline; on a loaded machine its first task (loading tfjs) may outlast the server's grace too.
   assert.match(details[0].message, /client 2 \('c-slow'\) (exceeded its deadline|did not answer within its deadline) of 1000 ms/);
   await waitForOutput(slow, /round \d+: stopped after \d+ steps \(past the deadline of 1000 ms\)/, 10_000);

@@ -28,10 +28,12 @@ export function freePort(): Promise<number> {
 
 /** Key pairs written the way `fedbook keys new` writes them. */
 export function makeKeys(dir: string, names: readonly string[]): Record<string, { key: string; pub: string; publicKey: string }> {
-  return Object.fromEntries(names.map((name) => {
-    const { keyFile, publicFile, pair } = writeKeyPair(join(dir, 'keys'), name);
-    return [name, { key: keyFile, pub: publicFile, publicKey: pair.publicKey }];
-  }));
+  return Object.fromEntries(
+    names.map((name) => {
+      const { keyFile, publicFile, pair } = writeKeyPair(join(dir, 'keys'), name);
+      return [name, { key: keyFile, pub: publicFile, publicKey: pair.publicKey }];
+    }),
+  );
 }
 
 /**

@@ -30,13 +30,31 @@ const zedDelta = (dimension: number) => Float32Array.from({ length: dimension },
 before(async () => {
   port = await freePort();
   const listening = fed.federation.listen({
-    port, minClients: 3, joinTimeoutMs: 60_000, heartbeatTimeoutMs: 1500,
-    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) }, log: () => undefined,
+    port,
+    minClients: 3,
+    joinTimeoutMs: 60_000,
+    heartbeatTimeoutMs: 1500,
+    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) },
+    log: () => undefined,
   });
   NAMES.forEach((name, i) => {
     writeClientCsv(join(dir, `${name}.csv`), 30 + 10 * i, 40 + i);
-    processes.push(spawnClient(['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.server.pub, '--key', keys[name].key,
-      '--data', join(dir, `${name}.csv`), '--name', name, '--backend', 'wasm']));
+    processes.push(
+      spawnClient([
+        '--server',
+        `tcp://127.0.0.1:${port}`,
+        '--server-key',
+        keys.server.pub,
+        '--key',
+        keys[name].key,
+        '--data',
+        join(dir, `${name}.csv`),
+        '--name',
+        name,
+        '--backend',
+        'wasm',
+      ]),
+    );
   });
   remote = await listening;
 });
@@ -53,13 +71,23 @@ async function zed(dropAt: 'never' | 'inbox' | 'unmask' | 'short-masked'): Promi
   const socket = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
   socket.connect(`tcp://127.0.0.1:${port}`);
   let tail: Promise<void> = Promise.resolve();
-  const send = (message: ClientMessage, round: number): void => { tail = tail.then(() => socket.send(encodeMessage(message, round))); };
+  const send = (message: ClientMessage, round: number): void => {
+    tail = tail.then(() => socket.send(encodeMessage(message, round)));
+  };
   const beat = setInterval(() => send({ type: 'heartbeat' }, 0), 300);
   let silent = false;
-  const stop = (): void => { silent = true; clearInterval(beat); };
-  send({ type: 'hello', name: 'zed', examples: 20, inputShape: [4], numClasses: 3, publicKey: pair.publicKey, proof: helloProof(pair, remote.publicKey, 'zed') }, 0);
+  const stop = (): void => {
+    silent = true;
+    clearInterval(beat);
+  };
+  send(
+    { type: 'hello', name: 'zed', examples: 20, inputShape: [4], numClasses: 3, publicKey: pair.publicKey, proof: helloProof(pair, remote.publicKey, 'zed') },
+    0,
+  );
   let welcomed!: () => void;
-  const welcome = new Promise<void>((r) => { welcomed = r; });
+  const welcome = new Promise<void>((r) => {
+    welcomed = r;
+  });
   let session: SecAggSession | undefined;
   void (async () => {
     try {
@@ -67,34 +95,69 @@ async function zed(dropAt: 'never' | 'inbox' | 'unmask' | 'short-masked'): Promi
         const m = decodeServerMessage(await socket.receive());
         if (m.type === 'welcome') welcomed();
         if (silent || !('task' in m)) continue;
-        if (m.type === 'train') send({ type: 'train-result', task: m.task, status: 'ok', delta: zedDelta(m.weights.length), numExamples: 20, trainLoss: 1, trainAccuracy: 0, backend: 'script', ms: 1 }, m.round);
+        if (m.type === 'train')
+          send(
+            {
+              type: 'train-result',
+              task: m.task,
+              status: 'ok',
+              delta: zedDelta(m.weights.length),
+              numExamples: 20,
+              trainLoss: 1,
+              trainAccuracy: 0,
+              backend: 'script',
+              ms: 1,
+            },
+            m.round,
+          );
         if (m.type === 'secure-train') {
-          session = new SecAggSession(m.clientId, encodeSecureInput(zedDelta(m.weights.length), m.secagg.alpha, m.secagg.scale, m.secagg.bound), m.secagg.threshold);
+          session = new SecAggSession(
+            m.clientId,
+            encodeSecureInput(zedDelta(m.weights.length), m.secagg.alpha, m.secagg.scale, m.secagg.bound),
+            m.secagg.threshold,
+          );
           send({ type: 'sa-keys', task: m.task, ...session.keys(), numExamples: 20, trainLoss: 1, trainAccuracy: 0, backend: 'script', ms: 1 }, m.round);
         }
         if (m.type === 'sa-roster') send({ type: 'sa-shares', task: m.task, ...session!.shares(m) }, m.round);
         if (m.type === 'sa-inbox') {
-          if (dropAt === 'inbox') { stop(); continue; }
+          if (dropAt === 'inbox') {
+            stop();
+            continue;
+          }
           const masked = session!.masked(m);
           send({ type: 'sa-masked', task: m.task, masked: dropAt === 'short-masked' ? masked.slice(1) : masked }, m.round);
         }
         if (m.type === 'sa-unmask') {
-          if (dropAt === 'unmask') { stop(); continue; }
+          if (dropAt === 'unmask') {
+            stop();
+            continue;
+          }
           send({ type: 'sa-unmasking', task: m.task, ...session!.unmask(m) }, m.round);
         }
       }
-    } catch { /* closed */ }
+    } catch {
+      /* closed */
+    }
   })();
   await welcome;
   await remote.waitForClients(4, 10_000);
-  return () => { stop(); socket.close(); };
+  return () => {
+    stop();
+    socket.close();
+  };
 }
 
 /** The same cohort's plain round, then its secure round; returns the plain deltas and the secure outcome. */
 async function plainThenSecure(round: number) {
   const weights = (await fed.fedAvg({ model: spec, clientsPerRound: 1, seed: 9 }).initialize()).weights;
   const config = { localEpochs: 1, batchSize: 8, clientLr: 0.1, optimizer: 'sgd' as const, proximalMu: 0 };
-  const request: TrainCohortRequest = { round, spec, weights, deadlineMs: 0, clients: [0, 1, 2, 3].map((clientId) => ({ clientId, seed: 100 + clientId, config })) };
+  const request: TrainCohortRequest = {
+    round,
+    spec,
+    weights,
+    deadlineMs: 0,
+    clients: [0, 1, 2, 3].map((clientId) => ({ clientId, seed: 100 + clientId, config })),
+  };
   const plain = await remote.transport.train(request);
   assert.equal(plain.results.length, 4, JSON.stringify(plain.failures));
   const deltas = new Map(plain.results.map((r) => [r.clientId, r.delta]));
@@ -103,7 +166,11 @@ async function plainThenSecure(round: number) {
 }
 
 /** Σ over `ids` of each client's fixed-point input, as the protocol defines it, added mod 2^32. */
-function plainFixedPointSum(ids: readonly number[], deltas: Map<number, Float32Array>, secure: { alphas: ReadonlyMap<number, number>; scale: number }): Uint32Array {
+function plainFixedPointSum(
+  ids: readonly number[],
+  deltas: Map<number, Float32Array>,
+  secure: { alphas: ReadonlyMap<number, number>; scale: number },
+): Uint32Array {
   const sum = new Uint32Array(deltas.get(0)!.length);
   for (const id of ids) {
     const alpha = secure.alphas.get(id)!;
@@ -126,13 +193,16 @@ test('no dropouts: the unmasked sum equals the plain fixed-point sum bit for bit
   }
 });
 
-test('a client dropping after sharing keys, before its masked input: the survivors\' sum is recovered bit for bit', async () => {
+test("a client dropping after sharing keys, before its masked input: the survivors' sum is recovered bit for bit", async () => {
   const close = await zed('inbox');
   try {
     const { deltas, secure } = await plainThenSecure(3);
     assert.deepEqual(secure.survivors, [0, 1, 2]);
     assert.deepEqual(secure.droppedAfterKeys, [3]);
-    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'dropped']]);
+    assert.deepEqual(
+      secure.failures.map((f) => [f.clientId, f.reason]),
+      [[3, 'dropped']],
+    );
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
   } finally {
     close();
@@ -144,19 +214,25 @@ test('a client dropping after its masked input, before unmasking: its input stay
   try {
     const { deltas, secure } = await plainThenSecure(5);
     assert.deepEqual(secure.survivors, [0, 1, 2, 3]);
-    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'dropped']]);
+    assert.deepEqual(
+      secure.failures.map((f) => [f.clientId, f.reason]),
+      [[3, 'dropped']],
+    );
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
   } finally {
     close();
   }
 });
 
-test('a masked input of the wrong length is left out as invalid; the others\' sum is still recovered bit for bit', async () => {
+test("a masked input of the wrong length is left out as invalid; the others' sum is still recovered bit for bit", async () => {
   const close = await zed('short-masked');
   try {
     const { deltas, secure } = await plainThenSecure(7);
     assert.deepEqual(secure.survivors, [0, 1, 2]);
-    assert.deepEqual(secure.failures.map((f) => [f.clientId, f.reason]), [[3, 'invalid']]);
+    assert.deepEqual(
+      secure.failures.map((f) => [f.clientId, f.reason]),
+      [[3, 'invalid']],
+    );
     assert.match(secure.failures[0].message, /sent a masked input of \d+ words for a model of \d+; left out of secure aggregation/);
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
   } finally {
@@ -168,7 +244,10 @@ test('below the threshold the round fails with a clear message instead of unmask
   const weights = (await fed.fedAvg({ model: spec, clientsPerRound: 1, seed: 9 }).initialize()).weights;
   const config = { localEpochs: 1, batchSize: 8, clientLr: 0.1, optimizer: 'sgd' as const, proximalMu: 0 };
   await assert.rejects(
-    remote.transport.secureTrain({ round: 9, spec, weights, deadlineMs: 0, clients: [0, 1].map((clientId) => ({ clientId, seed: clientId, config })) }, { threshold: 3, bound: 1 }),
+    remote.transport.secureTrain(
+      { round: 9, spec, weights, deadlineMs: 0, clients: [0, 1].map((clientId) => ({ clientId, seed: clientId, config })) },
+      { threshold: 3, bound: 1 },
+    ),
     /round 9: only 2 clients can take part but the threshold is 3/,
   );
 });

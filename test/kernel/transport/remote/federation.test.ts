@@ -28,15 +28,37 @@ const model = () => fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3
 const algorithm = () => fed.fedAvg({ model: model(), clientsPerRound: 2, localEpochs: 2, batchSize: 8, clientLr: 0.1, seed: 11, backend: 'wasm', workers: 1 });
 
 function clientArgs(name: string, extra: string[] = []): string[] {
-  return ['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.server.pub, '--key', keys[name].key, '--data', csv(name), '--label', 'label', '--name', name, '--backend', 'wasm', ...extra];
+  return [
+    '--server',
+    `tcp://127.0.0.1:${port}`,
+    '--server-key',
+    keys.server.pub,
+    '--key',
+    keys[name].key,
+    '--data',
+    csv(name),
+    '--label',
+    'label',
+    '--name',
+    name,
+    '--backend',
+    'wasm',
+    ...extra,
+  ];
 }
 
 before(async () => {
   NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 100 + i));
   port = await freePort();
   const listening = fed.federation.listen({
-    port, minClients: 3, joinTimeoutMs: 60_000, heartbeatTimeoutMs: 3000, deadlineMs: 60_000, maxMessageBytes: MAX_MESSAGE_BYTES,
-    keys: { server: keys.server.key, allow: [...NAMES, 'eve'].map((name) => keys[name].pub) }, log: () => undefined,
+    port,
+    minClients: 3,
+    joinTimeoutMs: 60_000,
+    heartbeatTimeoutMs: 3000,
+    deadlineMs: 60_000,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    keys: { server: keys.server.key, allow: [...NAMES, 'eve'].map((name) => keys[name].pub) },
+    log: () => undefined,
   });
   // Started in reverse order: ids follow names, not arrival.
   for (const name of [...NAMES].reverse()) clients.push(spawnClient(clientArgs(name)));
@@ -70,7 +92,10 @@ async function simulatedSplit(): Promise<FederatedData> {
 
 test('three client processes train rounds whose global model is bit-identical to the in-process simulation', async () => {
   const described = remote.describe();
-  assert.deepEqual(described.clients.map((c) => [c.id, c.name, c.state, c.examples]), NAMES.map((name, i) => [i, name, 'connected', SIZES[i]]));
+  assert.deepEqual(
+    described.clients.map((c) => [c.id, c.name, c.state, c.examples]),
+    NAMES.map((name, i) => [i, name, 'connected', SIZES[i]]),
+  );
 
   const simulated = algorithm();
   let simState = await simulated.initialize();
@@ -96,35 +121,88 @@ test('three client processes train rounds whose global model is bit-identical to
 });
 
 test('a client whose key is not on the allow-list cannot join, and the server records the refusal', async () => {
-  const intruder = spawnClient(['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.server.pub, '--key', keys.mallory.key,
-    '--data', csv('alice'), '--label', 'label', '--name', 'mallory', '--connect-timeout', '3']);
+  const intruder = spawnClient([
+    '--server',
+    `tcp://127.0.0.1:${port}`,
+    '--server-key',
+    keys.server.pub,
+    '--key',
+    keys.mallory.key,
+    '--data',
+    csv('alice'),
+    '--label',
+    'label',
+    '--name',
+    'mallory',
+    '--connect-timeout',
+    '3',
+  ]);
   const status = await exitWithin(intruder, 20_000);
   assert.equal(status, 1, intruder.output());
   assert.match(intruder.output(), /refused this client's key|not on its allow-list/);
-  assert.ok(remote.describe().refused.some((r) => r.publicKey === keys.mallory.publicKey), JSON.stringify(remote.describe().refused));
+  assert.ok(
+    remote.describe().refused.some((r) => r.publicKey === keys.mallory.publicKey),
+    JSON.stringify(remote.describe().refused),
+  );
   assert.ok(!remote.describe().clients.some((c) => c.name === 'mallory'));
 });
 
 test('a client pinning the wrong server key gives up with a clear message', async () => {
-  const lost = spawnClient(['--server', `tcp://127.0.0.1:${port}`, '--server-key', keys.mallory.pub, '--key', keys.alice.key,
-    '--data', csv('alice'), '--label', 'label', '--name', 'alice-2', '--connect-timeout', '2']);
+  const lost = spawnClient([
+    '--server',
+    `tcp://127.0.0.1:${port}`,
+    '--server-key',
+    keys.mallory.pub,
+    '--key',
+    keys.alice.key,
+    '--data',
+    csv('alice'),
+    '--label',
+    'label',
+    '--name',
+    'alice-2',
+    '--connect-timeout',
+    '2',
+  ]);
   assert.equal(await exitWithin(lost, 20_000), 1, lost.output());
   assert.match(lost.output(), /handshake did not complete within 2 s: the server key given \(--server-key\) is probably not this server's/);
 });
 
 test('an unreachable server gives a clear message, no hang', async () => {
   const closedPort = await freePort();
-  const lonely = spawnClient(['--server', `tcp://127.0.0.1:${closedPort}`, '--server-key', keys.server.pub, '--key', keys.alice.key,
-    '--data', csv('alice'), '--label', 'label', '--connect-timeout', '2']);
+  const lonely = spawnClient([
+    '--server',
+    `tcp://127.0.0.1:${closedPort}`,
+    '--server-key',
+    keys.server.pub,
+    '--key',
+    keys.alice.key,
+    '--data',
+    csv('alice'),
+    '--label',
+    'label',
+    '--connect-timeout',
+    '2',
+  ]);
   assert.equal(await exitWithin(lonely, 20_000), 1, lonely.output());
   assert.match(lonely.output(), new RegExp(`cannot reach the server at tcp://127.0.0.1:${closedPort}`));
 });
 
-test('a model the clients\' data does not fit: a failure record on the server, a message on the client', async () => {
-  const wrong = fed.fedAvg({ model: fed.models.mlp({ hidden: [4], inputShape: [5], numClasses: 3 }), clientsPerRound: 3, seed: 1, backend: 'wasm', workers: 1, minClients: 0 });
+test("a model the clients' data does not fit: a failure record on the server, a message on the client", async () => {
+  const wrong = fed.fedAvg({
+    model: fed.models.mlp({ hidden: [4], inputShape: [5], numClasses: 3 }),
+    clientsPerRound: 3,
+    seed: 1,
+    backend: 'wasm',
+    workers: 1,
+    minClients: 0,
+  });
   const { metrics, failures } = await wrong.next(await wrong.initialize(), remote);
   assert.equal(metrics.clients, 0);
-  assert.deepEqual(failures.map((f) => f.reason), ['invalid', 'invalid', 'invalid']);
+  assert.deepEqual(
+    failures.map((f) => f.reason),
+    ['invalid', 'invalid', 'invalid'],
+  );
   assert.match(failures[0].message, /expects examples of shape \[5\] \(5 values\) but this client's data has shape \[4\]/);
   await waitForOutput(clients[0], /the server left you out: the model expects examples of shape \[5\]/, 5000);
 });
@@ -140,21 +218,66 @@ test('forged, truncated, oversized and replayed messages from an admitted client
     }
   };
   try {
-    await eve.send(encodeMessage({ type: 'hello', name: 'eve', examples: 5, inputShape: [4], numClasses: 3, publicKey: pair.publicKey, proof: helloProof(pair, remote.publicKey, 'eve') }, 0));
+    await eve.send(
+      encodeMessage(
+        {
+          type: 'hello',
+          name: 'eve',
+          examples: 5,
+          inputShape: [4],
+          numClasses: 3,
+          publicKey: pair.publicKey,
+          proof: helloProof(pair, remote.publicKey, 'eve'),
+        },
+        0,
+      ),
+    );
     await next('welcome');
     const algo = fed.fedAvg({ model: model(), clientsPerRound: 4, seed: 5, backend: 'wasm', workers: 1 });
     const round = algo.next(await algo.initialize(), remote);
-    const task = await next('train') as Extract<ServerMessage, { type: 'train' }> & { round: number };
-    const answer = encodeMessage({ type: 'train-result', task: task.task, status: 'ok', delta: new Float32Array(task.weights.length), numExamples: 5, trainLoss: 1, trainAccuracy: 0, backend: 'test', ms: 1 }, task.round);
+    const task = (await next('train')) as Extract<ServerMessage, { type: 'train' }> & { round: number };
+    const answer = encodeMessage(
+      {
+        type: 'train-result',
+        task: task.task,
+        status: 'ok',
+        delta: new Float32Array(task.weights.length),
+        numExamples: 5,
+        trainLoss: 1,
+        trainAccuracy: 0,
+        backend: 'test',
+        ms: 1,
+      },
+      task.round,
+    );
     await eve.send(answer);
     await eve.send(answer); // replayed
-    await eve.send(encodeMessage({ type: 'train-result', task: 'made-up', status: 'ok', delta: new Float32Array(task.weights.length), numExamples: 5, trainLoss: 1, trainAccuracy: 0, backend: 'test', ms: 1 }, task.round));
+    await eve.send(
+      encodeMessage(
+        {
+          type: 'train-result',
+          task: 'made-up',
+          status: 'ok',
+          delta: new Float32Array(task.weights.length),
+          numExamples: 5,
+          trainLoss: 1,
+          trainAccuracy: 0,
+          backend: 'test',
+          ms: 1,
+        },
+        task.round,
+      ),
+    );
     await eve.send([answer[0]]); // truncated: the delta's frame is missing
     await eve.send([answer[0], Buffer.alloc(MAX_MESSAGE_BYTES)]); // oversized
     const { metrics } = await round;
     assert.equal(metrics.clients, 4, JSON.stringify(metrics.failureDetails));
     await new Promise((r) => setTimeout(r, 300));
-    const reasons = remote.describe().rejected.filter((r) => r.client === 'eve').map((r) => r.reason).join('\n');
+    const reasons = remote
+      .describe()
+      .rejected.filter((r) => r.client === 'eve')
+      .map((r) => r.reason)
+      .join('\n');
     assert.match(reasons, /replayed: the task was already answered/);
     assert.match(reasons, /unknown task id/);
     assert.match(reasons, /malformed message: array refers to frame 1, the message has 0 binary frames/);

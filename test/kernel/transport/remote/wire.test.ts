@@ -11,8 +11,13 @@ import { decodeClientMessage, decodeServerMessage, encodeMessage, PROTOCOL_VERSI
 import { BIN, tempDir } from './federation-fixtures';
 
 const trainMessage = {
-  type: 'train' as const, task: 't1', clientId: 2, spec: { kind: 'logistic' as const, inputShape: [4], numClasses: 3 },
-  weights: new Float32Array([0.5, -1.25, 3]), seed: 7, deadlineMs: 0,
+  type: 'train' as const,
+  task: 't1',
+  clientId: 2,
+  spec: { kind: 'logistic' as const, inputShape: [4], numClasses: 3 },
+  weights: new Float32Array([0.5, -1.25, 3]),
+  seed: 7,
+  deadlineMs: 0,
   config: { localEpochs: 1, batchSize: Infinity, clientLr: 0.1, optimizer: 'sgd' as const, proximalMu: 0, correction: new Float32Array([1e-7, 2]) },
 };
 
@@ -38,7 +43,17 @@ test('a Buffer travels as a binary frame like any Uint8Array (not through its to
 });
 
 test('truncated, oversized, forged-version and mistyped messages are refused with a reason', () => {
-  const reply: TrainReply = { type: 'train-result', task: 't', status: 'ok', delta: new Float32Array(4), numExamples: 3, trainLoss: 0.5, trainAccuracy: 1, backend: 'wasm', ms: 1 };
+  const reply: TrainReply = {
+    type: 'train-result',
+    task: 't',
+    status: 'ok',
+    delta: new Float32Array(4),
+    numExamples: 3,
+    trainLoss: 0.5,
+    trainAccuracy: 1,
+    backend: 'wasm',
+    ms: 1,
+  };
   const frames = encodeMessage(reply, 1);
   assert.throws(() => decodeClientMessage(frames.slice(0, 1)), /refers to frame 1, the message has 0 binary frames/);
   assert.throws(() => decodeClientMessage([frames[0], frames[1].subarray(0, 7)]), /7 bytes, not a whole number of f32 values/);
@@ -49,10 +64,42 @@ test('truncated, oversized, forged-version and mistyped messages are refused wit
     edit(h);
     return [Buffer.from(JSON.stringify(h)), frames[1]];
   };
-  assert.throws(() => decodeClientMessage(header((h) => { h.v = 2; })), /protocol version 2 is not spoken here/);
-  assert.throws(() => decodeClientMessage(header((h) => { delete h.round; })), /round must be a non-negative integer/);
-  assert.throws(() => decodeClientMessage(header((h) => { h.type = 'train'; })), /unknown message type "train"/);
-  assert.throws(() => decodeClientMessage(header((h) => { h.numExamples = '3'; })), /field 'numExamples' must be an integer \(got "3"\)/);
+  assert.throws(
+    () =>
+      decodeClientMessage(
+        header((h) => {
+          h.v = 2;
+        }),
+      ),
+    /protocol version 2 is not spoken here/,
+  );
+  assert.throws(
+    () =>
+      decodeClientMessage(
+        header((h) => {
+          delete h.round;
+        }),
+      ),
+    /round must be a non-negative integer/,
+  );
+  assert.throws(
+    () =>
+      decodeClientMessage(
+        header((h) => {
+          h.type = 'train';
+        }),
+      ),
+    /unknown message type "train"/,
+  );
+  assert.throws(
+    () =>
+      decodeClientMessage(
+        header((h) => {
+          h.numExamples = '3';
+        }),
+      ),
+    /field 'numExamples' must be an integer \(got "3"\)/,
+  );
   assert.throws(() => decodeClientMessage([Buffer.from('{"v":1,')]), /not valid JSON/);
 });
 
@@ -84,7 +131,17 @@ test('fedbook keys new writes the key pair with mode 0600 and refuses to overwri
 test('the task book accepts one answer per task, and records late, replayed and forged ones', async () => {
   const book = new TaskBook();
   const answers: TaskAnswer[] = [];
-  const reply = (task: string): TrainReply => ({ type: 'train-result', task, status: 'ok', delta: new Float32Array(1), numExamples: 1, trainLoss: 0, trainAccuracy: 0, backend: 'wasm', ms: 0 });
+  const reply = (task: string): TrainReply => ({
+    type: 'train-result',
+    task,
+    status: 'ok',
+    delta: new Float32Array(1),
+    numExamples: 1,
+    trainLoss: 0,
+    trainAccuracy: 0,
+    backend: 'wasm',
+    ms: 0,
+  });
   book.add('a', { clientName: 'alice', clientId: 0, round: 3, kind: 'train', expects: 'train-result', settle: (x) => answers.push(x) }, 0, '');
   book.add('b', { clientName: 'bob', clientId: 1, round: 3, kind: 'train', expects: 'train-result', settle: (x) => answers.push(x) }, 20, 'bob timed out');
   assert.deepEqual(book.answer('bob', 3, reply('a'), 10), { accepted: false, reason: "the task belongs to client 'alice'" });
@@ -93,7 +150,10 @@ test('the task book accepts one answer per task, and records late, replayed and 
   assert.deepEqual(book.answer('alice', 3, reply('a'), 10), { accepted: false, reason: 'replayed: the task was already answered' });
   await new Promise((r) => setTimeout(r, 60));
   assert.deepEqual(book.answer('bob', 3, reply('b'), 10), { accepted: false, reason: 'late: the task had passed its deadline' });
-  assert.deepEqual(answers.map((a) => a.ok ? 'ok' : a.failure.reason), ['ok', 'timeout']);
+  assert.deepEqual(
+    answers.map((a) => (a.ok ? 'ok' : a.failure.reason)),
+    ['ok', 'timeout'],
+  );
   assert.equal(book.rejected.length, 4);
   assert.equal(book.takeRejectedCount(), 4);
   assert.equal(book.takeRejectedCount(), 0);
@@ -101,9 +161,13 @@ test('the task book accepts one answer per task, and records late, replayed and 
 
 test('a client loads its data from a CSV or from a JS module exporting a dataset or a function giving one', async () => {
   const dir = tempDir();
-  const moduleText = 'module.exports = () => ({ x: new Float32Array([1, 2, 3, 4]), y: new Int32Array([0, 1]), exampleShape: [2], numClasses: 2, length: 2, name: "m" });';
+  const moduleText =
+    'module.exports = () => ({ x: new Float32Array([1, 2, 3, 4]), y: new Int32Array([0, 1]), exampleShape: [2], numClasses: 2, length: 2, name: "m" });';
   writeFileSync(join(dir, 'data.cjs'), moduleText);
-  writeFileSync(join(dir, 'data.mjs'), 'export const dataset = { x: new Float32Array([1, 2]), y: new Int32Array([1]), exampleShape: [2], numClasses: 2, length: 1, name: "e" };');
+  writeFileSync(
+    join(dir, 'data.mjs'),
+    'export const dataset = { x: new Float32Array([1, 2]), y: new Int32Array([1]), exampleShape: [2], numClasses: 2, length: 1, name: "e" };',
+  );
   writeFileSync(join(dir, 'bad.js'), 'module.exports = { rows: [] };');
   writeFileSync(join(dir, 'data.csv'), 'a,b,label\n1,2,0\n3,4,1\n');
   assert.deepEqual(Array.from((await loadClientData({ data: join(dir, 'data.cjs') })).x), [1, 2, 3, 4]);

@@ -5,8 +5,8 @@
  * than model.fit and keeps WASM memory flat (WASM memory never shrinks).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { createRng } from '../kernel/federated/random';
-import { exampleSize, gatherBatch, poisonBatch } from './batches';
+import { exampleSize } from './batches';
+import { clientBatchSize, clientBatches } from './client-batches';
 import { getFlatWeights, readNumbers, setFlatWeights, type CachedModel } from './model-cache';
 import type { TrainResult, TrainTask } from './task-types';
 import { compiledTrainerFor, trainCompiled } from './compiled/compiled-training';
@@ -40,12 +40,10 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
 
   setFlatWeights(tf, cached, task.globalWeights);
-  const batchSize = config.batchSize > 0 && Number.isFinite(config.batchSize) ? Math.min(config.batchSize, numExamples) : numExamples;
+  const batchSize = clientBatchSize(task);
   const size = exampleSize(data);
   const xBuffer = new Float32Array(batchSize * size);
   const yBuffer = new Int32Array(batchSize);
-  const order = Int32Array.from(task.indices);
-  const rng = createRng(task.seed);
   const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.clientLr) : tf.train.sgd(config.clientLr);
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
@@ -56,43 +54,35 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
     steps = 0;
   let status: TrainResult['status'] = 'ok';
   try {
-    training: for (let epoch = 0; epoch < config.localEpochs; epoch++) {
-      rng.shuffle(order);
-      for (let start = 0; start < numExamples; start += batchSize) {
-        if (Atomics.load(task.abortFlag, 0) !== 0) {
-          status = 'aborted';
-          break training;
-        }
-        if (Date.now() > deadlineAt) {
-          status = 'timeout';
-          break training;
-        }
-        const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), xBuffer, yBuffer);
-        if (config.poison) poisonBatch(config.poison, order, start, count, size, xBuffer, yBuffer);
-        const [lossTensor, hitTensor] = tf.tidy(() => {
-          const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);
-          const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
-          let hits: tfjs.Scalar | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
-            // variableGrads disposes intermediates; keep the hit count for the accuracy metric.
-            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32')));
-            if (anchors.length === 0) return loss;
-            const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));
-            return tf.add(loss, tf.mul(config.proximalMu / 2, proximal)) as tfjs.Scalar;
-          }, cached.trainableVariables);
-          // SCAFFOLD: every local gradient is corrected by c − c_i.
-          if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
-          optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
-          return [value, hits!];
-        });
-        const [batchLoss, batchCorrect] = await readNumbers(tf, [lossTensor, hitTensor]);
-        steps++;
-        lossSum += batchLoss * count;
-        correct += batchCorrect;
-        seen += count;
-      }
+    const batches = clientBatches(task, xBuffer, yBuffer, size, deadlineAt);
+    let next = batches.next();
+    while (!next.done) {
+      const count = next.value;
+      const [lossTensor, hitTensor] = tf.tidy(() => {
+        const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);
+        const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
+        let hits: tfjs.Scalar | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
+          // variableGrads disposes intermediates; keep the hit count for the accuracy metric.
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32')));
+          if (anchors.length === 0) return loss;
+          const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));
+          return tf.add(loss, tf.mul(config.proximalMu / 2, proximal)) as tfjs.Scalar;
+        }, cached.trainableVariables);
+        // SCAFFOLD: every local gradient is corrected by c − c_i.
+        if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
+        optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
+        return [value, hits!];
+      });
+      const [batchLoss, batchCorrect] = await readNumbers(tf, [lossTensor, hitTensor]);
+      steps++;
+      lossSum += batchLoss * count;
+      correct += batchCorrect;
+      seen += count;
+      next = batches.next();
     }
+    status = next.value;
   } finally {
     optimizer.dispose();
     for (const anchor of anchors) anchor.dispose();

@@ -8,7 +8,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../kernel/federated/random';
 import { describeNativeLibs, loadNativeLibs, type NativeLibs } from '../backend/native-libs/index';
 import type { Saxpy } from '../backend/native-libs/blas';
-import { exampleSize, gatherBatch, poisonBatch } from '../batches';
+import { exampleSize } from '../batches';
+import { clientBatchSize, clientBatches } from '../client-batches';
 import type { CachedModel } from '../model-cache';
 import type { EvaluateResult, EvaluateTask, TrainResult, TrainTask } from '../task-types';
 import { createConvolution, type ConvGeometry } from '../backend/native-libs/dnnl-conv';
@@ -94,7 +95,7 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   const correction = config.correction;
   if (correction && correction.length !== plan.dimension) throw new RangeError(`correction has ${correction.length} values, the model has ${plan.dimension}`);
 
-  const batchSize = config.batchSize > 0 && Number.isFinite(config.batchSize) ? Math.min(config.batchSize, numExamples) : numExamples;
+  const batchSize = clientBatchSize(task);
   if (entry.x.length < batchSize * size) {
     entry.x = new Float32Array(batchSize * size);
     entry.y = new Int32Array(batchSize);
@@ -102,8 +103,6 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   step.reserve(batchSize);
   const weights = entry.weights;
   weights.set(task.globalWeights);
-  const order = Int32Array.from(task.indices);
-  const rng = createRng(task.seed);
   const dropoutRng = createRng(task.seed).fork('dropout');
   const random = () => dropoutRng.next();
   const terms = { proximalMu: config.proximalMu, anchor: config.proximalMu > 0 ? task.globalWeights : undefined, correction };
@@ -117,32 +116,23 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
     correct = 0,
     seen = 0,
     steps = 0;
-  let status: TrainResult['status'] = 'ok';
-  training: for (let epoch = 0; epoch < config.localEpochs; epoch++) {
-    rng.shuffle(order);
-    for (let start = 0; start < numExamples; start += batchSize) {
-      if (Atomics.load(task.abortFlag, 0) !== 0) {
-        status = 'aborted';
-        break training;
-      }
-      if (Date.now() > deadlineAt) {
-        status = 'timeout';
-        break training;
-      }
-      const count = gatherBatch(data, order, start, Math.min(start + batchSize, numExamples), entry.x, entry.y);
-      if (config.poison) poisonBatch(config.poison, order, start, count, size, entry.x, entry.y);
-      const outcome = step.run(weights, entry.x, entry.y, count, random, fusedSgd);
-      let loss = outcome.loss / count;
-      if (optimizer) {
-        if (fusedSgd === undefined) loss += step.addGradientTerms(weights, terms);
-        optimizer.apply(weights, step.gradient);
-      }
-      steps++;
-      lossSum += loss * count;
-      correct += outcome.hits;
-      seen += count;
+  const batches = clientBatches(task, entry.x, entry.y, size, deadlineAt);
+  let next = batches.next();
+  while (!next.done) {
+    const count = next.value;
+    const outcome = step.run(weights, entry.x, entry.y, count, random, fusedSgd);
+    let loss = outcome.loss / count;
+    if (optimizer) {
+      if (fusedSgd === undefined) loss += step.addGradientTerms(weights, terms);
+      optimizer.apply(weights, step.gradient);
     }
+    steps++;
+    lossSum += loss * count;
+    correct += outcome.hits;
+    seen += count;
+    next = batches.next();
   }
+  const status = next.value;
   const metrics = { trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
   if (status !== 'ok') return { ...base, status, ...metrics };
   const delta = new Float32Array(plan.dimension);

@@ -5,10 +5,12 @@
  * record; only an abort of the whole run throws.
  */
 import { findInvalidUpdate } from '../../federated/update-checks';
-import type { ClientFailure, ClientTrainConfig, ClientUpdate } from '../../federated/types';
+import type { ClientFailure, ClientTrainConfig } from '../../federated/types';
 import type { ModelSpec } from '../../../workers/model-spec';
 import type { InjectedFault, SharedData, TrainResult } from '../../../workers/task-types';
 import type { ClientPool } from './client-pool';
+import { clientTrainResult } from '../train-result';
+import type { ClientTrainResult } from '../client-transport';
 
 /** How long a client may keep running after an abort or its deadline before its thread is stopped. */
 export const ABORT_GRACE_MS = 800;
@@ -34,7 +36,7 @@ export interface CohortTrainingRequest {
 }
 
 export interface CohortOutcome {
-  updates: (ClientUpdate & { backend: string; path?: string; ms: number })[];
+  updates: ClientTrainResult[];
   failures: ClientFailure[];
   /** Clients per training path ('compiled-native', 'tfjs-wasm', ...), with why the compiled step was not used. */
   paths: Map<string, { clients: number; note?: string }>;
@@ -125,17 +127,7 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
       outcome.failures.push({ clientId, reason: 'invalid', message: `client ${clientId} sent an invalid update: ${problem}` });
       return;
     }
-    outcome.updates.push({
-      clientId,
-      delta: reply.delta,
-      numExamples: reply.numExamples,
-      trainLoss: reply.trainLoss,
-      trainAccuracy: reply.trainAccuracy,
-      steps: reply.steps,
-      backend: reply.backend,
-      path: reply.path,
-      ms: reply.ms,
-    });
+    outcome.updates.push(clientTrainResult(clientId, reply, reply.delta));
   });
   return outcome;
 }

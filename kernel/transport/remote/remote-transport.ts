@@ -9,6 +9,7 @@ import type { ModelSpec } from '../../../workers/model-spec';
 import type { ClientEvaluation, ClientTransport, EvaluateCohortOutcome, TrainCohortOutcome, ClientTrainResult } from '../client-transport';
 import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientRegistry, ClientSlot } from './client-registry';
+import { clientTrainResult } from '../train-result';
 import type { TaskAnswer, TaskBook } from './task-book';
 import type { EvaluateReply, ServerMessage, TrainReply } from './wire';
 
@@ -117,17 +118,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           return;
         }
         slot.roundsTrained++;
-        outcome.results.push({
-          clientId,
-          delta: reply.delta!,
-          numExamples: reply.numExamples,
-          trainLoss: reply.trainLoss,
-          trainAccuracy: reply.trainAccuracy,
-          steps: reply.steps,
-          backend: reply.backend,
-          path: reply.path,
-          ms: reply.ms,
-        });
+        outcome.results.push(clientTrainResult(clientId, reply, reply.delta!));
       });
       const rejected = link.tasks.takeRejectedCount();
       const gone = link.registry

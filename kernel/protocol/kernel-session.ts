@@ -10,6 +10,7 @@ import { InputHistory } from './history';
 import { handleExecute } from './execute-request';
 import { buildMessage, createSessionIdentity, isMessageType, replyTypeOf, type Message } from './messages';
 import type { IncomingRequest, ProtocolLink } from './thread-link';
+import { wallClockMs } from './thread-messages';
 
 /** Requests answered here; interrupt_request is answered by the protocol thread, which must not wait for this one. */
 type HandledRequest = Exclude<RequestType, 'interrupt_request'>;
@@ -71,7 +72,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
   const handlers: Handlers = {
     kernel_info_request: () => buildKernelInfo(options.version),
     execute_request: async (content, request) => {
-      if (request.receivedAt <= abortReceivedBefore) return { status: 'aborted' };
+      if (request.receivedAt < abortReceivedBefore) return { status: 'aborted' };
       const executor = await executorReady;
       const { reply: body, outcome } = await handleExecute(
         executor,
@@ -86,7 +87,7 @@ export function createKernelSession(options: KernelSessionOptions): KernelSessio
           recordOutput: (count, text) => history.setOutput(count, text),
         },
       );
-      if (outcome.status === 'error' && (content.stop_on_error ?? true)) abortReceivedBefore = Date.now();
+      if (outcome.status === 'error' && (content.stop_on_error ?? true)) abortReceivedBefore = wallClockMs();
       return body;
     },
     complete_request: async (content) => {

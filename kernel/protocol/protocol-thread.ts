@@ -17,7 +17,7 @@ import { createSubscriptionGate } from './subscription-gate';
 import { terminateMainThreadScript } from './terminate-main-thread';
 import { watchParent } from './parent-watch';
 import { parseFrames, serializeMessage, WireError } from './wire';
-import type { ProtocolThreadData, ToMainThread, ToProtocolThread } from './thread-messages';
+import { wallClockMs, type ProtocolThreadData, type ToMainThread, type ToProtocolThread } from './thread-messages';
 
 const log = (line: string): void => {
   writeSync(2, `[fedbook kernel] ${line}\n`);
@@ -66,11 +66,16 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
     const ids = channel === 'iopub' ? [Buffer.from(message.header.msg_type)] : identities;
     queues[channel].send(serializeMessage(message, signer, ids));
   };
-  const forward = (item: Extract<ToMainThread, { kind: 'request' }>): void => post(item);
+  // Execute requests handed to the main thread and not yet answered: the cells it may be running.
+  const unanswered = new Set<string>();
+  const forward = (item: Extract<ToMainThread, { kind: 'request' }>): void => {
+    if (item.message.header.msg_type === 'execute_request') unanswered.add(item.message.header.msg_id);
+    post(item);
+  };
   const gate = createSubscriptionGate(forward, data.subscriptionWaitMs);
 
   const onFrames = (channel: RoutedChannel) => (frames: Buffer[]) => {
-    const receivedAt = Date.now();
+    const receivedAt = wallClockMs();
     let envelope;
     try {
       envelope = parseFrames(frames, signer);
@@ -97,7 +102,17 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
     // after an `await` is out of breakOnSigint's reach and blocks that
     // handler: if the main thread stays deaf, terminate its running script.
     process.kill(process.pid, 'SIGINT');
-    void pingMainThread().then((alive) => alive || terminateMainThreadScript(log));
+    const runningAtInterrupt = [...unanswered];
+    void pingMainThread().then((alive) => {
+      if (alive) return;
+      // A reply posted just before the ping timed out may still wait in the port: let it land first.
+      setImmediate(() => {
+        // A busy main thread may answer late yet have finished the interrupted cell; terminating then would end
+        // the next cell's script instead (seen under load). With no cell running, a deaf thread is stuck in a timer.
+        if (runningAtInterrupt.length === 0 || runningAtInterrupt.some((id) => unanswered.has(id))) terminateMainThreadScript(log);
+        else log('the main thread was slow to answer, but the interrupted cell has ended: nothing to stop');
+      });
+    });
     send(channel, buildMessage('interrupt_reply', { status: 'ok' }, identity, request), identities);
     send('iopub', buildMessage('status', { execution_state: 'idle' }, identity, request));
   };
@@ -135,6 +150,7 @@ async function main(port: NonNullable<typeof parentPort>, data: ProtocolThreadDa
 
   port.on('message', (command: ToProtocolThread) => {
     if (command.kind === 'send') {
+      if (command.message.header.msg_type === 'execute_reply') unanswered.delete(String(command.message.parent_header?.msg_id ?? ''));
       send(command.channel, command.message, command.identities);
     } else if (command.kind === 'pong') {
       const resolve = pongWaiters.get(command.id);

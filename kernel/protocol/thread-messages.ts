@@ -9,6 +9,7 @@ export type ToMainThread =
       identities: Uint8Array[];
       message: Message;
       /** Wall-clock ms when the socket received it (decides which queued cells stop_on_error aborts). */
+      /** When the protocol thread received it: {@link wallClockMs}. */
       receivedAt: number;
     }
   | { kind: 'closed' }
@@ -29,4 +30,14 @@ export interface ProtocolThreadData {
   subscriptionWaitMs: number;
   /** Whose death ends the kernel; none: the kernel runs until shut down. */
   parent?: import('./parent-watch').ParentWatch;
+}
+
+/**
+ * Wall-clock milliseconds with sub-millisecond resolution, comparable across the
+ * kernel's threads. Date.now() is too coarse to order a request against the error
+ * that came just before it: a client that sends its next cell the moment it reads
+ * the error's reply often lands in the same millisecond.
+ */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
 }

@@ -179,7 +179,12 @@ describe('kernel process over ZeroMQ', () => {
     assert.equal((reply.content as any).status, 'error');
     assert.match((reply.content as any).evalue, /interrupted/);
     const check = await client.execute('kept');
-    assert.deepEqual((check.iopub.find((m) => m.header.msg_type === 'execute_result')!.content as any).data, { 'text/plain': 'still here' });
+    const result = check.iopub.find((m) => m.header.msg_type === 'execute_result');
+    assert.ok(
+      result,
+      `no execute_result for 'kept': ${JSON.stringify(check.iopub.map((m) => [m.header.msg_type, m.content]))}\nkernel stderr:\n${kernel.stderr()}`,
+    );
+    assert.deepEqual((result.content as any).data, { 'text/plain': 'still here' });
   });
 
   test('interrupt_request sent on shell is answered there at once, not queued behind the cell it stops', async () => {

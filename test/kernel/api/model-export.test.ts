@@ -110,7 +110,8 @@ describe('fed.models.save / load / algo.model', { timeout: 600_000 }, () => {
     await fed.models.save(algo, state, dir);
     const moved = { ...state, weights: state.weights.map((w) => w + 1) };
     await fed.models.save(algo, moved, dir);
-    assert.deepEqual(new Float32Array(readFileSync(join(dir, 'weights.bin')).buffer.slice(0)), moved.weights);
+    // A Buffer may be a view into a larger ArrayBuffer (Node 24's readFileSync): copy its own bytes first.
+    assert.deepEqual(new Float32Array(Uint8Array.from(readFileSync(join(dir, 'weights.bin'))).buffer), moved.weights);
     assert.deepEqual(readdirSync(dir).sort(), ['model.json', 'weights.bin']);
   });
 });

@@ -192,7 +192,7 @@ const BUNDLED_BY_PATH = {
  * staged as files): the process (out/kernel/cli/main.js, what bin/fedbook.js
  * requires), its protocol thread and Piscina's client worker. Each sits where
  * the paths computed from its __dirname still lead: thread-link starts
- * protocol-thread.js from its own folder, client-pool ../../workers/client-worker.js,
+ * protocol-thread.js from its own folder, client-pool out/workers/client-worker.js (from the nearest out/),
  * and the docs read out/kernel/<folder>/*.d.ts.
  */
 async function bundleKernel() {

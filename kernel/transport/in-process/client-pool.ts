@@ -4,7 +4,7 @@
  * restart workers, and a new worker costs ~125 ms to load tfjs and WASM.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { WorkerResult, WorkerTask } from '../../../workers/task-types';
 
@@ -14,7 +14,17 @@ export interface ClientPool {
   close(): Promise<void>;
 }
 
-const WORKER_FILE = join(__dirname, '..', '..', '..', 'workers', 'client-worker.js');
+/**
+ * out/workers/client-worker.js, found from the nearest `out` folder above this file: compiled, this file is
+ * out/kernel/transport/in-process/client-pool.js; packaged, it is inlined in the bundle out/kernel/cli/main.js.
+ */
+const WORKER_FILE = join(outFolder(__dirname), 'workers', 'client-worker.js');
+
+function outFolder(from: string): string {
+  let folder = from;
+  while (basename(folder) !== 'out' && dirname(folder) !== folder) folder = dirname(folder);
+  return folder;
+}
 
 /** Default number of workers: one per core. */
 export function defaultWorkerCount(): number {

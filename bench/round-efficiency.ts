@@ -4,9 +4,9 @@
  * without evaluation.
  *
  *   efficiency = T1 / (W · TW), T = the round's wall time (metrics.ms)
- *   overhead   = round − train phase: sampling, broadcast, aggregation and the
+ *   overhead   = round − train phase: the strategy's plan, aggregation and the
  *                server step, i.e. everything the server does around local
- *                training. Dispatch to the pool and the transfer of updates
+ *                training. The weights' copy, dispatch to the pool and the updates' transfer
  *                happen inside the train phase and are not counted here.
  */
 import { fed } from '../kernel/api/index';

@@ -37,13 +37,13 @@ export interface RoundRow {
   model: string;
   workers: number;
   clientsPerRound: number;
-  /** Whole round (sample, broadcast, train, aggregate, server step; no evaluation), ms, median of the measured rounds. */
+  /** Whole round (plan, train, aggregate, server step; no evaluation), ms, median of the measured rounds. */
   roundMs: number;
   /** The round's train phase (dispatch to the pool until the last client's update is back), ms. */
   trainMs: number;
   /** T1 / (W · TW) with T the round time; 1 for the one-worker row; null when there is no one-worker row. */
   efficiency: number | null;
-  /** roundMs − trainMs: sampling, broadcast, aggregation and the server step. */
+  /** roundMs − trainMs: the strategy's plan, aggregation and the server step (the weights' copy to the clients is in train). */
   overheadMs: number;
   /** overheadMs as a percentage of roundMs. */
   overheadPct: number;

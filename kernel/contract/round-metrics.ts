@@ -18,10 +18,13 @@ export interface SecAggMetrics {
   readonly scale: number;
 }
 
-/** Wall time of each phase of a round, ms. */
+/**
+ * Wall time of each phase of a round, ms: `sample` is the strategy's plan (cohort and configs), `train` the
+ * transport's whole round trip (copying the global weights to the clients included), `clientTrain` the sum of the
+ * clients' own training times. Records written before the transport seam also have a `broadcast` phase.
+ */
 export interface RoundPhases {
   sample: number;
-  broadcast: number;
   train: number;
   aggregate: number;
   evaluate: number;

@@ -119,7 +119,6 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         ms: evaluated - started,
         phases: {
           sample: planned - started,
-          broadcast: 0,
           train: trained - planned,
           aggregate: aggregated - trained,
           evaluate: evaluated - aggregated,

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import type { ClientTransport } from '../../../../kernel/transport/client-transport';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const canCapture = spawnSync('tcpdump', ['--version']).status === 0 && process.getuid?.() === 0;
 const dir = tempDir();
@@ -36,22 +36,7 @@ before(async () => {
   });
   NAMES.forEach((name, i) => {
     writeClientCsv(join(dir, `${name}.csv`), 50, 20 + i);
-    clients.push(
-      spawnClient([
-        '--server',
-        `tcp://127.0.0.1:${port}`,
-        '--server-key',
-        keys.server.pub,
-        '--key',
-        keys[name].key,
-        '--data',
-        join(dir, `${name}.csv`),
-        '--name',
-        name,
-        '--backend',
-        'wasm',
-      ]),
-    );
+    clients.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: join(dir, `${name}.csv`), name, backend: 'wasm' })));
   });
   remote = await listening;
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const dir = tempDir();
 const NAMES = ['a-fast', 'b-fast', 'c-slow'];
@@ -20,22 +20,7 @@ let remote: Federation;
 const processes: ClientProcess[] = [];
 
 function start(name: string, csv: string): ClientProcess {
-  const client = spawnClient([
-    '--server',
-    `tcp://127.0.0.1:${port}`,
-    '--server-key',
-    keys.server.pub,
-    '--key',
-    keys[name].key,
-    '--data',
-    csv,
-    '--label',
-    'label',
-    '--name',
-    name,
-    '--backend',
-    'wasm',
-  ]);
+  const client = spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv, label: 'label', name, backend: 'wasm' }));
   processes.push(client);
   return client;
 }

@@ -92,3 +92,24 @@ export async function exitWithin(client: ClientProcess, ms: number): Promise<num
     clearTimeout(timer);
   }
 }
+
+/** `fedbook client` arguments for a client of a loopback server: the flags every test repeats, then `extra`. */
+export function clientArgs(
+  client: { port: number; serverKey: string; key: string; data: string; name?: string; label?: string; backend?: string },
+  extra: string[] = [],
+): string[] {
+  return [
+    '--server',
+    `tcp://127.0.0.1:${client.port}`,
+    '--server-key',
+    client.serverKey,
+    '--key',
+    client.key,
+    '--data',
+    client.data,
+    ...(client.label ? ['--label', client.label] : []),
+    ...(client.name ? ['--name', client.name] : []),
+    ...(client.backend ? ['--backend', client.backend] : []),
+    ...extra,
+  ];
+}

@@ -16,7 +16,7 @@ import type { Federation } from '../../../../kernel/transport/remote/federation-
 import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
 import { encodeSecureInput, SecAggSession } from '../../../../kernel/transport/remote/secagg-session';
 import { decodeServerMessage, encodeMessage, type ClientMessage } from '../../../../kernel/transport/remote/wire';
-import { exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const dir = tempDir();
@@ -39,22 +39,7 @@ before(async () => {
   });
   NAMES.forEach((name, i) => {
     writeClientCsv(join(dir, `${name}.csv`), 30 + 10 * i, 40 + i);
-    processes.push(
-      spawnClient([
-        '--server',
-        `tcp://127.0.0.1:${port}`,
-        '--server-key',
-        keys.server.pub,
-        '--key',
-        keys[name].key,
-        '--data',
-        join(dir, `${name}.csv`),
-        '--name',
-        name,
-        '--backend',
-        'wasm',
-      ]),
-    );
+    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: join(dir, `${name}.csv`), name, backend: 'wasm' })));
   });
   remote = await listening;
 });

@@ -12,7 +12,7 @@ import type { Federation } from '../../../../kernel/transport/remote/federation-
 import * as zmq from 'zeromq';
 import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
 import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
-import { exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const MAX_MESSAGE_BYTES = 1 << 20;
@@ -27,24 +27,8 @@ const clients: ClientProcess[] = [];
 const model = () => fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 });
 const algorithm = () => fed.fedAvg({ model: model(), clientsPerRound: 2, localEpochs: 2, batchSize: 8, clientLr: 0.1, seed: 11, backend: 'wasm', workers: 1 });
 
-function clientArgs(name: string, extra: string[] = []): string[] {
-  return [
-    '--server',
-    `tcp://127.0.0.1:${port}`,
-    '--server-key',
-    keys.server.pub,
-    '--key',
-    keys[name].key,
-    '--data',
-    csv(name),
-    '--label',
-    'label',
-    '--name',
-    name,
-    '--backend',
-    'wasm',
-    ...extra,
-  ];
+function argsFor(name: string, extra: string[] = []): string[] {
+  return clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label: 'label', name, backend: 'wasm' }, extra);
 }
 
 before(async () => {
@@ -61,7 +45,7 @@ before(async () => {
     log: () => undefined,
   });
   // Started in reverse order: ids follow names, not arrival.
-  for (const name of [...NAMES].reverse()) clients.push(spawnClient(clientArgs(name)));
+  for (const name of [...NAMES].reverse()) clients.push(spawnClient(argsFor(name)));
   remote = await listening;
 });
 
@@ -121,22 +105,9 @@ test('three client processes train rounds whose global model is bit-identical to
 });
 
 test('a client whose key is not on the allow-list cannot join, and the server records the refusal', async () => {
-  const intruder = spawnClient([
-    '--server',
-    `tcp://127.0.0.1:${port}`,
-    '--server-key',
-    keys.server.pub,
-    '--key',
-    keys.mallory.key,
-    '--data',
-    csv('alice'),
-    '--label',
-    'label',
-    '--name',
-    'mallory',
-    '--connect-timeout',
-    '3',
-  ]);
+  const intruder = spawnClient(
+    clientArgs({ port, serverKey: keys.server.pub, key: keys.mallory.key, data: csv('alice'), label: 'label', name: 'mallory' }, ['--connect-timeout', '3']),
+  );
   const status = await exitWithin(intruder, 20_000);
   assert.equal(status, 1, intruder.output());
   assert.match(intruder.output(), /refused this client's key|not on its allow-list/);
@@ -148,42 +119,18 @@ test('a client whose key is not on the allow-list cannot join, and the server re
 });
 
 test('a client pinning the wrong server key gives up with a clear message', async () => {
-  const lost = spawnClient([
-    '--server',
-    `tcp://127.0.0.1:${port}`,
-    '--server-key',
-    keys.mallory.pub,
-    '--key',
-    keys.alice.key,
-    '--data',
-    csv('alice'),
-    '--label',
-    'label',
-    '--name',
-    'alice-2',
-    '--connect-timeout',
-    '2',
-  ]);
+  const lost = spawnClient(
+    clientArgs({ port, serverKey: keys.mallory.pub, key: keys.alice.key, data: csv('alice'), label: 'label', name: 'alice-2' }, ['--connect-timeout', '2']),
+  );
   assert.equal(await exitWithin(lost, 20_000), 1, lost.output());
   assert.match(lost.output(), /handshake did not complete within 2 s: the server key given \(--server-key\) is probably not this server's/);
 });
 
 test('an unreachable server gives a clear message, no hang', async () => {
   const closedPort = await freePort();
-  const lonely = spawnClient([
-    '--server',
-    `tcp://127.0.0.1:${closedPort}`,
-    '--server-key',
-    keys.server.pub,
-    '--key',
-    keys.alice.key,
-    '--data',
-    csv('alice'),
-    '--label',
-    'label',
-    '--connect-timeout',
-    '2',
-  ]);
+  const lonely = spawnClient(
+    clientArgs({ port: closedPort, serverKey: keys.server.pub, key: keys.alice.key, data: csv('alice'), label: 'label' }, ['--connect-timeout', '2']),
+  );
   assert.equal(await exitWithin(lonely, 20_000), 1, lonely.output());
   assert.match(lonely.output(), new RegExp(`cannot reach the server at tcp://127.0.0.1:${closedPort}`));
 });

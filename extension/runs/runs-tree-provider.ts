@@ -12,6 +12,8 @@ import { buildRunsTree, type RunFile, type RunsTreeNode } from './run-tree-items
 
 /** Changes to a record arrive once a round; the view reads them at most this often. */
 const REFRESH_DELAY_MS = 500;
+/** How often the runs folders' listings are compared, for the file events a watcher misses. */
+const LISTING_POLL_MS = 3000;
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsTreeNode | undefined>();
@@ -29,6 +31,29 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     // watched directly (a non-recursive watcher, made once the folder exists): in code-server the recursive
     // workspace watcher missed new records, and a watcher on a folder not yet created missed them sometimes.
     this.watch(RUN_GLOB);
+    // Watchers in code-server still drop a creation now and then (the extension-host test saw it 1 run in 3):
+    // a cheap listing of the folders already known is the backstop, so a new record always shows up.
+    const poll = setInterval(() => void this.compareListings(), LISTING_POLL_MS);
+    this.disposables.push({ dispose: () => clearInterval(poll) });
+  }
+
+  private listing = '';
+
+  /** Refreshes when the set of files in the watched runs folders changed since the last look. */
+  private async compareListings(): Promise<void> {
+    const names: string[] = [];
+    for (const folder of this.watchedFolders) {
+      try {
+        for (const [name] of await vscode.workspace.fs.readDirectory(vscode.Uri.parse(folder))) names.push(`${folder}/${name}`);
+      } catch {
+        // A folder deleted meanwhile: its watcher reports that.
+      }
+    }
+    const listing = names.sort().join('\n');
+    if (listing === this.listing) return;
+    // The first look after a folder becomes known refreshes once more than needed: harmless, and no creation is lost.
+    this.listing = listing;
+    this.refreshSoon();
   }
 
   /** Runs folders watched directly, by URI. */

@@ -106,7 +106,10 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
     ...(start.resumedFrom !== undefined ? { resumedFrom: start.resumedFrom } : {}),
     ...(start.notes.length ? { notes: start.notes } : {}),
   });
-  if (start.ended) return result(start.ended.status, start.ended.message);
+  if (start.ended) {
+    start.lock.release();
+    return result(start.ended.status, start.ended.message);
+  }
   // A resumed run's display counts the rounds this call runs, as for a run continued from a state.
   publishRunEvent('runStarted', { runId, rounds: lastRound - state.round, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
 
@@ -150,6 +153,8 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
       result(status),
       error,
     );
+  } finally {
+    start.lock.release();
   }
 }
 

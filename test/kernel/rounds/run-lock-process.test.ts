@@ -37,7 +37,7 @@ function start(
   const printed = (line: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () => (output.includes(line) ? resolve() : waiters.push(check));
-      exited.then(() => (output.includes(line) ? resolve() : reject(new Error(`the child exited before printing ${JSON.stringify(line)}:\n${output}`))));
+      void exited.then(() => (output.includes(line) ? resolve() : reject(new Error(`the child exited before printing ${JSON.stringify(line)}:\n${output}`))));
       check();
     });
   return { proc, output: () => output, exited, printed };

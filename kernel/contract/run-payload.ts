@@ -90,4 +90,9 @@ export interface RunBundle {
   sweep?: string;
   status: RunStatus;
   rounds: RoundMetrics[];
+  /**
+   * A resumed run's first `replayedRounds` rounds were read back from its record (run before it stopped), not
+   * run by this call: the chart's line stays continuous, and the ETA counts only the rounds run since.
+   */
+  replayedRounds?: number;
 }

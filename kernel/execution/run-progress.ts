@@ -59,6 +59,7 @@ function seconds(ms: number, precise: boolean): string {
 export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   const last: RoundMetrics | undefined = bundle.rounds[bundle.rounds.length - 1];
   const done = bundle.rounds.length;
+  const ran = done - (bundle.replayedRounds ?? 0);
   // A run may continue from an earlier state: count this run's rounds against its plan.
   const parts = [bundle.plannedRounds ? `round ${done}/${bundle.plannedRounds}` : `round ${last ? last.round : 0}`];
   const accuracy = last?.testAccuracy ?? last?.trainAccuracy;
@@ -67,8 +68,8 @@ export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   if (loss !== undefined) parts.push(`loss ${formatNumber(loss, 2)}`);
   if (last?.epsilon !== undefined) parts.push(`ε ${formatNumber(last.epsilon, 2)}`);
   parts.push(`${seconds(elapsedMs, true)} elapsed`);
-  if (bundle.status === 'running' && bundle.plannedRounds && done > 0 && done < bundle.plannedRounds) {
-    parts.push(`ETA ${seconds((elapsedMs / done) * (bundle.plannedRounds - done), false)}`);
+  if (bundle.status === 'running' && bundle.plannedRounds && ran > 0 && done < bundle.plannedRounds) {
+    parts.push(`ETA ${seconds((elapsedMs / ran) * (bundle.plannedRounds - done), false)}`);
   }
   if (bundle.status !== 'running') parts.push(bundle.status);
   return parts.join(' · ');
@@ -134,7 +135,8 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
           ...(event.rounds !== undefined ? { plannedRounds: event.rounds } : {}),
           ...seedAndSweep(event.runId),
           status: 'running',
-          rounds: [],
+          rounds: (event.replayed ?? []).map((round) => displayRound(round as RoundMetrics)),
+          ...(event.replayed?.length ? { replayedRounds: event.replayed.length } : {}),
         },
       };
       views.set(event.runId, view);

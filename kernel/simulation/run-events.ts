@@ -13,6 +13,8 @@ export interface RunStartedEvent {
   /** Strategy name and key hyperparameters, for legends. */
   readonly config: Record<string, unknown>;
   readonly label: string;
+  /** A resumed run's rounds before its checkpoint, read back from its record, so that displays show the whole run. */
+  readonly replayed?: ReadonlyArray<Record<string, unknown> & { round: number }>;
 }
 
 export interface RunRoundEvent {

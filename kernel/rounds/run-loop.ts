@@ -117,6 +117,7 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
     rounds: rounds.length + lastRound - state.round,
     label,
     config: { strategy: strategy.name, ...strategy.hyperparameters },
+    ...(context.sweep ? { sweep: context.sweep } : {}),
     ...(rounds.length ? { replayed: [...rounds] } : {}),
   });
 

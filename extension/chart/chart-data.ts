@@ -41,6 +41,24 @@ export function points(rounds: readonly RoundMetrics[], metric: MetricKey): { x:
 
 export class RunStore {
   private readonly byId = new Map<string, ChartRun>();
+  /** The round each run was last seen resuming from, so that one resume rewinds a run once. */
+  private readonly resumedFrom = new Map<string, number>();
+
+  /**
+   * A resumed run's first bundle (its recorded rounds up to the checkpoint, `replayedRounds`) supersedes the
+   * rounds the chart drew past that checkpoint before the run stopped: drops them and returns true (the chart
+   * must then redraw the run whole); false when there is nothing to drop.
+   */
+  rewind(bundle: RunBundle): boolean {
+    const run = this.byId.get(bundle.runId);
+    const from = bundle.replayedRounds ? bundle.rounds[bundle.replayedRounds - 1]?.round : undefined;
+    if (!run || from === undefined || this.resumedFrom.get(bundle.runId) === from) return false;
+    this.resumedFrom.set(bundle.runId, from);
+    const kept = run.rounds.filter((round) => round.round <= from);
+    if (kept.length === run.rounds.length) return false;
+    run.rounds = kept;
+    return true;
+  }
 
   /**
    * Merges a run bundle (the run so far) and returns the rounds not seen
@@ -83,6 +101,7 @@ export class RunStore {
 
   remove(runId: string): void {
     this.byId.delete(runId);
+    this.resumedFrom.delete(runId);
   }
 
   /** One series per run for `metric`, runs in insertion order. */

@@ -69,6 +69,12 @@ export class ChartPanel {
 
   /** Feeds a live run bundle; only rounds the chart has not drawn are sent. */
   update(bundle: RunBundle, timing?: Omit<DeliveryTiming, 'postedAt'>): void {
+    if (this.store.rewind(bundle)) {
+      // Resumed from before rounds the chart drew: those rounds are redone, so the run is redrawn whole.
+      this.store.upsert(bundle);
+      this.post({ type: 'runs', runs: this.store.runs(), metric: this.metric });
+      return;
+    }
     const known = this.store.get(bundle.runId);
     const previousStatus = known?.status;
     const fresh = this.store.upsert(bundle);

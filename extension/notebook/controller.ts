@@ -4,7 +4,7 @@
  * on request, and run bundles forwarded to the chart and status bar.
  */
 import * as vscode from 'vscode';
-import { runDisplayOf, type RunDisplay } from './output-mapper';
+import { runDisplaysOf, type RunDisplay } from './output-mapper';
 import { runCell } from './cell-runner';
 import { KernelSession, type KernelState, type SessionOptions } from './kernel-session';
 import { describeExit } from '../kernel/kernel-process';
@@ -101,8 +101,7 @@ export class FedbookController implements vscode.Disposable {
     if (this.watched.has(client)) return;
     this.watched.add(client);
     client.onIopub((message) => {
-      const run = runDisplayOf(message);
-      if (run) this.runEmitter.fire({ notebook, run, receivedAt: Date.now() });
+      for (const run of runDisplaysOf(message)) this.runEmitter.fire({ notebook, run, receivedAt: Date.now() });
     });
   }
 

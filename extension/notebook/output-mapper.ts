@@ -2,7 +2,7 @@
  * The pure mapping from kernel IOPub messages to notebook output actions.
  * Knows nothing of `vscode`: the controller turns actions into cell outputs.
  */
-import { RUN_MIME, type RunBundle } from '../../kernel/contract';
+import { RUN_MIME, SWEEP_MIME, type RunBundle, type SweepBundle } from '../../kernel/contract';
 
 /** VS Code's built-in MIME types for streams and errors. */
 export const STDOUT_MIME = 'application/vnd.code.notebook.stdout';
@@ -47,6 +47,8 @@ function isBase64Mime(mime: string): boolean {
 /** Orders MIME types richest first so the editor picks our renderers over text/plain. */
 function mimeRank(mime: string): number {
   if (mime === RUN_MIME || mime === 'application/vnd.plotly.v1+json') return 0;
+  // No renderer draws a sweep bundle inline (its runs go to the round chart): the cell shows its HTML table.
+  if (mime === SWEEP_MIME) return 6;
   if (mime.startsWith('application/')) return 1;
   if (mime === 'text/html' || mime === 'image/svg+xml') return 2;
   if (mime.startsWith('image/')) return 3;
@@ -140,6 +142,26 @@ export function runDisplayOf(message: IopubMessage): RunDisplay | undefined {
   if (displayId !== undefined) result.displayId = displayId;
   if (!Number.isNaN(date)) result.publishedAt = date;
   return result;
+}
+
+/**
+ * Every run a display message carries: its run bundle, or each run of a sweep's live output (so that the round
+ * chart draws the sweep as one line per combination with a band over seeds while it runs).
+ */
+export function runDisplaysOf(message: IopubMessage): RunDisplay[] {
+  const single = runDisplayOf(message);
+  if (single) return [single];
+  const type = message.header.msg_type;
+  if (type !== 'display_data' && type !== 'update_display_data') return [];
+  const sweep = (message.content.data as Record<string, unknown> | undefined)?.[SWEEP_MIME] as SweepBundle | undefined;
+  if (!sweep || !Array.isArray(sweep.runs)) return [];
+  const date = message.header.date ? Date.parse(message.header.date) : NaN;
+  return sweep.runs
+    .filter((run) => typeof run?.runId === 'string' && Array.isArray(run.rounds))
+    .map((run) => {
+      const { combination: _combination, ...bundle } = run;
+      return Number.isNaN(date) ? { bundle } : { bundle, publishedAt: date };
+    });
 }
 
 /** A cell-level error item for failures outside the kernel (it died, could not start). */

@@ -67,7 +67,7 @@ export async function sweep<Options extends object>(options: SweepOptions<Option
   const target =
     run.until && (run.until.accuracy !== undefined || run.until.loss !== undefined) ? { accuracy: run.until.accuracy, loss: run.until.loss } : undefined;
   return runSweep(
-    { id, keys: Object.keys(grid), combinations, seeds, ...(target ? { target } : {}) },
+    { id, keys: Object.keys(grid), combinations, seeds, rounds: run.rounds, ...(target ? { target } : {}) },
     {
       run: (cell, tag, resume) => {
         const algorithm = algorithmOf(cell);

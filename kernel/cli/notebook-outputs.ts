@@ -4,6 +4,7 @@
  * `update_display_data` rewrites every output that carries its display_id,
  * in whichever cell it was first shown. Pure: no I/O.
  */
+import { SWEEP_MIME } from '../contract';
 import type { Message } from '../protocol/messages';
 
 export type NotebookOutput =
@@ -91,7 +92,10 @@ export function terminalText(message: Message): string | undefined {
     case 'update_display_data':
     case 'execute_result': {
       const text = c.data?.['text/plain'];
-      return typeof text === 'string' ? text.replace(/\n?$/, '\n') : undefined;
+      if (typeof text !== 'string') return undefined;
+      // A running sweep's table is replaced after every round of every run: a terminal gets its headline, and the table once at the end.
+      if (c.data?.[SWEEP_MIME]?.status === 'running' && message.header.msg_type === 'update_display_data') return `${text.split('\n', 1)[0]}\n`;
+      return text.replace(/\n?$/, '\n');
     }
     default:
       return undefined;

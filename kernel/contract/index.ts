@@ -21,6 +21,8 @@ export {
 } from './round-metrics';
 export {
   RUN_MIME,
+  SWEEP_MIME,
+  type SweepBundle,
   type RunBundle,
   type RunConfigRecord,
   type RunEndRecord,

@@ -8,6 +8,9 @@ import type { RoundMetrics } from './round-metrics';
 /** MIME type of the live run bundle consumed by the VS Code chart and renderer. */
 export const RUN_MIME = 'application/vnd.fedbook.run+json';
 
+/** MIME type of a sweep's one live progress output: every run of the sweep so far, for the chart to band. */
+export const SWEEP_MIME = 'application/vnd.fedbook.sweep+json';
+
 /** How a run ended, when it ended in an orderly way. */
 export type RunEndStatus = 'completed' | 'stopped' | 'aborted' | 'failed';
 
@@ -90,4 +93,26 @@ export interface RunBundle {
   sweep?: string;
   status: RunStatus;
   rounds: RoundMetrics[];
+  /**
+   * A resumed run's first `replayedRounds` rounds were read back from its record (run before it stopped), not
+   * run by this call: the chart's line stays continuous, and the ETA counts only the rounds run since.
+   */
+  replayedRounds?: number;
+}
+
+/**
+ * A sweep's live progress (`fed.sweep`): one output for the whole sweep, replaced as its runs go. `runs` holds
+ * every run started or read back so far (each with its sweep id and seed, so the chart draws one line per
+ * combination with a band over seeds); a cell of the grid with no run yet is pending.
+ */
+export interface SweepBundle {
+  sweepId: string;
+  /** The grid's keys, in order, and its combinations in grid order. */
+  keys: string[];
+  combinations: Array<{ index: number; params: Record<string, unknown> }>;
+  seeds: number[];
+  /** Rounds each run is planned to have. */
+  plannedRounds?: number;
+  status: 'running' | 'ended';
+  runs: Array<RunBundle & { combination: number }>;
 }

@@ -63,7 +63,8 @@ export function findResumePoint(resume: string, identity: RunIdentity, directory
   return { run, checkpoint, rounds: run.rounds.filter((round) => round.round <= from), notes };
 }
 
-function resolveRunId(resume: string, directory: string): string {
+/** The run id `resume` names: itself when such a run is recorded, or for 'latest' the most recently started run. */
+export function resolveRunId(resume: string, directory = runsDirectory()): string {
   if (typeof resume !== 'string' || resume === '') throw new TypeError(`resume must be a run id or 'latest' (got ${JSON.stringify(resume)})`);
   const runs = listRuns(directory);
   if (resume === 'latest') {

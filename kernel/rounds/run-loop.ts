@@ -106,9 +106,20 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
     ...(start.resumedFrom !== undefined ? { resumedFrom: start.resumedFrom } : {}),
     ...(start.notes.length ? { notes: start.notes } : {}),
   });
-  if (start.ended) return result(start.ended.status, start.ended.message);
-  // A resumed run's display counts the rounds this call runs, as for a run continued from a state.
-  publishRunEvent('runStarted', { runId, rounds: lastRound - state.round, label, config: { strategy: strategy.name, ...strategy.hyperparameters } });
+  if (start.ended) {
+    start.lock.release();
+    return result(start.ended.status, start.ended.message);
+  }
+  // A resumed run replays its recorded rounds to displays, so that its line continues where it stopped; a run
+  // continued from a passed state (no earlier rounds in its record) counts the rounds this call runs.
+  publishRunEvent('runStarted', {
+    runId,
+    rounds: rounds.length + lastRound - state.round,
+    label,
+    config: { strategy: strategy.name, ...strategy.hyperparameters },
+    ...(context.sweep ? { sweep: context.sweep } : {}),
+    ...(rounds.length ? { replayed: [...rounds] } : {}),
+  });
 
   const finish = (status: RunResult['status'], message?: string): void => {
     recorder.end(status, message);
@@ -150,6 +161,8 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
       result(status),
       error,
     );
+  } finally {
+    start.lock.release();
   }
 }
 

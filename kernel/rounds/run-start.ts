@@ -3,15 +3,20 @@
  * `resume`, the run's own record, its newest intact checkpoint and the rounds
  * recorded up to it (see resume.ts for how that point is found and checked).
  */
+import { join } from 'node:path';
 import type { RoundMetrics } from '../contract';
-import { newRunId, resumeRunRecord, startRunRecord, type RunRecorder } from '../simulation/run-records';
+import { newRunId, resumeRunRecord, runsDirectory, startRunRecord, type RunRecorder } from '../simulation/run-records';
+import { checkpointDirectory } from './checkpoints';
 import type { FederatedProcess, ServerState } from './process';
-import { findResumePoint } from './resume';
+import { findResumePoint, resolveRunId } from './resume';
+import { acquireRunLock, type RunLock } from './run-lock';
 import type { RunContext, RunOptions, RunResult } from './run-loop';
 
 export interface RunStart {
   runId: string;
   recorder: RunRecorder;
+  /** Held until the run ends: no other process or cell runs or resumes it meanwhile. */
+  lock: RunLock;
   state: ServerState;
   /** Rounds recorded so far (a resumed run's, up to its checkpoint). */
   rounds: RoundMetrics[];
@@ -50,9 +55,25 @@ export async function startRun(process: FederatedProcess, options: RunOptions, c
       model: spec,
       ...(context.sweep ? { sweep: context.sweep } : {}),
     });
-    return { runId, recorder, state, rounds: [], lastRound: state.round + options.rounds, label, notes: [] };
+    const lock = acquireRunLock(checkpointDirectory(recorder.path), runId, 'run');
+    return { runId, recorder, lock, state, rounds: [], lastRound: state.round + options.rounds, label, notes: [] };
   }
-  const point = findResumePoint(options.resume, { strategy: strategy.name, hyperparameters, seed, model: spec });
+  // The lock comes before anything is read: a live run's checkpoint or record may be half written.
+  const directory = runsDirectory();
+  const runId = resolveRunId(options.resume, directory);
+  const lock = acquireRunLock(checkpointDirectory(join(directory, `${runId}.jsonl`)), runId, 'resume');
+  try {
+    return await resumeLocked(process, options, runId, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function resumeLocked(process: FederatedProcess, options: RunOptions, runId: string, lock: RunLock): Promise<RunStart> {
+  const { strategy, seed, spec } = process.options;
+  const hyperparameters = { ...strategy.hyperparameters, seed };
+  const point = findResumePoint(runId, { strategy: strategy.name, hyperparameters, seed, model: spec });
   const { run } = point;
   if (!point.checkpoint && run.config.fromRound) {
     throw new RangeError(
@@ -63,7 +84,7 @@ export async function startRun(process: FederatedProcess, options: RunOptions, c
   const state = point.checkpoint?.state ?? (await process.initialize());
   const lastRound = (run.config.fromRound ?? 0) + options.rounds;
   const label = options.label ?? run.config.label;
-  const base = { runId: run.config.runId, state, rounds: point.rounds, lastRound, label, resumedFrom: state.round };
+  const base = { runId: run.config.runId, lock, state, rounds: point.rounds, lastRound, label, resumedFrom: state.round };
   const lastRecorded = run.rounds.at(-1)?.round ?? 0;
   if (
     run.end &&
@@ -78,7 +99,7 @@ export async function startRun(process: FederatedProcess, options: RunOptions, c
       ended: { status: run.end.status, message: run.end.message },
     };
   }
-  const notes = [...point.notes];
+  const notes = [...point.notes, ...(lock.tookOver ? [lock.tookOver] : [])];
   for (const note of notes) console.warn(`fedbook: resume ${run.config.runId}: ${note}`);
   const recorder = resumeRunRecord(run, {
     fromRound: state.round,

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { listRuns, loadRun, runsDirectory, type LoadedRun } from '../simulation/run-records';
+import { publishRunEvent } from '../simulation/run-events';
 import type { RunSweepTag } from '../contract';
 import { identityDifferences, type RunIdentity } from './resume';
 import { RunInterruptedError, type RunResult } from './run-loop';
@@ -30,6 +31,8 @@ export interface SweepPlan {
   readonly combinations: readonly SweepCombination[];
   readonly seeds: readonly number[];
   readonly target?: SweepTarget;
+  /** Rounds each run is planned to have, for the live progress view. */
+  readonly rounds?: number;
 }
 
 /** What the sweep needs from the layer that builds algorithms. */
@@ -109,6 +112,36 @@ export function resolveSweepId(resume: string, directory = runsDirectory()): str
 
 export async function runSweep(plan: SweepPlan, runner: SweepRunner, directory = runsDirectory()): Promise<SweepResult> {
   const recorded = recordedCells(plan, runner, directory);
+  publishRunEvent('sweepStarted', {
+    sweepId: plan.id,
+    keys: plan.keys,
+    combinations: plan.combinations,
+    seeds: plan.seeds,
+    ...(plan.rounds !== undefined ? { rounds: plan.rounds } : {}),
+    recorded: [...recorded.values()].flatMap((run) =>
+      run.end && run.end.status !== 'aborted'
+        ? [
+            {
+              runId: run.config.runId,
+              label: run.config.label,
+              strategy: run.config.strategy,
+              hyperparameters: run.config.hyperparameters,
+              tag: run.config.sweep!,
+              status: run.end.status,
+              rounds: run.rounds,
+            },
+          ]
+        : [],
+    ),
+  });
+  try {
+    return await runCells(plan, runner, recorded);
+  } finally {
+    publishRunEvent('sweepEnded', { sweepId: plan.id });
+  }
+}
+
+async function runCells(plan: SweepPlan, runner: SweepRunner, recorded: Map<string, LoadedRun>): Promise<SweepResult> {
   const runs: SweepRunEntry[] = [];
   const summaries = new Map<number, RunSummary[]>();
   for (const combination of plan.combinations) {

@@ -4,7 +4,7 @@
  * It also carries the ambient abort signal: the kernel sets one per cell, so
  * that an interrupt stops a run the cell started without the user passing it.
  */
-import type { RunEndStatus } from '../contract';
+import type { RoundMetrics, RunEndStatus, RunSweepTag } from '../contract';
 
 export interface RunStartedEvent {
   readonly runId: string;
@@ -13,6 +13,10 @@ export interface RunStartedEvent {
   /** Strategy name and key hyperparameters, for legends. */
   readonly config: Record<string, unknown>;
   readonly label: string;
+  /** Set when the run is one cell of a sweep. */
+  readonly sweep?: RunSweepTag;
+  /** A resumed run's rounds before its checkpoint, read back from its record, so that displays show the whole run. */
+  readonly replayed?: ReadonlyArray<Record<string, unknown> & { round: number }>;
 }
 
 export interface RunRoundEvent {
@@ -26,10 +30,34 @@ export interface RunEndedEvent {
   readonly message?: string;
 }
 
+/** A sweep is about to run its cells; `recorded` are the runs an earlier call finished (on a resume). */
+export interface SweepStartedEvent {
+  readonly sweepId: string;
+  readonly keys: readonly string[];
+  readonly combinations: ReadonlyArray<{ readonly index: number; readonly params: Readonly<Record<string, unknown>> }>;
+  readonly seeds: readonly number[];
+  readonly rounds?: number;
+  readonly recorded: ReadonlyArray<{
+    readonly runId: string;
+    readonly label: string;
+    readonly strategy: string;
+    readonly hyperparameters: Record<string, unknown>;
+    readonly tag: RunSweepTag;
+    readonly status: RunEndStatus;
+    readonly rounds: readonly RoundMetrics[];
+  }>;
+}
+
+export interface SweepEndedEvent {
+  readonly sweepId: string;
+}
+
 export interface RunObserver {
   runStarted?(event: RunStartedEvent): void;
   roundFinished?(event: RunRoundEvent): void;
   runEnded?(event: RunEndedEvent): void;
+  sweepStarted?(event: SweepStartedEvent): void;
+  sweepEnded?(event: SweepEndedEvent): void;
 }
 
 const observers = new Set<RunObserver>();

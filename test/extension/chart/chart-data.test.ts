@@ -29,6 +29,26 @@ const bundle = (rounds: RoundMetrics[], over: Partial<RunBundle> = {}): RunBundl
 });
 
 describe('RunStore', () => {
+  test('a resumed run is one continuous line: its replayed rounds are known, and rounds drawn past its checkpoint are dropped once', () => {
+    const store = new RunStore();
+    store.upsert(bundle([round(1), round(2), round(3)]));
+    // Killed after round 3, resumed from the checkpoint of round 2: the first bundle replays rounds 1–2.
+    const resumed = bundle([round(1), round(2)], { replayedRounds: 2, plannedRounds: 4 });
+    assert.equal(store.rewind(resumed), true);
+    assert.deepEqual(store.upsert(resumed), []);
+    assert.deepEqual(
+      store.get('a')!.rounds.map((r) => r.round),
+      [1, 2],
+    );
+    const next = bundle([round(1), round(2), round(3, { trainLoss: 0.3 })], { replayedRounds: 2 });
+    assert.equal(store.rewind(next), false, 'later bundles of the same resume rewind nothing');
+    assert.deepEqual(
+      store.upsert(next).map((r) => r.trainLoss),
+      [0.3],
+    );
+    assert.equal(store.rewind(bundle([round(1)], { runId: 'b', replayedRounds: 1 })), false, 'a run the chart has not drawn has nothing to rewind');
+  });
+
   test('upsert returns only rounds not seen before, so each round is drawn once', () => {
     const store = new RunStore();
     assert.deepEqual(

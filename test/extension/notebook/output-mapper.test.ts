@@ -10,9 +10,10 @@ import {
   mapIopubMessage,
   mapMimeBundle,
   runDisplayOf,
+  runDisplaysOf,
   type OutputAction,
 } from '../../../extension/notebook/output-mapper';
-import { RUN_MIME, type RunBundle } from '../../../kernel/contract';
+import { RUN_MIME, SWEEP_MIME, type RunBundle } from '../../../kernel/contract';
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const message = (msg_type: string, content: Record<string, unknown>, date?: string) => ({ header: { msg_type, date }, content });
@@ -103,4 +104,35 @@ describe('runDisplayOf', () => {
     assert.equal(runDisplayOf(message('display_data', { data: { 'text/plain': 'x' } })), undefined);
     assert.equal(runDisplayOf(message('display_data', { data: { [RUN_MIME]: { runId: 'r', rounds: 'no' } } })), undefined);
   });
+});
+
+test("a sweep's live output gives every run it holds to the chart, and the cell shows its HTML table", () => {
+  const run = (runId: string, combination: number, seed: number) => ({
+    runId,
+    label: '',
+    strategy: 'fedAvg',
+    hyperparameters: { clientLr: 0.1 * (combination + 1) },
+    seed,
+    sweep: 's-1',
+    combination,
+    status: 'running',
+    rounds: [{ round: 1, trainLoss: 1, clients: 2, failures: 0, bytesDown: 0, bytesUp: 0, ms: 1 }],
+  });
+  const data = { 'text/plain': 'sweep s-1', 'text/html': '<div>sweep</div>', [SWEEP_MIME]: { sweepId: 's-1', runs: [run('a', 0, 1), run('b', 1, 1)] } };
+  const update = {
+    header: { msg_type: 'update_display_data', date: '2026-01-01T00:00:00.000Z' },
+    content: { data, metadata: {}, transient: { display_id: 'fedbook-sweep-s-1' } },
+  };
+  const runs = runDisplaysOf(update);
+  assert.deepEqual(
+    runs.map((r) => [r.bundle.runId, r.bundle.seed, r.bundle.sweep, r.publishedAt]),
+    [
+      ['a', 1, 's-1', Date.parse('2026-01-01T00:00:00.000Z')],
+      ['b', 1, 's-1', Date.parse('2026-01-01T00:00:00.000Z')],
+    ],
+  );
+  assert.equal('combination' in runs[0].bundle, false);
+  const action = mapIopubMessage(update);
+  assert.deepEqual(action.kind === 'update' && action.output.items.map((item) => item.mime), ['text/html', 'text/plain', SWEEP_MIME]);
+  assert.deepEqual(runDisplaysOf({ header: { msg_type: 'display_data' }, content: { data: { 'text/plain': 'x' } } }), []);
 });

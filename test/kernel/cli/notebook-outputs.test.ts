@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOutputCollector, terminalText } from '../../../kernel/cli/notebook-outputs';
 import { buildMessage, createSessionIdentity, type Message } from '../../../kernel/protocol/messages';
+import { SWEEP_MIME } from '../../../kernel/contract';
 
 const identity = createSessionIdentity('kernel');
 const msg = (type: string, content: Record<string, unknown>): Message => buildMessage(type, content, identity) as Message;
@@ -49,6 +50,13 @@ test('errors keep ename, evalue and traceback; the terminal sees text/plain of d
     { output_type: 'error', ename: 'RangeError', evalue: 'too far', traceback: ['RangeError: too far', 'at Cell In[2]:1:7'] },
   ]);
   assert.equal(terminalText(msg('update_display_data', { data: { 'text/plain': 'round 2/10' } })), 'round 2/10\n');
+  const sweep = (status: string) => ({ data: { 'text/plain': 'sweep s: 1 of 2 runs done\nclientLr  seed 1\n0.1       done', [SWEEP_MIME]: { status } } });
+  assert.equal(terminalText(msg('update_display_data', sweep('running'))), 'sweep s: 1 of 2 runs done\n', 'a running sweep: its headline');
+  assert.equal(
+    terminalText(msg('update_display_data', sweep('ended'))),
+    'sweep s: 1 of 2 runs done\nclientLr  seed 1\n0.1       done\n',
+    'the table at the end',
+  );
   assert.equal(terminalText(msg('display_data', { data: { 'text/html': '<b>x</b>' } })), undefined);
   assert.equal(terminalText(msg('status', { execution_state: 'idle' })), undefined);
 });

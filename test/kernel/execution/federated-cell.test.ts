@@ -88,3 +88,43 @@ test('interrupt stops a running federated run; the kernel keeps every variable a
   const again = await execute('({ state, metrics } = await algo.next(state, clients));\n`${typeof longRun} ${metrics.round}`');
   assert.deepEqual(again, { status: 'ok', result: { 'text/plain': "'undefined 2'" } });
 });
+
+test('a resumed run shows its recorded rounds first, so its live line continues where it stopped', async () => {
+  const failed = await execute(
+    [
+      'let stoppedRun;',
+      "try { await algo.run({ rounds: 4, clients, evaluate: test, onRound: (m) => { if (m.round === 2) throw new Error('stop after round 2'); } }); }",
+      'catch (error) { stoppedRun = error.run; }',
+      'stoppedRun.status',
+    ].join('\n'),
+  );
+  assert.deepEqual(failed, { status: 'ok', result: { 'text/plain': "'failed'" } });
+  const printed = recordingSink();
+  await execute('console.log(JSON.stringify(stoppedRun.rounds.map((m) => ({ round: m.round, testAccuracy: m.testAccuracy }))))', printed);
+  const before = JSON.parse(printed.text());
+  assert.deepEqual(
+    before.map((r: { round: number }) => r.round),
+    [1, 2],
+  );
+
+  const sink = recordingSink();
+  const outcome = await execute('const resumed = await algo.run({ rounds: 4, clients, evaluate: test, resume: stoppedRun.id });\nresumed.resumedFrom', sink);
+  assert.deepEqual(outcome, { status: 'ok', result: { 'text/plain': '2' } });
+  const progress = sink.events.filter((e) => e.kind === 'display' || e.kind === 'update') as Array<{ data: Record<string, unknown> }>;
+  const first = progress[0].data[RUN_MIME] as RunBundle;
+  assert.equal(progress.length > 1, true);
+  assert.deepEqual(
+    first.rounds.map((r) => ({ round: r.round, testAccuracy: r.testAccuracy })),
+    before,
+    'the first message already carries rounds 1 and 2, as recorded',
+  );
+  assert.equal(first.replayedRounds, 2);
+  assert.equal(first.plannedRounds, 4);
+  assert.equal(first.rounds[0].phases, undefined, 'replayed rounds leave out per-phase timings like live ones');
+  const last = progress[progress.length - 1].data;
+  assert.deepEqual(
+    (last[RUN_MIME] as RunBundle).rounds.map((r) => r.round),
+    [1, 2, 3, 4],
+  );
+  assert.match(String(last['text/plain']), /round 4\/4 · acc .* · completed$/);
+});

@@ -237,6 +237,9 @@ test('the progress line shows ε and an ETA while running', () => {
     })),
   };
   assert.equal(progressLine(bundle, 12_300), 'round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s');
+  // Resumed after round 2: the two replayed rounds count towards 3/20 but not towards the pace (12.3 s for one round, 17 left).
+  assert.equal(progressLine({ ...bundle, replayedRounds: 2 }, 12_300), 'round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 209 s');
+  assert.equal(progressLine({ ...bundle, replayedRounds: 3 }, 300), 'round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 0.3 s elapsed', 'no pace before a round ran');
 });
 
 test('live run displays leave out per-phase timings and slow down as a run grows past 1,000 rounds', () => {

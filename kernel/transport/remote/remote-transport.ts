@@ -12,6 +12,8 @@ import type { ClientRegistry, ClientSlot } from './client-registry';
 import { clientTrainResult } from '../train-result';
 import type { TaskAnswer, TaskBook } from './task-book';
 import type { EvaluateReply, ServerMessage, TrainReply } from './wire';
+import type { ClientStateEntry } from '../../contract/client-states';
+import { refusalEntry, roundClientEntry, type Refusal, type TaskEnd } from './client-states';
 
 /** How long after its deadline a client's answer is still awaited (it stops itself at the deadline). */
 export const DEADLINE_GRACE_MS = 2000;
@@ -24,6 +26,25 @@ export interface RemoteLink {
   newTaskId(): string;
   setRound(round: number): void;
   readonly defaultDeadlineMs: number;
+  /** Connections turned away at the door after `since` (Date.now()). */
+  refusalsSince(since: number): Refusal[];
+}
+
+/**
+ * Every client's entry for the round that ends now (sampled ones by how their task ended), remembered on
+ * its slot for `describe()`, followed by the connections refused during the round.
+ */
+export function recordClientStates(link: RemoteLink, ends: ReadonlyMap<number, TaskEnd>, now = Date.now()): ClientStateEntry[] {
+  const since = link.registry.roundEndedAt;
+  const entries = link.registry
+    .all()
+    .filter((slot) => slot.id !== undefined)
+    .map((slot) => {
+      slot.last = roundClientEntry(slot, ends.get(slot.id!), since, now);
+      return slot.last;
+    });
+  link.registry.roundEndedAt = now;
+  return [...entries, ...link.refusalsSince(since).map(refusalEntry)];
 }
 
 type Dispatch = (slot: ClientSlot, task: string) => ServerMessage;
@@ -34,6 +55,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
     if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
     link.setRound(round);
     let bytesDown = 0;
+    const roundTrips = new Map<number, number>();
     const ids: string[] = [];
     const owners = new Map<string, ClientSlot>();
     const answers = clientIds.map(
@@ -47,9 +69,16 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           const task = link.newTaskId();
           ids.push(task);
           owners.set(task, slot);
+          const sentAt = Date.now();
+          if (kind === 'train') slot.trainingSince = sentAt;
+          const settleTimed = (answer: TaskAnswer): void => {
+            if (kind === 'train' && slot.trainingSince === sentAt) slot.trainingSince = undefined;
+            roundTrips.set(clientId, Date.now() - sentAt);
+            settle(answer);
+          };
           link.tasks.add(
             task,
-            { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle },
+            { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle: settleTimed },
             deadlineMs + DEADLINE_GRACE_MS,
             `client ${clientId} ('${slot.name}') did not answer within its deadline of ${deadlineMs} ms`,
           );
@@ -63,7 +92,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
     try {
       const settled = await Promise.all(answers);
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
-      return { settled, bytesDown };
+      return { settled, bytesDown, roundTrips };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -88,7 +117,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         return !problem;
       });
       const byId = new Map(fitting.map((task) => [task.clientId, task]));
-      const { settled, bytesDown } = await runTasks(
+      const { settled, bytesDown, roundTrips } = await runTasks(
         request.round,
         fitting.map((t) => t.clientId),
         deadlineMs,
@@ -100,24 +129,24 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         signal,
       );
       const outcome = { results: [] as ClientTrainResult[], failures: [...misfits], bytesDown, bytesUp: 0, clientMs: 0 };
+      const ends = new Map<number, TaskEnd>(misfits.map((f) => [f.clientId, { ok: false, reason: f.reason, message: f.message }]));
       settled.forEach((answer, i) => {
         const clientId = fitting[i].clientId;
         const slot = link.registry.byClientId(clientId)!;
-        if (!answer.ok) {
-          outcome.failures.push(answer.failure);
+        const roundTripMs = roundTrips.get(clientId);
+        const fail = (failure: ClientFailure): void => {
+          outcome.failures.push(failure);
+          ends.set(clientId, { ok: false, reason: failure.reason, message: failure.message, roundTripMs });
           if (slot) slot.failures++;
-          return;
-        }
+        };
+        if (!answer.ok) return fail(answer.failure);
         const reply = answer.reply as TrainReply;
         outcome.bytesUp += answer.bytes;
         outcome.clientMs += reply.ms;
         const failure = checkTrainReply(clientId, slot, reply, request.weights.length, deadlineMs);
-        if (failure) {
-          outcome.failures.push(failure);
-          slot.failures++;
-          return;
-        }
+        if (failure) return fail(failure);
         slot.roundsTrained++;
+        ends.set(clientId, { ok: true, trainMs: reply.ms, roundTripMs });
         outcome.results.push(clientTrainResult(clientId, reply, reply.delta!));
       });
       const rejected = link.tasks.takeRejectedCount();
@@ -132,6 +161,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           connectedClients: link.registry.connected().length,
           ...(gone.length ? { disconnectedClients: gone } : {}),
           ...(rejected ? { rejectedMessages: rejected } : {}),
+          clientStates: recordClientStates(link, ends),
         },
       };
     },

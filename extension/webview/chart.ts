@@ -13,6 +13,7 @@ import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } fr
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 import { roundRange } from '../chart/round-axis';
 import { readThemeColors } from '../../kernel/execution/plotly-theme';
+import { clientStripHtml } from './client-strip';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -27,6 +28,8 @@ const vscode = acquireVsCodeApi();
 const chart = document.getElementById('chart') as HTMLDivElement & PlotlyGraph & { on?(event: string, handler: () => void): void };
 const metricSelect = document.getElementById('metric') as HTMLSelectElement;
 const summary = document.getElementById('summary') as HTMLSpanElement;
+const clientStrip = document.getElementById('clients') as HTMLDivElement | null;
+let clientStripShown = '';
 const store = new RunStore();
 let metric: MetricKey = vscode.getState()?.metric ?? 'testAccuracy';
 /** Pending points per run, appended to plotly together by the next flush. */
@@ -137,7 +140,20 @@ function listenForPlotlyDraws(): void {
   });
 }
 
+/** Shows the newest federated run's client states under the chart (hidden for simulations); plotly is resized when the strip's height changes. */
+function updateClientStrip(): void {
+  if (!clientStrip) return;
+  const html = clientStripHtml(store.runs().map((run) => ({ label: legendLabel(run), rounds: run.rounds })));
+  if (html === clientStripShown) return;
+  clientStripShown = html;
+  const before = clientStrip.offsetHeight;
+  clientStrip.innerHTML = html;
+  clientStrip.hidden = html === '';
+  if (clientStrip.offsetHeight !== before && chart.data) void Plotly.Plots.resize(chart);
+}
+
 function updateSummary(): void {
+  updateClientStrip();
   const runs = store.runs();
   const last = runs[runs.length - 1];
   if (!last) {

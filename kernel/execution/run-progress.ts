@@ -143,7 +143,15 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
     roundFinished(event: RunRoundEvent) {
       const view = views.get(event.runId);
       if (!view) return;
-      view.bundle.rounds.push(displayRound(event.metrics as RoundMetrics));
+      // Client states are shown for the newest round only: older rounds drop them from the bundle, which is re-sent whole
+      // with every update (a hundred clients' states per round would grow it without end; the record keeps them all).
+      const rounds = view.bundle.rounds;
+      const previous = rounds[rounds.length - 1];
+      if (previous?.clientStates) {
+        const { clientStates: _older, ...rest } = previous;
+        rounds[rounds.length - 1] = rest;
+      }
+      rounds.push(displayRound(event.metrics as RoundMetrics));
       schedule(view);
     },
     runEnded(event: RunEndedEvent) {

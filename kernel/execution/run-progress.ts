@@ -7,7 +7,7 @@
  */
 import type { ExecutionSink, MimeBundle } from './executor';
 import { observeRuns, type RunEndedEvent, type RunRoundEvent, type RunStartedEvent } from '../simulation/run-events';
-import { RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle } from '../contract';
+import { countClientStates, RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle } from '../contract';
 import { loadRun } from '../simulation/run-records';
 import { escapeHtml, formatNumber } from './render';
 
@@ -55,7 +55,7 @@ function seconds(ms: number, precise: boolean): string {
   return precise && s < 100 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
-/** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" */
+/** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" (and "clients 2 done, 1 dropped" for a federation) */
 export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   const last: RoundMetrics | undefined = bundle.rounds[bundle.rounds.length - 1];
   const done = bundle.rounds.length;
@@ -66,6 +66,15 @@ export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   if (accuracy !== undefined) parts.push(`acc ${formatNumber(accuracy, 3)}`);
   if (loss !== undefined) parts.push(`loss ${formatNumber(loss, 2)}`);
   if (last?.epsilon !== undefined) parts.push(`ε ${formatNumber(last.epsilon, 2)}`);
+  // A federation across machines: where its clients stand, as the chart's strip shows them.
+  if (last?.clientStates)
+    parts.push(
+      `clients ${
+        countClientStates(last.clientStates)
+          .map(({ state, count }) => `${count} ${state}`)
+          .join(', ') || 'none'
+      }`,
+    );
   parts.push(`${seconds(elapsedMs, true)} elapsed`);
   if (bundle.status === 'running' && bundle.plannedRounds && done > 0 && done < bundle.plannedRounds) {
     parts.push(`ETA ${seconds((elapsedMs / done) * (bundle.plannedRounds - done), false)}`);

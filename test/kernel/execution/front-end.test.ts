@@ -239,6 +239,8 @@ test("a federated run's live bundle keeps client states on its newest round only
       [3, ['done']],
     ],
   );
+  const text = String((shown[shown.length - 1] as { data: Record<string, unknown> }).data['text/plain']);
+  assert.match(text, / · clients 1 done · /, 'the progress line says where the clients stand');
 });
 
 test('the progress line shows ε and an ETA while running', () => {

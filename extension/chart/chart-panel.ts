@@ -71,12 +71,15 @@ export class ChartPanel {
   update(bundle: RunBundle, timing?: Omit<DeliveryTiming, 'postedAt'>): void {
     const known = this.store.get(bundle.runId);
     const previousStatus = known?.status;
+    const previousLive = known && JSON.stringify(known.liveClients);
     const fresh = this.store.upsert(bundle);
     if (fresh.length > 0 || !known) {
       const { rounds: _rounds, ...run } = this.store.get(bundle.runId)!;
       const message: ToChart = { type: 'rounds', runId: bundle.runId, rounds: fresh, run };
       if (timing) message.timing = { ...timing, postedAt: Date.now() };
       this.post(message);
+    } else if (known && previousLive !== JSON.stringify(bundle.liveClients)) {
+      this.post({ type: 'clients', runId: bundle.runId, ...(bundle.liveClients ? { liveClients: bundle.liveClients } : {}) });
     }
     if (known && previousStatus !== bundle.status) this.post({ type: 'status', runId: bundle.runId, status: bundle.status });
   }

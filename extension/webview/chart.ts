@@ -143,7 +143,7 @@ function listenForPlotlyDraws(): void {
 /** Shows the newest federated run's client states under the chart (hidden for simulations); plotly is resized when the strip's height changes. */
 function updateClientStrip(): void {
   if (!clientStrip) return;
-  const html = clientStripHtml(store.runs().map((run) => ({ label: legendLabel(run), rounds: run.rounds })));
+  const html = clientStripHtml(store.runs().map((run) => ({ label: legendLabel(run), rounds: run.rounds, live: run.liveClients })));
   if (html === clientStripShown) return;
   clientStripShown = html;
   const before = clientStrip.offsetHeight;
@@ -257,7 +257,12 @@ function receive(message: ToChart): void {
         break;
       }
       store.append(message.runId, message.rounds);
-      if (message.run) store.get(message.runId)!.status = message.run.status;
+      if (message.run) {
+        const run = store.get(message.runId)!;
+        run.status = message.run.status;
+        if (message.run.liveClients) run.liveClients = message.run.liveClients;
+        else delete run.liveClients;
+      }
       const arrivedAt = Date.now();
       const batch = pending.get(message.runId) ?? { x: [], y: [], round: 0, unshown: false };
       const fresh: Point[] = [];
@@ -292,6 +297,14 @@ function receive(message: ToChart): void {
       // A run that ended no longer needs the round axis to run ahead of it.
       if (roundAxis && roundRange(store.runs(), roundAxis) !== roundAxis) redraw();
       else updateSummary();
+      break;
+    }
+    case 'clients': {
+      const run = store.get(message.runId);
+      if (!run) break;
+      if (message.liveClients) run.liveClients = message.liveClients;
+      else delete run.liveClients;
+      updateClientStrip();
       break;
     }
     case 'export':

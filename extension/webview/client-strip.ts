@@ -5,12 +5,21 @@
  * Pure (HTML text from rounds, no DOM), so it is tested in Node; colours are
  * VS Code's theme variables, so the strip follows the theme as the chart does.
  */
-import { countClientStates, latestClientStates, type ClientState, type ClientStateEntry, type RoundMetrics } from '../../kernel/contract';
+import {
+  countClientStates,
+  latestClientStates,
+  type ClientState,
+  type ClientStateEntry,
+  type LiveClientStates,
+  type RoundMetrics,
+} from '../../kernel/contract';
 
 /** A run as the strip reads it. */
 export interface StripRun {
   readonly label: string;
   readonly rounds: readonly RoundMetrics[];
+  /** Client states of a round still running, sent before its metrics. */
+  readonly live?: LiveClientStates;
 }
 
 /** Each state's colour: VS Code's chart colours (with a fallback where a theme lacks one). */
@@ -26,16 +35,21 @@ export const STATE_COLORS: Readonly<Record<ClientState, string>> = {
   gone: 'var(--vscode-disabledForeground, #888)',
 };
 
-/** The strip's HTML for the newest run that recorded client states; '' when none did (a simulation: no strip). */
+/**
+ * The strip's HTML for the newest run with client states: those of its round still running when they are
+ * newer than its last recorded round's; '' when no run has any (a simulation: no strip).
+ */
 export function clientStripHtml(runs: readonly StripRun[]): string {
   for (let i = runs.length - 1; i >= 0; i--) {
+    const { label, live } = runs[i];
     const latest = latestClientStates(runs[i].rounds);
-    if (latest) return stripHtml(runs[i].label, latest.round, latest.clients);
+    if (live && (!latest || live.round > latest.round)) return stripHtml(label, `round ${live.round} (running)`, live.clients);
+    if (latest) return stripHtml(label, `round ${latest.round}`, latest.clients);
   }
   return '';
 }
 
-function stripHtml(label: string, round: number, clients: readonly ClientStateEntry[]): string {
+function stripHtml(label: string, round: string, clients: readonly ClientStateEntry[]): string {
   const counts = countClientStates(clients)
     .map(({ state, count }) => `<span class="client-count" data-state="${state}">${dot(state)}${count} ${state}</span>`)
     .join(' ');
@@ -50,8 +64,7 @@ function stripHtml(label: string, round: number, clients: readonly ClientStateEn
     })
     .join('');
   return (
-    `<div class="clients-head">Clients · round ${escapeHtml(String(round))} of ${escapeHtml(label)}: ${counts || 'none'}</div>` +
-    `<ul class="clients-list">${items}</ul>`
+    `<div class="clients-head">Clients · ${escapeHtml(round)} of ${escapeHtml(label)}: ${counts || 'none'}</div>` + `<ul class="clients-list">${items}</ul>`
   );
 }
 

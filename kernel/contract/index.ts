@@ -22,6 +22,7 @@ export {
 } from './round-metrics';
 export {
   RUN_MIME,
+  type LiveClientStates,
   type RunBundle,
   type RunConfigRecord,
   type RunEndRecord,

@@ -3,6 +3,7 @@
  * Shared by the kernel (which writes them), the CLI and the VS Code extension
  * (which read them), so it holds types and constants only.
  */
+import type { ClientStateEntry } from './client-states';
 import type { RoundMetrics } from './round-metrics';
 
 /** MIME type of the live run bundle consumed by the VS Code chart and renderer. */
@@ -90,4 +91,12 @@ export interface RunBundle {
   sweep?: string;
   status: RunStatus;
   rounds: RoundMetrics[];
+  /** A federation across machines, during a round: where its clients stand now (the round's metrics say it once it ends). */
+  liveClients?: LiveClientStates;
+}
+
+/** Client states of a round still running. */
+export interface LiveClientStates {
+  round: number;
+  clients: ClientStateEntry[];
 }

@@ -6,7 +6,7 @@
  * Updates are throttled; the last one is always sent.
  */
 import type { ExecutionSink, MimeBundle } from './executor';
-import { observeRuns, type RunEndedEvent, type RunRoundEvent, type RunStartedEvent } from '../simulation/run-events';
+import { observeRuns, type RunClientStatesEvent, type RunEndedEvent, type RunRoundEvent, type RunStartedEvent } from '../simulation/run-events';
 import { countClientStates, RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle } from '../contract';
 import { loadRun } from '../simulation/run-records';
 import { escapeHtml, formatNumber } from './render';
@@ -161,6 +161,13 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
         rounds[rounds.length - 1] = rest;
       }
       rounds.push(displayRound(event.metrics as RoundMetrics));
+      if (view.bundle.liveClients && view.bundle.liveClients.round <= event.metrics.round) delete view.bundle.liveClients;
+      schedule(view);
+    },
+    clientStates(event: RunClientStatesEvent) {
+      const view = views.get(event.runId);
+      if (!view) return;
+      view.bundle.liveClients = { round: event.round, clients: event.states };
       schedule(view);
     },
     runEnded(event: RunEndedEvent) {

@@ -4,7 +4,7 @@
  * It also carries the ambient abort signal: the kernel sets one per cell, so
  * that an interrupt stops a run the cell started without the user passing it.
  */
-import type { RunEndStatus } from '../contract';
+import type { ClientStateEntry, RunEndStatus } from '../contract';
 
 export interface RunStartedEvent {
   readonly runId: string;
@@ -20,6 +20,13 @@ export interface RunRoundEvent {
   readonly metrics: Record<string, unknown> & { round: number };
 }
 
+/** Where a federation's clients stand during a round (before the round's own metrics say it). */
+export interface RunClientStatesEvent {
+  readonly runId: string;
+  readonly round: number;
+  readonly states: ClientStateEntry[];
+}
+
 export interface RunEndedEvent {
   readonly runId: string;
   readonly status: RunEndStatus;
@@ -29,6 +36,7 @@ export interface RunEndedEvent {
 export interface RunObserver {
   runStarted?(event: RunStartedEvent): void;
   roundFinished?(event: RunRoundEvent): void;
+  clientStates?(event: RunClientStatesEvent): void;
   runEnded?(event: RunEndedEvent): void;
 }
 

@@ -7,6 +7,7 @@
  * under the same name with the same key.
  */
 import type { ClientStateEntry } from '../../contract/client-states';
+import type { TaskEnd } from './client-states';
 
 export interface ClientSlot {
   /** Undefined until ids are assigned (when the federation first fills). */
@@ -30,6 +31,8 @@ export interface ClientSlot {
   trainingSince?: number;
   /** Its entry in the last round that recorded client states. */
   last?: ClientStateEntry;
+  /** How its train task in the round still running ended (cleared when the round records its states). */
+  current?: TaskEnd;
 }
 
 export type JoinResult = { readonly ok: true; readonly slot: ClientSlot; readonly replaced?: string } | { readonly ok: false; readonly reason: string };
@@ -100,7 +103,6 @@ export class ClientRegistry {
 
   leave(slot: ClientSlot, now = Date.now()): void {
     slot.leftAt = now;
-    slot.trainingSince = undefined;
     if (slot.routing !== undefined) this.byRouting.delete(slot.routing);
     slot.routing = undefined;
     slot.connected = false;

@@ -17,6 +17,8 @@ export interface SlotFacts {
   readonly rejoinedAt?: number;
   /** When it last left. */
   readonly leftAt?: number;
+  /** How its task in the round still running ended, once it has (before the round's own checks of the update). */
+  readonly current?: TaskEnd;
 }
 
 /** How a sampled client's task ended in a round. */
@@ -63,7 +65,8 @@ export function refusalEntry(refusal: Refusal): ClientStateEntry {
 
 /**
  * A client's state now: its last round's entry, unless something happened since that round ended
- * (`since`): a task out makes it `training`, leaving makes it `gone`, coming back makes it `rejoined`;
+ * (`since`): a task out makes it `training`, its answer in the round still running `done` (or how it
+ * failed), leaving makes it `gone`, coming back makes it `rejoined`;
  * a client no longer connected keeps only a state that says how the round lost it.
  * Before any round, a client is `connected` or `gone`.
  */
@@ -71,6 +74,7 @@ export function liveClientEntry(slot: SlotFacts, last: ClientStateEntry | undefi
   const lastSeenMsAgo = Math.max(0, now - slot.lastSeen);
   const base = { id: slot.id ?? null, name: slot.name, lastSeenMsAgo };
   if (training && slot.connected) return { ...base, state: 'training' };
+  if (slot.current) return roundClientEntry(slot, slot.current, since, now);
   if (!slot.connected) {
     // A round that lost it says how (dropped, timed out, failed) until the next round; otherwise it is gone.
     const leftSince = slot.leftAt !== undefined && slot.leftAt > since;

@@ -14,9 +14,9 @@ import type { ClientTransport, TrainCohortRequest } from '../client-transport';
 import { secureTrain, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { ClientRegistry, type ClientSlot } from './client-registry';
 import { countClientStates, type ClientState, type ClientStateEntry } from '../../contract/client-states';
-import { liveClientEntry, refusalEntry, type Refusal } from './client-states';
+import { liveClientEntry, type Refusal } from './client-states';
 import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode, z85Encode, type KeyPair } from './keys';
-import { createRemoteTransport } from './remote-transport';
+import { createRemoteTransport, liveClientStates } from './remote-transport';
 import { TaskBook, type RejectedMessage } from './task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeClientMessage, encodeMessage, WireError, type ServerMessage } from './wire';
 
@@ -370,11 +370,10 @@ export async function listen(options: ListenOptions): Promise<Federation> {
           failures: slot.failures,
         };
       });
-      const refusedNow = link.refusalsSince(since).map(refusalEntry);
       return {
         address,
         publicKey: serverKeys.publicKey,
-        counts: countClientStates([...clients, ...refusedNow]),
+        counts: countClientStates(liveClientStates(link, now)),
         refused: refused.map(({ at, ...refusal }) => ({ ...refusal, at: new Date(at).toISOString() })),
         rejected: [...tasks.rejected],
         clients,

@@ -13,7 +13,7 @@ import { clientTrainResult } from '../train-result';
 import type { TaskAnswer, TaskBook } from './task-book';
 import type { EvaluateReply, ServerMessage, TrainReply } from './wire';
 import type { ClientStateEntry } from '../../contract/client-states';
-import { refusalEntry, roundClientEntry, type Refusal, type TaskEnd } from './client-states';
+import { liveClientEntry, refusalEntry, roundClientEntry, type Refusal, type TaskEnd } from './client-states';
 
 /** How long after its deadline a client's answer is still awaited (it stops itself at the deadline). */
 export const DEADLINE_GRACE_MS = 2000;
@@ -41,9 +41,20 @@ export function recordClientStates(link: RemoteLink, ends: ReadonlyMap<number, T
     .filter((slot) => slot.id !== undefined)
     .map((slot) => {
       slot.last = roundClientEntry(slot, ends.get(slot.id!), since, now);
+      slot.current = undefined;
       return slot.last;
     });
   link.registry.roundEndedAt = now;
+  return [...entries, ...link.refusalsSince(since).map(refusalEntry)];
+}
+
+/** Every client's state now (as describe() gives it), then the connections refused since the last round. */
+export function liveClientStates(link: Pick<RemoteLink, 'registry' | 'refusalsSince'>, now = Date.now()): ClientStateEntry[] {
+  const since = link.registry.roundEndedAt;
+  const entries = link.registry
+    .all()
+    .filter((slot) => slot.id !== undefined)
+    .map((slot) => liveClientEntry(slot, slot.last, slot.trainingSince !== undefined, since, now));
   return [...entries, ...link.refusalsSince(since).map(refusalEntry)];
 }
 
@@ -51,7 +62,15 @@ type Dispatch = (slot: ClientSlot, task: string) => ServerMessage;
 
 export function createRemoteTransport(link: RemoteLink): ClientTransport {
   /** Sends one task per client and waits for every answer, silence or departure. */
-  async function runTasks(round: number, clientIds: readonly number[], deadlineMs: number, kind: 'train' | 'evaluate', make: Dispatch, signal?: AbortSignal) {
+  async function runTasks(
+    round: number,
+    clientIds: readonly number[],
+    deadlineMs: number,
+    kind: 'train' | 'evaluate',
+    make: Dispatch,
+    signal?: AbortSignal,
+    onChange?: () => void,
+  ) {
     if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
     link.setRound(round);
     let bytesDown = 0;
@@ -72,9 +91,25 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           const sentAt = Date.now();
           if (kind === 'train') slot.trainingSince = sentAt;
           const settleTimed = (answer: TaskAnswer): void => {
-            if (kind === 'train' && slot.trainingSince === sentAt) slot.trainingSince = undefined;
-            roundTrips.set(clientId, Date.now() - sentAt);
+            const roundTripMs = Date.now() - sentAt;
+            if (kind === 'train' && slot.trainingSince === sentAt) {
+              slot.trainingSince = undefined;
+              // Provisional until the round checks the update: what the answer itself says.
+              const reply = answer.ok ? (answer.reply as TrainReply) : undefined;
+              slot.current = !answer.ok
+                ? { ok: false, reason: answer.failure.reason, message: answer.failure.message, roundTripMs }
+                : reply!.status === 'ok'
+                  ? { ok: true, trainMs: reply!.ms, roundTripMs }
+                  : {
+                      ok: false,
+                      reason: reply!.status === 'timeout' ? 'timeout' : 'aborted',
+                      message: `stopped before finishing (${reply!.status})`,
+                      roundTripMs,
+                    };
+            }
+            roundTrips.set(clientId, roundTripMs);
             settle(answer);
+            onChange?.();
           };
           link.tasks.add(
             task,
@@ -89,6 +124,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
       for (const task of link.tasks.failTasks(ids, 'aborted', 'the run was aborted')) link.send(owners.get(task)!, { type: 'cancel', task }, round);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    onChange?.();
     try {
       const settled = await Promise.all(answers);
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
@@ -106,6 +142,8 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
 
     async train(request, signal): Promise<TrainCohortOutcome> {
       const deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : link.defaultDeadlineMs;
+      // A round aborted before it recorded its states leaves its answers behind: this round starts afresh.
+      for (const slot of link.registry.all()) slot.current = undefined;
       const misfits: ClientFailure[] = [];
       const fitting = request.clients.filter(({ clientId }) => {
         const slot = link.registry.byClientId(clientId);
@@ -127,6 +165,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           return { type: 'train', task, clientId, spec: request.spec, weights: request.weights, seed, config, deadlineMs };
         },
         signal,
+        request.onClientStates && (() => request.onClientStates!(liveClientStates(link))),
       );
       const outcome = { results: [] as ClientTrainResult[], failures: [...misfits], bytesDown, bytesUp: 0, clientMs: 0 };
       const ends = new Map<number, TaskEnd>(misfits.map((f) => [f.clientId, { ok: false, reason: f.reason, message: f.message }]));

@@ -240,5 +240,23 @@ describe('round chart webview: a live point shows at once', {
       },
     );
     assert.deepEqual(await listed(), ['a-fast done', 'c-slow rejoined']);
+    // During round 3, before its metrics: the live states the extension forwards.
+    await chart.send([{ type: 'clients', runId: 'remote', liveClients: { round: 3, clients: [{ id: 0, name: 'a-fast', state: 'training' }] } }]);
+    await chart.page.waitForFunction(
+      () => /round 3 \(running\)/.test((document.getElementById('clients') as unknown as { textContent: string }).textContent),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+    assert.deepEqual(await listed(), ['a-fast training']);
+    await chart.send([{ type: 'clients', runId: 'remote' }]);
+    await chart.page.waitForFunction(
+      () => /c-slow rejoined/.test((document.getElementById('clients') as unknown as { textContent: string }).textContent),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
   });
 });

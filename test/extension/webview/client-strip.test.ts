@@ -56,6 +56,16 @@ test('the newest federated run shows its latest round: counts per state, then ea
   );
 });
 
+test("a round still running shows its live states once they are newer than the run's last recorded round", () => {
+  const live = { round: 3, clients: [{ id: 0, name: 'a-fast', state: 'training' as const }] };
+  const running = clientStripHtml([{ label: 'remote', rounds: [round(1, STATES), round(2, STATES)], live }]);
+  assert.match(running, /^<div class="clients-head">Clients · round 3 \(running\) of remote: <span class="client-count" data-state="training">/);
+  assert.match(running, /a-fast <span class="client-state">training<\/span>/);
+  const ended = clientStripHtml([{ label: 'remote', rounds: [round(3, STATES)], live }]);
+  assert.match(ended, /^<div class="clients-head">Clients · round 3 of remote: /, 'the recorded round supersedes the live states of the same round');
+  assert.match(clientStripHtml([{ label: 'remote', rounds: [], live }]), /round 3 \(running\)/, 'a first round, before any record');
+});
+
 test('the tooltip gives the timings and the reason; names and reasons are escaped', () => {
   assert.equal(tooltip(STATES[0]), 'a-fast (client 0): done · trained 120 ms · round trip 180 ms · last heard 3 ms before the round ended');
   assert.equal(tooltip(STATES[3]), 'key Yne@$w-v: refused · key not on the allow-list');

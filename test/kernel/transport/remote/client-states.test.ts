@@ -49,6 +49,11 @@ test('the live state is the last round’s, unless the client trains, left or ca
   assert.equal(liveClientEntry(slot({ connected: false }), undefined, false, 0, 1300).state, 'gone');
   assert.deepEqual(liveClientEntry(slot(), last, false, 1200, 1300), { ...last, lastSeenMsAgo: 300 });
   assert.equal(liveClientEntry(slot(), last, true, 1200, 1300).state, 'training');
+  // Answered in the round still running: how, before the round records it.
+  const answered = liveClientEntry(slot({ current: { ok: true, trainMs: 80, roundTripMs: 95 } }), last, false, 1200, 1300);
+  assert.deepEqual([answered.state, answered.trainMs, answered.roundTripMs], ['done', 80, 95]);
+  const lost = liveClientEntry(slot({ connected: false, leftAt: 1250, current: { ok: false, reason: 'dropped', message: 'killed' } }), last, false, 1200, 1300);
+  assert.deepEqual([lost.state, lost.reason], ['dropped', 'killed']);
   assert.equal(liveClientEntry(slot({ connected: false, leftAt: 1250 }), last, false, 1200, 1300).state, 'gone');
   assert.equal(liveClientEntry(slot({ connected: false, leftAt: 1150 }), last, false, 1200, 1300).state, 'gone', 'it answered, then left');
   const dropped = roundClientEntry(slot({ connected: false, leftAt: 900 }), { ok: false, reason: 'dropped', message: 'killed' }, 0, 1200);

@@ -66,7 +66,11 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   const slow = processes[2];
   const seen: number[] = [];
   const published: RoundMetrics[] = [];
-  const stopObserving = observeRuns({ roundFinished: (event) => void published.push(event.metrics as RoundMetrics) });
+  const live: Array<{ round: number; states: string[] }> = [];
+  const stopObserving = observeRuns({
+    roundFinished: (event) => void published.push(event.metrics as RoundMetrics),
+    clientStates: (event) => void live.push({ round: event.round, states: event.states.filter((c) => c.id !== null).map((c) => c.state) }),
+  });
   const run = algo.run({
     rounds: 2,
     clients: remote,
@@ -106,6 +110,10 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   for (const done of states.slice(0, 2)) assert.ok(Number.isFinite(done.trainMs) && Number.isFinite(done.roundTripMs), JSON.stringify(done));
   assert.equal(states[2].trainMs, undefined);
   assert.match(states[2].reason ?? '', /stopped answering|could not be reached/);
+  // While round 1 ran, its live states went out: all three training, then as each task ended.
+  const during = live.filter((e) => e.round === 1).map((e) => e.states.join(','));
+  assert.ok(during.includes('training,training,training'), JSON.stringify(during));
+  assert.equal(during[during.length - 1], 'done,done,dropped');
   // Round 2 may start before the restarted process has joined; either it trains, or its slot is recorded as not connected.
   assert.equal(second.clients + second.failures, 3);
   await remote.waitForClients(3, 30_000);

@@ -6,6 +6,8 @@
  */
 import type { ClientState, ClientStateEntry } from '../../contract/client-states';
 import type { ClientFailure } from '../../federated/types';
+import type { TaskAnswer } from './task-book';
+import type { TrainReply } from './wire';
 
 /** What the states are derived from: a client slot's own fields. */
 export interface SlotFacts {
@@ -32,6 +34,14 @@ export interface Refusal {
   readonly publicKey: string;
   readonly name?: string;
   readonly reason: string;
+}
+
+/** How a train task ended by its answer alone, while the round runs (the round's own checks of the update come later). */
+export function answerEnd(answer: TaskAnswer, roundTripMs: number): TaskEnd {
+  if (!answer.ok) return { ok: false, reason: answer.failure.reason, message: answer.failure.message, roundTripMs };
+  const reply = answer.reply as TrainReply;
+  if (reply.status === 'ok') return { ok: true, trainMs: reply.ms, roundTripMs };
+  return { ok: false, reason: reply.status === 'timeout' ? 'timeout' : 'aborted', message: `stopped before finishing (${reply.status})`, roundTripMs };
 }
 
 /** The state a failure reason puts a client in. */

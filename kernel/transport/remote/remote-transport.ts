@@ -13,7 +13,7 @@ import { clientTrainResult } from '../train-result';
 import type { TaskAnswer, TaskBook } from './task-book';
 import type { EvaluateReply, ServerMessage, TrainReply } from './wire';
 import type { ClientStateEntry } from '../../contract/client-states';
-import { liveClientEntry, refusalEntry, roundClientEntry, type Refusal, type TaskEnd } from './client-states';
+import { answerEnd, liveClientEntry, refusalEntry, roundClientEntry, type Refusal, type TaskEnd } from './client-states';
 
 /** How long after its deadline a client's answer is still awaited (it stops itself at the deadline). */
 export const DEADLINE_GRACE_MS = 2000;
@@ -94,18 +94,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
             const roundTripMs = Date.now() - sentAt;
             if (kind === 'train' && slot.trainingSince === sentAt) {
               slot.trainingSince = undefined;
-              // Provisional until the round checks the update: what the answer itself says.
-              const reply = answer.ok ? (answer.reply as TrainReply) : undefined;
-              slot.current = !answer.ok
-                ? { ok: false, reason: answer.failure.reason, message: answer.failure.message, roundTripMs }
-                : reply!.status === 'ok'
-                  ? { ok: true, trainMs: reply!.ms, roundTripMs }
-                  : {
-                      ok: false,
-                      reason: reply!.status === 'timeout' ? 'timeout' : 'aborted',
-                      message: `stopped before finishing (${reply!.status})`,
-                      roundTripMs,
-                    };
+              slot.current = answerEnd(answer, roundTripMs);
             }
             roundTrips.set(clientId, roundTripMs);
             settle(answer);

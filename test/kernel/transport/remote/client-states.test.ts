@@ -1,7 +1,8 @@
 /** Each client's state in a round and now, from its slot and how its task ended: the rules a round's record and describe() share. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { failureState, liveClientEntry, refusalEntry, roundClientEntry, type SlotFacts } from '../../../../kernel/transport/remote/client-states';
+import { answerEnd, failureState, liveClientEntry, refusalEntry, roundClientEntry, type SlotFacts } from '../../../../kernel/transport/remote/client-states';
+import type { TaskAnswer } from '../../../../kernel/transport/remote/task-book';
 import { recordClientStates, type RemoteLink } from '../../../../kernel/transport/remote/remote-transport';
 import { ClientRegistry } from '../../../../kernel/transport/remote/client-registry';
 
@@ -103,4 +104,14 @@ test('a round records every numbered client in id order, remembers each entry on
   );
   registry.join('r3', hello('bob'), 250);
   assert.equal(recordClientStates(link, new Map(), 300)[1].state, 'rejoined');
+});
+
+test('while the round runs, an answer alone says done, timed out or stopped; a failure says why', () => {
+  const reply = (status: 'ok' | 'timeout' | 'aborted') =>
+    ({ ok: true, bytes: 10, reply: { type: 'train-result', task: 't', status, ms: 42 } }) as unknown as TaskAnswer;
+  assert.deepEqual(answerEnd(reply('ok'), 50), { ok: true, trainMs: 42, roundTripMs: 50 });
+  assert.deepEqual(answerEnd(reply('timeout'), 50), { ok: false, reason: 'timeout', message: 'stopped before finishing (timeout)', roundTripMs: 50 });
+  assert.equal(failureState((answerEnd(reply('aborted'), 50) as { reason: 'aborted' }).reason), 'failed');
+  const lost: TaskAnswer = { ok: false, failure: { clientId: 2, reason: 'dropped', message: 'gone' } };
+  assert.deepEqual(answerEnd(lost, 7), { ok: false, reason: 'dropped', message: 'gone', roundTripMs: 7 });
 });

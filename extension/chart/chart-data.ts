@@ -72,6 +72,8 @@ export class RunStore {
     } else {
       run.status = bundle.status;
       run.label = bundle.label;
+      if (bundle.liveClients) run.liveClients = bundle.liveClients;
+      else delete run.liveClients;
       if (bundle.plannedRounds !== undefined) run.plannedRounds = bundle.plannedRounds;
     }
     const last = run.rounds.length > 0 ? run.rounds[run.rounds.length - 1].round : -Infinity;

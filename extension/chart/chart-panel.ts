@@ -77,12 +77,15 @@ export class ChartPanel {
     }
     const known = this.store.get(bundle.runId);
     const previousStatus = known?.status;
+    const previousLive = known && JSON.stringify(known.liveClients);
     const fresh = this.store.upsert(bundle);
     if (fresh.length > 0 || !known) {
       const { rounds: _rounds, ...run } = this.store.get(bundle.runId)!;
       const message: ToChart = { type: 'rounds', runId: bundle.runId, rounds: fresh, run };
       if (timing) message.timing = { ...timing, postedAt: Date.now() };
       this.post(message);
+    } else if (known && previousLive !== JSON.stringify(bundle.liveClients)) {
+      this.post({ type: 'clients', runId: bundle.runId, ...(bundle.liveClients ? { liveClients: bundle.liveClients } : {}) });
     }
     if (known && previousStatus !== bundle.status) this.post({ type: 'status', runId: bundle.runId, status: bundle.status });
   }
@@ -186,11 +189,19 @@ function chartHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Fedbook: Rounds</title>
 <style>
-  body { margin: 0; padding: 8px; color: var(--vscode-foreground); background: var(--vscode-editor-background); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+  body { margin: 0; padding: 8px; box-sizing: border-box; height: 100vh; display: flex; flex-direction: column; color: var(--vscode-foreground); background: var(--vscode-editor-background); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
   #toolbar { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
   select, button { color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, transparent); padding: 2px 6px; }
   button { color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: none; cursor: pointer; }
-  #chart { width: 100%; height: calc(100vh - 60px); }
+  #chart { width: 100%; flex: 1 1 auto; min-height: 200px; }
+  #clients { flex: 0 0 auto; max-height: 30vh; overflow-y: auto; border-top: 1px solid var(--vscode-editorWidget-border, transparent); padding-top: 4px; }
+  #clients[hidden] { display: none; }
+  .clients-head { margin-bottom: 4px; }
+  .client-count { margin-right: 8px; white-space: nowrap; }
+  .clients-list { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 0.9em; }
+  .client { white-space: nowrap; }
+  .client-state { color: var(--vscode-descriptionForeground); }
+  .client-dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 4px; vertical-align: middle; }
   #summary { opacity: 0.8; }
 </style>
 </head>
@@ -203,6 +214,7 @@ function chartHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   <span id="summary"></span>
 </div>
 <div id="chart"></div>
+<div id="clients" hidden></div>
 <script nonce="${nonce}" src="${plotly}"></script>
 <script nonce="${nonce}" src="${script}"></script>
 </body>

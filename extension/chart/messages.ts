@@ -2,7 +2,7 @@
  * The one typed message union between the chart panel (extension host) and
  * its webview script. Types only.
  */
-import type { MetricKey, RoundMetrics } from '../../kernel/contract';
+import type { LiveClientStates, MetricKey, RoundMetrics } from '../../kernel/contract';
 import type { ChartRun } from './chart-data';
 
 /** Extension → webview. */
@@ -12,6 +12,8 @@ export type ToChart =
   /** New rounds of one run; `run` is sent with the first rounds of a run the webview does not know. */
   | { type: 'rounds'; runId: string; rounds: RoundMetrics[]; run?: Omit<ChartRun, 'rounds'>; timing?: DeliveryTiming }
   | { type: 'status'; runId: string; status: ChartRun['status'] }
+  /** A federated run's client states changed during a round (no new round yet); absent: the round ended. */
+  | { type: 'clients'; runId: string; liveClients?: LiveClientStates }
   | { type: 'export'; format: 'png' | 'csv' };
 
 /** Webview → extension. */

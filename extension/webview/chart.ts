@@ -13,6 +13,7 @@ import type { ChartState, DeliveryTiming, FromChart, LatencyStages, ToChart } fr
 import { LiveOverlay, type PlotlyGraph, type Point } from './live-overlay';
 import { roundRange } from '../chart/round-axis';
 import { readThemeColors } from '../../kernel/execution/plotly-theme';
+import { clientStripHtml } from './client-strip';
 
 interface VsCodeApi {
   postMessage(message: FromChart): void;
@@ -27,6 +28,8 @@ const vscode = acquireVsCodeApi();
 const chart = document.getElementById('chart') as HTMLDivElement & PlotlyGraph & { on?(event: string, handler: () => void): void };
 const metricSelect = document.getElementById('metric') as HTMLSelectElement;
 const summary = document.getElementById('summary') as HTMLSpanElement;
+const clientStrip = document.getElementById('clients') as HTMLDivElement | null;
+let clientStripShown = '';
 const store = new RunStore();
 let metric: MetricKey = vscode.getState()?.metric ?? 'testAccuracy';
 /** Pending points per run, appended to plotly together by the next flush. */
@@ -137,7 +140,20 @@ function listenForPlotlyDraws(): void {
   });
 }
 
+/** Shows the newest federated run's client states under the chart (hidden for simulations); plotly is resized when the strip's height changes. */
+function updateClientStrip(): void {
+  if (!clientStrip) return;
+  const html = clientStripHtml(store.runs().map((run) => ({ label: legendLabel(run), rounds: run.rounds, live: run.liveClients })));
+  if (html === clientStripShown) return;
+  clientStripShown = html;
+  const before = clientStrip.offsetHeight;
+  clientStrip.innerHTML = html;
+  clientStrip.hidden = html === '';
+  if (clientStrip.offsetHeight !== before && chart.data) void Plotly.Plots.resize(chart);
+}
+
 function updateSummary(): void {
+  updateClientStrip();
   const runs = store.runs();
   const last = runs[runs.length - 1];
   if (!last) {
@@ -241,7 +257,12 @@ function receive(message: ToChart): void {
         break;
       }
       store.append(message.runId, message.rounds);
-      if (message.run) store.get(message.runId)!.status = message.run.status;
+      if (message.run) {
+        const run = store.get(message.runId)!;
+        run.status = message.run.status;
+        if (message.run.liveClients) run.liveClients = message.run.liveClients;
+        else delete run.liveClients;
+      }
       const arrivedAt = Date.now();
       const batch = pending.get(message.runId) ?? { x: [], y: [], round: 0, unshown: false };
       const fresh: Point[] = [];
@@ -276,6 +297,14 @@ function receive(message: ToChart): void {
       // A run that ended no longer needs the round axis to run ahead of it.
       if (roundAxis && roundRange(store.runs(), roundAxis) !== roundAxis) redraw();
       else updateSummary();
+      break;
+    }
+    case 'clients': {
+      const run = store.get(message.runId);
+      if (!run) break;
+      if (message.liveClients) run.liveClients = message.liveClients;
+      else delete run.liveClients;
+      updateClientStrip();
       break;
     }
     case 'export':

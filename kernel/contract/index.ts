@@ -7,6 +7,7 @@
  * through this file.
  */
 export { BACKEND_PREFERENCES, type BackendPreference } from './backend';
+export { CLIENT_STATES, countClientStates, latestClientStates, type ClientState, type ClientStateEntry } from './client-states';
 export type { ConnectionInfo } from './connection-info';
 export {
   metricValue,
@@ -23,6 +24,7 @@ export {
   RUN_MIME,
   SWEEP_MIME,
   type SweepBundle,
+  type LiveClientStates,
   type RunBundle,
   type RunConfigRecord,
   type RunEndRecord,

@@ -3,6 +3,7 @@
  * columns of the kernel's run table (kernel/execution/render.ts) and as lines
  * of the round chart (extension/chart). Types, constants and one pure reader.
  */
+import type { ClientStateEntry } from './client-states';
 
 /** Cost of one secure sum, as recorded in round metrics. */
 export interface SecAggMetrics {
@@ -60,6 +61,8 @@ export interface RoundMetrics {
   attackSuccessRate?: number;
   delta?: number;
   secagg?: SecAggMetrics;
+  /** A federation across machines: every client's state at the end of the round (and connections refused during it). */
+  clientStates?: ClientStateEntry[];
   [extra: string]: unknown;
 }
 

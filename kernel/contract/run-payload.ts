@@ -3,6 +3,7 @@
  * Shared by the kernel (which writes them), the CLI and the VS Code extension
  * (which read them), so it holds types and constants only.
  */
+import type { ClientStateEntry } from './client-states';
 import type { RoundMetrics } from './round-metrics';
 
 /** MIME type of the live run bundle consumed by the VS Code chart and renderer. */
@@ -98,6 +99,14 @@ export interface RunBundle {
    * run by this call: the chart's line stays continuous, and the ETA counts only the rounds run since.
    */
   replayedRounds?: number;
+  /** A federation across machines, during a round: where its clients stand now (the round's metrics say it once it ends). */
+  liveClients?: LiveClientStates;
+}
+
+/** Client states of a round still running. */
+export interface LiveClientStates {
+  round: number;
+  clients: ClientStateEntry[];
 }
 
 /**

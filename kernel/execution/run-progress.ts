@@ -9,13 +9,14 @@
 import type { ExecutionSink, MimeBundle } from './executor';
 import {
   observeRuns,
+  type RunClientStatesEvent,
   type RunEndedEvent,
   type RunRoundEvent,
   type RunStartedEvent,
   type SweepEndedEvent,
   type SweepStartedEvent,
 } from '../simulation/run-events';
-import { RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle, type SweepBundle } from '../contract';
+import { countClientStates, RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle, type SweepBundle } from '../contract';
 import { loadRun } from '../simulation/run-records';
 import { escapeHtml, formatNumber } from './render';
 import { sweepMimeBundle } from './sweep-progress';
@@ -67,7 +68,7 @@ function seconds(ms: number, precise: boolean): string {
   return precise && s < 100 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
-/** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" */
+/** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" (and "clients 2 done, 1 dropped" for a federation) */
 export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   const last: RoundMetrics | undefined = bundle.rounds[bundle.rounds.length - 1];
   const done = bundle.rounds.length;
@@ -79,6 +80,15 @@ export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   if (accuracy !== undefined) parts.push(`acc ${formatNumber(accuracy, 3)}`);
   if (loss !== undefined) parts.push(`loss ${formatNumber(loss, 2)}`);
   if (last?.epsilon !== undefined) parts.push(`ε ${formatNumber(last.epsilon, 2)}`);
+  // A federation across machines: where its clients stand, as the chart's strip shows them.
+  if (last?.clientStates)
+    parts.push(
+      `clients ${
+        countClientStates(last.clientStates)
+          .map(({ state, count }) => `${count} ${state}`)
+          .join(', ') || 'none'
+      }`,
+    );
   parts.push(`${seconds(elapsedMs, true)} elapsed`);
   if (bundle.status === 'running' && bundle.plannedRounds && ran > 0 && done < bundle.plannedRounds) {
     parts.push(`ETA ${seconds((elapsedMs / ran) * (bundle.plannedRounds - done), false)}`);
@@ -225,7 +235,22 @@ export function watchRuns(currentSink: () => ExecutionSink | undefined, now: () 
     roundFinished(event: RunRoundEvent) {
       const run = runs.get(event.runId);
       if (!run) return;
-      run.bundle.rounds.push(displayRound(event.metrics as RoundMetrics));
+      // Client states are shown for the newest round only: older rounds drop them from the bundle, which is re-sent whole
+      // with every update (a hundred clients' states per round would grow it without end; the record keeps them all).
+      const rounds = run.bundle.rounds;
+      const previous = rounds[rounds.length - 1];
+      if (previous?.clientStates) {
+        const { clientStates: _older, ...rest } = previous;
+        rounds[rounds.length - 1] = rest;
+      }
+      rounds.push(displayRound(event.metrics as RoundMetrics));
+      if (run.bundle.liveClients && run.bundle.liveClients.round <= event.metrics.round) delete run.bundle.liveClients;
+      schedule(run.view);
+    },
+    clientStates(event: RunClientStatesEvent) {
+      const run = runs.get(event.runId);
+      if (!run) return;
+      run.bundle.liveClients = { round: event.round, clients: event.states };
       schedule(run.view);
     },
     runEnded(event: RunEndedEvent) {

@@ -13,7 +13,7 @@ import type { ServerState } from '../federated/server-state';
 import type { ClientEvaluationSettings, Strategy } from '../federated/strategies/strategy';
 import type { ClientFailure } from '../federated/types';
 import type { ModelSpec } from '../../workers/model-spec';
-import type { BackendPreference } from '../contract';
+import type { BackendPreference, ClientStateEntry } from '../contract';
 import type { ClientTransport } from '../transport/client-transport';
 import { RunAbortedError } from '../transport/in-process/cohort-training';
 import type { RoundMetrics } from '../contract';
@@ -54,6 +54,8 @@ export interface NextOptions {
   evaluate?: Dataset;
   signal?: AbortSignal;
   clientEvaluation?: ClientEvaluationSettings;
+  /** Told each client's state while the round runs, for a federation across machines (the run loop publishes them). */
+  onClientStates?: (states: ClientStateEntry[]) => void;
 }
 
 export interface FederatedProcess {
@@ -90,7 +92,10 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       const context = roundContext(options.seed, round, transport.numClients);
       const tasks = planRound(strategy, context, state, nextOptions.clientEvaluation?.heldOut);
       const planned = performance.now();
-      const outcome = await transport.train({ round, spec, weights: state.weights, clients: tasks, deadlineMs: options.clientDeadlineMs }, signal);
+      const outcome = await transport.train(
+        { round, spec, weights: state.weights, clients: tasks, deadlineMs: options.clientDeadlineMs, onClientStates: nextOptions.onClientStates },
+        signal,
+      );
       const trained = performance.now();
       const aggregate = aggregateRound(strategy, context, outcome, state);
       const aggregated = performance.now();

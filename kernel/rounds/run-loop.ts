@@ -131,7 +131,13 @@ export async function runRounds(process: FederatedProcess, options: RunOptions, 
       stoppedBecause = budgetExceededBefore(process, options, state.round + 1);
       if (stoppedBecause) break;
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted before round ${state.round + 1}`);
-      const step = await process.next(state, options.clients, { evaluate: options.evaluate, signal, clientEvaluation });
+      const round = state.round + 1;
+      const step = await process.next(state, options.clients, {
+        evaluate: options.evaluate,
+        signal,
+        clientEvaluation,
+        onClientStates: (states) => publishRunEvent('clientStates', { runId, round, states }),
+      });
       state = step.state;
       if (start.recordedBackend && state.backend !== start.recordedBackend) {
         const note = `the run trained on ${start.recordedBackend} and resumed on ${state.backend}: its weights will not be bit-identical to an uninterrupted run`;

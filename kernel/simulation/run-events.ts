@@ -4,7 +4,7 @@
  * It also carries the ambient abort signal: the kernel sets one per cell, so
  * that an interrupt stops a run the cell started without the user passing it.
  */
-import type { RoundMetrics, RunEndStatus, RunSweepTag } from '../contract';
+import type { ClientStateEntry, RoundMetrics, RunEndStatus, RunSweepTag } from '../contract';
 
 export interface RunStartedEvent {
   readonly runId: string;
@@ -22,6 +22,13 @@ export interface RunStartedEvent {
 export interface RunRoundEvent {
   readonly runId: string;
   readonly metrics: Record<string, unknown> & { round: number };
+}
+
+/** Where a federation's clients stand during a round (before the round's own metrics say it). */
+export interface RunClientStatesEvent {
+  readonly runId: string;
+  readonly round: number;
+  readonly states: ClientStateEntry[];
 }
 
 export interface RunEndedEvent {
@@ -55,6 +62,7 @@ export interface SweepEndedEvent {
 export interface RunObserver {
   runStarted?(event: RunStartedEvent): void;
   roundFinished?(event: RunRoundEvent): void;
+  clientStates?(event: RunClientStatesEvent): void;
   runEnded?(event: RunEndedEvent): void;
   sweepStarted?(event: SweepStartedEvent): void;
   sweepEnded?(event: SweepEndedEvent): void;

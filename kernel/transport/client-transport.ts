@@ -8,6 +8,7 @@
  */
 import type { ModelSpec } from '../../workers/model-spec';
 import type { ClientFailure, ClientTrainConfig, ClientUpdate, HeldOutSplit } from '../federated/types';
+import type { ClientStateEntry } from '../contract/client-states';
 
 /** One client's work in a round. */
 export interface ClientTask {
@@ -25,6 +26,8 @@ export interface TrainCohortRequest {
   readonly clients: readonly ClientTask[];
   /** A client running longer than this becomes a 'timeout' failure; 0 for none. */
   readonly deadlineMs: number;
+  /** Told each client's state while the round runs (a federation across machines does; simulations have no connections to tell of). */
+  readonly onClientStates?: (states: ClientStateEntry[]) => void;
 }
 
 /** A client's usable update plus how it was made. */

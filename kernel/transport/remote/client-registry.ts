@@ -6,6 +6,9 @@
  * the next id; a client that leaves keeps its slot and id and can come back
  * under the same name with the same key.
  */
+import type { ClientStateEntry } from '../../contract/client-states';
+import type { TaskEnd } from './client-states';
+
 export interface ClientSlot {
   /** Undefined until ids are assigned (when the federation first fills). */
   id?: number;
@@ -21,11 +24,22 @@ export interface ClientSlot {
   lastSeen: number;
   roundsTrained: number;
   failures: number;
+  /** When it last came back after leaving, and when it last left (Date.now()). */
+  rejoinedAt?: number;
+  leftAt?: number;
+  /** When its open train task was sent; undefined when it has none. */
+  trainingSince?: number;
+  /** Its entry in the last round that recorded client states. */
+  last?: ClientStateEntry;
+  /** How its train task in the round still running ended (cleared when the round records its states). */
+  current?: TaskEnd;
 }
 
 export type JoinResult = { readonly ok: true; readonly slot: ClientSlot; readonly replaced?: string } | { readonly ok: false; readonly reason: string };
 
 export class ClientRegistry {
+  /** When the last round that recorded client states ended (0: none has). */
+  roundEndedAt = 0;
   private readonly byName = new Map<string, ClientSlot>();
   private readonly byRouting = new Map<string, ClientSlot>();
   private readonly byId: ClientSlot[] = [];
@@ -64,6 +78,8 @@ export class ClientRegistry {
       roundsTrained: 0,
       failures: 0,
     };
+    // Back after leaving, or a new process taking over the name: either way it rejoined.
+    if (known && (!known.connected || replaced !== undefined)) slot.rejoinedAt = now;
     Object.assign(slot, { examples: hello.examples, inputShape: [...hello.inputShape], numClasses: hello.numClasses, routing, connected: true, lastSeen: now });
     if (!known) this.byName.set(slot.name, slot);
     this.byRouting.set(routing, slot);
@@ -85,7 +101,8 @@ export class ClientRegistry {
     }
   }
 
-  leave(slot: ClientSlot): void {
+  leave(slot: ClientSlot, now = Date.now()): void {
+    slot.leftAt = now;
     if (slot.routing !== undefined) this.byRouting.delete(slot.routing);
     slot.routing = undefined;
     slot.connected = false;

@@ -48,7 +48,13 @@ export class FederationConnectError extends Error {
   override name = 'FederationConnectError';
 }
 
-export async function startClient(options: FederationClientOptions): Promise<FederationClient> {
+/** What a host of many clients shares between them (the bench runs a hundred clients in a few processes); injected, not an option. */
+export interface ClientSeams {
+  /** A pool the caller owns and closes; default: a one-thread pool of this client's own. */
+  readonly pool?: ClientPool;
+}
+
+export async function startClient(options: FederationClientOptions, seams: ClientSeams = {}): Promise<FederationClient> {
   const pair = readKeyPair(options.key, 'key');
   const serverKey = readPublicKey(options.serverKey, 'serverKey');
   if (!/^tcp:\/\/[^\s:/]+(:\d+)$|^tcp:\/\/\[[0-9a-fA-F:]+\]:\d+$/.test(options.server)) {
@@ -96,7 +102,7 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   };
 
   // Started now: its thread loads while the handshake runs.
-  const pool: ClientPool = createClientPool(1);
+  const pool: ClientPool = seams.pool ?? createClientPool(1);
   const work = createClientWork(dataset, () => pool, options.backend ?? 'auto');
   let lastHeard = Date.now();
   let lastHello = 0;
@@ -219,7 +225,7 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
       await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 500))]);
     }
     socket.close();
-    await pool.close();
+    if (!seams.pool) await pool.close();
   };
 
   const sayHello = (): void =>

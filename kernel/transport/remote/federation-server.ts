@@ -13,8 +13,10 @@ import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientTransport, TrainCohortRequest } from '../client-transport';
 import { secureTrain, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { ClientRegistry, type ClientSlot } from './client-registry';
+import { countClientStates, type ClientState, type ClientStateEntry } from '../../contract/client-states';
+import { liveClientEntry, type Refusal } from './client-states';
 import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode, z85Encode, type KeyPair } from './keys';
-import { createRemoteTransport } from './remote-transport';
+import { createRemoteTransport, liveClientStates } from './remote-transport';
 import { TaskBook, type RejectedMessage } from './task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeClientMessage, encodeMessage, WireError, type ServerMessage } from './wire';
 
@@ -50,7 +52,10 @@ export interface ListenOptions {
 export interface ClientDescription {
   readonly id: number | null;
   readonly name: string;
-  readonly state: 'connected' | 'gone';
+  /** Its state now: as in the last round's record (RoundMetrics.clientStates), unless it trains, left or came back since. */
+  readonly state: ClientState;
+  /** Its last round's entry (with its timings), when a round has recorded one. */
+  readonly lastRound?: ClientStateEntry;
   readonly examples: number;
   readonly inputShape: readonly number[];
   readonly publicKey: string;
@@ -63,8 +68,10 @@ export interface FederationDescription {
   readonly address: string;
   readonly publicKey: string;
   readonly clients: ClientDescription[];
-  /** Connections turned away by the allow-list (their keys). */
-  readonly refused: readonly { readonly at: string; readonly publicKey: string; readonly address: string }[];
+  /** How many clients are in each state now (display order; refused: connections turned away since the last round). */
+  readonly counts: ReadonlyArray<{ readonly state: ClientState; readonly count: number }>;
+  /** Connections turned away: by the allow-list (their keys), or a hello refused (a key it does not hold, a name taken by another key). */
+  readonly refused: readonly { readonly at: string; readonly publicKey: string; readonly address: string; readonly name?: string; readonly reason: string }[];
   /** Messages turned away: malformed, late, replayed, forged. */
   readonly rejected: readonly RejectedMessage[];
 }
@@ -104,7 +111,11 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
   const registry = new ClientRegistry();
   const tasks = new TaskBook();
-  const refused: { at: string; publicKey: string; address: string }[] = [];
+  const refused: Array<Refusal & { address: string }> = [];
+  const refuse = (refusal: Refusal & { address: string }): void => {
+    refused.push(refusal);
+    if (refused.length > 200) refused.shift();
+  };
   let currentRound = 0;
   let closed = false;
 
@@ -113,8 +124,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   const zap = new zmq.Reply({ context, linger: 0 });
   await zap.bind(ZAP_ENDPOINT);
   void serveZap(zap, allowed, (publicKey, address) => {
-    refused.push({ at: new Date().toISOString(), publicKey, address });
-    if (refused.length > 200) refused.shift();
+    refuse({ at: Date.now(), publicKey, address, reason: 'key not on the allow-list' });
     log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
   });
   const router = new zmq.Router({
@@ -180,16 +190,30 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     if (message.type === 'hello') {
       if (!allowed.has(z85Decode(message.publicKey).toString('hex')) || !verifyHelloProof(serverKeys, message.publicKey, message.name, message.proof)) {
         tasks.reject(message.name, message.round, 'hello with a key this client does not hold or that is not allowed');
+        refuse({
+          at: Date.now(),
+          publicKey: message.publicKey,
+          address: `connection ${routing.slice(0, 8)}`,
+          name: message.name,
+          reason: 'a hello with a key it does not hold or that is not allowed',
+        });
         sendRaw(routing, { type: 'refuse', reason: 'the hello does not prove a key on the allow-list' });
         return;
       }
       if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(message.name)) {
+        refuse({
+          at: Date.now(),
+          publicKey: message.publicKey,
+          address: `connection ${routing.slice(0, 8)}`,
+          reason: 'a name that is not 1–64 letters, digits, _ . @ -',
+        });
         sendRaw(routing, { type: 'refuse', reason: `client name '${message.name.slice(0, 80)}' must be 1–64 letters, digits, '_', '.', '@' or '-'` });
         return;
       }
       const joined = registry.join(routing, message, Date.now());
       if (!joined.ok) {
         tasks.reject(message.name, message.round, joined.reason);
+        refuse({ at: Date.now(), publicKey: message.publicKey, address: `connection ${routing.slice(0, 8)}`, name: message.name, reason: joined.reason });
         sendRaw(routing, { type: 'refuse', reason: joined.reason });
         return;
       }
@@ -255,6 +279,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
       currentRound = Math.max(currentRound, round);
     },
     defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
+    refusalsSince: (since: number) => refused.filter((refusal) => refusal.at > since),
   };
   const transport: RemoteTransport = {
     ...createRemoteTransport(link),
@@ -327,23 +352,33 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     },
     address,
     publicKey: serverKeys.publicKey,
-    describe: () => ({
-      address,
-      publicKey: serverKeys.publicKey,
-      refused: [...refused],
-      rejected: [...tasks.rejected],
-      clients: registry.all().map((slot) => ({
-        id: slot.id ?? null,
-        name: slot.name,
-        state: slot.connected ? 'connected' : 'gone',
-        examples: slot.examples,
-        inputShape: slot.inputShape,
-        publicKey: slot.publicKey,
-        lastSeenMsAgo: Date.now() - slot.lastSeen,
-        roundsTrained: slot.roundsTrained,
-        failures: slot.failures,
-      })),
-    }),
+    describe: () => {
+      const now = Date.now();
+      const since = registry.roundEndedAt;
+      const clients = registry.all().map((slot): ClientDescription => {
+        const live = liveClientEntry(slot, slot.last, slot.trainingSince !== undefined, since, now);
+        return {
+          id: slot.id ?? null,
+          name: slot.name,
+          state: live.state,
+          ...(slot.last ? { lastRound: slot.last } : {}),
+          examples: slot.examples,
+          inputShape: slot.inputShape,
+          publicKey: slot.publicKey,
+          lastSeenMsAgo: now - slot.lastSeen,
+          roundsTrained: slot.roundsTrained,
+          failures: slot.failures,
+        };
+      });
+      return {
+        address,
+        publicKey: serverKeys.publicKey,
+        counts: countClientStates(liveClientStates(link, now)),
+        refused: refused.map(({ at, ...refusal }) => ({ ...refusal, at: new Date(at).toISOString() })),
+        rejected: [...tasks.rejected],
+        clients,
+      };
+    },
     waitForClients,
     close,
   };

@@ -12,6 +12,8 @@ import type { ClientRegistry, ClientSlot } from './client-registry';
 import { clientTrainResult } from '../train-result';
 import type { TaskAnswer, TaskBook } from './task-book';
 import type { EvaluateReply, ServerMessage, TrainReply } from './wire';
+import type { ClientStateEntry } from '../../contract/client-states';
+import { answerEnd, liveClientEntry, refusalEntry, roundClientEntry, type Refusal, type TaskEnd } from './client-states';
 
 /** How long after its deadline a client's answer is still awaited (it stops itself at the deadline). */
 export const DEADLINE_GRACE_MS = 2000;
@@ -24,16 +26,55 @@ export interface RemoteLink {
   newTaskId(): string;
   setRound(round: number): void;
   readonly defaultDeadlineMs: number;
+  /** Connections turned away at the door after `since` (Date.now()). */
+  refusalsSince(since: number): Refusal[];
+}
+
+/**
+ * Every client's entry for the round that ends now (sampled ones by how their task ended), remembered on
+ * its slot for `describe()`, followed by the connections refused during the round.
+ */
+export function recordClientStates(link: RemoteLink, ends: ReadonlyMap<number, TaskEnd>, now = Date.now()): ClientStateEntry[] {
+  const since = link.registry.roundEndedAt;
+  const entries = link.registry
+    .all()
+    .filter((slot) => slot.id !== undefined)
+    .map((slot) => {
+      slot.last = roundClientEntry(slot, ends.get(slot.id!), since, now);
+      slot.current = undefined;
+      return slot.last;
+    });
+  link.registry.roundEndedAt = now;
+  return [...entries, ...link.refusalsSince(since).map(refusalEntry)];
+}
+
+/** Every client's state now (as describe() gives it), then the connections refused since the last round. */
+export function liveClientStates(link: Pick<RemoteLink, 'registry' | 'refusalsSince'>, now = Date.now()): ClientStateEntry[] {
+  const since = link.registry.roundEndedAt;
+  const entries = link.registry
+    .all()
+    .filter((slot) => slot.id !== undefined)
+    .map((slot) => liveClientEntry(slot, slot.last, slot.trainingSince !== undefined, since, now));
+  return [...entries, ...link.refusalsSince(since).map(refusalEntry)];
 }
 
 type Dispatch = (slot: ClientSlot, task: string) => ServerMessage;
 
 export function createRemoteTransport(link: RemoteLink): ClientTransport {
   /** Sends one task per client and waits for every answer, silence or departure. */
-  async function runTasks(round: number, clientIds: readonly number[], deadlineMs: number, kind: 'train' | 'evaluate', make: Dispatch, signal?: AbortSignal) {
+  async function runTasks(
+    round: number,
+    clientIds: readonly number[],
+    deadlineMs: number,
+    kind: 'train' | 'evaluate',
+    make: Dispatch,
+    signal?: AbortSignal,
+    onChange?: () => void,
+  ) {
     if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
     link.setRound(round);
     let bytesDown = 0;
+    const roundTrips = new Map<number, number>();
     const ids: string[] = [];
     const owners = new Map<string, ClientSlot>();
     const answers = clientIds.map(
@@ -47,9 +88,21 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           const task = link.newTaskId();
           ids.push(task);
           owners.set(task, slot);
+          const sentAt = Date.now();
+          if (kind === 'train') slot.trainingSince = sentAt;
+          const settleTimed = (answer: TaskAnswer): void => {
+            const roundTripMs = Date.now() - sentAt;
+            if (kind === 'train' && slot.trainingSince === sentAt) {
+              slot.trainingSince = undefined;
+              slot.current = answerEnd(answer, roundTripMs);
+            }
+            roundTrips.set(clientId, roundTripMs);
+            settle(answer);
+            onChange?.();
+          };
           link.tasks.add(
             task,
-            { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle },
+            { clientName: slot.name, clientId, round, kind, expects: kind === 'train' ? 'train-result' : 'evaluate-result', settle: settleTimed },
             deadlineMs + DEADLINE_GRACE_MS,
             `client ${clientId} ('${slot.name}') did not answer within its deadline of ${deadlineMs} ms`,
           );
@@ -60,10 +113,11 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
       for (const task of link.tasks.failTasks(ids, 'aborted', 'the run was aborted')) link.send(owners.get(task)!, { type: 'cancel', task }, round);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    onChange?.();
     try {
       const settled = await Promise.all(answers);
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
-      return { settled, bytesDown };
+      return { settled, bytesDown, roundTrips };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -77,6 +131,8 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
 
     async train(request, signal): Promise<TrainCohortOutcome> {
       const deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : link.defaultDeadlineMs;
+      // A round aborted before it recorded its states leaves its answers behind: this round starts afresh.
+      for (const slot of link.registry.all()) slot.current = undefined;
       const misfits: ClientFailure[] = [];
       const fitting = request.clients.filter(({ clientId }) => {
         const slot = link.registry.byClientId(clientId);
@@ -88,7 +144,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
         return !problem;
       });
       const byId = new Map(fitting.map((task) => [task.clientId, task]));
-      const { settled, bytesDown } = await runTasks(
+      const { settled, bytesDown, roundTrips } = await runTasks(
         request.round,
         fitting.map((t) => t.clientId),
         deadlineMs,
@@ -98,26 +154,27 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           return { type: 'train', task, clientId, spec: request.spec, weights: request.weights, seed, config, deadlineMs };
         },
         signal,
+        request.onClientStates && (() => request.onClientStates!(liveClientStates(link))),
       );
       const outcome = { results: [] as ClientTrainResult[], failures: [...misfits], bytesDown, bytesUp: 0, clientMs: 0 };
+      const ends = new Map<number, TaskEnd>(misfits.map((f) => [f.clientId, { ok: false, reason: f.reason, message: f.message }]));
       settled.forEach((answer, i) => {
         const clientId = fitting[i].clientId;
         const slot = link.registry.byClientId(clientId)!;
-        if (!answer.ok) {
-          outcome.failures.push(answer.failure);
+        const roundTripMs = roundTrips.get(clientId);
+        const fail = (failure: ClientFailure): void => {
+          outcome.failures.push(failure);
+          ends.set(clientId, { ok: false, reason: failure.reason, message: failure.message, roundTripMs });
           if (slot) slot.failures++;
-          return;
-        }
+        };
+        if (!answer.ok) return fail(answer.failure);
         const reply = answer.reply as TrainReply;
         outcome.bytesUp += answer.bytes;
         outcome.clientMs += reply.ms;
         const failure = checkTrainReply(clientId, slot, reply, request.weights.length, deadlineMs);
-        if (failure) {
-          outcome.failures.push(failure);
-          slot.failures++;
-          return;
-        }
+        if (failure) return fail(failure);
         slot.roundsTrained++;
+        ends.set(clientId, { ok: true, trainMs: reply.ms, roundTripMs });
         outcome.results.push(clientTrainResult(clientId, reply, reply.delta!));
       });
       const rejected = link.tasks.takeRejectedCount();
@@ -132,6 +189,7 @@ export function createRemoteTransport(link: RemoteLink): ClientTransport {
           connectedClients: link.registry.connected().length,
           ...(gone.length ? { disconnectedClients: gone } : {}),
           ...(rejected ? { rejectedMessages: rejected } : {}),
+          clientStates: recordClientStates(link, ends),
         },
       };
     },

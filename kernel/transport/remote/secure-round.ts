@@ -14,7 +14,9 @@ import type { ClientFailure } from '../../federated/types';
 import type { TrainCohortRequest } from '../client-transport';
 import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientSlot } from './client-registry';
-import { DEADLINE_GRACE_MS, misfit, type RemoteLink } from './remote-transport';
+import { DEADLINE_GRACE_MS, misfit, recordClientStates, type RemoteLink } from './remote-transport';
+import type { ClientStateEntry } from '../../contract/client-states';
+import type { TaskEnd } from './client-states';
 import { packBytes, sharesFrom, unpackBytes } from './secagg-session';
 import type { TaskAnswer } from './task-book';
 import { SECAGG_ENVELOPE_BYTES, type SecAggKeys, type SecAggMasked, type SecAggShares, type SecAggUnmasking, type ServerMessage, type TaskReply } from './wire';
@@ -44,6 +46,8 @@ export interface SecureTrainOutcome {
   readonly droppedAfterKeys: readonly number[];
   readonly bytesDown: number;
   readonly bytesUp: number;
+  /** Every client's state at the end of the round (survivors done, dropouts dropped), as a plain round records it. */
+  readonly clientStates: ClientStateEntry[];
 }
 
 type Reply<T extends TaskReply['type']> = Extract<TaskReply, { type: T }>;
@@ -133,6 +137,8 @@ export async function secureTrain(
   if (cohort.length < settings.threshold) fail(`only ${cohort.length} clients can take part but the threshold is ${settings.threshold}`);
 
   // Round 0: train, encode, advertise keys.
+  const trainingSince = Date.now();
+  for (const slot of cohort) slot.trainingSince = trainingSince;
   const keyed = await ask(
     link,
     round,
@@ -156,6 +162,7 @@ export async function secureTrain(
     },
     tally,
   );
+  for (const slot of cohort) if (slot.trainingSince === trainingSince) slot.trainingSince = undefined;
   failures.push(...keyed.failures);
   // A client that breaks the protocol's shape is left out like a dropout, never allowed to fail the round for the others.
   const invalid = (clientId: number, what: string): void => {
@@ -261,6 +268,9 @@ export async function secureTrain(
   if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
 
   const survivors = unmaskRequest.survivors;
+  const distinctFailures = [...new Map(failures.map((f) => [f.clientId, f])).values()];
+  const ends = new Map<number, TaskEnd>(distinctFailures.map((f) => [f.clientId, { ok: false, reason: f.reason, message: f.message }]));
+  for (const id of survivors) ends.set(id, { ok: true, trainMs: keyed.replies.get(id)?.ms ?? 0 });
   return {
     words,
     sum: decodeFixedPoint(words, scale),
@@ -277,9 +287,10 @@ export async function secureTrain(
       ms: r.ms,
     })),
     // A client that failed a later step is a dropout of the protocol, recorded once per client.
-    failures: [...new Map(failures.map((f) => [f.clientId, f])).values()],
+    failures: distinctFailures,
     droppedAfterKeys: unmaskRequest.dropped,
     bytesDown: tally.down,
     bytesUp: tally.up,
+    clientStates: recordClientStates(link, ends),
   };
 }

@@ -148,3 +148,12 @@ describe('parseRunRecord', () => {
     assert.throws(() => parseRunRecord('\n', 'f'), { message: 'f: no config line' });
   });
 });
+
+test("a federated run's live client states follow the newest bundle, and go once a bundle has none", () => {
+  const store = new RunStore();
+  const live = { round: 2, clients: [{ id: 0, name: 'alice', state: 'training' as const }] };
+  store.upsert(bundle([round(1)], { liveClients: live }));
+  assert.deepEqual(store.get('a')!.liveClients, live);
+  assert.deepEqual(store.upsert(bundle([round(1), round(2)])), [round(2)]);
+  assert.equal(store.get('a')!.liveClients, undefined, 'round 2 ended: its metrics hold the states');
+});

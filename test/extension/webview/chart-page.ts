@@ -76,7 +76,7 @@ export async function openChartPage(viewport = { width: 1200, height: 700 }): Pr
     const page = await browser.newPage({ viewport });
     await page.setContent(`<!DOCTYPE html><html><body class="vscode-dark" style="--vscode-editor-foreground:#ccc;--vscode-editor-background:#1e1e1e">
 <div id="toolbar"><select id="metric"></select><button id="open-run"></button><button id="export-png"></button><button id="export-csv"></button><span id="summary"></span></div>
-<div id="chart" style="width:100%;height:600px"></div></body></html>`);
+<div id="chart" style="width:100%;height:600px"></div><div id="clients" hidden></div></body></html>`);
     await page.evaluate(() => {
       const w = window as unknown as Record<string, unknown>;
       const posted: unknown[] = [];

@@ -215,4 +215,48 @@ describe('round chart webview: a live point shows at once', {
     await waitForPlotted(1, 1);
     assert.equal((await chart.page.evaluate(readPoint, { trace: 1, round: 3, runId: 'next' })).plotlyColour, '#ff7f0e', 'plotly drew the run in that colour');
   });
+  test('a federated run shows its client states under the chart, updated with each round', async () => {
+    const stripHidden = await chart.page.evaluate(() => (document.getElementById('clients') as unknown as { hidden: boolean }).hidden);
+    assert.equal(stripHidden, true, 'no strip while only simulations are shown');
+    const run = { runId: 'remote', label: 'fedAvg remote', strategy: 'fedAvg', hyperparameters: {}, plannedRounds: 2, status: 'running' as const };
+    const states = (slow: 'dropped' | 'rejoined') => [
+      { id: 0, name: 'a-fast', state: 'done' as const, trainMs: 10, roundTripMs: 20 },
+      { id: 1, name: 'c-slow', state: slow, reason: 'stopped answering' },
+    ];
+    const listed = () =>
+      chart.page.evaluate(() => {
+        const element = document.getElementById('clients') as unknown as { hidden: boolean; querySelectorAll(s: string): Array<{ textContent: string }> };
+        return element.hidden ? [] : [...element.querySelectorAll('li')].map((li) => li.textContent);
+      });
+    await chart.send([{ type: 'rounds', runId: 'remote', rounds: [{ ...syntheticRounds(1, 1)[0], clientStates: states('dropped') }], run }]);
+    await chart.page.waitForFunction(() => !(document.getElementById('clients') as unknown as { hidden: boolean }).hidden, undefined, { timeout: 10_000 });
+    assert.deepEqual(await listed(), ['a-fast done', 'c-slow dropped']);
+    await chart.send([{ type: 'rounds', runId: 'remote', rounds: [{ ...syntheticRounds(2, 1)[0], clientStates: states('rejoined') }] }]);
+    await chart.page.waitForFunction(
+      () => /c-slow rejoined/.test((document.getElementById('clients') as unknown as { textContent: string }).textContent),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+    assert.deepEqual(await listed(), ['a-fast done', 'c-slow rejoined']);
+    // During round 3, before its metrics: the live states the extension forwards.
+    await chart.send([{ type: 'clients', runId: 'remote', liveClients: { round: 3, clients: [{ id: 0, name: 'a-fast', state: 'training' }] } }]);
+    await chart.page.waitForFunction(
+      () => /round 3 \(running\)/.test((document.getElementById('clients') as unknown as { textContent: string }).textContent),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+    assert.deepEqual(await listed(), ['a-fast training']);
+    await chart.send([{ type: 'clients', runId: 'remote' }]);
+    await chart.page.waitForFunction(
+      () => /c-slow rejoined/.test((document.getElementById('clients') as unknown as { textContent: string }).textContent),
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+  });
 });

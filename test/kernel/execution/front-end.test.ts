@@ -215,6 +215,38 @@ test('a run published while a cell runs shows one live output updated each round
   assert.match(String(last.data['text/plain']), /^fedAvg E=1: round 3\/3 · acc 0\.8 · loss 0\.33 · \d+\.\d s elapsed · completed$/);
 });
 
+test("a federated run's live bundle keeps client states on its newest round only (the record keeps them all)", async () => {
+  const sink = recordingSink();
+  const cell = executor.execute('await new Promise((resolve) => setTimeout(resolve, 200)); 1', sink, { silent: false, executionCount: ++count });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  publishRunEvent('runStarted', { runId: 'fed', rounds: 3, label: 'remote', config: { strategy: 'fedAvg' } });
+  for (let round = 1; round <= 3; round++) {
+    const clientStates = [{ id: 0, name: 'alice', state: round === 2 ? ('dropped' as const) : ('done' as const) }];
+    publishRunEvent('clientStates', { runId: 'fed', round, states: [{ id: 0, name: 'alice', state: 'training' }] });
+    publishRunEvent('roundFinished', {
+      runId: 'fed',
+      metrics: { round, trainLoss: 1, clients: 1, failures: 0, bytesDown: 0, bytesUp: 0, ms: 5, clientStates },
+    });
+  }
+  // A fourth round under way when the run is stopped: its live states stay, the others were superseded by their rounds.
+  publishRunEvent('clientStates', { runId: 'fed', round: 4, states: [{ id: 0, name: 'alice', state: 'training' }] });
+  publishRunEvent('runEnded', { runId: 'fed', status: 'completed' });
+  await cell;
+  const shown = sink.events.filter((e) => e.kind === 'display' || e.kind === 'update');
+  const bundle = (shown[shown.length - 1] as { data: Record<string, unknown> }).data[RUN_MIME] as RunBundle;
+  assert.deepEqual(
+    bundle.rounds.map((r) => [r.round, r.clientStates?.map((c) => c.state)]),
+    [
+      [1, undefined],
+      [2, undefined],
+      [3, ['done']],
+    ],
+  );
+  assert.deepEqual(bundle.liveClients, { round: 4, clients: [{ id: 0, name: 'alice', state: 'training' }] });
+  const text = String((shown[shown.length - 1] as { data: Record<string, unknown> }).data['text/plain']);
+  assert.match(text, / · clients 1 done · /, 'the progress line says where the clients stand');
+});
+
 test('the progress line shows ε and an ETA while running', () => {
   const bundle: RunBundle = {
     runId: 'x',

@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
+import type { ClientStateEntry, RoundMetrics } from '../../../../kernel/contract';
+import { observeRuns } from '../../../../kernel/simulation/run-events';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
@@ -63,6 +65,12 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   });
   const slow = processes[2];
   const seen: number[] = [];
+  const published: RoundMetrics[] = [];
+  const live: Array<{ round: number; states: string[] }> = [];
+  const stopObserving = observeRuns({
+    roundFinished: (event) => void published.push(event.metrics as RoundMetrics),
+    clientStates: (event) => void live.push({ round: event.round, states: event.states.filter((c) => c.id !== null).map((c) => c.state) }),
+  });
   const run = algo.run({
     rounds: 2,
     clients: remote,
@@ -78,7 +86,7 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   assert.doesNotMatch(slow.output(), /round 1: trained/, 'the big client finished before it could be killed; give it more data');
   const killedAt = Date.now();
   slow.child.kill('SIGKILL');
-  const result = await run;
+  const result = await run.finally(stopObserving);
   assert.ok(Date.now() - killedAt < 60_000);
   const [first, second] = result.rounds;
   const details = first.failureDetails as { client: number; reason: string; message: string }[];
@@ -89,12 +97,32 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
     [[2, 'dropped']],
   );
   assert.match(details[0].message, /client 2 \('c-slow'\) (stopped answering|could not be reached)/);
+  // The published round carries every client's state: the two that trained done, the killed one dropped, with why.
+  const states = published[0].clientStates as ClientStateEntry[];
+  assert.deepEqual(
+    states.map((c) => [c.id, c.name, c.state]),
+    [
+      [0, 'a-fast', 'done'],
+      [1, 'b-fast', 'done'],
+      [2, 'c-slow', 'dropped'],
+    ],
+  );
+  for (const done of states.slice(0, 2)) assert.ok(Number.isFinite(done.trainMs) && Number.isFinite(done.roundTripMs), JSON.stringify(done));
+  assert.equal(states[2].trainMs, undefined);
+  assert.match(states[2].reason ?? '', /stopped answering|could not be reached/);
+  // While round 1 ran, its live states went out: all three training, then as each task ended.
+  const during = live.filter((e) => e.round === 1).map((e) => e.states.join(','));
+  assert.ok(during.includes('training,training,training'), JSON.stringify(during));
+  assert.equal(during[during.length - 1], 'done,done,dropped');
   // Round 2 may start before the restarted process has joined; either it trains, or its slot is recorded as not connected.
   assert.equal(second.clients + second.failures, 3);
   await remote.waitForClients(3, 30_000);
   const described = remote.describe().clients.find((c) => c.name === 'c-slow')!;
   assert.equal(described.id, 2);
-  assert.equal(described.state, 'connected');
+  // Back under its name: 'done' if it joined in time to train in round 2 (as round 2's record says), else 'rejoined'.
+  const inSecond = (published[1].clientStates as ClientStateEntry[]).find((c) => c.name === 'c-slow')!;
+  assert.equal(described.state, inSecond.state === 'done' ? 'done' : 'rejoined', JSON.stringify(inSecond));
+  assert.deepEqual(described.lastRound, inSecond);
   assert.equal(described.examples, 30);
   const step = await algo.next(result.state, remote);
   assert.equal(step.metrics.clients, 3, JSON.stringify(step.metrics.failureDetails));
@@ -110,6 +138,7 @@ test('SIGKILL mid-round: the round completes with the others, the dropout is rec
   );
   assert.equal(recorded[0].transport, 'remote');
   assert.equal(recorded[0].failureDetails[0].reason, 'dropped');
+  assert.deepEqual(recorded[0].clientStates, published[0].clientStates, 'the record holds the states that were published');
   assert.deepEqual(recorded[0].disconnectedClients, ['2:c-slow']);
   assert.deepEqual(seen.slice(0, 1), [1]);
 });
@@ -147,7 +176,7 @@ test('a second process under the same name and key takes the slot over; the firs
   assert.equal(await exitWithin(first, 10_000), 1);
   assert.match(first.output(), /another process joined as 'a-fast'; this one is no longer part of the federation/);
   const slot = remote.describe().clients.find((c) => c.name === 'a-fast')!;
-  assert.deepEqual([slot.id, slot.state], [0, 'connected']);
+  assert.deepEqual([slot.id, slot.state], [0, 'rejoined']);
 });
 
 test('a client past its deadline stops itself; the server records a timeout and aggregates the others', async () => {

@@ -188,6 +188,15 @@ test("a client dropping after sharing keys, before its masked input: the survivo
       secure.failures.map((f) => [f.clientId, f.reason]),
       [[3, 'dropped']],
     );
+    assert.deepEqual(
+      secure.clientStates.filter((c) => c.id !== null).map((c) => [c.id, c.state]),
+      [
+        [0, 'done'],
+        [1, 'done'],
+        [2, 'done'],
+        [3, 'dropped'],
+      ],
+    );
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
   } finally {
     close();
@@ -203,6 +212,8 @@ test('a client dropping after its masked input, before unmasking: its input stay
       secure.failures.map((f) => [f.clientId, f.reason]),
       [[3, 'dropped']],
     );
+    // Its masked input is in the sum: its update counted, so its state is done.
+    assert.equal(secure.clientStates.find((c) => c.id === 3)?.state, 'done');
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
   } finally {
     close();

@@ -116,6 +116,11 @@ test('a client whose key is not on the allow-list cannot join, and the server re
     JSON.stringify(remote.describe().refused),
   );
   assert.ok(!remote.describe().clients.some((c) => c.name === 'mallory'));
+  // Refused since the last round: counted with the clients' states, as the next round's record will list it.
+  assert.ok(
+    remote.describe().counts.some((c) => c.state === 'refused' && c.count >= 1),
+    JSON.stringify(remote.describe().counts),
+  );
 });
 
 test('a client pinning the wrong server key gives up with a clear message', async () => {

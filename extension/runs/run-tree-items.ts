@@ -22,6 +22,11 @@ export interface RunFile {
   text: string;
   /** Last modification, ms since the epoch. */
   mtimeMs: number;
+  /**
+   * The run's lock (`<runId>.ckpt/run.lock`), where the view could read it: 'held' by a live process, or
+   * 'stale' (its process on this host is gone: a kill -9). Undefined: no lock, or none readable from here.
+   */
+  lock?: 'held' | 'stale';
 }
 
 /** What the view knows besides the files. */
@@ -67,6 +72,9 @@ export type RunsTreeNode = SweepNode | RunNode;
 
 /** A record that stopped growing for this long past its slowest round's time ×3 (at least a minute) is no longer written. */
 export const MIN_STALE_MS = 60_000;
+
+/** How often the view looks again at a run whose lock says it runs. */
+export const LOCK_RECHECK_MS = 5_000;
 
 const ICONS: Record<RunState, string> = { running: 'sync~spin', completed: 'pass', stopped: 'pass', interrupted: 'debug-pause', failed: 'error' };
 
@@ -114,6 +122,11 @@ export function runNode(record: RunFile, context: RunsViewContext): RunNode {
   let recheckAt: number | undefined;
   if (live !== undefined && (live !== 'running' || !ended)) state = endState(live);
   else if (ended) state = endState(run.status);
+  // The lock says for sure where it can be read; the record's age is the guess for the rest (older kernels, other hosts).
+  else if (record.lock === 'held') {
+    state = 'running';
+    recheckAt = context.now + LOCK_RECHECK_MS; // A kill -9 changes no file the view watches.
+  } else if (record.lock === 'stale') state = 'interrupted';
   else if (context.now < staleAt) {
     state = 'running';
     recheckAt = staleAt;

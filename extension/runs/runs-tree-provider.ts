@@ -5,9 +5,12 @@
  * (a FileSystemWatcher), when a live run starts or ends (the extension calls
  * noteLiveRun), and when a run guessed 'running' would turn 'interrupted'.
  */
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import type { RunBundle, RunStatus } from '../../kernel/contract';
 import { RUN_GLOB, findRunFiles } from '../chart/run-files';
+import { checkpointDirectory, isRunLockOwnerAlive, LOCK_FILE, parseRunLockOwner } from '../../kernel/contract/run-lock';
 import { buildRunsTree, type RunFile, type RunsTreeNode } from './run-tree-items';
 
 /** Changes to a record arrive once a round; the view reads them at most this often. */
@@ -147,7 +150,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       files.map(async (uri): Promise<RunFile | undefined> => {
         try {
           const [bytes, stat] = await Promise.all([vscode.workspace.fs.readFile(uri), vscode.workspace.fs.stat(uri)]);
-          return { file: uri.toString(), text: new TextDecoder().decode(bytes), mtimeMs: stat.mtime };
+          const lock = await lockState(uri);
+          return { file: uri.toString(), text: new TextDecoder().decode(bytes), mtimeMs: stat.mtime, ...(lock ? { lock } : {}) };
         } catch {
           return undefined; // Deleted between the listing and the read.
         }
@@ -170,4 +174,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const next = Math.min(...runs.map((r) => r.recheckAt ?? Infinity));
     if (Number.isFinite(next)) this.recheckTimer = setTimeout(() => this.refresh(), Math.max(1000, next - Date.now() + 100));
   }
+}
+
+/** The run's lock as this machine sees it; undefined where it cannot tell (no lock, a remote workspace, another host's process). */
+async function lockState(record: vscode.Uri): Promise<RunFile['lock']> {
+  if (record.scheme !== 'file') return undefined;
+  let text: string;
+  try {
+    text = await readFile(`${checkpointDirectory(record.fsPath)}/${LOCK_FILE}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const owner = parseRunLockOwner(text);
+  if (!owner || owner.hostname !== hostname()) return undefined;
+  return isRunLockOwnerAlive(owner) ? 'held' : 'stale';
 }

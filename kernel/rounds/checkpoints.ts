@@ -8,6 +8,10 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import type { ServerState } from '../federated/server-state';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format';
+import { checkpointDirectory } from '../contract/run-lock';
+
+/** Where a run's checkpoints (and its lock) live: defined beside the lock, which the runs view also reads. */
+export { checkpointDirectory };
 
 /** What a checkpoint file says about itself, besides the state. */
 export interface CheckpointMeta {
@@ -30,11 +34,6 @@ export interface WrittenCheckpoint {
 }
 
 const FILE = /^round-(\d+)\.bin$/;
-
-/** `<runs>/<runId>.ckpt`, next to the run record `<runs>/<runId>.jsonl`. */
-export function checkpointDirectory(recordPath: string): string {
-  return recordPath.replace(/\.jsonl$/, '') + '.ckpt';
-}
 
 export function checkpointFileName(round: number): string {
   return `round-${String(round).padStart(6, '0')}.bin`;

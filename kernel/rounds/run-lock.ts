@@ -10,13 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { isRunLockOwnerAlive, LOCK_FILE, parseRunLockOwner, type RunLockOwner } from '../contract/run-lock';
 
-/** What the lock file holds: who runs the run, where, since when. */
-export interface RunLockOwner {
-  readonly pid: number;
-  readonly hostname: string;
-  readonly startedAt: string;
-}
+export { LOCK_FILE, type RunLockOwner };
 
 export interface RunLock {
   readonly path: string;
@@ -37,8 +33,6 @@ export class RunLockedError extends Error {
     this.name = 'RunLockedError';
   }
 }
-
-export const LOCK_FILE = 'run.lock';
 
 /** A lock file this young that cannot be read is being written by its creator, not left by a dead one. */
 const UNREADABLE_GRACE_MS = 5_000;
@@ -67,7 +61,7 @@ export function acquireRunLock(folder: string, runId: string, doing: string): Ru
       if (takeOver(path, undefined)) tookOver = `its lock ${path} could not be read and was left by a process that died; it was taken over`;
       continue;
     }
-    if (isAlive(held)) throw lockedError(runId, doing, held, path);
+    if (isRunLockOwnerAlive(held)) throw lockedError(runId, doing, held, path);
     if (takeOver(path, held)) {
       tookOver = `process ${held.pid} on ${held.hostname}, which ran it since ${held.startedAt}, is no longer running: its lock ${path} was taken over`;
     }
@@ -105,13 +99,7 @@ function readOwner(path: string): RunLockOwner | 'gone' | 'unreadable' {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw error;
   }
-  try {
-    const owner = JSON.parse(text) as RunLockOwner;
-    if (Number.isInteger(owner.pid) && typeof owner.hostname === 'string' && typeof owner.startedAt === 'string') return owner;
-  } catch {
-    // Torn: its writer was killed between creating and writing it.
-  }
-  return 'unreadable';
+  return parseRunLockOwner(text) ?? 'unreadable';
 }
 
 function mtime(path: string): number {
@@ -119,18 +107,6 @@ function mtime(path: string): number {
     return statSync(path).mtimeMs;
   } catch {
     return 0;
-  }
-}
-
-/** A process on another host cannot be checked from here: its lock counts as live. */
-function isAlive(owner: RunLockOwner): boolean {
-  if (owner.hostname !== hostname()) return true;
-  if (owner.pid === process.pid) return true;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildRunsTree,
+  LOCK_RECHECK_MS,
   MIN_STALE_MS,
   resumeSnippet,
   runNode,
@@ -85,6 +86,15 @@ describe('runNode: state', () => {
     assert.equal(runNode(record({ runId: 'a', mtimeMs: NOW - 61_000 }), { now: NOW }).state, 'interrupted');
     // Rounds of 30 s: a 61 s pause is one round in flight, not a dead process (3 × 30 s = 90 s).
     assert.equal(runNode(record({ runId: 'a', mtimeMs: NOW - 61_000, roundMs: 30_000 }), { now: NOW }).state, 'running');
+  });
+
+  test('no end line: a held lock says running however old the file, a stale one (a killed process) interrupted at once', () => {
+    const held = runNode({ ...record({ runId: 'a', mtimeMs: NOW - 600_000 }), lock: 'held' }, { now: NOW });
+    assert.equal(held.state, 'running');
+    assert.equal(held.recheckAt, NOW + LOCK_RECHECK_MS, 'a kill -9 changes no file: the view looks again');
+    assert.equal(runNode({ ...record({ runId: 'a', mtimeMs: NOW }), lock: 'stale' }, { now: NOW }).state, 'interrupted');
+    // An end line wins over a lock not yet removed.
+    assert.equal(runNode({ ...record({ runId: 'a', end: 'completed' }), lock: 'held' }, { now: NOW }).state, 'completed');
   });
 
   test('a half-written last line after the end line does not hide it; after rounds it reads as no end line', () => {

@@ -261,10 +261,16 @@ export async function startClient(options: FederationClientOptions): Promise<Fed
   };
 }
 
-function diagnose(server: string, timeoutMs: number, seen: { connected: boolean; handshake: boolean; auth: string; protocol: string }): string {
+/** Why a connection got no welcome, from the socket's events; `listener` names what should be running on the server. */
+export function diagnose(
+  server: string,
+  timeoutMs: number,
+  seen: { connected: boolean; handshake: boolean; auth: string; protocol: string },
+  listener = 'fed.federation.listen',
+): string {
   const waited = `${Math.round(timeoutMs / 100) / 10} s`;
   if (!seen.connected)
-    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is 'fed.federation.listen' running there, and is the port open?)`;
+    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is '${listener}' running there, and is the port open?)`;
   if (seen.auth) return `the server at ${server} refused this client's key (${seen.auth}): add its public key to the server's allow-list`;
   if (!seen.handshake) {
     return (

@@ -88,7 +88,7 @@ export interface Federation {
   close(): Promise<void>;
 }
 
-const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
+export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 
 export async function listen(options: ListenOptions): Promise<Federation> {
   const serverKeys = readKeyPair(options.keys.server, 'keys.server');
@@ -350,7 +350,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
 }
 
 /** Binds, retrying for a second while the port is in use: a federation closed just before (a re-run cell) frees it a moment later. */
-async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
+export async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await router.bind(endpoint);
@@ -362,7 +362,7 @@ async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void>
 }
 
 /** The ZAP handler (RFC 27): admits CURVE clients whose public key is on the allow-list. */
-async function serveZap(zap: zmq.Reply, allowed: ReadonlyMap<string, string>, onRefused: (publicKey: string, address: string) => void): Promise<void> {
+export async function serveZap(zap: zmq.Reply, allowed: ReadonlyMap<string, string>, onRefused: (publicKey: string, address: string) => void): Promise<void> {
   for await (const [version, requestId, , address, , mechanism, credentials] of zap) {
     const key = mechanism?.toString() === 'CURVE' && credentials?.length === 32 ? credentials.toString('hex') : undefined;
     const ok = key !== undefined && allowed.has(key);

@@ -175,6 +175,11 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     } catch (error) {
       tasks.reject(slot?.name ?? `connection ${routing.slice(0, 8)}`, currentRound, `malformed message: ${(error as Error).message}`);
       if (error instanceof WireError && /protocol version/.test(error.message)) sendRaw(routing, { type: 'refuse', reason: error.message });
+      if (error instanceof WireError && /unknown message type "worker-hello"/.test(error.message))
+        sendRaw(routing, {
+          type: 'refuse',
+          reason: "this address is a federation of clients with their own data; 'fedbook worker' joins fed.federation.scaleOut",
+        });
       return;
     }
     if (message.type === 'hello') {

@@ -461,7 +461,8 @@ function checkFields(message: Record<string, unknown>, fields: Fields): void {
 }
 
 function describeKind(kind: string): string {
-  if (kind === 'u8' || kind === 'u32' || kind === 'i32') return `a ${kind === 'u8' ? 'Uint8Array' : kind === 'u32' ? 'Uint32Array' : 'Int32Array'} frame`;
+  if (kind === 'u8' || kind === 'u32') return `a ${kind === 'u8' ? 'Uint8Array' : 'Uint32Array'} frame`;
+  if (kind === 'i32') return 'an Int32Array frame';
   if (kind === 'ints') return 'a list of non-negative integers';
   return kind === 'f32'
     ? 'a Float32Array frame'

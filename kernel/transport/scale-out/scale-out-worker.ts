@@ -210,7 +210,9 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
   if (!greeting.ok) {
     await teardown();
     throw new FederationConnectError(
-      greeting.reason ? `the server refused this worker: ${greeting.reason}` : diagnose(options.server, connectTimeoutMs, seen, 'fed.federation.scaleOut'),
+      greeting.reason
+        ? `the server refused this worker: ${greeting.reason}`
+        : diagnose(options.server, connectTimeoutMs, seen, { listener: 'fed.federation.scaleOut', who: 'worker' }),
     );
   }
   joined = true;

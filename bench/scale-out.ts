@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   for (const count of options.workers) {
     const port = await freePort();
     const names = Array.from({ length: count }, (_, i) => `bench-${i}`);
-    const keys = names.map((name) => writeKeyPair(join(dir, 'keys'), name));
+    const keys = names.map((name) => writeKeyPair(join(dir, `keys-${count}`), name));
     const listening = fed.federation.scaleOut({
       port,
       minWorkers: count,

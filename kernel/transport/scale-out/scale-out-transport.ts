@@ -54,7 +54,9 @@ export function createScaleOutTransport(options: ScaleOutTransportOptions): Clie
     const threads = link.worker(worker)?.threads ?? 1;
     const timeoutMs = request.deadlineMs > 0 ? request.deadlineMs * Math.ceil(clients.length / threads) + WORKER_DEADLINE_SLACK_MS : 0;
     const dataset = link.offer(data.dataset);
-    let bytesDown = 0;
+    // The weights travel once per worker and round (messages to one worker arrive in order, before its tasks).
+    const weightsId = link.newTaskId();
+    let bytesDown = link.send(worker, { type: 'round-weights', id: weightsId, weights: request.weights }, request.round);
     const answers = clients.map(
       ({ clientId, seed, config }) =>
         new Promise<TaskAnswer>((settle) => {
@@ -74,7 +76,7 @@ export function createScaleOutTransport(options: ScaleOutTransportOptions): Clie
               clientId,
               backend: options.backend,
               spec: request.spec,
-              weights: request.weights,
+              weightsId,
               seed,
               config,
               deadlineMs: request.deadlineMs,

@@ -48,14 +48,20 @@ export interface DatasetRef {
   readonly origin?: DatasetOrigin;
 }
 
-/** Train one simulated client: the examples `indices` of the dataset `dataset`, from `weights`. */
+/** A round's global weights, sent once per worker and round; the round's tasks name them by `id`. */
+export interface RoundWeights {
+  readonly type: 'round-weights';
+  readonly id: string;
+  readonly weights: Float32Array;
+}
+/** Train one simulated client: the examples `indices` of the dataset `dataset`, from the round's weights `weightsId`. */
 export interface SimTrain {
   readonly type: 'sim-train';
   readonly task: string;
   readonly clientId: number;
   readonly backend: string;
   readonly spec: ModelSpec;
-  readonly weights: Float32Array;
+  readonly weightsId: string;
   readonly seed: number;
   readonly config: ClientTrainConfig;
   readonly deadlineMs: number;
@@ -80,7 +86,7 @@ export interface NoDataset {
   readonly reason: string;
 }
 
-export type ScaleOutServerMessage = Welcome | Refuse | Heartbeat | Notice | Shutdown | HelloAgain | Cancel | SimTrain | DatasetBytes | NoDataset;
+export type ScaleOutServerMessage = Welcome | Refuse | Heartbeat | Notice | Shutdown | HelloAgain | Cancel | RoundWeights | SimTrain | DatasetBytes | NoDataset;
 
 const WORKER_FIELDS: Record<WorkerMessage['type'], Fields> = {
   'worker-hello': { name: 'string', threads: 'integer', publicKey: 'string', proof: 'string' },
@@ -110,12 +116,13 @@ const SERVER_FIELDS: Record<ScaleOutServerMessage['type'], Fields> = {
   shutdown: { reason: 'string' },
   'hello-again': { reason: 'string' },
   cancel: { task: 'string' },
+  'round-weights': { id: 'string', weights: 'f32' },
   'sim-train': {
     task: 'string',
     clientId: 'integer',
     backend: 'string',
     spec: 'object',
-    weights: 'f32',
+    weightsId: 'string',
     seed: 'integer',
     config: 'object',
     deadlineMs: 'number',

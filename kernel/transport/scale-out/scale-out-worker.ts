@@ -11,7 +11,7 @@ import * as zmq from 'zeromq';
 import type { TrainResult } from '../../../workers/task-types';
 import { readLoop } from '../../protocol/channels';
 import { createClientPool } from '../in-process/client-pool';
-import { sharedDataOf } from '../in-process/shared-data';
+import { broadcastCopy, sharedDataOf } from '../in-process/shared-data';
 import { diagnose, FederationConnectError } from '../remote/federation-client';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from '../remote/keys';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Envelope } from '../remote/wire';
@@ -86,6 +86,8 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
   const cache = new DatasetCache(options.cacheDir ?? defaultCacheDir());
   const datasets = createWorkerDatasets(cache, (hash) => send({ type: 'need-dataset', hash }), log);
   const abortFlags = new Map<string, Int32Array>();
+  // The last few rounds' weights (two algorithms may share one scale-out), in shared memory: every client of a round reads one copy.
+  const roundWeights = new Map<string, Float32Array>();
   let clients = 0;
   let running = Promise.resolve();
 
@@ -93,6 +95,8 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
     const abortFlag = new Int32Array(new SharedArrayBuffer(4));
     abortFlags.set(message.task, abortFlag);
     try {
+      const globalWeights = roundWeights.get(message.weightsId);
+      if (!globalWeights) throw new Error(`the round's weights (${message.weightsId.slice(0, 12)}) did not arrive before the task`);
       const dataset = await datasets.get(message.dataset);
       const result = await pool.run<TrainResult>({
         type: 'train',
@@ -101,7 +105,7 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
         data: sharedDataOf(dataset),
         clientId: message.clientId,
         indices: message.indices,
-        globalWeights: message.weights,
+        globalWeights,
         config: message.config,
         seed: message.seed,
         abortFlag,
@@ -155,6 +159,10 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
         running = running.then(() => task);
         return;
       }
+      case 'round-weights':
+        roundWeights.set(message.id, broadcastCopy(message.weights));
+        if (roundWeights.size > 4) roundWeights.delete(roundWeights.keys().next().value!);
+        return;
       case 'dataset':
         datasets.receive(message);
         return;

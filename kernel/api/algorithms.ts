@@ -18,7 +18,7 @@ import { withAttack } from '../transport/attacked-transport';
 import type { ClientTransport } from '../transport/client-transport';
 import { defaultWorkerCount, getClientPool } from '../transport/in-process/client-pool';
 import { createInProcessTransport } from '../transport/in-process/in-process-transport';
-import type { ScaleOut } from '../transport/scale-out/scale-out-server';
+import { linkOf, type ScaleOut } from '../transport/scale-out/scale-out-server';
 import { createScaleOutTransport } from '../transport/scale-out/scale-out-transport';
 import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
@@ -159,9 +159,9 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
   const backend = oneOf(`${where}: backend`, options.backend ?? 'auto', BACKEND_PREFERENCES);
   const pool = () => getClientPool(workers);
   const attack = options.attack;
-  const scaleOut = options.scaleOut;
-  if (scaleOut !== undefined && !(scaleOut && typeof scaleOut === 'object' && 'link' in scaleOut))
-    throw new TypeError(`${where}: scaleOut must be the handle of fed.federation.scaleOut({ port, keys })`);
+  const scaleOut = options.scaleOut === undefined ? undefined : linkOf(options.scaleOut);
+  if (options.scaleOut !== undefined && !scaleOut)
+    throw new TypeError(`${where}: scaleOut must be the handle of await fed.federation.scaleOut({ port, keys })`);
   const transports = new WeakMap<object, ClientTransport>();
   const connect =
     seams.connect ??
@@ -174,7 +174,7 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
             throw new TypeError(
               `${where}: scaleOut spreads a simulated partition over workers; its clients must come from fed.partition(...), not a federation`,
             );
-          transport = createScaleOutTransport({ local: transport, data: clients, backend, localThreads: workers, link: scaleOut.link });
+          transport = createScaleOutTransport({ local: transport, data: clients, backend, localThreads: workers, link: scaleOut });
         }
         // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
         // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.

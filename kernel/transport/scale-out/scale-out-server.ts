@@ -85,12 +85,18 @@ export interface ScaleOutLink {
 export interface ScaleOut {
   readonly address: string;
   readonly publicKey: string;
-  /** @internal the transport's side */
-  readonly link: ScaleOutLink;
   describe(): ScaleOutDescription;
   waitForWorkers(count: number, timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   /** Tells the workers to exit and closes the socket. */
   close(): Promise<void>;
+}
+
+/** The transport's side of each handle, kept off the handle that cells see and print. */
+const links = new WeakMap<object, ScaleOutLink>();
+
+/** The link behind a handle of fed.federation.scaleOut, or undefined for anything else. */
+export function linkOf(handle: unknown): ScaleOutLink | undefined {
+  return handle !== null && typeof handle === 'object' ? links.get(handle) : undefined;
 }
 
 export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
@@ -363,10 +369,9 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     throw error;
   }
 
-  return {
+  const handle: ScaleOut = {
     address,
     publicKey: serverKeys.publicKey,
-    link,
     describe: () => ({
       address,
       publicKey: serverKeys.publicKey,
@@ -387,4 +392,6 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     waitForWorkers,
     close,
   };
+  links.set(handle, link);
+  return handle;
 }

@@ -100,3 +100,20 @@ test('fedbook worker without --key says what it needs', async () => {
   assert.match(output, /fedbook: 'fedbook worker' needs --key FILE\n/);
   assert.match(output, /fedbook worker --server tcp:\/\/HOST:PORT --server-key KEY --key FILE/);
 });
+
+test('bad scale-out options fail fast with what to change', async () => {
+  const model = fed.models.logistic({ inputShape: [2], numClasses: 2 });
+  assert.throws(() => fed.fedAvg({ model, clientsPerRound: 1, scaleOut: {} as never }), {
+    name: 'TypeError',
+    message: 'fed.fedAvg: scaleOut must be the handle of await fed.federation.scaleOut({ port, keys })',
+  });
+  await assert.rejects(
+    fed.federation.scaleOut({ port: 7001, keys: { server: keys.server.key, allow: [] } }),
+    /keys must be \{ server: .*with at least one worker key/,
+  );
+  await assert.rejects(fed.federation.scaleOut({ port: 7001, minWorkers: -1, keys: { server: keys.server.key, allow: [keys.worker.pub] } }), /minWorkers/);
+  await assert.rejects(
+    fed.federation.scaleOut({ port: 7001, workers: 2, keys: { server: keys.server.key, allow: [keys.worker.pub] } } as never),
+    /unknown option 'workers'/,
+  );
+});

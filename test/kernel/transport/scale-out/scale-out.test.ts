@@ -163,4 +163,14 @@ test('SIGKILL of the worker mid-run: its clients train here instead, the run com
   assert.equal(second.failures, 0);
   assert.deepEqual(third.scaleOut, { here: 4, workers: {} });
   assert.equal(handle.describe().workers[0].state, 'gone');
+
+  // Restarted under the same name and key, the worker takes its slot back and trains in the next round.
+  spawnWorker(Number(handle.address.split(':').at(-1)));
+  await handle.waitForWorkers(1, 30_000);
+  const step = await algorithm(handle).next(result.state, clients);
+  assert.deepEqual(step.metrics.scaleOut, { here: 2, workers: { w1: 2 } });
+  assert.deepEqual(
+    handle.describe().workers.map((w) => [w.name, w.state]),
+    [['w1', 'connected']],
+  );
 });

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
 import type { Dataset } from '../../data/dataset';
-import { originOf } from '../../data/origin';
 import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
 import { RunAbortedError } from '../in-process/cohort-training';
@@ -18,7 +17,8 @@ import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode } from '../remo
 import { TaskBook, type RejectedMessage } from '../remote/task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, WireError } from '../remote/wire';
 import type { WorkerCapacity } from './assignment';
-import { datasetHash } from './dataset-hash';
+import { WorkerRegistry, type WorkerSlot } from './worker-registry';
+import { DatasetOffers } from './dataset-offers';
 import { decodeWorkerMessage, encodeScaleOut, type DatasetRef, type ScaleOutServerMessage } from './scale-out-wire';
 
 export interface ScaleOutOptions {
@@ -36,18 +36,6 @@ export interface ScaleOutOptions {
   readonly log?: (line: string) => void;
   readonly onListening?: (address: string) => void;
   readonly signal?: AbortSignal;
-}
-
-export interface WorkerSlot {
-  readonly name: string;
-  readonly publicKey: string;
-  threads: number;
-  routing?: string;
-  connected: boolean;
-  lastSeen: number;
-  clientsTrained: number;
-  failures: number;
-  datasetsSent: number;
 }
 
 export interface ScaleOutDescription {
@@ -110,12 +98,10 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   const log = options.log ?? ((line: string) => console.error(`fedbook scale-out: ${line}`));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
-  const workers = new Map<string, WorkerSlot>();
-  const byRouting = new Map<string, WorkerSlot>();
-  const datasets = new Map<string, Dataset>();
+  const workers = new WorkerRegistry();
+  const datasets = new DatasetOffers();
   const tasks = new TaskBook();
   const refused: { at: string; publicKey: string; address: string }[] = [];
-  const sent = { datasets: 0, bytes: 0 };
   let round = 0;
   let closed = false;
 
@@ -154,7 +140,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     return frames.reduce((sum, frame) => sum + frame.length, 0);
   };
   const send = (name: string, message: ScaleOutServerMessage, messageRound: number): number => {
-    const slot = workers.get(name);
+    const slot = workers.byWorkerName(name);
     const routing = slot?.routing;
     if (!slot || routing === undefined) return 0;
     round = messageRound;
@@ -170,10 +156,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   };
 
   const workerGone = (slot: WorkerSlot, why: string): void => {
-    if (!slot.connected) return;
-    if (slot.routing !== undefined) byRouting.delete(slot.routing);
-    slot.routing = undefined;
-    slot.connected = false;
+    if (!workers.leave(slot)) return;
     log(`worker '${slot.name}' left: ${why}`);
     tasks.failClient(slot.name, 'dropped', (clientId) => `client ${clientId} was training on worker '${slot.name}', which ${why}`);
   };
@@ -182,7 +165,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   const onFrames = (frames: Buffer[]): void => {
     const [routingFrame, ...body] = frames;
     const routing = routingFrame.toString('hex');
-    const slot = byRouting.get(routing);
+    const slot = workers.byRoutingId(routing);
     let message;
     try {
       message = decodeWorkerMessage(body, maxMessageBytes);
@@ -194,42 +177,23 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
       return;
     }
     if (message.type === 'worker-hello') {
-      const refusal =
-        !allowed.has(z85Decode(message.publicKey).toString('hex')) || !verifyHelloProof(serverKeys, message.publicKey, message.name, message.proof)
-          ? 'the hello does not prove a key on the allow-list'
-          : !/^[A-Za-z0-9_.@-]{1,64}$/.test(message.name)
-            ? `worker name '${message.name.slice(0, 80)}' must be 1–64 letters, digits, '_', '.', '@' or '-'`
-            : !(message.threads >= 1 && message.threads <= 1024)
-              ? `threads must be 1..1024 (got ${message.threads})`
-              : workers.get(message.name) && workers.get(message.name)!.publicKey !== message.publicKey
-                ? `the name '${message.name}' belongs to another worker key; choose another --name`
-                : undefined;
-      if (refusal) {
-        tasks.reject(message.name, message.round, refusal);
-        sendRouted(routing, { type: 'refuse', reason: refusal });
+      const proven = allowed.has(z85Decode(message.publicKey).toString('hex')) && verifyHelloProof(serverKeys, message.publicKey, message.name, message.proof);
+      const joined = proven ? workers.join(routing, message, Date.now()) : { ok: false as const, reason: 'the hello does not prove a key on the allow-list' };
+      if (!joined.ok) {
+        tasks.reject(message.name, message.round, joined.reason);
+        sendRouted(routing, { type: 'refuse', reason: joined.reason });
         return;
       }
-      const known = workers.get(message.name);
-      if (known?.connected && known.routing !== routing) {
-        const old = known.routing!;
-        workerGone(known, 'was replaced by a new process of the same name');
-        sendRouted(old, { type: 'refuse', reason: `another process joined as '${message.name}'; this one is no longer part of the scale-out` });
+      if (joined.replaced !== undefined) {
+        tasks.failClient(
+          message.name,
+          'dropped',
+          (clientId) => `client ${clientId} was training on worker '${message.name}', which was replaced by a new process`,
+        );
+        sendRouted(joined.replaced, { type: 'refuse', reason: `another process joined as '${message.name}'; this one is no longer part of the scale-out` });
       }
-      const joined: WorkerSlot = known ?? {
-        name: message.name,
-        publicKey: message.publicKey,
-        threads: 1,
-        connected: false,
-        lastSeen: 0,
-        clientsTrained: 0,
-        failures: 0,
-        datasetsSent: 0,
-      };
-      Object.assign(joined, { threads: message.threads, routing, connected: true, lastSeen: Date.now() });
-      workers.set(joined.name, joined);
-      byRouting.set(routing, joined);
-      log(`worker '${joined.name}' joined with ${joined.threads} thread(s)`);
-      sendRouted(routing, { type: 'welcome', name: joined.name });
+      log(`worker '${message.name}' joined with ${message.threads} thread(s)`);
+      sendRouted(routing, { type: 'welcome', name: message.name });
       joinWaiters.forEach((wake) => wake());
       return;
     }
@@ -248,32 +212,11 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
         workerGone(slot, `said goodbye (${message.reason})`);
         return;
       case 'need-dataset': {
-        const dataset = datasets.get(message.hash);
-        if (!dataset) {
-          sendRouted(routing, { type: 'no-dataset', hash: message.hash, reason: 'this server holds no dataset with that hash' });
-          return;
-        }
-        let bytes: number;
-        try {
-          bytes = sendRouted(routing, {
-            type: 'dataset',
-            hash: message.hash,
-            name: dataset.name,
-            exampleShape: dataset.exampleShape,
-            numClasses: dataset.numClasses,
-            x: dataset.x,
-            y: dataset.y,
-          });
-        } catch (error) {
-          // Too large for the wire: the worker fails those tasks, and their clients train here instead.
-          log(`cannot send dataset '${dataset.name}' to worker '${slot.name}': ${(error as Error).message}`);
-          sendRouted(routing, { type: 'no-dataset', hash: message.hash, reason: (error as Error).message });
-          return;
-        }
-        sent.datasets++;
-        sent.bytes += bytes;
-        slot.datasetsSent++;
-        log(`sent dataset '${dataset.name}' (${(bytes / 1e6).toFixed(1)} MB, hash ${message.hash.slice(0, 12)}) to worker '${slot.name}'`);
+        const outcome = datasets.answer(message.hash, (reply) => sendRouted(routing, reply));
+        if (outcome.sent) {
+          slot.datasetsSent++;
+          log(`sent dataset '${outcome.name}' (${(outcome.bytes / 1e6).toFixed(1)} MB, hash ${message.hash.slice(0, 12)}) to worker '${slot.name}'`);
+        } else log(`worker '${slot.name}' asked for dataset ${message.hash.slice(0, 12)}: ${outcome.reason}`);
         return;
       }
       case 'train-result':
@@ -295,28 +238,22 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   const watchdog = setInterval(
     () => {
       const now = Date.now();
-      for (const slot of workers.values()) {
-        if (slot.connected && now - slot.lastSeen > heartbeatTimeoutMs)
-          workerGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
+      for (const slot of workers.connected()) {
+        if (now - slot.lastSeen > heartbeatTimeoutMs) workerGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
       }
     },
     Math.min(500, heartbeatTimeoutMs / 4),
   );
   watchdog.unref();
 
-  const connected = (): WorkerSlot[] => [...workers.values()].filter((slot) => slot.connected);
+  const connected = (): WorkerSlot[] => workers.connected();
   const link: ScaleOutLink = {
     tasks,
-    connectedWorkers: () => connected().map(({ name, threads }) => ({ name, threads })),
-    worker: (name) => workers.get(name),
+    connectedWorkers: () => workers.capacities(),
+    worker: (name) => workers.byWorkerName(name),
     send,
     newTaskId: () => randomBytes(12).toString('hex'),
-    offer(dataset) {
-      const hash = datasetHash(dataset);
-      datasets.set(hash, dataset);
-      const origin = originOf(dataset);
-      return origin ? { hash, origin } : { hash };
-    },
+    offer: (dataset) => datasets.offer(dataset),
   };
 
   const waitForWorkers = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>
@@ -375,7 +312,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     describe: () => ({
       address,
       publicKey: serverKeys.publicKey,
-      workers: [...workers.values()].map((slot) => ({
+      workers: workers.all().map((slot) => ({
         name: slot.name,
         state: slot.connected ? 'connected' : 'gone',
         threads: slot.threads,
@@ -384,8 +321,8 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
         datasetsSent: slot.datasetsSent,
         lastSeenMsAgo: Date.now() - slot.lastSeen,
       })),
-      datasetsSent: sent.datasets,
-      datasetBytesSent: sent.bytes,
+      datasetsSent: datasets.datasetsSent,
+      datasetBytesSent: datasets.bytesSent,
       refused: [...refused],
       rejected: [...tasks.rejected],
     }),

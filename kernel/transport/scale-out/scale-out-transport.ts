@@ -127,7 +127,7 @@ export function createScaleOutTransport(options: ScaleOutTransportOptions): Clie
         sent.forEach(({ worker, clients }, w) => {
           const slot = link.worker(worker);
           remote[w].forEach((answer, i) => {
-            const sorted = sortAnswer(clients[i].clientId, worker, answer, request);
+            const sorted = sortAnswer(clients[i].clientId, worker, answer, request, indicesFor(clients[i].clientId, clients[i].config).length);
             if (sorted.kind === 'retry') {
               retry.push(clients[i]);
               if (slot) slot.failures++;
@@ -170,7 +170,7 @@ export function createScaleOutTransport(options: ScaleOutTransportOptions): Clie
 type Sorted = { kind: 'result'; result: ClientTrainResult; bytes: number } | { kind: 'failure'; failure: ClientFailure } | { kind: 'retry' };
 
 /** A worker's answer: an update, a failure the client would have had here too, or a client to train here instead. */
-function sortAnswer(clientId: number, worker: string, answer: TaskAnswer, request: TrainCohortRequest): Sorted {
+function sortAnswer(clientId: number, worker: string, answer: TaskAnswer, request: TrainCohortRequest, examples: number): Sorted {
   if (!answer.ok)
     return answer.failure.reason === 'timeout' || answer.failure.reason === 'aborted' ? { kind: 'failure', failure: answer.failure } : { kind: 'retry' };
   const reply = answer.reply as TrainReply;
@@ -186,6 +186,16 @@ function sortAnswer(clientId: number, worker: string, answer: TaskAnswer, reques
     return {
       kind: 'failure',
       failure: { clientId, reason: 'invalid', message: `client ${clientId} sent an invalid update from worker '${worker}': ${problem}` },
+    };
+  // The example count weights the update in the mean: it must be the count the server sent, not one the worker chose.
+  if (reply.numExamples !== examples)
+    return {
+      kind: 'failure',
+      failure: {
+        clientId,
+        reason: 'invalid',
+        message: `client ${clientId} on worker '${worker}' reports ${reply.numExamples} examples; it was sent ${examples}`,
+      },
     };
   return { kind: 'result', result: clientTrainResult(clientId, reply, reply.delta), bytes: answer.bytes };
 }

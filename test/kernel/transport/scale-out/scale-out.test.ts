@@ -42,7 +42,7 @@ const model = () => fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3
 const algorithm = (scaleOut?: ScaleOut) =>
   fed.fedAvg({ model: model(), clientsPerRound: 4, localEpochs: 2, batchSize: 8, seed: 7, backend: 'wasm', workers: 1, ...(scaleOut ? { scaleOut } : {}) });
 
-function spawnWorker(port: number): ClientProcess {
+function spawnWorker(port: number, cache = cacheDir): ClientProcess {
   const args = [
     'worker',
     '--server',
@@ -56,7 +56,7 @@ function spawnWorker(port: number): ClientProcess {
     '--threads',
     '1',
     '--cache',
-    cacheDir,
+    cache,
   ];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -72,17 +72,18 @@ function spawnWorker(port: number): ClientProcess {
 }
 
 /** A scale-out server on a free loopback port with one worker process joined. */
-async function withWorker(): Promise<{ handle: ScaleOut; worker: ClientProcess }> {
+async function withWorker(options: { cache?: string; maxMessageBytes?: number } = {}): Promise<{ handle: ScaleOut; worker: ClientProcess }> {
   const port = await freePort();
   const listening = fed.federation.scaleOut({
     port,
+    ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
     minWorkers: 1,
     joinTimeoutMs: 60_000,
     heartbeatTimeoutMs: 2000,
     keys: { server: keys.server.key, allow: [keys.worker.pub] },
     log: process.env.SCALE_OUT_DEBUG ? (line) => console.error(line) : () => undefined,
   });
-  const worker = spawnWorker(port);
+  const worker = spawnWorker(port, options.cache);
   const handle = await listening;
   handles.push(handle);
   return { handle, worker };
@@ -172,5 +173,20 @@ test('SIGKILL of the worker mid-run: its clients train here instead, the run com
   assert.deepEqual(
     handle.describe().workers.map((w) => [w.name, w.state]),
     [['w1', 'connected']],
+  );
+});
+
+test('a dataset too large for the wire: the worker is told, fails those clients, and they train here', async () => {
+  // 2,000 bytes carry the weights (67 floats) and a client's indices, not the 4.8 kB dataset.
+  const { handle, worker } = await withWorker({ cache: join(dir, 'empty-cache'), maxMessageBytes: 2000 });
+  const result = await algorithm(handle).run({ rounds: 1, clients });
+  const local = await algorithm().run({ rounds: 1, clients });
+  assert.ok(sameBits(result.state.weights, local.state.weights));
+  assert.deepEqual(result.rounds[0].scaleOut, { here: 2, workers: {}, retriedHere: 2 });
+  assert.equal(handle.describe().datasetsSent, 0);
+  await waitForOutput(
+    worker,
+    /client \d+ failed: the server cannot send dataset [0-9a-f]{12}: dataset 'user-table' cannot be sent: message is \d+ bytes, at most 2000 are allowed/,
+    5000,
   );
 });

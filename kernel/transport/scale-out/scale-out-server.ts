@@ -71,9 +71,13 @@ export interface ScaleOutLink {
 
 /** A handle for `fed.fedAvg({ ..., scaleOut })`: workers lending their cores to this notebook's simulations. */
 export interface ScaleOut {
+  /** Where workers connect (with port 0, the port the system chose). */
   readonly address: string;
+  /** The server's public key: workers pin it (--server-key). */
   readonly publicKey: string;
+  /** Workers (connected or gone, threads, clients trained), datasets sent as bytes, refused keys, rejected messages. */
   describe(): ScaleOutDescription;
+  /** Resolves once `count` workers are connected; rejects after `timeoutMs` or when `signal` (default: the cell's interrupt) aborts. */
   waitForWorkers(count: number, timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   /** Tells the workers to exit and closes the socket. */
   close(): Promise<void>;

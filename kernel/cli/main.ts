@@ -4,6 +4,7 @@
  *   fedbook kernel install [--user | --prefix DIR | --sys-prefix]
  *   fedbook run NOTEBOOK.ipynb [--out OUT.ipynb] [--timeout S]
  *   fedbook keys new | fedbook client …   (federation-commands.ts)
+ *   fedbook worker …   (worker-command.ts)
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -50,6 +51,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command === 'keys') return (await import('./federation-commands')).keysCommand(rest);
   if (command === 'client') return (await import('./federation-commands')).clientCommand(rest);
+  if (command === 'worker') return (await import('./worker-command')).workerCommand(rest);
   throw new UsageError(`unknown command '${command}'`);
 }
 

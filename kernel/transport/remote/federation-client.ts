@@ -267,16 +267,23 @@ export async function startClient(options: FederationClientOptions, seams: Clien
   };
 }
 
-function diagnose(server: string, timeoutMs: number, seen: { connected: boolean; handshake: boolean; auth: string; protocol: string }): string {
+/** Why a connection got no welcome, from the socket's events; `as` names what should run on the server and who is asking. */
+export function diagnose(
+  server: string,
+  timeoutMs: number,
+  seen: { connected: boolean; handshake: boolean; auth: string; protocol: string },
+  as: { listener: string; who: string } = { listener: 'fed.federation.listen', who: 'client' },
+): string {
+  const { listener, who } = as;
   const waited = `${Math.round(timeoutMs / 100) / 10} s`;
   if (!seen.connected)
-    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is 'fed.federation.listen' running there, and is the port open?)`;
-  if (seen.auth) return `the server at ${server} refused this client's key (${seen.auth}): add its public key to the server's allow-list`;
+    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is '${listener}' running there, and is the port open?)`;
+  if (seen.auth) return `the server at ${server} refused this ${who}'s key (${seen.auth}): add its public key to the server's allow-list`;
   if (!seen.handshake) {
     return (
       `connected to ${server} but the CurveZMQ handshake did not complete within ${waited}: the server key given (--server-key) is probably not this server's, ` +
-      `or this client's key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`
+      `or this ${who}'s key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`
     );
   }
-  return `the server at ${server} accepted the connection but did not welcome this client within ${waited}`;
+  return `the server at ${server} accepted the connection but did not welcome this ${who} within ${waited}`;
 }

@@ -95,7 +95,7 @@ export interface Federation {
   close(): Promise<void>;
 }
 
-const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
+export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 
 export async function listen(options: ListenOptions): Promise<Federation> {
   const serverKeys = readKeyPair(options.keys.server, 'keys.server');
@@ -185,6 +185,11 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     } catch (error) {
       tasks.reject(slot?.name ?? `connection ${routing.slice(0, 8)}`, currentRound, `malformed message: ${(error as Error).message}`);
       if (error instanceof WireError && /protocol version/.test(error.message)) sendRaw(routing, { type: 'refuse', reason: error.message });
+      if (error instanceof WireError && /unknown message type "worker-hello"/.test(error.message))
+        sendRaw(routing, {
+          type: 'refuse',
+          reason: "this address is a federation of clients with their own data; 'fedbook worker' joins fed.federation.scaleOut",
+        });
       return;
     }
     if (message.type === 'hello') {
@@ -385,7 +390,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
 }
 
 /** Binds, retrying for a second while the port is in use: a federation closed just before (a re-run cell) frees it a moment later. */
-async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
+export async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await router.bind(endpoint);
@@ -397,7 +402,7 @@ async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void>
 }
 
 /** The ZAP handler (RFC 27): admits CURVE clients whose public key is on the allow-list. */
-async function serveZap(zap: zmq.Reply, allowed: ReadonlyMap<string, string>, onRefused: (publicKey: string, address: string) => void): Promise<void> {
+export async function serveZap(zap: zmq.Reply, allowed: ReadonlyMap<string, string>, onRefused: (publicKey: string, address: string) => void): Promise<void> {
   for await (const [version, requestId, , address, , mechanism, credentials] of zap) {
     const key = mechanism?.toString() === 'CURVE' && credentials?.length === 32 ? credentials.toString('hex') : undefined;
     const ok = key !== undefined && allowed.has(key);

@@ -227,6 +227,11 @@ function dtypeOf(view: ArrayBufferView): DType {
 
 /** Frames of a message: the JSON header, then the bytes of each typed array it holds (no copy). */
 export function encodeMessage(message: ClientMessage | ServerMessage, round: number, limits: { maxMessageBytes?: number } = {}): Buffer[] {
+  return encodeFrames(message, round, limits);
+}
+
+/** The envelope and frames of any protocol's message (the scale-out protocol shares this wire format). */
+export function encodeFrames(message: { readonly type: string }, round: number, limits: { maxMessageBytes?: number } = {}): Buffer[] {
   const frames: Buffer[] = [];
   const header = JSON.stringify({ ...message, v: PROTOCOL_VERSION, round }, function replacer(this: Record<string, unknown>, key, value: unknown) {
     if (typeof value === 'number' && !Number.isFinite(value)) return { $n: String(value) };
@@ -294,6 +299,17 @@ export function decodeServerMessage(frames: readonly Buffer[], limits: { maxMess
   return message as Envelope<ServerMessage>;
 }
 
+/** Decodes a message of any protocol on this wire format: envelope, frames, then the fields its type must hold. */
+export function decodeFrames<M extends { type: string }>(
+  frames: readonly Buffer[],
+  maxMessageBytes: number,
+  fields: Readonly<Record<M['type'], Fields>>,
+): Envelope<M> {
+  const message = decodeEnvelope(frames, maxMessageBytes, Object.keys(fields));
+  checkFields(message as unknown as Record<string, unknown>, fields[message.type as M['type']]);
+  return message as unknown as Envelope<M>;
+}
+
 function decodeEnvelope(frames: readonly Buffer[], maxMessageBytes: number, types: readonly string[]): { type: string; v: number; round: number } {
   checkLimits(frames, maxMessageBytes);
   const used = new Set<number>();
@@ -350,8 +366,8 @@ function typedArrayFrom(frames: readonly Buffer[], index: number, dtype: string,
 
 // ---- Field checks: what each message must hold, so that handlers can trust the types ----
 
-type FieldKind = 'string' | 'number' | 'integer' | 'object' | 'shape' | 'ints' | 'f32' | 'u8' | 'u32' | 'string?' | 'number?' | 'f32?' | 'object?';
-type Fields = Readonly<Record<string, FieldKind>>;
+type FieldKind = 'string' | 'number' | 'integer' | 'object' | 'shape' | 'ints' | 'f32' | 'i32' | 'u8' | 'u32' | 'string?' | 'number?' | 'f32?' | 'object?';
+export type Fields = Readonly<Record<string, FieldKind>>;
 
 const CLIENT_FIELDS: Record<ClientMessage['type'], Fields> = {
   hello: { name: 'string', examples: 'integer', inputShape: 'shape', numClasses: 'integer', publicKey: 'string', proof: 'string' },
@@ -433,17 +449,20 @@ function checkFields(message: Record<string, unknown>, fields: Fields): void {
                   ? Array.isArray(value) && value.length <= 100_000 && value.every((n) => Number.isInteger(n) && n >= 0)
                   : base === 'f32'
                     ? value instanceof Float32Array
-                    : base === 'u8'
-                      ? value instanceof Uint8Array
-                      : base === 'u32'
-                        ? value instanceof Uint32Array
-                        : false;
+                    : base === 'i32'
+                      ? value instanceof Int32Array
+                      : base === 'u8'
+                        ? value instanceof Uint8Array
+                        : base === 'u32'
+                          ? value instanceof Uint32Array
+                          : false;
     if (!ok) throw new WireError(`'${message.type as string}' message: field '${name}' must be ${describeKind(base)} (got ${describeValue(value)})`);
   }
 }
 
 function describeKind(kind: string): string {
   if (kind === 'u8' || kind === 'u32') return `a ${kind === 'u8' ? 'Uint8Array' : 'Uint32Array'} frame`;
+  if (kind === 'i32') return 'an Int32Array frame';
   if (kind === 'ints') return 'a list of non-negative integers';
   return kind === 'f32'
     ? 'a Float32Array frame'

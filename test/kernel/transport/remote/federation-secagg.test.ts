@@ -14,7 +14,8 @@ import { addInto } from '../../../../kernel/federated/privacy/secagg/fixed-point
 import type { TrainCohortRequest } from '../../../../kernel/transport/client-transport';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
-import { encodeSecureInput, SecAggSession } from '../../../../kernel/transport/remote/secagg-session';
+import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
+import { SecAggSession } from '../../../../kernel/transport/remote/secagg-session';
 import { decodeServerMessage, encodeMessage, type ClientMessage } from '../../../../kernel/transport/remote/wire';
 import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
 
@@ -98,7 +99,7 @@ async function zed(dropAt: 'never' | 'inbox' | 'unmask' | 'short-masked'): Promi
         if (m.type === 'secure-train') {
           session = new SecAggSession(
             m.clientId,
-            encodeSecureInput(zedDelta(m.weights.length), m.secagg.alpha, m.secagg.scale, m.secagg.bound),
+            encodeUpdate(zedDelta(m.weights.length), m.secagg.encoding),
             m.secagg.threshold,
           );
           send({ type: 'sa-keys', task: m.task, ...session.keys(), numExamples: 20, trainLoss: 1, trainAccuracy: 0, backend: 'script', ms: 1 }, m.round);
@@ -159,7 +160,7 @@ function plainFixedPointSum(
   const sum = new Uint32Array(deltas.get(0)!.length);
   for (const id of ids) {
     const alpha = secure.alphas.get(id)!;
-    addInto(sum, encodeSecureInput(deltas.get(id)!, alpha, secure.scale, alpha * 1));
+    addInto(sum, encodeUpdate(deltas.get(id)!, { weight: alpha, scale: secure.scale, bound: alpha * 1 }));
   }
   return sum;
 }
@@ -218,7 +219,7 @@ test("a masked input of the wrong length is left out as invalid; the others' sum
       secure.failures.map((f) => [f.clientId, f.reason]),
       [[3, 'invalid']],
     );
-    assert.match(secure.failures[0].message, /sent a masked input of \d+ words for a model of \d+; left out of secure aggregation/);
+    assert.match(secure.failures[0].message, /sent a masked input of \d+ words where \d+ were expected; left out of secure aggregation/);
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
   } finally {
     close();

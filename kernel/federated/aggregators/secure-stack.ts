@@ -90,10 +90,13 @@ export function secureAggregator(choice: SecureChoice): SecureAggregator {
       const clip = privacy === undefined ? undefined : privacy.kind === 'gaussian' ? privacy.clip : adaptiveState(state).clip;
       const weights = privacy ? cohort.map(() => 1) : meanWeights(cohort, weighting);
       const bounds = weights.map((alpha) => (clip === undefined ? alpha * settings.bound : clip));
-      const scale = m === 0 ? 1 : fixedPointScale(
-          bounds.reduce((a, b) => a + b, 0),
-          m,
-        );
+      const scale =
+        m === 0
+          ? 1
+          : fixedPointScale(
+              bounds.reduce((a, b) => a + b, 0),
+              m,
+            );
       const countUnclipped = privacy?.kind === 'adaptive';
       const encodings = cohort.map((_, i) => ({
         ...(clip === undefined ? {} : { clip }),

@@ -40,7 +40,6 @@ export function cryptoRng(): Rng {
   };
 }
 
-
 /** Concatenates byte strings of one size; splits them back. */
 export function packBytes(parts: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));

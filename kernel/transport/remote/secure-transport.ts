@@ -37,9 +37,7 @@ export async function trainSecurely(
   const { plan } = outcome;
   const position = new Map(plan.cohort.map((member, i) => [member.clientId, i]));
   const inSum = new Set(outcome.survivors);
-  const results: ClientTrainResult[] = outcome.clients
-    .filter((client) => inSum.has(client.clientId))
-    .map((client) => ({ ...client, delta: NO_UPDATE }));
+  const results: ClientTrainResult[] = outcome.clients.filter((client) => inSum.has(client.clientId)).map((client) => ({ ...client, delta: NO_UPDATE }));
   for (const failure of outcome.failures) {
     const slot = link.registry.byClientId(failure.clientId);
     if (slot) slot.failures++;

@@ -231,6 +231,12 @@ function checkRemoteSecure(where: string, options: AlgorithmOptions): void {
         'which only ever learns their sum. Leave out aggregator (the weighted mean, or DP with privacy, runs over the secure sum).',
     );
   }
+  if (options.attack?.poisonUpdate) {
+    throw new TypeError(
+      `${where}: the simulated attack ${options.attack.name} poisons updates after they arrive, and with secureAggregation on remote clients no update arrives ` +
+        '(only the masked sum). Leave out secureAggregation to study this attack on remote clients, or use a data-poisoning attack (labelFlip, backdoor).',
+    );
+  }
   const option = options.secureAggregation;
   if (typeof option === 'object' && option.dropouts) {
     throw new RangeError(

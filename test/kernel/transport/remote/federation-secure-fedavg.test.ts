@@ -100,12 +100,25 @@ test('DP-FedAvg (fixed clip, Poisson sampling) with secure aggregation over the 
   assert.ok(metrics.every((m) => (m.dp as { clip?: number } | undefined)?.clip === 0.5));
 });
 
+test('DP-FedAvg with adaptive clipping and secure aggregation: the clients send the unclipped bit inside the masked sum; bit for bit', async () => {
+  const privacy = fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.2, clippedCountStddev: 0.5, delta: 1e-5 });
+  const { sim, federated, metrics } = await bothWays(() => fed.fedAvg({ ...base, clientsPerRound: 3, seed: 6, privacy, secureAggregation: true }), 3);
+  assert.ok(bitsEqual(federated, sim), 'remote and simulated weights differ');
+  const clips = metrics.map((m) => (m.dp as { nextClip?: number }).nextClip);
+  assert.equal(new Set(clips).size, 3, `the clip should move every round: ${clips}`);
+});
+
 test('unsound combinations are refused with the reason', async () => {
   const state = () => fed.fedAvg({ ...base, clientsPerRound: 3 }).initialize();
   const withMean = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, aggregator: fed.aggregators.mean() });
   await assert.rejects(withMean.next(await state(), remote), /cannot use a custom aggregator \(mean>sum\).*only ever learns their sum/);
   const simulatedDropouts = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: { threshold: 2, dropouts: 1 } });
   await assert.rejects(simulatedDropouts.next(await state(), remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
+  const signFlip = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, attack: fed.attacks.signFlip({ fraction: 0.34 }) });
+  await assert.rejects(
+    signFlip.next(await state(), remote),
+    /poisons updates after they arrive, and with secureAggregation on remote clients no update arrives/,
+  );
   assert.throws(
     () => fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, aggregator: fed.aggregators.median() }),
     /secure aggregation cannot be combined with median/,

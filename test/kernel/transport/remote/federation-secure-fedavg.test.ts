@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import type { Aggregator, AggregatorInput } from '../../../../kernel/federated/aggregators/aggregator';
 import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../../kernel/federated/privacy/secagg/fixed-point';
+import type { NextOptions } from '../../../../kernel/rounds/process';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, splitOfCsvs, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
 import { startScriptedClient } from './scripted-secagg-client';
@@ -60,7 +61,7 @@ after(async () => {
 });
 
 /** Runs `rounds` rounds of the same algorithm in process and over the federation; returns both final weights. */
-async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: number) {
+async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: number, options: NextOptions = {}) {
   const split = await splitOfCsvs(NAMES.map(csv));
   const simulated = build();
   const federated = build();
@@ -68,8 +69,8 @@ async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: numb
   let fedState = await federated.initialize();
   const metrics = [];
   for (let round = 1; round <= rounds; round++) {
-    sim = (await simulated.next(sim, split)).state;
-    const step = await federated.next(fedState, remote);
+    sim = (await simulated.next(sim, split, options)).state;
+    const step = await federated.next(fedState, remote, options);
     fedState = step.state;
     metrics.push(step.metrics);
   }
@@ -80,7 +81,11 @@ const bitsEqual = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 test('FedAvg with secure aggregation over three client processes equals the simulation bit for bit', async () => {
-  const { sim, federated, initial, metrics } = await bothWays(() => fed.fedAvg({ ...base, clientsPerRound: 3, seed: 21, secureAggregation: true }), 3);
+  // With client-side evaluation: each client trains on its examples less a held-out share, and α_i counts only those.
+  const clientEvaluation = { fraction: 1, heldOut: { share: 0.25, seed: 3 } };
+  const { sim, federated, initial, metrics } = await bothWays(() => fed.fedAvg({ ...base, clientsPerRound: 3, seed: 21, secureAggregation: true }), 3, {
+    clientEvaluation,
+  });
   assert.ok(bitsEqual(federated, sim), 'remote and simulated weights differ');
   assert.ok(!bitsEqual(federated, initial), 'training changed nothing');
   for (const m of metrics) {
@@ -93,9 +98,14 @@ test('FedAvg with secure aggregation over three client processes equals the simu
 
 test('DP-FedAvg (fixed clip, Poisson sampling) with secure aggregation over the client processes equals the simulation bit for bit', async () => {
   const privacy = fed.dp.gaussian({ clip: 0.5, noiseMultiplier: 0.3, delta: 1e-5 });
-  const build = () => fed.fedAvg({ ...base, clientsPerRound: 2, seed: 5, minClients: 0, privacy, secureAggregation: true });
+  const build = () => fed.fedAvg({ ...base, clientsPerRound: 2, seed: 8, minClients: 0, privacy, secureAggregation: true });
   const { sim, federated, metrics } = await bothWays(build, 4);
   assert.ok(bitsEqual(federated, sim), 'remote and simulated weights differ');
+  // Seed 8 samples cohorts of 2, 0, 1 and 2 clients: an empty round is noise alone, a round of one a secure sum of one.
+  assert.deepEqual(
+    metrics.map((m) => m.cohort),
+    [2, 0, 1, 2],
+  );
   assert.ok(metrics.some((m) => m.clients > 0 && m.secagg !== undefined));
   assert.ok(metrics.every((m) => (m.dp as { clip?: number } | undefined)?.clip === 0.5));
 });

@@ -47,15 +47,18 @@ export function encodeUpdate(delta: Float32Array | Float64Array, encoding: Secur
 export function checkSecureEncoding(value: unknown, where = 'secure encoding'): SecureEncoding {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RangeError(`${where} must be an object`);
   const e = value as Record<string, unknown>;
-  const positive = (name: string, optional = false): void => {
+  const finite = (name: string, least: 'positive' | 'nonNegative', optional = false): void => {
     const x = e[name];
     if (optional && x === undefined) return;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new RangeError(`${where}.${name} must be a finite number > 0 (got ${String(x)})`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || (least === 'positive' && x === 0)) {
+      throw new RangeError(`${where}.${name} must be a finite number ${least === 'positive' ? '> 0' : '>= 0'} (got ${String(x)})`);
+    }
   };
-  positive('clip', true);
-  positive('weight');
-  positive('bound');
-  positive('scale');
+  finite('clip', 'positive', true);
+  // A client that trains on no examples weighs 0 in the mean: it sends a masked vector of zeros.
+  finite('weight', 'nonNegative');
+  finite('bound', 'nonNegative');
+  finite('scale', 'positive');
   if (e.countUnclipped !== undefined && typeof e.countUnclipped !== 'boolean') throw new RangeError(`${where}.countUnclipped must be a boolean`);
   if (e.countUnclipped && e.clip === undefined) throw new RangeError(`${where}.countUnclipped needs a clip`);
   return {

@@ -23,7 +23,8 @@ test('a clipped update: scaled to norm C first, and under adaptive clipping one 
 
 test('an encoding that came over the wire is checked field by field', () => {
   assert.deepEqual(checkSecureEncoding({ weight: 0.5, bound: 1, scale: 100 }), { weight: 0.5, bound: 1, scale: 100 });
-  assert.throws(() => checkSecureEncoding({ weight: 0, bound: 1, scale: 100 }, 'enc'), { message: 'enc.weight must be a finite number > 0 (got 0)' });
+  assert.throws(() => checkSecureEncoding({ weight: -0.5, bound: 1, scale: 100 }, 'enc'), { message: 'enc.weight must be a finite number >= 0 (got -0.5)' });
+  assert.throws(() => checkSecureEncoding({ weight: 1, bound: 1, scale: 0 }, 'enc'), { message: 'enc.scale must be a finite number > 0 (got 0)' });
   assert.throws(() => checkSecureEncoding({ weight: 1, bound: 1, scale: 1, countUnclipped: true }, 'enc'), { message: 'enc.countUnclipped needs a clip' });
   assert.throws(() => checkSecureEncoding(null, 'enc'), { message: 'enc must be an object' });
 });

@@ -16,7 +16,6 @@ import { decodeFixedPoint, fixedPointScale } from '../privacy/secagg/fixed-point
 import { defaultThreshold, runSecureSum } from '../privacy/secagg/run-secure-sum';
 import type { SecureAggregationSettings } from '../privacy/secagg/secure-sum-layer';
 import { checkLengths, mergeMetrics, type AggregateOutput, type AggregationContext, type Aggregator, type AggregatorInput, type Metrics } from './aggregator';
-import { scaleToPoissonCohort } from './secure-sum';
 import { encodeUpdate, type SecureEncoding } from './secure-encoding';
 import { meanWeights, type Weighting } from './weighted-mean';
 
@@ -84,7 +83,7 @@ export function secureAggregator(choice: SecureChoice): SecureAggregator {
   const stack: SecureStack = {
     plan(cohort, state, context) {
       const m = cohort.length;
-      // Under Poisson sampling the threshold scales with the cohort that showed up (see secure-sum.ts).
+      // Under Poisson sampling the threshold scales with the cohort that showed up.
       const round = privacy ? scaleToPoissonCohort(settings, m, context.expectedCohort) : settings;
       const threshold = round.threshold === 'default' ? defaultThreshold(m) : round.threshold;
       const clip = privacy === undefined ? undefined : privacy.kind === 'gaussian' ? privacy.clip : adaptiveState(state).clip;
@@ -183,4 +182,15 @@ function adaptiveState(state: unknown): AdaptiveState {
   const clip = (state as AdaptiveState | undefined)?.clip;
   if (!(typeof clip === 'number' && clip > 0)) throw new RangeError(`adaptive clipping state needs a clip > 0 (got ${String(clip)})`);
   return state as AdaptiveState;
+}
+
+/**
+ * Under Poisson sampling the cohort m varies around its expectation E, so a numeric threshold t (and the simulated
+ * dropouts) scale with it: ⌈t·m/E⌉ must survive.
+ */
+export function scaleToPoissonCohort(settings: SecureAggregationSettings, cohort: number, expectedCohort: number): SecureAggregationSettings {
+  if (settings.threshold === 'default' || cohort === expectedCohort) return settings;
+  const threshold = Math.min(cohort, Math.max(1, Math.ceil((settings.threshold * cohort) / expectedCohort)));
+  const dropouts = Math.min(cohort - threshold, Math.round((settings.dropouts * cohort) / expectedCohort));
+  return { ...settings, threshold, dropouts };
 }

@@ -1,11 +1,12 @@
 /**
  * A training round with secure aggregation across processes (Bonawitz et al.
- * 2017, semi-honest): every client trains, encodes α_i·Δ_i in fixed point and
- * keeps it; then AdvertiseKeys, ShareKeys (envelopes routed through the server,
+ * 2017, semi-honest): the strategy's plan says how each client encodes its
+ * update (α_i, clip, fixed-point scale); every client trains, encodes and keeps
+ * it; then AdvertiseKeys, ShareKeys (envelopes routed through the server,
  * which cannot open them), MaskedInputCollection and Unmasking run over the
- * wire. The server only ever holds masked vectors and recovers Σ α_i·Δ_i over
- * the survivors, as long as at least `threshold` clients are left at each step;
- * a client may drop at any step. The maths is SecAggServer's.
+ * wire. The server only ever holds masked vectors and recovers the sum of the
+ * survivors' encoded updates, as long as at least `threshold` clients are left
+ * at each step; a client may drop at any step. The maths is SecAggServer's.
  */
 import { secureAggregator, type SecurePlan, type SecureSumRequest } from '../../federated/aggregators/secure-stack';
 import { decodeFixedPoint } from '../../federated/privacy/secagg/fixed-point';

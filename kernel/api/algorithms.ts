@@ -176,14 +176,7 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
             );
           transport = createScaleOutTransport({ local: transport, data: clients, backend, localThreads: workers, link: scaleOut });
         }
-        // Federation (kernel/transport/remote): the secure-sum layer runs on the server over the updates it received, which
-        // protects nothing when those came over the network; refuse rather than suggest that the server sees only masked vectors.
-        if (transport.kind === 'remote' && options.secureAggregation) {
-          throw new TypeError(
-            `${where}: secureAggregation is not wired to remote clients yet (this strategy's secure sum would run on plain updates the server received); ` +
-              'leave it out, or run the cross-process protocol with remote.transport.secureTrain',
-          );
-        }
+        if (transport.kind === 'remote' && options.secureAggregation) checkRemoteSecure(where, options);
         if (attack) {
           const numClasses = 'dataset' in clients ? clients.dataset.numClasses : options.model.numClasses;
           transport = withAttack(transport, attack, chooseAttackers(clients.numClients, attack.fraction, seed), { numClasses, seed });
@@ -243,6 +236,31 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
     evaluate: (state, data) => process.evaluate(state, data),
     model: (state) => modelFromState({ spec: options.model }, state),
   };
+}
+
+/**
+ * Across processes the clients encode and mask their own updates and the server only learns their sum; refuses what
+ * would still need an update on the server, or a knob that only means something in a simulation.
+ */
+function checkRemoteSecure(where: string, options: AlgorithmOptions): void {
+  if (options.aggregator !== undefined) {
+    throw new TypeError(
+      `${where}: secureAggregation with remote clients cannot use a custom aggregator (${options.aggregator.name}): it would run on each update on the server, ` +
+        'which only ever learns their sum. Leave out aggregator (the weighted mean, or DP with privacy, runs over the secure sum).',
+    );
+  }
+  if (options.attack?.poisonUpdate) {
+    throw new TypeError(
+      `${where}: the simulated attack ${options.attack.name} poisons updates after they arrive, and with secureAggregation on remote clients no update arrives ` +
+        '(only the masked sum). Leave out secureAggregation to study this attack on remote clients, or use a data-poisoning attack (labelFlip, backdoor).',
+    );
+  }
+  const option = options.secureAggregation;
+  if (typeof option === 'object' && option.dropouts) {
+    throw new RangeError(
+      `${where}: secureAggregation.dropouts simulates clients vanishing; remote clients drop out for real and the protocol recovers the survivors' sum. Leave out dropouts.`,
+    );
+  }
 }
 
 function checkClients(where: string, clients: ClientPopulation, clientsPerRound: number): void {

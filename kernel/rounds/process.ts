@@ -90,10 +90,18 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       const round = state.round + 1;
       const started = performance.now();
       const context = roundContext(options.seed, round, transport.numClients);
-      const tasks = planRound(strategy, context, state, nextOptions.clientEvaluation?.heldOut);
+      const { tasks, secureSum } = planRound(strategy, context, state, nextOptions.clientEvaluation?.heldOut);
       const planned = performance.now();
       const outcome = await transport.train(
-        { round, spec, weights: state.weights, clients: tasks, deadlineMs: options.clientDeadlineMs, onClientStates: nextOptions.onClientStates },
+        {
+          round,
+          spec,
+          weights: state.weights,
+          clients: tasks,
+          deadlineMs: options.clientDeadlineMs,
+          onClientStates: nextOptions.onClientStates,
+          ...(secureSum ? { secureSum } : {}),
+        },
         signal,
       );
       const trained = performance.now();

@@ -9,6 +9,7 @@ import type { ServerState } from '../federated/server-state';
 import type { ClientEvaluationSettings, RoundContext, Strategy, TrainAggregate } from '../federated/strategies/strategy';
 import type { HeldOutSplit } from '../federated/types';
 import type { ModelSpec } from '../../workers/model-spec';
+import type { SecureSumRequest } from '../federated/aggregators/secure-stack';
 import type { ClientTask, ClientTransport, TrainCohortOutcome } from '../transport/client-transport';
 import type { ServerCompute } from './server-compute';
 
@@ -17,17 +18,23 @@ export function roundContext(seed: number, round: number, numClients: number): R
   return { round, numClients, rng: createRng(seed).fork(`round-${round}`) };
 }
 
-/** Sample + configure: the strategy's plan, each client with its own seed for the round. */
-export function planRound(strategy: Strategy, context: RoundContext, state: ServerState, heldOut?: HeldOutSplit): ClientTask[] {
+/** Sample + configure: the strategy's plan, each client with its own seed for the round, and its secure sum if it has one. */
+export function planRound(
+  strategy: Strategy,
+  context: RoundContext,
+  state: ServerState,
+  heldOut?: HeldOutSplit,
+): { tasks: ClientTask[]; secureSum?: SecureSumRequest } {
   const plan = strategy.configureTrain(context, state, { heldOut });
   const seedBase = context.rng.fork('clients').uint32();
-  return plan.clients.map(({ clientId, config }) => ({ clientId, config, seed: (hashLabel(`client-${clientId}`) ^ seedBase ^ clientId) >>> 0 }));
+  const tasks = plan.clients.map(({ clientId, config }) => ({ clientId, config, seed: (hashLabel(`client-${clientId}`) ^ seedBase ^ clientId) >>> 0 }));
+  return plan.secureSum ? { tasks, secureSum: plan.secureSum } : { tasks };
 }
 
 /** Aggregate + apply: results in client order (completion order varies with threads; client order keeps runs bit-identical). */
 export function aggregateRound(strategy: Strategy, context: RoundContext, outcome: TrainCohortOutcome, state: ServerState): TrainAggregate {
   const results = [...outcome.results].sort((a, b) => a.clientId - b.clientId);
-  return strategy.aggregateTrain(context, results, outcome.failures, state);
+  return strategy.aggregateTrain(context, results, outcome.failures, state, outcome.secureSum);
 }
 
 export interface EvaluationRequest {

@@ -7,6 +7,7 @@
  * an abort of the whole run rejects.
  */
 import type { ModelSpec } from '../../workers/model-spec';
+import type { SecureSumOutcome, SecureSumRequest } from '../federated/aggregators/secure-stack';
 import type { ClientFailure, ClientTrainConfig, ClientUpdate, HeldOutSplit } from '../federated/types';
 import type { ClientStateEntry } from '../contract/client-states';
 
@@ -28,6 +29,12 @@ export interface TrainCohortRequest {
   readonly deadlineMs: number;
   /** Told each client's state while the round runs (a federation across machines does; simulations have no connections to tell of). */
   readonly onClientStates?: (states: ClientStateEntry[]) => void;
+  /**
+   * The strategy sums updates securely: a transport that runs the protocol across processes plans the cohort with it,
+   * has each client encode and mask its own update, and returns only the recovered sum (`TrainCohortOutcome.secureSum`).
+   * A transport that leaves it out returns the updates, and the strategy's aggregator runs the protocol in process.
+   */
+  readonly secureSum?: SecureSumRequest;
 }
 
 /** A client's usable update plus how it was made. */
@@ -50,6 +57,8 @@ export interface TrainCohortOutcome {
   readonly paths?: Readonly<Record<string, { readonly clients: number; readonly note?: string }>>;
   /** Facts a transport adds to the round's metrics (e.g. how many simulated attackers were in the cohort). */
   readonly metrics?: Readonly<Record<string, unknown>>;
+  /** Present when the transport ran the secure sum: `results` then carry metrics and empty deltas (the server never saw an update). */
+  readonly secureSum?: SecureSumOutcome;
 }
 
 export interface EvaluateCohortRequest {

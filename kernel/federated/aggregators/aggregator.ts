@@ -1,10 +1,12 @@
 /**
  * Aggregators as composable layers (TFF's aggregation factories), state in and
  * state out. Two kinds:
- *  - a sum layer turns client vectors into their (possibly noised, possibly
- *    secure) sum: sum, secure sum, Gaussian noise, clipping;
+ *  - a sum layer turns client vectors into their (possibly noised) sum: sum,
+ *    Gaussian noise, clipping, adaptive clipping;
  *  - an aggregator turns client updates into the round's delta: mean, weighted
  *    mean, DP mean, median, trimmed mean, Krum, centered clipping.
+ * Secure aggregation is split at its sum instead (secure-stack.ts), so that a
+ * federation's clients can run the part below it themselves.
  * A layer never mutates itself: `init()` gives its state, `aggregate()` takes a
  * state and returns the next one, so a server state can be saved and replayed.
  */

@@ -7,7 +7,16 @@ export { dpMean } from './dp-mean';
 export { gaussianNoise } from './gaussian-noise';
 export { krum, krumSelect } from './krum';
 export { median } from './median';
-export { secureSum, scaleToPoissonCohort } from './secure-sum';
+export { checkSecureEncoding, encodeUpdate, type SecureEncoding } from './secure-encoding';
+export {
+  scaleToPoissonCohort,
+  secureAggregator,
+  type SecureAggregator,
+  type SecurePlan,
+  type SecureStack,
+  type SecureSumOutcome,
+  type SecureSumRequest,
+} from './secure-stack';
 export { buildAggregation } from './stack';
 export { sum } from './sum';
 export { trimmedMean } from './trimmed-mean';

@@ -11,7 +11,7 @@ import { adaptiveClip } from './adaptive-clip';
 import { clip } from './clip';
 import { dpMean } from './dp-mean';
 import { gaussianNoise } from './gaussian-noise';
-import { secureSum } from './secure-sum';
+import { secureAggregator } from './secure-stack';
 import { sum } from './sum';
 import { weightedMean, type Weighting } from './weighted-mean';
 
@@ -38,7 +38,9 @@ export function buildAggregation(choice: AggregationChoice, where = 'aggregator'
     );
   }
   if (aggregator) return aggregator;
-  const inner: SumLayer = secure ? secureSum({ settings: secure, scaleToCohort: privacy !== undefined }) : sum();
+  // Split at the secure sum, so that a federation's clients can do the part below it themselves (secure-stack.ts).
+  if (secure) return secureAggregator({ secure, privacy, weighting: choice.weighting });
+  const inner: SumLayer = sum();
   if (!privacy) return weightedMean(choice.weighting, inner);
   if (privacy.kind === 'gaussian') return dpMean(gaussianNoise(privacy.noiseMultiplier, clip(privacy.clip, inner)));
   const countStddev = (expectedCohort: number): number => clippedCountStddevFor(privacy, expectedCohort);

@@ -9,6 +9,7 @@ import { RoundFailedError, type ServerState } from '../server-state';
 import type { ServerOptimizer } from '../server-optimizers';
 import type { ClientFailure, ClientTrainConfig, ClientUpdate } from '../types';
 import { sampleEvaluators, summarizeClientEvaluations } from './client-evaluation';
+import type { SecureAggregator } from '../aggregators/secure-stack';
 import type { RoundContext, Strategy, StrategyDefinition, StrategySettings, TrainAggregate, TrainPlan } from './strategy';
 import { plainServer } from '../server-optimizers';
 
@@ -32,6 +33,12 @@ const LABEL_KEYS: readonly (readonly [string, string])[] = [
 
 export function fedAvgStrategy(settings: FedAvgSettings, name = 'fedAvg'): Strategy {
   const { aggregation, serverOptimizer } = settings;
+  const secure = 'secure' in aggregation ? (aggregation as SecureAggregator).secure : undefined;
+  const aggregationContext = (context: RoundContext, state: ServerState) => ({
+    round: context.round,
+    dimension: state.weights.length,
+    expectedCohort: (settings.clientsPerRound / context.numClients) * context.numClients,
+  });
   const hyperparameters = {
     clientsPerRound: settings.clientsPerRound,
     localEpochs: settings.localEpochs,
@@ -53,12 +60,14 @@ export function fedAvgStrategy(settings: FedAvgSettings, name = 'fedAvg'): Strat
     hyperparameters,
     init: (weights) => ({ optimizerState: serverOptimizer.init(weights.length), aggregatorState: aggregation.init() }),
 
-    configureTrain(context, _state, { heldOut }): TrainPlan {
+    configureTrain(context, state, { heldOut }): TrainPlan {
       const config = { ...clientConfig(), ...(heldOut ? { heldOut } : {}) };
-      return { clients: sampleCohort(context, settings).map((clientId) => ({ clientId, config })) };
+      const clients = sampleCohort(context, settings).map((clientId) => ({ clientId, config }));
+      if (!secure) return { clients };
+      return { clients, secureSum: { plan: (cohort) => secure.plan(cohort, state.aggregatorState, aggregationContext(context, state)) } };
     },
 
-    aggregateTrain(context, results, failures, state): TrainAggregate {
+    aggregateTrain(context, results, failures, state, secureSum): TrainAggregate {
       const { round, numClients } = context;
       const q = settings.clientsPerRound / numClients;
       const needed = settings.poissonSampling ? Math.min(settings.minClients, 1) : settings.minClients;
@@ -66,11 +75,16 @@ export function fedAvgStrategy(settings: FedAvgSettings, name = 'fedAvg'): Strat
       let next: TrainAggregate['state'] = state;
       let metrics: Record<string, unknown> = {};
       if (results.length > 0 || settings.aggregateEmpty) {
-        const aggregated = aggregation.aggregate(
-          results.map((r) => ({ clientId: r.clientId, vector: r.delta, numExamples: r.numExamples })),
-          state.aggregatorState,
-          { round, dimension: state.weights.length, expectedCohort: q * numClients, rng: context.rng.fork('aggregation') },
-        );
+        const aggregationRound = { ...aggregationContext(context, state), rng: context.rng.fork('aggregation') };
+        if (secureSum && !secure) throw new TypeError(`${name}: a transport returned a secure sum, but this strategy's aggregation is not a secure sum`);
+        // Across processes the transport recovered the sum; in process the aggregator runs the protocol over the updates.
+        const aggregated = secureSum
+          ? secure!.finish(secureSum.plan, secureSum.recovered, state.aggregatorState, aggregationRound)
+          : aggregation.aggregate(
+              results.map((r) => ({ clientId: r.clientId, vector: r.delta, numExamples: r.numExamples })),
+              state.aggregatorState,
+              aggregationRound,
+            );
         const stepped = serverOptimizer.step(state.weights, aggregated.delta, state.optimizerState);
         next = { ...state, weights: stepped.weights, optimizerState: stepped.state, aggregatorState: aggregated.state };
         metrics = aggregated.metrics;

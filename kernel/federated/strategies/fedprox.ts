@@ -9,7 +9,7 @@ export function fedProxStrategy(settings: FedAvgSettings & { mu: number }): Stra
     ...base,
     configureTrain(context, state, options) {
       const plan = base.configureTrain(context, state, options);
-      return { clients: plan.clients.map(({ clientId, config }) => ({ clientId, config: { ...config, proximalMu: settings.mu } })) };
+      return { ...plan, clients: plan.clients.map(({ clientId, config }) => ({ clientId, config: { ...config, proximalMu: settings.mu } })) };
     },
   };
 }

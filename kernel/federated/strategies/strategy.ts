@@ -5,6 +5,7 @@
  * (kernel/rounds) only calls the hooks in order; it knows no algorithm, no
  * privacy and no secure aggregation.
  */
+import type { SecureSumOutcome, SecureSumRequest } from '../aggregators/secure-stack';
 import type { Aggregator } from '../aggregators/aggregator';
 import type { Weighting } from '../aggregators/weighted-mean';
 import type { Rng } from '../random';
@@ -23,6 +24,8 @@ export interface RoundContext {
 /** The clients that train this round, each with its config. */
 export interface TrainPlan {
   readonly clients: readonly { readonly clientId: number; readonly config: ClientTrainConfig }[];
+  /** Present when the aggregation is a secure sum: how the clients encode their updates if the transport runs the protocol. */
+  readonly secureSum?: SecureSumRequest;
 }
 
 /** A strategy's answer to a round's training results. */
@@ -58,7 +61,14 @@ export interface Strategy {
    * Turns usable updates (sorted by client id) into the next state. Failures are data; a strategy that
    * cannot go on (too few clients) throws RoundFailedError.
    */
-  aggregateTrain(context: RoundContext, results: readonly ClientUpdate[], failures: readonly ClientFailure[], state: ServerState): TrainAggregate;
+  aggregateTrain(
+    context: RoundContext,
+    results: readonly ClientUpdate[],
+    failures: readonly ClientFailure[],
+    state: ServerState,
+    /** The sum a transport recovered across processes; `results` then hold metrics only, with empty deltas. */
+    secureSum?: SecureSumOutcome,
+  ): TrainAggregate;
   /** Which clients evaluate the new global model on their held-out data. */
   configureEvaluate(context: RoundContext, settings: ClientEvaluationSettings): readonly number[];
   /** Combines the clients' evaluations into round metrics. */

@@ -11,7 +11,8 @@ import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
 import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientTransport, TrainCohortRequest } from '../client-transport';
-import { secureTrain, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
+import { secureTrain, weightedMeanPlanner, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
+import { trainSecurely } from './secure-transport';
 import { ClientRegistry, type ClientSlot } from './client-registry';
 import { countClientStates, type ClientState, type ClientStateEntry } from '../../contract/client-states';
 import { liveClientEntry, type Refusal } from './client-states';
@@ -286,12 +287,15 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
     refusalsSince: (since: number) => refused.filter((refusal) => refusal.at > since),
   };
+  const plain = createRemoteTransport(link);
   const transport: RemoteTransport = {
-    ...createRemoteTransport(link),
+    ...plain,
     get numClients() {
       return registry.numClients;
     },
-    secureTrain: (request, settings, signal) => secureTrain(link, request, settings, signal),
+    // A strategy whose sum is secure gets only the recovered sum: the clients encode and mask their own updates.
+    train: (request, signal) => (request.secureSum ? trainSecurely(link, { ...request, secureSum: request.secureSum }, signal) : plain.train(request, signal)),
+    secureTrain: (request, settings, signal) => secureTrain(link, request, weightedMeanPlanner(settings, request.weights.length), settings, signal),
   };
 
   const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>

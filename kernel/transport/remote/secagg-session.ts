@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Rng } from '../../federated/random';
 import { SecAggClient } from '../../federated/privacy/secagg/client';
-import { encodeFixedPoint } from '../../federated/privacy/secagg/fixed-point';
 import type { EncryptedShares, RosterEntry } from '../../federated/privacy/secagg/messages';
 import { bytesToField, fieldToBytes } from '../../federated/privacy/secagg/shamir';
 import { parsePublicKey } from '../../federated/privacy/secagg/x25519';
@@ -39,13 +38,6 @@ export function cryptoRng(): Rng {
     shuffle: unsupported,
     fork: () => cryptoRng(),
   };
-}
-
-/** The client's secure-aggregation input: α·Δ in fixed point at the round's scale, clamped to ±bound, exactly as the simulation encodes it. */
-export function encodeSecureInput(delta: Float32Array, alpha: number, scale: number, bound: number): Uint32Array {
-  const weighted = new Float64Array(delta.length);
-  for (let j = 0; j < delta.length; j++) weighted[j] = alpha * delta[j];
-  return encodeFixedPoint(weighted, scale, bound);
 }
 
 /** Concatenates byte strings of one size; splits them back. */

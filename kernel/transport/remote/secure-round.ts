@@ -1,13 +1,15 @@
 /**
  * A training round with secure aggregation across processes (Bonawitz et al.
- * 2017, semi-honest): every client trains, encodes α_i·Δ_i in fixed point and
- * keeps it; then AdvertiseKeys, ShareKeys (envelopes routed through the server,
+ * 2017, semi-honest): the strategy's plan says how each client encodes its
+ * update (α_i, clip, fixed-point scale); every client trains, encodes and keeps
+ * it; then AdvertiseKeys, ShareKeys (envelopes routed through the server,
  * which cannot open them), MaskedInputCollection and Unmasking run over the
- * wire. The server only ever holds masked vectors and recovers Σ α_i·Δ_i over
- * the survivors, as long as at least `threshold` clients are left at each step;
- * a client may drop at any step. The maths is SecAggServer's.
+ * wire. The server only ever holds masked vectors and recovers the sum of the
+ * survivors' encoded updates, as long as at least `threshold` clients are left
+ * at each step; a client may drop at any step. The maths is SecAggServer's.
  */
-import { fixedPointScale, decodeFixedPoint } from '../../federated/privacy/secagg/fixed-point';
+import { secureAggregator, type SecurePlan, type SecureSumRequest } from '../../federated/aggregators/secure-stack';
+import { decodeFixedPoint } from '../../federated/privacy/secagg/fixed-point';
 import { SecAggServer, SecureAggregationError } from '../../federated/privacy/secagg/server';
 import { heldOutCount } from '../../federated/partition/held-out';
 import type { ClientFailure } from '../../federated/types';
@@ -30,7 +32,15 @@ export interface SecureTrainSettings {
   readonly stepTimeoutMs?: number;
 }
 
+/** FedAvg's example-weighted mean over a secure sum, threshold t and bound B: the plan of `remote.transport.secureTrain`. */
+export function weightedMeanPlanner(settings: SecureTrainSettings, dimension: number): SecureSumRequest {
+  const { secure } = secureAggregator({ secure: { threshold: settings.threshold, dropouts: 0, bound: settings.bound }, weighting: 'examples' });
+  return { plan: (cohort) => secure.plan(cohort, undefined, { round: 0, dimension, expectedCohort: cohort.length }) };
+}
+
 export interface SecureTrainOutcome {
+  /** What each client was asked to encode (weights α_i, bounds, scale, threshold). */
+  readonly plan: SecurePlan;
   /** Σ α_i·Δ_i over the survivors, as 32-bit words (mod 2^32) and decoded. */
   readonly words: Uint32Array;
   readonly sum: Float64Array;
@@ -48,6 +58,9 @@ export interface SecureTrainOutcome {
   readonly bytesUp: number;
   /** Every client's state at the end of the round (survivors done, dropouts dropped), as a plain round records it. */
   readonly clientStates: ClientStateEntry[];
+  /** Wall time of the protocol's steps after training, ms, and of it the server's own work (routing, unmasking). */
+  readonly ms: number;
+  readonly serverMs: number;
 }
 
 type Reply<T extends TaskReply['type']> = Extract<TaskReply, { type: T }>;
@@ -95,7 +108,8 @@ async function ask<T extends TaskReply['type']>(
 export async function secureTrain(
   link: RemoteLink,
   request: TrainCohortRequest,
-  settings: SecureTrainSettings,
+  planner: SecureSumRequest,
+  options: { readonly stepTimeoutMs?: number },
   signal?: AbortSignal,
 ): Promise<SecureTrainOutcome> {
   if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
@@ -103,12 +117,13 @@ export async function secureTrain(
   const { round } = request;
   const failures: ClientFailure[] = [];
   const tally = { down: 0, up: 0 };
-  const stepMs = settings.stepTimeoutMs ?? 30_000;
+  const stepMs = options.stepTimeoutMs ?? 30_000;
   const deadlineMs = request.deadlineMs > 0 ? request.deadlineMs : link.defaultDeadlineMs;
 
-  // α_i from the example counts the clients announced (less their held-out share), so each client can weight its own update.
+  // The plan (α_i, clip, scale) from the example counts the clients announced, less their held-out share, in client order as the
+  // simulation sums: each client then encodes its own update exactly as the simulation would.
   const cohort: ClientSlot[] = [];
-  for (const { clientId } of request.clients) {
+  for (const { clientId } of [...request.clients].sort((a, b) => a.clientId - b.clientId)) {
     const slot = link.registry.byClientId(clientId);
     const problem = slot?.connected ? misfit(request.spec, slot) : `client ${clientId} is not connected`;
     if (problem || !slot)
@@ -124,17 +139,15 @@ export async function secureTrain(
     const heldOut = tasks.get(slot.id!)!.config.heldOut;
     return slot.examples - (heldOut ? heldOutCount(slot.examples, heldOut.share) : 0);
   };
-  const total = cohort.reduce((sum, slot) => sum + trained(slot), 0);
-  const alphas = new Map(cohort.map((slot) => [slot.id!, trained(slot) / total]));
-  const bounds = cohort.map((slot) => alphas.get(slot.id!)! * settings.bound);
-  const scale = fixedPointScale(
-    bounds.reduce((a, b) => a + b, 0),
-    Math.max(1, cohort.length),
-  );
+  const plan = planner.plan(cohort.map((slot) => ({ clientId: slot.id!, numExamples: trained(slot) })));
+  const { threshold, scale } = plan;
+  const position = new Map(cohort.map((slot, i) => [slot.id!, i]));
+  const encodingOf = (clientId: number) => plan.encodings[position.get(clientId)!];
+  const alphas = new Map(cohort.map((slot) => [slot.id!, encodingOf(slot.id!).weight]));
   const fail = (message: string): never => {
-    throw new SecureAggregationError(`round ${round}: ${message}`, failures.length, settings.threshold, request.clients.length);
+    throw new SecureAggregationError(`round ${round}: ${message}`, failures.length, threshold, request.clients.length);
   };
-  if (cohort.length < settings.threshold) fail(`only ${cohort.length} clients can take part but the threshold is ${settings.threshold}`);
+  if (cohort.length < threshold) fail(`only ${cohort.length} clients can take part but the threshold is ${threshold}`);
 
   // Round 0: train, encode, advertise keys.
   const trainingSince = Date.now();
@@ -157,7 +170,7 @@ export async function secureTrain(
         seed: t.seed,
         config: t.config,
         deadlineMs,
-        secagg: { threshold: settings.threshold, scale, bound: alphas.get(slot.id!)! * settings.bound, alpha: alphas.get(slot.id!)! },
+        secagg: { threshold, encoding: encodingOf(slot.id!) },
       };
     },
     tally,
@@ -176,11 +189,25 @@ export async function secureTrain(
     if (r.cPublic.length !== 32 || r.sPublic.length !== 32) {
       invalid(index, 'public keys that are not 32 bytes');
       keyed.replies.delete(index);
+    } else if (r.numExamples !== plan.cohort[position.get(index)!].numExamples) {
+      // Its weight α_i was computed from the count it announced; a different count would skew the mean.
+      invalid(index, `${r.numExamples} trained examples where it announced ${plan.cohort[position.get(index)!].numExamples}`);
+      keyed.replies.delete(index);
     }
   }
-  const server = new SecAggServer(settings.threshold, request.weights.length);
+  const protocolStarted = performance.now();
+  let serverMs = 0;
+  const timed = <T>(work: () => T): T => {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      serverMs += performance.now() - started;
+    }
+  };
+  const server = new SecAggServer(threshold, plan.width);
   const advertised = [...keyed.replies].map(([index, r]) => ({ index, cPublic: Buffer.from(r.cPublic), sPublic: Buffer.from(r.sPublic) }));
-  const roster = server.collectKeys(advertised);
+  const roster = timed(() => server.collectKeys(advertised));
   const inRoster = roster.map((entry) => link.registry.byClientId(entry.index)!);
   const rosterMessage = { indices: roster.map((e) => e.index), keys: packBytes(roster.map((e) => Buffer.concat([e.cPublic, e.sPublic]))) };
 
@@ -202,12 +229,12 @@ export async function secureTrain(
       continue;
     }
     const boxes = unpackBytes(reply.ciphertexts, SECAGG_ENVELOPE_BYTES, reply.to.length, `client ${from}'s share envelopes`);
-    server.routeShares(reply.to.map((to, i) => ({ from, to, ciphertext: boxes[i] })));
+    timed(() => server.routeShares(reply.to.map((to, i) => ({ from, to, ciphertext: boxes[i] }))));
   }
 
   // Round 2: masked inputs, from those who shared keys.
   const sharers = inRoster.filter((slot) => shared.replies.has(slot.id!));
-  if (sharers.length < settings.threshold) fail(`only ${sharers.length} clients shared keys but the threshold is ${settings.threshold}`);
+  if (sharers.length < threshold) fail(`only ${sharers.length} clients shared keys but the threshold is ${threshold}`);
   const masked = await ask(
     link,
     round,
@@ -223,19 +250,19 @@ export async function secureTrain(
   );
   failures.push(...masked.failures);
   for (const [index, reply] of masked.replies as Map<number, SecAggMasked>) {
-    if (reply.masked.length !== request.weights.length) {
-      invalid(index, `a masked input of ${reply.masked.length} words for a model of ${request.weights.length}`);
+    if (reply.masked.length !== plan.width) {
+      invalid(index, `a masked input of ${reply.masked.length} words where ${plan.width} were expected`);
       masked.replies.delete(index);
       continue;
     }
-    server.collectMaskedInput(index, reply.masked);
+    timed(() => server.collectMaskedInput(index, reply.masked));
   }
 
   // Round 3: unmasking, asked of the survivors. Only clients that shared keys can be unmasked for: a client that dropped
   // before sharing left no shares behind, and nobody masked against it (SecAggClient masks only with peers whose shares it holds).
   const survivorIds = sharers.map((slot) => slot.id!).filter((id) => masked.replies.has(id));
   const unmaskRequest = { survivors: survivorIds, dropped: sharers.map((slot) => slot.id!).filter((id) => !masked.replies.has(id)) };
-  if (survivorIds.length < settings.threshold) fail(`only ${survivorIds.length} clients sent masked inputs but the threshold is ${settings.threshold}`);
+  if (survivorIds.length < threshold) fail(`only ${survivorIds.length} clients sent masked inputs but the threshold is ${threshold}`);
   const survivorsSlots = unmaskRequest.survivors.map((index) => link.registry.byClientId(index)!);
   const unmasked = await ask(
     link,
@@ -263,8 +290,8 @@ export async function secureTrain(
     invalid(from, 'an incomplete or malformed unmasking answer');
     return [];
   });
-  if (answers.length < settings.threshold) fail(`only ${answers.length} clients answered the unmasking request but the threshold is ${settings.threshold}`);
-  const words = server.unmaskSum(unmaskRequest, answers);
+  if (answers.length < threshold) fail(`only ${answers.length} clients answered the unmasking request but the threshold is ${threshold}`);
+  const words = timed(() => server.unmaskSum(unmaskRequest, answers));
   if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
 
   const survivors = unmaskRequest.survivors;
@@ -272,6 +299,7 @@ export async function secureTrain(
   const ends = new Map<number, TaskEnd>(distinctFailures.map((f) => [f.clientId, { ok: false, reason: f.reason, message: f.message }]));
   for (const id of survivors) ends.set(id, { ok: true, trainMs: keyed.replies.get(id)?.ms ?? 0 });
   return {
+    plan,
     words,
     sum: decodeFixedPoint(words, scale),
     survivors,
@@ -292,5 +320,7 @@ export async function secureTrain(
     bytesDown: tally.down,
     bytesUp: tally.up,
     clientStates: recordClientStates(link, ends),
+    ms: performance.now() - protocolStarted,
+    serverMs,
   };
 }

@@ -5,7 +5,8 @@
  * cannot open, the masked input and the shares the protocol allows.
  */
 import type { ClientWork } from './client-work';
-import { encodeSecureInput, SecAggSession } from './secagg-session';
+import { checkSecureEncoding, encodeUpdate } from '../../federated/aggregators/secure-encoding';
+import { SecAggSession } from './secagg-session';
 import type { Envelope, SecAggInbox, SecAggRoster, SecAggUnmask, SecureTrainMessage, TaskReply } from './wire';
 
 type SecureMessage = Envelope<SecureTrainMessage | SecAggRoster | SecAggInbox | SecAggUnmask>;
@@ -22,11 +23,16 @@ export function createSecureSteps(): { step(message: SecureMessage, work: Client
       const { task } = message;
       switch (message.type) {
         case 'secure-train': {
+          // Checked before training, so that a malformed plan costs no training.
+          const { threshold } = message.secagg;
+          if (!Number.isInteger(threshold) || threshold < 1)
+            return { type: 'task-failed', task, message: 'secure-train: threshold must be a positive integer' };
+          const encoding = checkSecureEncoding(message.secagg.encoding, `round ${message.round}: secure-train secagg.encoding`);
           const result = await work.train({ ...message, type: 'train' });
           if (result.status !== 'ok' || !result.delta) return { type: 'task-failed', task, message: `training stopped (${result.status})` };
-          const { alpha, scale, bound, threshold } = message.secagg;
+          // The part of the strategy's aggregation below the secure sum (clip, weight, fixed point) runs here, on the client.
           for (const old of sessions.keys()) if (old < message.round - 1) sessions.delete(old);
-          const session = new SecAggSession(message.clientId, encodeSecureInput(result.delta, alpha, scale, bound), threshold);
+          const session = new SecAggSession(message.clientId, encodeUpdate(result.delta, encoding), threshold);
           sessions.set(message.round, session);
           // The update stays here: only its metrics go with the keys.
           const { numExamples, trainLoss, trainAccuracy, steps, backend, ms } = result;

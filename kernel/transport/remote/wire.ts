@@ -9,10 +9,11 @@
  * runs on is little-endian). Non-finite numbers (FedSGD's batchSize: Infinity)
  * travel as `{ "$n": "Infinity" }`, since JSON has no spelling for them.
  */
+import type { SecureEncoding } from '../../federated/aggregators/secure-encoding';
 import type { ModelSpec } from '../../../workers/model-spec';
 import type { ClientTrainConfig, HeldOutSplit } from '../../federated/types';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Largest JSON header accepted. */
 export const MAX_HEADER_BYTES = 256 * 1024;
 /** Most binary frames one message may carry. */
@@ -160,10 +161,13 @@ export interface HelloAgain {
   readonly reason: string;
 }
 
-/** Train, then start secure aggregation: the client encodes α·Δ at `scale` (clamped to ±bound) and keeps it to itself. */
+/**
+ * Train, then start secure aggregation: the client encodes its update as the strategy's plan says (clip, weight α_i,
+ * clamp to ±bound, fixed point at the round's scale) and keeps it to itself; only its masked form ever leaves.
+ */
 export interface SecureTrainMessage extends Omit<TrainTaskMessage, 'type'> {
   readonly type: 'secure-train';
-  readonly secagg: { readonly threshold: number; readonly scale: number; readonly bound: number; readonly alpha: number };
+  readonly secagg: { readonly threshold: number; readonly encoding: SecureEncoding };
 }
 /** Round 1 start: the roster (client ids, and their c and s public keys, 64 bytes per client). */
 export interface SecAggRoster {

@@ -1,5 +1,5 @@
 /**
- * The secure-sum layer of the aggregator chain: real-valued client vectors in,
+ * A secure sum of real vectors in process (fed.secagg.sum, the bench): vectors in,
  * their exact sum (up to fixed-point rounding) out, with only masked vectors
  * ever reaching the server. Each client's coordinates must lie within its own
  * public bound (clipping guarantees it under DP); the bounds fix the scale.

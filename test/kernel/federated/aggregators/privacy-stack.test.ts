@@ -4,7 +4,7 @@ import { createRng } from '../../../../kernel/federated/random';
 import type { ClientUpdate } from '../../../../kernel/federated/types';
 import type { AggregationContext } from '../../../../kernel/federated/aggregators/aggregator';
 import { buildAggregation } from '../../../../kernel/federated/aggregators/stack';
-import { scaleToPoissonCohort } from '../../../../kernel/federated/aggregators/secure-sum';
+import { scaleToPoissonCohort } from '../../../../kernel/federated/aggregators/secure-stack';
 import { privacyAfter } from '../../../../kernel/federated/privacy/privacy-after';
 import { dp } from '../../../../kernel/api/privacy';
 import { resolveSecureAggregation, type SecureAggregationOption } from '../../../../kernel/federated/privacy/secure-aggregation-option';

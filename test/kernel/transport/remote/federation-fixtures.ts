@@ -4,6 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fed } from '../../../../kernel/api/index';
+import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../../kernel/data/dataset';
+import { createFederatedData, type FederatedData } from '../../../../kernel/federated/partition/federated-data';
 import { createRng } from '../../../../kernel/federated/random';
 import { writeKeyPair } from '../../../../kernel/transport/remote/keys';
 
@@ -112,4 +115,23 @@ export function clientArgs(
     ...(client.backend ? ['--backend', client.backend] : []),
     ...extra,
   ];
+}
+
+/** The clients' CSVs (4 features, 3 classes, column 'label') as one in-process partition: client i holds exactly the rows of CSV i, in file order. */
+export async function splitOfCsvs(paths: readonly string[]): Promise<FederatedData> {
+  const parts = await Promise.all(paths.map((path) => fed.datasets.csv(path, { label: 'label' })));
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const size = featureSize(parts[0]);
+  const x = sharedFloat32(total * size);
+  const y = sharedInt32(total);
+  const lists: number[][] = [];
+  let at = 0;
+  for (const part of parts) {
+    x.set(part.x, at * size);
+    y.set(part.y, at);
+    lists.push(Array.from({ length: part.length }, (_, i) => at + i));
+    at += part.length;
+  }
+  const dataset: Dataset = createDataset({ x, y, exampleShape: [4], numClasses: 3, name: 'client-csvs' });
+  return createFederatedData({ dataset, clients: lists, scheme: 'natural', seed: 0 });
 }

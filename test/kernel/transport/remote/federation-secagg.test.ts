@@ -8,15 +8,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import * as zmq from 'zeromq';
 import { fed } from '../../../../kernel/api/index';
 import { addInto } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { TrainCohortRequest } from '../../../../kernel/transport/client-transport';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
-import { encodeSecureInput, SecAggSession } from '../../../../kernel/transport/remote/secagg-session';
-import { decodeServerMessage, encodeMessage, type ClientMessage } from '../../../../kernel/transport/remote/wire';
+import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
 import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { startScriptedClient, type DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const dir = tempDir();
@@ -50,86 +48,11 @@ after(async () => {
   await fed.shutdown();
 });
 
-/** The scripted client: plays every step honestly until `dropAt`, then goes silent (no answers, no heartbeats). */
-async function zed(dropAt: 'never' | 'inbox' | 'unmask' | 'short-masked'): Promise<() => void> {
-  const pair = readKeyPair(keys.zed.key, 'zed');
-  const socket = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
-  socket.connect(`tcp://127.0.0.1:${port}`);
-  let tail: Promise<void> = Promise.resolve();
-  const send = (message: ClientMessage, round: number): void => {
-    tail = tail.then(() => socket.send(encodeMessage(message, round)));
-  };
-  const beat = setInterval(() => send({ type: 'heartbeat' }, 0), 300);
-  let silent = false;
-  const stop = (): void => {
-    silent = true;
-    clearInterval(beat);
-  };
-  send(
-    { type: 'hello', name: 'zed', examples: 20, inputShape: [4], numClasses: 3, publicKey: pair.publicKey, proof: helloProof(pair, remote.publicKey, 'zed') },
-    0,
-  );
-  let welcomed!: () => void;
-  const welcome = new Promise<void>((r) => {
-    welcomed = r;
-  });
-  let session: SecAggSession | undefined;
-  void (async () => {
-    try {
-      for (;;) {
-        const m = decodeServerMessage(await socket.receive());
-        if (m.type === 'welcome') welcomed();
-        if (silent || !('task' in m)) continue;
-        if (m.type === 'train')
-          send(
-            {
-              type: 'train-result',
-              task: m.task,
-              status: 'ok',
-              delta: zedDelta(m.weights.length),
-              numExamples: 20,
-              trainLoss: 1,
-              trainAccuracy: 0,
-              backend: 'script',
-              ms: 1,
-            },
-            m.round,
-          );
-        if (m.type === 'secure-train') {
-          session = new SecAggSession(
-            m.clientId,
-            encodeSecureInput(zedDelta(m.weights.length), m.secagg.alpha, m.secagg.scale, m.secagg.bound),
-            m.secagg.threshold,
-          );
-          send({ type: 'sa-keys', task: m.task, ...session.keys(), numExamples: 20, trainLoss: 1, trainAccuracy: 0, backend: 'script', ms: 1 }, m.round);
-        }
-        if (m.type === 'sa-roster') send({ type: 'sa-shares', task: m.task, ...session!.shares(m) }, m.round);
-        if (m.type === 'sa-inbox') {
-          if (dropAt === 'inbox') {
-            stop();
-            continue;
-          }
-          const masked = session!.masked(m);
-          send({ type: 'sa-masked', task: m.task, masked: dropAt === 'short-masked' ? masked.slice(1) : masked }, m.round);
-        }
-        if (m.type === 'sa-unmask') {
-          if (dropAt === 'unmask') {
-            stop();
-            continue;
-          }
-          send({ type: 'sa-unmasking', task: m.task, ...session!.unmask(m) }, m.round);
-        }
-      }
-    } catch {
-      /* closed */
-    }
-  })();
-  await welcome;
+/** The scripted client 'zed' (20 examples, a fixed update), dropping out at `dropAt`. */
+async function zed(dropAt: DropAt): Promise<() => void> {
+  const close = await startScriptedClient({ remote, port, keyFile: keys.zed.key, name: 'zed', examples: 20, delta: zedDelta, dropAt });
   await remote.waitForClients(4, 10_000);
-  return () => {
-    stop();
-    socket.close();
-  };
+  return close;
 }
 
 /** The same cohort's plain round, then its secure round; returns the plain deltas and the secure outcome. */
@@ -159,7 +82,7 @@ function plainFixedPointSum(
   const sum = new Uint32Array(deltas.get(0)!.length);
   for (const id of ids) {
     const alpha = secure.alphas.get(id)!;
-    addInto(sum, encodeSecureInput(deltas.get(id)!, alpha, secure.scale, alpha * 1));
+    addInto(sum, encodeUpdate(deltas.get(id)!, { weight: alpha, scale: secure.scale, bound: alpha * 1 }));
   }
   return sum;
 }
@@ -229,7 +152,7 @@ test("a masked input of the wrong length is left out as invalid; the others' sum
       secure.failures.map((f) => [f.clientId, f.reason]),
       [[3, 'invalid']],
     );
-    assert.match(secure.failures[0].message, /sent a masked input of \d+ words for a model of \d+; left out of secure aggregation/);
+    assert.match(secure.failures[0].message, /sent a masked input of \d+ words where \d+ were expected; left out of secure aggregation/);
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2], deltas, secure)));
   } finally {
     close();

@@ -6,13 +6,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
-import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../../kernel/data/dataset';
-import { createFederatedData, type FederatedData } from '../../../../kernel/federated/partition/federated-data';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import * as zmq from 'zeromq';
 import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
 import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, waitForOutput, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import {
+  clientArgs,
+  exitWithin,
+  freePort,
+  makeKeys,
+  spawnClient,
+  splitOfCsvs,
+  tempDir,
+  waitForOutput,
+  writeClientCsv,
+  type ClientProcess,
+} from './federation-fixtures';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const MAX_MESSAGE_BYTES = 1 << 20;
@@ -55,24 +64,7 @@ after(async () => {
   await fed.shutdown();
 });
 
-/** The same split as one in-process partition: client i holds exactly the rows of name i's CSV, in file order. */
-async function simulatedSplit(): Promise<FederatedData> {
-  const parts = await Promise.all(NAMES.map((name) => fed.datasets.csv(csv(name), { label: 'label' })));
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const size = featureSize(parts[0]);
-  const x = sharedFloat32(total * size);
-  const y = sharedInt32(total);
-  const lists: number[][] = [];
-  let at = 0;
-  for (const part of parts) {
-    x.set(part.x, at * size);
-    y.set(part.y, at);
-    lists.push(Array.from({ length: part.length }, (_, i) => at + i));
-    at += part.length;
-  }
-  const dataset: Dataset = createDataset({ x, y, exampleShape: [4], numClasses: 3, name: 'three-csvs' });
-  return createFederatedData({ dataset, clients: lists, scheme: 'natural', seed: 0 });
-}
+const simulatedSplit = () => splitOfCsvs(NAMES.map(csv));
 
 test('three client processes train rounds whose global model is bit-identical to the in-process simulation', async () => {
   const described = remote.describe();
@@ -243,9 +235,4 @@ test('forged, truncated, oversized and replayed messages from an admitted client
   } finally {
     if (!eve.closed) eve.close();
   }
-});
-
-test('secure aggregation over remote clients is refused with a clear message rather than simulated on plain updates', async () => {
-  const secure = fed.fedAvg({ model: model(), clientsPerRound: 3, seed: 1, backend: 'wasm', workers: 1, secureAggregation: true });
-  await assert.rejects(secure.next(await secure.initialize(), remote), /secureAggregation is not wired to remote clients yet/);
 });

@@ -1,0 +1,209 @@
+/**
+ * FedAvg with `secureAggregation: true` (and with DP on top) over three real
+ * `fedbook client` processes: each client clips, weights and encodes its own
+ * update and sends only its masked form; the server recovers the sum and
+ * finishes the aggregation. The global model is bit-identical to the
+ * in-process simulation of the same split, seed and backend. A scripted fourth
+ * client that drops out mid-protocol leaves the survivors' sum, weighted by the
+ * survivors' counts.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fed } from '../../../../kernel/api/index';
+import type { Aggregator, AggregatorInput } from '../../../../kernel/federated/aggregators/aggregator';
+import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../../kernel/federated/privacy/secagg/fixed-point';
+import type { NextOptions } from '../../../../kernel/rounds/process';
+import type { Federation } from '../../../../kernel/transport/remote/federation-server';
+import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, splitOfCsvs, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { startScriptedClient } from './scripted-secagg-client';
+
+const NAMES = ['alice', 'bob', 'carol'];
+const SIZES = [40, 55, 30];
+const dir = tempDir();
+const keys = makeKeys(dir, ['server', ...NAMES, 'zed']);
+const csv = (name: string) => join(dir, `${name}.csv`);
+let port: number;
+let remote: Federation;
+const processes: ClientProcess[] = [];
+
+const base = {
+  model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
+  localEpochs: 2,
+  batchSize: 8,
+  clientLr: 0.1,
+  backend: 'wasm',
+  workers: 1,
+} as const;
+
+before(async () => {
+  NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 200 + i));
+  writeClientCsv(csv('zed'), 20, 299); // zed's rows only count in the simulation's split; the scripted zed never trains
+  port = await freePort();
+  const listening = fed.federation.listen({
+    port,
+    minClients: 3,
+    joinTimeoutMs: 60_000,
+    heartbeatTimeoutMs: 1500,
+    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) },
+    log: () => undefined,
+  });
+  for (const name of NAMES) {
+    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label: 'label', name, backend: 'wasm' })));
+  }
+  remote = await listening;
+});
+
+after(async () => {
+  await remote?.close();
+  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  await fed.shutdown();
+});
+
+/** Runs `rounds` rounds of the same algorithm in process and over the federation; returns both final weights. */
+async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: number, options: NextOptions = {}) {
+  const split = await splitOfCsvs(NAMES.map(csv));
+  const simulated = build();
+  const federated = build();
+  let sim = await simulated.initialize();
+  let fedState = await federated.initialize();
+  const metrics = [];
+  for (let round = 1; round <= rounds; round++) {
+    sim = (await simulated.next(sim, split, options)).state;
+    const step = await federated.next(fedState, remote, options);
+    fedState = step.state;
+    metrics.push(step.metrics);
+  }
+  return { sim: sim.weights, federated: fedState.weights, initial: (await federated.initialize()).weights, metrics };
+}
+
+const bitsEqual = (a: Float32Array, b: Float32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+test('FedAvg with secure aggregation over three client processes equals the simulation bit for bit', async () => {
+  // With client-side evaluation: each client trains on its examples less a held-out share, and α_i counts only those.
+  const clientEvaluation = { fraction: 1, heldOut: { share: 0.25, seed: 3 } };
+  const { sim, federated, initial, metrics } = await bothWays(() => fed.fedAvg({ ...base, clientsPerRound: 3, seed: 21, secureAggregation: true }), 3, {
+    clientEvaluation,
+  });
+  assert.ok(bitsEqual(federated, sim), 'remote and simulated weights differ');
+  assert.ok(!bitsEqual(federated, initial), 'training changed nothing');
+  for (const m of metrics) {
+    assert.equal(m.clients, 3, JSON.stringify(m.failureDetails));
+    assert.equal(m.failures, 0);
+    assert.equal(m.secagg?.threshold, 2);
+    assert.equal(m.secagg?.dropped, 0);
+    // A secure round records its clients' states as a plain one does.
+    assert.deepEqual(
+      m.clientStates?.map((c) => c.state),
+      ['done', 'done', 'done'],
+    );
+  }
+});
+
+test('DP-FedAvg (fixed clip, Poisson sampling) with secure aggregation over the client processes equals the simulation bit for bit', async () => {
+  const privacy = fed.dp.gaussian({ clip: 0.5, noiseMultiplier: 0.3, delta: 1e-5 });
+  const build = () => fed.fedAvg({ ...base, clientsPerRound: 2, seed: 8, minClients: 0, privacy, secureAggregation: true });
+  const { sim, federated, metrics } = await bothWays(build, 4);
+  assert.ok(bitsEqual(federated, sim), 'remote and simulated weights differ');
+  // Seed 8 samples cohorts of 2, 0, 1 and 2 clients: an empty round is noise alone, a round of one a secure sum of one.
+  assert.deepEqual(
+    metrics.map((m) => m.cohort),
+    [2, 0, 1, 2],
+  );
+  assert.ok(metrics.some((m) => m.clients > 0 && m.secagg !== undefined));
+  assert.ok(metrics.every((m) => (m.dp as { clip?: number } | undefined)?.clip === 0.5));
+});
+
+test('DP-FedAvg with adaptive clipping and secure aggregation: the clients send the unclipped bit inside the masked sum; bit for bit', async () => {
+  const privacy = fed.dp.adaptive({ targetQuantile: 0.5, noiseMultiplier: 0.2, clippedCountStddev: 0.5, delta: 1e-5 });
+  const { sim, federated, metrics } = await bothWays(() => fed.fedAvg({ ...base, clientsPerRound: 3, seed: 6, privacy, secureAggregation: true }), 3);
+  assert.ok(bitsEqual(federated, sim), 'remote and simulated weights differ');
+  const clips = metrics.map((m) => (m.dp as { nextClip?: number }).nextClip);
+  assert.equal(new Set(clips).size, 3, `the clip should move every round: ${clips}`);
+});
+
+test('unsound combinations are refused with the reason', async () => {
+  const state = () => fed.fedAvg({ ...base, clientsPerRound: 3 }).initialize();
+  const withMean = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, aggregator: fed.aggregators.mean() });
+  await assert.rejects(withMean.next(await state(), remote), /cannot use a custom aggregator \(mean>sum\).*only ever learns their sum/);
+  const simulatedDropouts = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: { threshold: 2, dropouts: 1 } });
+  await assert.rejects(simulatedDropouts.next(await state(), remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
+  const signFlip = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, attack: fed.attacks.signFlip({ fraction: 0.34 }) });
+  await assert.rejects(
+    signFlip.next(await state(), remote),
+    /poisons updates after they arrive, and with secureAggregation on remote clients no update arrives/,
+  );
+  assert.throws(
+    () => fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, aggregator: fed.aggregators.median() }),
+    /secure aggregation cannot be combined with median/,
+  );
+});
+
+/** An aggregator for the simulation that records its inputs and returns `delta(inputs)`. */
+function handAggregator(delta: (inputs: readonly AggregatorInput[], dimension: number) => Float32Array): Aggregator {
+  return {
+    kind: 'aggregator',
+    name: 'byHand',
+    traits: {},
+    init: () => undefined,
+    aggregate: (inputs, state, context) => ({ delta: delta(inputs, context.dimension), state, metrics: {} }),
+  };
+}
+
+test("a client dropping out after sharing keys: the survivors' sum, renormalised by the survivors' weights", async () => {
+  const close = await startScriptedClient({
+    remote,
+    port,
+    keyFile: keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta: (d) => new Float32Array(d).fill(0.25),
+    dropAt: 'inbox',
+  });
+  try {
+    await remote.waitForClients(4, 10_000);
+    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+    const step = await federated.next(await federated.initialize(), remote);
+    assert.equal(step.metrics.clients, 3);
+    assert.deepEqual(
+      step.failures.map((f) => [f.clientId, f.reason]),
+      [[3, 'dropped']],
+    );
+    assert.equal(step.metrics.secagg?.dropped, 1);
+
+    // The same round in process, aggregated by hand as the protocol defines it: α_i = n_i / Σ n over all four planned
+    // clients, each α_i·Δ_i encoded at the round's scale (bounds α_i·16), the three survivors' words summed mod 2^32,
+    // decoded, divided by α_0 + α_1 + α_2.
+    const byHand = handAggregator((inputs, dimension) => {
+      assert.deepEqual(
+        inputs.map((i) => i.numExamples),
+        [...SIZES, 20],
+      );
+      const total = inputs.reduce((n, i) => n + i.numExamples, 0);
+      const alphas = inputs.map((i) => i.numExamples / total);
+      const scale = fixedPointScale(
+        alphas.reduce((a, alpha) => a + alpha * 16, 0),
+        4,
+      );
+      const words = new Uint32Array(dimension);
+      for (const i of [0, 1, 2])
+        addInto(
+          words,
+          encodeFixedPoint(
+            Float64Array.from(inputs[i].vector, (x) => alphas[i] * x),
+            scale,
+            alphas[i] * 16,
+          ),
+        );
+      const sum = decodeFixedPoint(words, scale);
+      const surviving = alphas[0] + alphas[1] + alphas[2];
+      return Float32Array.from(sum, (x) => x / surviving);
+    });
+    const simulated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, aggregator: byHand });
+    const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(csv)));
+    assert.ok(bitsEqual(step.state.weights, sim.state.weights), 'remote weights differ from the survivors-only sum');
+  } finally {
+    close();
+  }
+});

@@ -98,7 +98,7 @@ export class CompiledStep {
   }
 
   private convolution(index: number, op: Extract<PlanOp, { kind: 'conv2d' }>, batch: number): Convolution {
-    return this.native(index, batch, () => this.makeConvolution!({ ...op.geometry, batch, bias: op.biasOffset >= 0 }));
+    return this.native(index, batch, () => this.makeConvolution!({ ...op.geometry, batch, bias: op.biasOffset >= 0, relu: op.rectify }));
   }
 
   /** The native max pooling for this batch size, or undefined to pool in JS. */
@@ -106,7 +106,7 @@ export class CompiledStep {
     const make = this.makePooling;
     if (!make) return undefined;
     const { inH, inW, channels, outH, outW, ph, pw, sh, sw } = op;
-    return this.native(index, batch, () => make({ batch, inH, inW, channels, outH, outW, ph, pw, sh, sw }));
+    return this.native(index, batch, () => make({ batch, inH, inW, channels, outH, outW, ph, pw, sh, sw, relu: op.activation === 'relu' }));
   }
 
   /** Grows the batch buffers to hold `batch` examples; a no-op once they are large enough. */
@@ -204,9 +204,8 @@ export class CompiledStep {
           maxPool(op, input, out, this.argmax[index]!, count, training);
           return;
         }
-        const n = count * outputSize(op);
-        pooling.forward(input.subarray(0, count * op.inH * op.inW * op.channels), out.subarray(0, n));
-        if (op.activation === 'relu') activate('relu', out, out, 1, n);
+        // With activation 'relu' the input is already rectified (see fuseReluIntoPool), and so is its maximum.
+        pooling.forward(input.subarray(0, count * op.inH * op.inW * op.channels), out.subarray(0, count * outputSize(op)));
         return;
       }
       case 'dense': {
@@ -265,9 +264,8 @@ export class CompiledStep {
         const pooling = this.pooling(index, op, count);
         if (pooling) {
           const n = count * outputSize(op);
-          // The ReLU after the pool: a gradient only where the pooled value was positive.
-          if (op.activation === 'relu') activationGradient('relu', out, dOut, 1, n);
-          pooling.backward(dOut.subarray(0, n), dIn.subarray(0, count * op.inH * op.inW * op.channels));
+          // With activation 'relu' the pooling takes the ReLU's gradient first (a gradient only where the pooled value is positive).
+          pooling.backward(dOut.subarray(0, n), dIn.subarray(0, count * op.inH * op.inW * op.channels), out.subarray(0, n));
           return;
         }
         const argmax = this.argmax[index]!;

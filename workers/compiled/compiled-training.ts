@@ -65,7 +65,7 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   for (const op of plan.ops) {
     if (op.kind !== 'conv2d' || !makeConvolution) continue;
     try {
-      makeConvolution({ ...op.geometry, batch: 1, bias: op.biasOffset >= 0 }).dispose();
+      makeConvolution({ ...op.geometry, batch: 1, bias: op.biasOffset >= 0, relu: op.rectify }).dispose();
     } catch (error) {
       return { unsupported: `oneDNN refused layer '${op.layer}': ${(error as Error).message.split('\n')[0]}` };
     }
@@ -76,7 +76,7 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
     if (op.kind !== 'maxPool' || !makePooling) continue;
     try {
       const { inH, inW, channels, outH, outW, ph, pw, sh, sw } = op;
-      makePooling({ batch: 1, inH, inW, channels, outH, outW, ph, pw, sh, sw }).dispose();
+      makePooling({ batch: 1, inH, inW, channels, outH, outW, ph, pw, sh, sw, relu: op.activation === 'relu' }).dispose();
     } catch {
       makePooling = undefined;
     }

@@ -32,6 +32,22 @@ describe('oneDNN max pooling', { skip: !libs.dnnl && `no oneDNN 2.x: ${libs.note
     assert.throws(() => pool.forward(x, y), /max pooling: used after dispose\(\)/);
   });
 
+  it('with relu, backward first zeroes the gradient where the pooled value is not positive', () => {
+    // One channel, 2×4 image, 2×2 windows: maxima 3 (top right of window 0) and 0 (window 1, already rectified upstream).
+    const x = Float32Array.of(1, 3, 0, 0, 2, -1, 0, 0);
+    const pool = createMaxPooling(libs.dnnl!, { batch: 1, inH: 2, inW: 4, channels: 1, outH: 1, outW: 2, ph: 2, pw: 2, sh: 2, sw: 2, relu: true });
+    const y = new Float32Array(2);
+    pool.forward(x, y);
+    assert.deepEqual([...y], [3, 0]);
+    const dy = Float32Array.of(5, 7),
+      dx = new Float32Array(8);
+    pool.backward(dy, dx, y);
+    assert.deepEqual([...dx], [0, 5, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual([...dy], [5, 0]);
+    assert.throws(() => pool.backward(dy, dx), /max pooling: y needs 2 values, got none/);
+    pool.dispose();
+  });
+
   it('refuses inconsistent geometry and short buffers before calling into C', () => {
     const g = { batch: 2, inH: 28, inW: 28, channels: 32, outH: 14, outW: 14, ph: 2, pw: 2, sh: 2, sw: 2 };
     assert.throws(() => checkPoolGeometry({ ...g, outW: 15 }), /output 14×15 does not follow from the input, pool size and strides \(14×14\)/);

@@ -25,10 +25,12 @@ export interface ConvGeometry {
   pb: number;
   pr: number;
   bias: boolean;
+  /** Forward applies max(0, ·) to its result inside the kernel (a oneDNN post-op); backward is unchanged. */
+  relu?: boolean;
 }
 
 export interface Convolution {
-  /** y = conv(x, w) + b. */
+  /** y = conv(x, w) + b, or max(0, conv(x, w) + b) with `relu`. */
   forward(x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array): void;
   /** dx = conv_transpose(dy, w). */
   backwardData(dy: Float32Array, w: Float32Array, dx: Float32Array): void;
@@ -41,7 +43,7 @@ export interface Convolution {
 /** Checks the geometry (positive integers, consistent output size) before anything reaches C. */
 export function checkConvGeometry(g: ConvGeometry): void {
   for (const [name, value] of Object.entries(g)) {
-    if (name === 'bias') continue;
+    if (name === 'bias' || name === 'relu') continue;
     const min = ['pt', 'pl', 'pb', 'pr'].includes(name) ? 0 : 1;
     if (!Number.isInteger(value) || value < min || value > 1 << 24) throw new RangeError(`convolution: ${name} must be an integer ≥ ${min}, got ${value}`);
   }
@@ -71,6 +73,7 @@ export function createConvolution(dnnl: Dnnl, g: ConvGeometry): Convolution {
     (d) => b.convForward(d, C.forwardTraining, C.convolutionDirect, src, weights, bias, dst, strides, padL, padR),
     'convolution forward',
     null,
+    g.relu ? owned.reluAttr() : null,
   );
   const bwdData = owned.primitive(
     (d) => b.convBackwardData(d, C.convolutionDirect, src, weights, dst, strides, padL, padR),

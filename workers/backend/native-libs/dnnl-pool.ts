@@ -19,13 +19,21 @@ export interface PoolGeometry {
   pw: number;
   sh: number;
   sw: number;
+  /**
+   * The pooled values went through a ReLU applied before the pool (max(0, ·) commutes with max pooling):
+   * backward then takes the ReLU's gradient first, zeroing dy where the pooled value is not positive.
+   */
+  relu?: boolean;
 }
 
 export interface MaxPooling {
   /** y = maxPool(x); remembers the winners for `backward`. */
   forward(x: Float32Array, y: Float32Array): void;
-  /** dx = the gradient dy routed to the inputs the last `forward` picked (dx is overwritten, zeros included). */
-  backward(dy: Float32Array, dx: Float32Array): void;
+  /**
+   * dx = the gradient dy routed to the inputs the last `forward` picked (dx is overwritten, zeros included).
+   * With `relu`, dy is first zeroed (in place) where `y`, the pooled output, is not positive.
+   */
+  backward(dy: Float32Array, dx: Float32Array, y?: Float32Array): void;
   /** Frees the oneDNN primitives and memory objects; the pooling cannot be used afterwards. */
   dispose(): void;
 }
@@ -33,6 +41,7 @@ export interface MaxPooling {
 /** Checks the geometry (positive integers, 'valid' output size) before anything reaches C. */
 export function checkPoolGeometry(g: PoolGeometry): void {
   for (const [name, value] of Object.entries(g)) {
+    if (name === 'relu') continue;
     if (!Number.isInteger(value) || value < 1 || value > 1 << 24) throw new RangeError(`max pooling: ${name} must be an integer ≥ 1, got ${value}`);
   }
   const expectH = Math.floor((g.inH - g.ph) / g.sh) + 1;
@@ -58,6 +67,11 @@ export function createMaxPooling(dnnl: Dnnl, g: PoolGeometry): MaxPooling {
   if (!workspaceMd) throw new Error('oneDNN: max pooling forward has no workspace');
   const workspace = new Uint8Array(Number(b.mdSize(workspaceMd)));
   const mem = { src: owned.memory(src), dst: owned.memory(dst), workspace: owned.memory(workspaceMd) };
+  // The ReLU's gradient, in place on dy, from the pooled output (a 1-D eltwise over the batch's values).
+  const flat = memoryDesc(b, [g.batch * g.outH * g.outW * g.channels], C.x);
+  const reluFwd = g.relu ? owned.primitive((d) => b.eltwiseForward(d, C.forwardTraining, C.eltwiseReluUseDst, flat, 0, 0), 'relu forward', null) : null;
+  const reluBwd = g.relu && reluFwd ? owned.primitive((d) => b.eltwiseBackward(d, C.eltwiseReluUseDst, flat, flat, 0, 0), 'relu backward', reluFwd.pd) : null;
+  const flatMem = g.relu ? { dst: owned.memory(flat), diffDst: owned.memory(flat), diffSrc: owned.memory(flat) } : null;
   const sizes = { src: g.batch * g.inH * g.inW * g.channels, dst: g.batch * g.outH * g.outW * g.channels };
   const need = (array: Float32Array, size: number, what: string) => {
     if (!(array instanceof Float32Array) || array.length < size)
@@ -80,11 +94,19 @@ export function createMaxPooling(dnnl: Dnnl, g: PoolGeometry): MaxPooling {
       ]);
       forwarded = true;
     },
-    backward(dy, dx) {
+    backward(dy, dx, y) {
       live();
       if (!forwarded) throw new Error('max pooling: backward() before any forward()');
       need(dy, sizes.dst, 'dy');
       need(dx, sizes.src, 'dx');
+      if (reluBwd && flatMem) {
+        need(y as Float32Array, sizes.dst, 'y');
+        execute(b, reluBwd.primitive, [
+          [C.arg.dst, flatMem.dst, y!],
+          [C.arg.diffDst, flatMem.diffDst, dy],
+          [C.arg.diffSrc, flatMem.diffSrc, dy],
+        ]);
+      }
       execute(b, bwd.primitive, [
         [C.arg.diffDst, mem.dst, dy],
         [C.arg.workspace, mem.workspace, workspace],

@@ -26,6 +26,8 @@ export const DNNL = {
   forwardTraining: 64,
   convolutionDirect: 1,
   poolingMax: 0x1ff,
+  eltwiseRelu: 0x1f,
+  eltwiseReluUseDst: 0x100,
   arg: { src: 1, dst: 17, weights: 33, bias: 41, workspace: 64, diffSrc: 129, diffDst: 145, diffWeights: 161, diffBias: 169 },
 };
 
@@ -41,6 +43,14 @@ export interface Bindings {
   convBackwardWeights: Fn;
   poolForward: Fn;
   poolBackward: Fn;
+  eltwiseForward: Fn;
+  eltwiseBackward: Fn;
+  attrCreate: Fn;
+  attrDestroy: Fn;
+  attrSetPostOps: Fn;
+  postOpsCreate: Fn;
+  postOpsDestroy: Fn;
+  postOpsAppendEltwise: Fn;
   pdCreate: Fn;
   primitiveCreate: Fn;
   memoryCreate: Fn;
@@ -85,6 +95,15 @@ export function bindDnnl(dnnl: Dnnl): Bindings {
     poolBackward: f(
       'int dnnl_pooling_backward_desc_init(void *d, int alg, const void *dsrc, const void *ddst, const int64_t *strides, const int64_t *kernel, const int64_t *pl, const int64_t *pr)',
     ),
+    eltwiseForward: f('int dnnl_eltwise_forward_desc_init(void *d, int prop, int alg, const void *data, float alpha, float beta)'),
+    eltwiseBackward: f('int dnnl_eltwise_backward_desc_init(void *d, int alg, const void *diffData, const void *data, float alpha, float beta)'),
+    attrCreate: f('int dnnl_primitive_attr_create(_Out_ void **attr)'),
+    attrDestroy: f('int dnnl_primitive_attr_destroy(void *attr)'),
+    attrSetPostOps: f('int dnnl_primitive_attr_set_post_ops(void *attr, const void *postOps)'),
+    postOpsCreate: f('int dnnl_post_ops_create(_Out_ void **postOps)'),
+    postOpsDestroy: f('int dnnl_post_ops_destroy(void *postOps)'),
+    // 2.x: the scale argument comes first (3.x dropped it).
+    postOpsAppendEltwise: f('int dnnl_post_ops_append_eltwise(void *postOps, float scale, int alg, float alpha, float beta)'),
     pdCreate: f('int dnnl_primitive_desc_create(_Out_ void **pd, const void *opDesc, const void *attr, void *engine, const void *hint)'),
     primitiveCreate: f('int dnnl_primitive_create(_Out_ void **primitive, const void *pd)'),
     memoryCreate: f('int dnnl_memory_create(_Out_ void **memory, const void *md, void *engine, void *handle)'),
@@ -134,13 +153,17 @@ export class Owned {
   readonly primitives: unknown[] = [];
   readonly pds: unknown[] = [];
   readonly memories: unknown[] = [];
+  readonly attrs: unknown[] = [];
   constructor(private readonly b: Bindings) {}
 
-  /** A primitive from an operation descriptor `fill` writes; `hint` is the forward primitive descriptor for backward ones. */
-  primitive(fill: (desc: Uint8Array) => number, what: string, hint: unknown): { pd: unknown; primitive: unknown } {
+  /**
+   * A primitive from an operation descriptor `fill` writes; `hint` is the forward primitive descriptor for
+   * backward ones; `attr` carries post-ops (see reluAttr).
+   */
+  primitive(fill: (desc: Uint8Array) => number, what: string, hint: unknown, attr: unknown = null): { pd: unknown; primitive: unknown } {
     const desc = new Uint8Array(OP_DESC_BYTES);
     ok(fill(desc), what);
-    const pd = out(this.b.pdCreate, `${what}: dnnl_primitive_desc_create`, desc, null, this.b.engine, hint);
+    const pd = out(this.b.pdCreate, `${what}: dnnl_primitive_desc_create`, desc, attr, this.b.engine, hint);
     this.pds.push(pd);
     const created = out(this.b.primitiveCreate, `${what}: dnnl_primitive_create`, pd);
     this.primitives.push(created);
@@ -154,7 +177,22 @@ export class Owned {
     return created;
   }
 
+  /** Primitive attributes with one post-op, max(0, ·) on the result; freed by dispose. */
+  reluAttr(): unknown {
+    const postOps = out(this.b.postOpsCreate, 'dnnl_post_ops_create');
+    try {
+      ok(this.b.postOpsAppendEltwise(postOps, 1, DNNL.eltwiseRelu, 0, 0), 'dnnl_post_ops_append_eltwise');
+      const attr = out(this.b.attrCreate, 'dnnl_primitive_attr_create');
+      this.attrs.push(attr);
+      ok(this.b.attrSetPostOps(attr, postOps), 'dnnl_primitive_attr_set_post_ops'); // copies the post-ops
+      return attr;
+    } finally {
+      this.b.postOpsDestroy(postOps);
+    }
+  }
+
   dispose(): void {
+    for (const a of this.attrs) this.b.attrDestroy(a);
     // Primitives first: they hold references to their descriptors. Memories made from queried descriptors
     // go before the primitive descriptors those belong to.
     for (const p of this.primitives) this.b.primitiveDestroy(p);

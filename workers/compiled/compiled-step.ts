@@ -50,6 +50,11 @@ export class CompiledStep {
   private readonly makePooling?: PoolingFactory;
   /** Flat gradient, in the weight vector's layout. */
   readonly gradient: Float32Array;
+  /**
+   * When set, run() adds each op's milliseconds here under 'forward 3 maxPool'-style keys
+   * (bench/compiled-step.ts prints them); unset, nothing is timed.
+   */
+  profile?: Map<string, number>;
 
   constructor(plan: ModelPlan, sgemm: Sgemm, makeConvolution?: ConvolutionFactory, makePooling?: PoolingFactory) {
     this.plan = plan;
@@ -129,16 +134,26 @@ export class CompiledStep {
     const { plan } = this;
     this.checkBatch(weights, x, labels, count);
     this.reserve(count);
+    const profile = this.profile;
+    const timed = (key: string, call: () => void) => {
+      const started = performance.now();
+      call();
+      profile!.set(key, (profile!.get(key) ?? 0) + performance.now() - started);
+    };
     let input = x;
-    plan.ops.forEach((_op, i) => {
-      this.forward(i, weights, input, count, random, true);
+    plan.ops.forEach((op, i) => {
+      const opInput = input;
+      if (profile) timed(`forward ${i} ${op.kind}`, () => this.forward(i, weights, opInput, count, random, true));
+      else this.forward(i, weights, input, count, random, true);
       input = this.outputs[i];
     });
     const last = plan.ops.length - 1;
     const outcome = this.lossGradient(this.outputs[last], labels, count, this.deltas[last]);
     for (let i = last; i >= 0; i--) {
       const opInput = i === 0 ? x : this.outputs[i - 1];
-      this.backward(i, weights, opInput, i === 0 ? undefined : this.deltas[i - 1], count, sgdLr);
+      const dIn = i === 0 ? undefined : this.deltas[i - 1];
+      if (profile) timed(`backward ${i} ${plan.ops[i].kind}`, () => this.backward(i, weights, opInput, dIn, count, sgdLr));
+      else this.backward(i, weights, opInput, dIn, count, sgdLr);
     }
     return outcome;
   }

@@ -7,13 +7,17 @@
  */
 import type { Sgemm } from '../backend/native-libs/index';
 import type { ConvGeometry, Convolution } from '../backend/native-libs/dnnl-conv';
+import type { MaxPooling, PoolGeometry } from '../backend/native-libs/dnnl-pool';
 import { opOutputSize as outputSize, type Activation, type ModelPlan, type PlanOp } from './model-plan';
 
-/** Convolutions kept per conv2d op, one per batch size (the full batch and recent partial ones). */
+/** Native primitives kept per conv2d or maxPool op, one per batch size (the full batch and recent partial ones). */
 export const CONVOLUTIONS_KEPT = 4;
 
 /** Makes the native convolution for one geometry and batch size (oneDNN). */
 export type ConvolutionFactory = (geometry: ConvGeometry) => Convolution;
+
+/** Makes the native max pooling for one geometry and batch size (oneDNN); without one, pooling runs in JS. */
+export type PoolingFactory = (geometry: PoolGeometry) => MaxPooling;
 
 /** What one step reports: the batch's summed cross-entropy and its correct predictions. */
 export interface StepOutcome {
@@ -40,19 +44,26 @@ export class CompiledStep {
   private masks: Array<Float32Array | undefined> = [];
   /** maxPool ops: the input index each output took its value from. */
   private argmax: Array<Int32Array | undefined> = [];
-  /** conv2d ops: one Convolution per batch size, created on first use. */
-  private readonly convolutions: Array<Map<number, Convolution>>;
+  /** conv2d and maxPool ops: one native primitive per batch size, created on first use. */
+  private readonly natives: Array<Map<number, Convolution | MaxPooling>>;
   private readonly makeConvolution?: ConvolutionFactory;
+  private readonly makePooling?: PoolingFactory;
   /** Flat gradient, in the weight vector's layout. */
   readonly gradient: Float32Array;
+  /**
+   * When set, run() adds each op's milliseconds here under 'forward 3 maxPool'-style keys
+   * (bench/compiled-step.ts prints them); unset, nothing is timed.
+   */
+  profile?: Map<string, number>;
 
-  constructor(plan: ModelPlan, sgemm: Sgemm, makeConvolution?: ConvolutionFactory) {
+  constructor(plan: ModelPlan, sgemm: Sgemm, makeConvolution?: ConvolutionFactory, makePooling?: PoolingFactory) {
     this.plan = plan;
     this.sgemm = sgemm;
     this.gradient = new Float32Array(plan.dimension);
-    this.convolutions = plan.ops.map(() => new Map());
+    this.natives = plan.ops.map(() => new Map());
     if (plan.ops.some((op) => op.kind === 'conv2d') && !makeConvolution) throw new Error('compiled step: conv2d needs a convolution library');
     this.makeConvolution = makeConvolution;
+    this.makePooling = makePooling;
   }
 
   /**
@@ -71,24 +82,36 @@ export class CompiledStep {
   }
 
   /**
-   * The convolution for this batch size. Clients of any size end in a partial batch of any size, so only the
-   * most recently used few are kept; older ones are freed.
+   * Op `index`'s native primitive for this batch size. Clients of any size end in a partial batch of any size,
+   * so only the most recently used few are kept; older ones are freed.
    */
-  private convolution(index: number, op: Extract<PlanOp, { kind: 'conv2d' }>, batch: number): Convolution {
-    const cache = this.convolutions[index];
-    let conv = cache.get(batch);
-    if (conv) {
+  private native<T extends Convolution | MaxPooling>(index: number, batch: number, make: () => T): T {
+    const cache = this.natives[index];
+    let native = cache.get(batch);
+    if (native) {
       cache.delete(batch); // re-inserted below: Map order is the recency order
     } else {
-      conv = this.makeConvolution!({ ...op.geometry, batch, bias: op.biasOffset >= 0 });
+      native = make();
       if (cache.size >= CONVOLUTIONS_KEPT) {
-        const [oldest, evicted] = cache.entries().next().value as [number, Convolution];
+        const [oldest, evicted] = cache.entries().next().value as [number, Convolution | MaxPooling];
         cache.delete(oldest);
         evicted.dispose();
       }
     }
-    cache.set(batch, conv);
-    return conv;
+    cache.set(batch, native);
+    return native as T;
+  }
+
+  private convolution(index: number, op: Extract<PlanOp, { kind: 'conv2d' }>, batch: number): Convolution {
+    return this.native(index, batch, () => this.makeConvolution!({ ...op.geometry, batch, bias: op.biasOffset >= 0, relu: op.rectify }));
+  }
+
+  /** The native max pooling for this batch size, or undefined to pool in JS. */
+  private pooling(index: number, op: Extract<PlanOp, { kind: 'maxPool' }>, batch: number): MaxPooling | undefined {
+    const make = this.makePooling;
+    if (!make) return undefined;
+    const { inH, inW, channels, outH, outW, ph, pw, sh, sw } = op;
+    return this.native(index, batch, () => make({ batch, inH, inW, channels, outH, outW, ph, pw, sh, sw, relu: op.activation === 'relu' }));
   }
 
   /** Grows the batch buffers to hold `batch` examples; a no-op once they are large enough. */
@@ -98,7 +121,7 @@ export class CompiledStep {
     this.outputs = this.plan.ops.map((op) => new Float32Array(batch * outputSize(op)));
     this.deltas = this.plan.ops.map((op) => new Float32Array(batch * outputSize(op)));
     this.masks = this.plan.ops.map((op) => (op.kind === 'dropout' ? new Float32Array(batch * op.size) : undefined));
-    this.argmax = this.plan.ops.map((op) => (op.kind === 'maxPool' ? new Int32Array(batch * outputSize(op)) : undefined));
+    this.argmax = this.plan.ops.map((op) => (op.kind === 'maxPool' && !this.makePooling ? new Int32Array(batch * outputSize(op)) : undefined));
   }
 
   /**
@@ -111,16 +134,26 @@ export class CompiledStep {
     const { plan } = this;
     this.checkBatch(weights, x, labels, count);
     this.reserve(count);
+    const profile = this.profile;
+    const timed = (key: string, call: () => void) => {
+      const started = performance.now();
+      call();
+      profile!.set(key, (profile!.get(key) ?? 0) + performance.now() - started);
+    };
     let input = x;
-    plan.ops.forEach((_op, i) => {
-      this.forward(i, weights, input, count, random, true);
+    plan.ops.forEach((op, i) => {
+      const opInput = input;
+      if (profile) timed(`forward ${i} ${op.kind}`, () => this.forward(i, weights, opInput, count, random, true));
+      else this.forward(i, weights, input, count, random, true);
       input = this.outputs[i];
     });
     const last = plan.ops.length - 1;
     const outcome = this.lossGradient(this.outputs[last], labels, count, this.deltas[last]);
     for (let i = last; i >= 0; i--) {
       const opInput = i === 0 ? x : this.outputs[i - 1];
-      this.backward(i, weights, opInput, i === 0 ? undefined : this.deltas[i - 1], count, sgdLr);
+      const dIn = i === 0 ? undefined : this.deltas[i - 1];
+      if (profile) timed(`backward ${i} ${plan.ops[i].kind}`, () => this.backward(i, weights, opInput, dIn, count, sgdLr));
+      else this.backward(i, weights, opInput, dIn, count, sgdLr);
     }
     return outcome;
   }
@@ -180,9 +213,16 @@ export class CompiledStep {
         activate(op.activation, out, out, 1, n);
         return;
       }
-      case 'maxPool':
-        maxPool(op, input, out, this.argmax[index]!, count, training);
+      case 'maxPool': {
+        const pooling = this.pooling(index, op, count);
+        if (!pooling) {
+          maxPool(op, input, out, this.argmax[index]!, count, training);
+          return;
+        }
+        // With activation 'relu' the input is already rectified (see fuseReluIntoPool), and so is its maximum.
+        pooling.forward(input.subarray(0, count * op.inH * op.inW * op.channels), out.subarray(0, count * outputSize(op)));
         return;
+      }
       case 'dense': {
         const { inputs, units } = op;
         const y = out.subarray(0, count * units);
@@ -234,18 +274,25 @@ export class CompiledStep {
         );
         return;
       }
-      case 'maxPool':
-        if (dIn) {
-          const argmax = this.argmax[index]!;
-          dIn.fill(0, 0, count * op.inH * op.inW * op.channels);
+      case 'maxPool': {
+        if (!dIn) return;
+        const pooling = this.pooling(index, op, count);
+        if (pooling) {
           const n = count * outputSize(op);
-          if (op.activation === 'relu') {
-            for (let j = 0; j < n; j++) if (out[j] > 0) dIn[argmax[j]] += dOut[j];
-          } else {
-            for (let j = 0; j < n; j++) dIn[argmax[j]] += dOut[j];
-          }
+          // With activation 'relu' the pooling takes the ReLU's gradient first (a gradient only where the pooled value is positive).
+          pooling.backward(dOut.subarray(0, n), dIn.subarray(0, count * op.inH * op.inW * op.channels), out.subarray(0, n));
+          return;
+        }
+        const argmax = this.argmax[index]!;
+        dIn.fill(0, 0, count * op.inH * op.inW * op.channels);
+        const n = count * outputSize(op);
+        if (op.activation === 'relu') {
+          for (let j = 0; j < n; j++) if (out[j] > 0) dIn[argmax[j]] += dOut[j];
+        } else {
+          for (let j = 0; j < n; j++) dIn[argmax[j]] += dOut[j];
         }
         return;
+      }
       case 'dense': {
         const { inputs, units } = op;
         const g = dOut.subarray(0, count * units);

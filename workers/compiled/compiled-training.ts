@@ -13,6 +13,7 @@ import { clientBatchSize, clientBatches } from '../client-batches';
 import type { CachedModel } from '../model-cache';
 import type { EvaluateResult, EvaluateTask, TrainResult, TrainTask } from '../task-types';
 import { createConvolution, type ConvGeometry } from '../backend/native-libs/dnnl-conv';
+import { createMaxPooling, type PoolGeometry } from '../backend/native-libs/dnnl-pool';
 import { CompiledStep } from './compiled-step';
 import { compileModelPlan } from './model-plan';
 import { createAdam, createSgd, type AdamMoments, type CompiledOptimizer } from './optimizers';
@@ -64,13 +65,24 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   for (const op of plan.ops) {
     if (op.kind !== 'conv2d' || !makeConvolution) continue;
     try {
-      makeConvolution({ ...op.geometry, batch: 1, bias: op.biasOffset >= 0 }).dispose();
+      makeConvolution({ ...op.geometry, batch: 1, bias: op.biasOffset >= 0, relu: op.rectify }).dispose();
     } catch (error) {
       return { unsupported: `oneDNN refused layer '${op.layer}': ${(error as Error).message.split('\n')[0]}` };
     }
   }
+  // Pooling through oneDNN when it takes every pool of the plan; the JS loops otherwise.
+  let makePooling = dnnl ? (geometry: PoolGeometry) => createMaxPooling(dnnl, geometry) : undefined;
+  for (const op of plan.ops) {
+    if (op.kind !== 'maxPool' || !makePooling) continue;
+    try {
+      const { inH, inW, channels, outH, outW, ph, pw, sh, sw } = op;
+      makePooling({ batch: 1, inH, inW, channels, outH, outW, ph, pw, sh, sw, relu: op.activation === 'relu' }).dispose();
+    } catch {
+      makePooling = undefined;
+    }
+  }
   return {
-    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution),
+    step: new CompiledStep(plan, libs.blas.sgemm, makeConvolution, makePooling),
     saxpy: libs.blas.saxpy,
     weights: new Float32Array(plan.dimension),
     epsilon: tf.backend().epsilon(),

@@ -27,6 +27,11 @@ export type PlanOp =
       kind: 'conv2d';
       layer: string;
       activation: Activation;
+      /**
+       * The ReLU that fuseReluIntoPool moved to the next pool is also applied here, inside the convolution's
+       * kernel (a oneDNN post-op, free there): the pool's input is then already rectified.
+       */
+      rectify: boolean;
       trainable: boolean;
       kernelOffset: number;
       biasOffset: number;
@@ -45,7 +50,7 @@ export type PlanOp =
       pw: number;
       sh: number;
       sw: number;
-      /** 'relu' when the previous conv2d's ReLU moved here (see fuseReluIntoPool). */
+      /** 'relu' when the previous conv2d's ReLU moved here (see fuseReluIntoPool): that conv2d rectifies its output. */
       activation: 'linear' | 'relu';
     };
 
@@ -195,6 +200,7 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
           trainable: layer.trainable,
           kernelOffset: kernelEntry.offset,
           biasOffset: biasEntry ? biasEntry.offset : -1,
+          rectify: false,
           geometry,
         });
         shape = [padding.outH, padding.outW, outC];
@@ -245,7 +251,9 @@ export function compileModelPlan(model: tfjs.LayersModel, weights: readonly Weig
 /**
  * ReLU is monotonic, so maxPool(relu(x)) = relu(maxPool(x)), and the pool picks the same input whenever the
  * result is positive (a zero result has a zero gradient either way): applying the ReLU after the pool touches
- * a quarter of the values (2×2 pools), forward and backward, with the same numbers as tfjs.
+ * a quarter of the values (2×2 pools), forward and backward, with the same numbers as tfjs. The convolution
+ * still rectifies its output, inside its kernel where that costs nothing, so that the pool's forward has no
+ * separate ReLU pass; the pool's backward takes the ReLU's gradient.
  */
 function fuseReluIntoPool(ops: PlanOp[]): void {
   for (let i = 0; i + 1 < ops.length; i++) {
@@ -253,6 +261,7 @@ function fuseReluIntoPool(ops: PlanOp[]): void {
       pool = ops[i + 1];
     if (conv.kind === 'conv2d' && conv.activation === 'relu' && pool.kind === 'maxPool') {
       conv.activation = 'linear';
+      conv.rectify = true;
       pool.activation = 'relu';
     }
   }

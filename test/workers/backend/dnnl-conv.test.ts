@@ -25,6 +25,28 @@ describe('oneDNN convolution', { skip: !libs.dnnl && `no oneDNN 2.x: ${libs.note
     assert.throws(() => conv.forward(x, w, undefined, y), /convolution: b needs 32 values, got none/);
   });
 
+  it('with relu, forward rectifies its result (a post-op) and backward is unchanged', () => {
+    const g = { batch: 1, inH: 4, inW: 4, inC: 1, outH: 4, outW: 4, outC: 2, kh: 3, kw: 3, sh: 1, sw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true };
+    const plain = createConvolution(libs.dnnl!, g),
+      rectified = createConvolution(libs.dnnl!, { ...g, relu: true });
+    const x = Float32Array.from({ length: 16 }, (_, i) => (i % 5) - 2),
+      w = Float32Array.from({ length: 18 }, (_, i) => ((i * 7) % 9) / 4 - 1),
+      b = Float32Array.of(0.5, -0.5);
+    const y = new Float32Array(32),
+      yRelu = new Float32Array(32);
+    plain.forward(x, w, b, y);
+    rectified.forward(x, w, b, yRelu);
+    assert.ok(y.some((v) => v < 0) && y.some((v) => v > 0));
+    assert.deepEqual([...yRelu], [...y.map((v) => Math.max(v, 0))]);
+    const dx = new Float32Array(16),
+      dxRelu = new Float32Array(16);
+    plain.backwardData(y, w, dx);
+    rectified.backwardData(y, w, dxRelu);
+    assert.deepEqual([...dxRelu], [...dx]);
+    plain.dispose();
+    rectified.dispose();
+  });
+
   it("survives V8's sampling profiler (SIGPROF) during backward-weights calls", () => {
     // Without blocking signals around oneDNN calls this aborted with "corrupted size vs. prev_size".
     const root = join(__dirname, '..', '..', '..');

@@ -12,6 +12,7 @@ import { compileModelPlan } from '../../../workers/compiled/model-plan';
 import { lossAndLogits, trainLocally } from '../../../workers/local-training';
 import { setFlatWeights } from '../../../workers/model-cache';
 import { createConvolution } from '../../../workers/backend/native-libs/dnnl-conv';
+import { createMaxPooling } from '../../../workers/backend/native-libs/dnnl-pool';
 import { cachedModelOf, createRng, randomArray, randomConvModel, randomModel, randomTask, relativeError, tf } from './helpers';
 
 const libs = loadNativeLibs();
@@ -120,16 +121,20 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
         });
         const plan = compileModelPlan(cached.model, cached.variables);
         assert.ok('plan' in plan, JSON.stringify(plan));
-        const step = new CompiledStep(plan.plan, libs.blas!.sgemm, (g) => createConvolution(libs.dnnl!, g));
-        step.run(weights, x, labels, batch, Math.random);
-        const error = relativeError(step.gradient, expected);
         const layers = cached.model.layers
           .map((l) => {
             const c = l.getConfig() as Record<string, unknown>;
             return `${l.getClassName()}${c.kernelSize ? `(${c.kernelSize}/${c.strides}/${c.padding})` : ''}`;
           })
           .join('-');
-        assert.ok(error < 1e-5, `model ${trial} (${layers}): gradient relative error ${error}`);
+        // Pooling through oneDNN, and through the JS loops used when oneDNN refuses a pooling geometry.
+        for (const pooling of ['oneDNN', 'JS'] as const) {
+          const makePooling = pooling === 'oneDNN' ? (g: Parameters<typeof createMaxPooling>[1]) => createMaxPooling(libs.dnnl!, g) : undefined;
+          const step = new CompiledStep(plan.plan, libs.blas!.sgemm, (g) => createConvolution(libs.dnnl!, g), makePooling);
+          step.run(weights, x, labels, batch, Math.random);
+          const error = relativeError(step.gradient, expected);
+          assert.ok(error < 1e-5, `model ${trial} (${layers}), ${pooling} pooling: gradient relative error ${error}`);
+        }
       }
     });
   }
@@ -152,7 +157,7 @@ describe('compiled CNN step (oneDNN convolutions) equals tfjs', { skip: noDnnl }
       );
       assert.ok(error < 1e-5, `${examples} examples: weights relative error ${error}`);
     }
-    const caches = (entry.step as unknown as { convolutions: Array<Map<number, unknown>> }).convolutions;
+    const caches = (entry.step as unknown as { natives: Array<Map<number, unknown>> }).natives;
     for (const cache of caches) assert.ok(cache.size <= CONVOLUTIONS_KEPT, `${cache.size} convolutions kept`);
     assert.ok(caches.some((cache) => cache.size === CONVOLUTIONS_KEPT));
     const conv = createConvolution(libs.dnnl!, {

@@ -277,6 +277,22 @@ describe('WASM convolution gradients: errors', () => {
   });
 });
 
+describe('WASM Identity', () => {
+  it('shares the buffer instead of copying it; the clone outlives its source', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await runOn('wasm', { kernel: 'Relu', inputs: { x: input([2], 1) }, attrs: {} }); // the backend is up
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const x = tf.tensor([1, 2, 3]);
+    const y = tf.clone(x);
+    assert.equal(backend.numDataIds() - before, 1, 'one buffer for the tensor and its clone');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    y.dispose();
+    assert.equal(backend.numDataIds(), before, 'freed with its last tensor');
+  });
+});
+
 describe('registering and restoring the kernels', () => {
   it('restores the shipped kernels in working order, then registers ours again', async () => {
     await runOn('wasm', { kernel: 'Relu', inputs: { x: input([2], 1) }, attrs: {} }); // the backend is up
@@ -311,7 +327,7 @@ describe('registering and restoring the kernels', () => {
   it('names the known kernels when given an unknown one', () => {
     assert.throws(() => registerWasmTrainingKernels(['Conv3D' as never]), {
       message:
-        "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
+        "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum, Identity",
     });
   });
 });

@@ -10,6 +10,8 @@ import { clientBatchSize, clientBatches } from './client-batches';
 import { getFlatWeights, readNumbers, setFlatWeights, type CachedModel } from './model-cache';
 import type { TrainResult, TrainTask } from './task-types';
 import { compiledTrainerFor, trainCompiled } from './compiled/compiled-training';
+import { sgdInPlace } from './sgd-in-place';
+import { loadNativeLibs } from './backend/native-libs/index';
 
 export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; outputs: tfjs.Tensor2D } {
   const outputs = cached.model.apply(xs, { training: true }) as tfjs.Tensor2D;
@@ -45,6 +47,8 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   const xBuffer = new Float32Array(batchSize * size);
   const yBuffer = new Int32Array(batchSize);
   const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.clientLr) : tf.train.sgd(config.clientLr);
+  // 'auto' (the fallback path) updates the weights in place through BLAS when it loaded; other backends keep tfjs's SGD.
+  const saxpy = task.backend === 'auto' ? loadNativeLibs().blas?.saxpy : undefined;
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
   const corrections = config.correction ? correctionTensors(tf, cached, config.correction) : undefined;
@@ -72,7 +76,8 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
         }, cached.trainableVariables);
         // SCAFFOLD: every local gradient is corrected by c − c_i.
         if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
-        optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
+        if (!(saxpy && config.optimizer !== 'adam' && sgdInPlace(tf, saxpy, cached.trainableVariables, grads, config.clientLr)))
+          optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
         return [value, hits!];
       });
       const [batchLoss, batchCorrect] = await readNumbers(tf, [lossTensor, hitTensor]);

@@ -13,7 +13,8 @@
  * - MaxPoolGrad: one pass over the windows in JavaScript on the WASM heap.
  * - UnsortedSegmentSum (the gradient of gather, so of Embedding layers): not
  *   shipped; one pass in JavaScript on the WASM heap.
- * - Identity: shares its input's buffer instead of copying it.
+ * - Identity and Cast to the same dtype: share their input's buffer instead of
+ *   copying it.
  *
  * With native libraries (`useNativeKernels`), matmuls and Sum over leading
  * axes go through BLAS, Conv2D and its gradients through oneDNN.
@@ -31,7 +32,7 @@ import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 import { createNativeMatMulConfigs } from './native-mat-mul';
 import type { Dnnl, Sgemm } from '../native-libs/index';
 import { createNativeConvConfigs } from './native-conv';
-import { identityConfig } from './identity';
+import { createCastConfig, identityConfig } from './identity';
 import { createNativeSumConfig } from './native-sum';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
@@ -45,6 +46,7 @@ export const WASM_TRAINING_KERNELS = [
   'MaxPoolGrad',
   'UnsortedSegmentSum',
   'Identity',
+  'Cast',
 ] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
@@ -72,6 +74,8 @@ function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
       return unsortedSegmentSumConfig;
     case 'Identity':
       return identityConfig;
+    case 'Cast':
+      return createCastConfig(shipped);
   }
 }
 

@@ -44,6 +44,11 @@ function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.TensorInfo
   const gradOut = backend.typedArrayFromHeap(dy) as Float32Array;
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
+  const tiles = top === 0 && left === 0 && filterHeight === strideHeight && filterWidth === strideWidth;
+  if (tiles && outHeight * filterHeight <= inHeight && outWidth * filterWidth <= inWidth) {
+    tiledMaxPoolGrad(x, gradOut, dx, info);
+    return out;
+  }
 
   const best = new Float32Array(channels);
   const bestAt = new Int32Array(channels);
@@ -77,6 +82,40 @@ function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.TensorInfo
     }
   }
   return out;
+}
+
+/**
+ * Windows that tile the input without overlap and inside it (2×2 pools with stride 2, as in most CNNs): each
+ * input value is in at most one window, so its gradient is written, not accumulated, and the running maximum
+ * lives in locals, channel by channel, instead of per-channel arrays reset for every window.
+ */
+function tiledMaxPoolGrad(x: Float32Array, gradOut: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const rowStride = inWidth * channels;
+  for (let b = 0; b < batchSize; b++) {
+    const imageBase = b * inHeight * rowStride;
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const corner = imageBase + yR * filterHeight * rowStride + yC * filterWidth * channels;
+        const dyBase = ((b * outHeight + yR) * outWidth + yC) * channels;
+        for (let d = 0; d < channels; d++) {
+          let best = Number.NEGATIVE_INFINITY,
+            bestAt = -1;
+          for (let r = 0; r < filterHeight; r++) {
+            let at = corner + r * rowStride + d;
+            for (let c = 0; c < filterWidth; c++, at += channels) {
+              const value = x[at];
+              if (value > best) {
+                best = value;
+                bestAt = at;
+              }
+            }
+          }
+          if (bestAt >= 0) dx[bestAt] = gradOut[dyBase + d];
+        }
+      }
+    }
+  }
 }
 
 /** Kernel config replacing the shipped WASM MaxPoolGrad. */

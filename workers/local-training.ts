@@ -11,6 +11,7 @@ import { getFlatWeights, readNumbers, setFlatWeights, type CachedModel } from '.
 import type { TrainResult, TrainTask } from './task-types';
 import { compiledTrainerFor, trainCompiled } from './compiled/compiled-training';
 import { sgdInPlace } from './sgd-in-place';
+import { fusedSoftmaxCrossEntropy } from './fused-loss';
 import { loadNativeLibs } from './backend/native-libs/index';
 
 export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; outputs: tfjs.Tensor2D } {
@@ -20,6 +21,16 @@ export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Ten
     ? tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.add(outputs, 1e-7))), 1)))
     : tf.losses.softmaxCrossEntropy(oneHot, outputs);
   return { loss: loss as tfjs.Scalar, outputs };
+}
+
+/** The loss and the batch's hit count (kept, for the accuracy metric: variableGrads disposes intermediates). */
+function fusedLoss(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; hits: tfjs.Scalar } {
+  if (!cached.softmaxOutput) {
+    const fused = fusedSoftmaxCrossEntropy(tf, cached.model.apply(xs, { training: true }) as tfjs.Tensor2D, labels);
+    if (fused) return fused;
+  }
+  const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
+  return { loss, hits: tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32'))) };
 }
 
 export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): Promise<TrainResult> {
@@ -67,9 +78,8 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
         const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
         let hits: tfjs.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
-          // variableGrads disposes intermediates; keep the hit count for the accuracy metric.
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32')));
+          const { loss, hits: hitCount } = fusedLoss(tf, cached, xs, labels);
+          hits = hitCount;
           if (anchors.length === 0) return loss;
           const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));
           return tf.add(loss, tf.mul(config.proximalMu / 2, proximal)) as tfjs.Scalar;

@@ -68,7 +68,7 @@ export async function runTorchFedAvg(options: TorchFedAvgOptions): Promise<(Targ
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ? `killed by ${signal}` : `exited with code ${code}`)));
   let summary: Extract<TorchFedAvgLine, { kind: 'done' }> | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     if (!line.trim()) continue;
@@ -77,8 +77,8 @@ export async function runTorchFedAvg(options: TorchFedAvgOptions): Promise<(Targ
     else if (parsed.round % 10 === 0 || parsed.round <= 5 || parsed.accuracy >= options.target)
       options.log(`  torch round ${parsed.round}: test accuracy ${parsed.accuracy.toFixed(4)}, ${parsed.seconds.toFixed(1)} s`);
   }
-  const code = await exited;
-  if (!summary) return { unavailable: `torch_fedavg.py exited with code ${code}: ${torchFailure(stderr)}` };
+  const how = await exited;
+  if (!summary) return { unavailable: `torch_fedavg.py ${how}: ${torchFailure(stderr)}` };
   const { kind: _, ...run } = summary;
   return run;
 }

@@ -1,7 +1,7 @@
 /**
- * The fallback path's native kernels: BatchMatMul, _FusedMatMul and the convolution gradients on the WASM
- * backend through BLAS ('auto' only), against the cpu backend on random shapes,
- * transposes, batches and fused bias + activation; 'wasm' keeps its own kernels.
+ * The fallback path's native kernels: BatchMatMul, _FusedMatMul and Sum over leading axes through BLAS,
+ * Conv2D and its gradients through oneDNN, on the WASM backend ('auto' only), against the cpu backend on
+ * random shapes, transposes, batches, fused bias + activation and axes; 'wasm' keeps its own kernels.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -267,7 +267,7 @@ const TIME_TO_TARGET_COLUMNS: Column<TimeToTargetRow>[] = [
   { header: 'accuracy', value: (r) => r.oursAccuracy, digits: 4 },
   { header: 's', value: (r) => r.oursSeconds, digits: 1 },
   { header: 's/round', value: (r) => r.oursSecondsPerRound, digits: 3 },
-  { header: 'torch', value: (r) => `${r.torchThreads} threads` },
+  { header: 'torch', value: (r) => `${r.torchThreads} thread${r.torchThreads === 1 ? '' : 's'}` },
   { header: 'torch rounds', value: (r) => r.torchRounds },
   { header: 'torch accuracy', value: (r) => r.torchAccuracy, digits: 4 },
   { header: 'torch s', value: (r) => r.torchSeconds, digits: 1 },

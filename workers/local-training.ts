@@ -23,9 +23,12 @@ export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Ten
   return { loss: loss as tfjs.Scalar, outputs };
 }
 
-/** The loss and the batch's hit count (kept, for the accuracy metric: variableGrads disposes intermediates). */
-function fusedLoss(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; hits: tfjs.Scalar } {
-  if (!cached.softmaxOutput) {
+/**
+ * The loss and the batch's hit count (kept, for the accuracy metric: variableGrads disposes intermediates),
+ * through the fused kernel when `fuse` and the backend has it.
+ */
+function lossAndHits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D, fuse: boolean): { loss: tfjs.Scalar; hits: tfjs.Scalar } {
+  if (fuse && !cached.softmaxOutput) {
     const fused = fusedSoftmaxCrossEntropy(tf, cached.model.apply(xs, { training: true }) as tfjs.Tensor2D, labels);
     if (fused) return fused;
   }
@@ -58,8 +61,10 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   const xBuffer = new Float32Array(batchSize * size);
   const yBuffer = new Int32Array(batchSize);
   const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.clientLr) : tf.train.sgd(config.clientLr);
-  // 'auto' (the fallback path) updates the weights in place through BLAS when it loaded; other backends keep tfjs's SGD.
-  const saxpy = task.backend === 'auto' ? loadNativeLibs().blas?.saxpy : undefined;
+  // 'auto' (the fallback path) fuses the loss and updates the weights in place through BLAS when it loaded. An
+  // explicit backend keeps tfjs's own arithmetic, bit for bit (the golden-weight tests pin 'wasm').
+  const fuse = task.backend === 'auto';
+  const saxpy = fuse ? loadNativeLibs().blas?.saxpy : undefined;
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
   const corrections = config.correction ? correctionTensors(tf, cached, config.correction) : undefined;
@@ -78,7 +83,7 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
         const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
         let hits: tfjs.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const { loss, hits: hitCount } = fusedLoss(tf, cached, xs, labels);
+          const { loss, hits: hitCount } = lossAndHits(tf, cached, xs, labels, fuse);
           hits = hitCount;
           if (anchors.length === 0) return loss;
           const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: client training throughput (next to PyTorch), round
- * parallel efficiency and overhead, and rounds to 97% on MNIST.
+ * parallel efficiency and overhead, rounds to 97% on MNIST, and the time to
+ * 97% next to a PyTorch FedAvg loop.
  *
- *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target]
+ *   node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target|time-to-target]
  *                           [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards]
  *                           [--path compiled|fallback|wasm|native|cpu]   (what trains in the round and rounds-to-target benches)
  *
@@ -10,7 +11,10 @@
  * WASM only, and 5 rounds of each rounds-to-target split with a projection.
  * --full adds the pure-JS cpu backend, uses the paper's round sizes and runs
  * rounds-to-target to 97% (caps: 300 rounds IID, 1,000 shards; --max-rounds
- * overrides both). Never run by CI; timings are not asserted anywhere.
+ * overrides both). time-to-target runs the IID split to 97% next to a PyTorch
+ * FedAvg loop (bench/torch_fedavg.py) with the same settings: 5 rounds each
+ * and a projection in quick mode, to the target (cap 300) in full mode.
+ * Never run by CI; timings are not asserted anywhere.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -18,11 +22,12 @@ import { fed } from '../kernel/api/index';
 import type { Dataset } from '../kernel/data/dataset';
 import { benchRounds } from './round-efficiency';
 import { benchRoundsToTarget } from './rounds-to-target';
+import { benchTimeToTarget } from './time-to-target';
 import { formatTables, toJson, type BenchRow } from './table';
 import { benchThroughput, type BenchPath } from './throughput';
 import { benchWebGpuThroughput } from './webgpu';
 
-const BENCHES = ['throughput', 'round', 'rounds-to-target'] as const;
+const BENCHES = ['throughput', 'round', 'rounds-to-target', 'time-to-target'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 export interface BenchArgs {
@@ -39,7 +44,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|fallback|wasm|native|cpu]';
+  'usage: node out/bench/index.js [--quick | --full] [--only throughput|round|rounds-to-target|time-to-target] [--json FILE] [--workers W] [--max-rounds R] [--lr LR] [--split iid|shards] [--path compiled|fallback|wasm|native|cpu]';
 const BENCH_PATHS: readonly BenchPath[] = ['compiled', 'fallback', 'wasm', 'native', 'cpu'];
 
 /** Parses the command line; throws with the usage line on anything unknown. */
@@ -239,6 +244,22 @@ async function main(): Promise<void> {
         onRow,
       });
       notes.push(`rounds-to-target: client lr ${args.lr}; projected s = seconds per round here × the paper's rounds`);
+    }
+    if (wants('time-to-target')) {
+      log('time to target, fedbook then torch…');
+      const { test } = await fed.datasets.mnist();
+      const result = await benchTimeToTarget({
+        maxRounds: args.maxRounds ?? (args.full ? 300 : 5),
+        target: 0.97,
+        clientLr: args.lr,
+        workers: W,
+        path: args.path,
+        train: await load(60000),
+        test,
+        log,
+        onRow,
+      });
+      notes.push(...result.notes);
     }
   } finally {
     await fed.shutdown();

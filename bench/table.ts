@@ -70,7 +70,46 @@ export interface RoundsToTargetRow {
   backend: string;
 }
 
-export type BenchRow = ThroughputRow | RoundRow | RoundsToTargetRow;
+/** One side of a time-to-target comparison: a whole FedAvg run to a test accuracy. */
+export interface TargetRun {
+  rounds: number;
+  /** Wall time of those rounds (train, aggregate, evaluate), s. */
+  seconds: number;
+  /** Best test accuracy seen. */
+  accuracy: number;
+  reached: boolean;
+}
+
+/** Fedbook's FedAvg and a PyTorch FedAvg loop, run to the same target with the same hyperparameters, in one bench run. */
+export interface TimeToTargetRow {
+  bench: 'time-to-target';
+  target: number;
+  /** The round count a run that stopped short is projected to (the paper's rounds for the split). */
+  paperRounds: number;
+  /** What trained our clients, and torch's thread count. */
+  backend: string;
+  workers: number;
+  torchThreads: number;
+  oursRounds: number;
+  oursSeconds: number;
+  oursAccuracy: number;
+  oursReached: boolean;
+  oursSecondsPerRound: number;
+  /** oursSeconds when the target was reached, else oursSecondsPerRound × paperRounds. */
+  oursTimeToTarget: number;
+  torchRounds: number;
+  torchSeconds: number;
+  torchAccuracy: number;
+  torchReached: boolean;
+  torchSecondsPerRound: number;
+  torchTimeToTarget: number;
+  /** Whether either time is projected rather than measured to the target. */
+  projected: boolean;
+  /** torchTimeToTarget / oursTimeToTarget: above 1, ours reaches the target sooner. */
+  speedup: number;
+}
+
+export type BenchRow = ThroughputRow | RoundRow | RoundsToTargetRow | TimeToTargetRow;
 
 /** A throughput row with its ratio to torch. */
 export function throughputRow(fields: Omit<ThroughputRow, 'bench' | 'ratio' | 'ratioVsBest'>): ThroughputRow {
@@ -93,6 +132,51 @@ export function roundRow(fields: Omit<RoundRow, 'bench' | 'efficiency' | 'overhe
 export function roundsToTargetRow(fields: Omit<RoundsToTargetRow, 'bench' | 'projectedSeconds'>): RoundsToTargetRow {
   const projectedSeconds = fields.rounds > 0 ? (fields.seconds / fields.rounds) * fields.paperRounds : NaN;
   return { bench: 'rounds-to-target', ...fields, projectedSeconds };
+}
+
+/**
+ * A time-to-target row. Each side's time to the target is its measured wall
+ * time when it reached the target, else its seconds per round times the
+ * paper's round count: the same rule for both sides, so a quick run of a few
+ * rounds each still compares like with like.
+ */
+export function timeToTargetRow(fields: {
+  target: number;
+  paperRounds: number;
+  backend: string;
+  workers: number;
+  torchThreads: number;
+  ours: TargetRun;
+  torch: TargetRun;
+}): TimeToTargetRow {
+  const side = (run: TargetRun) => {
+    const secondsPerRound = run.rounds > 0 ? run.seconds / run.rounds : NaN;
+    return { secondsPerRound, timeToTarget: run.reached ? run.seconds : secondsPerRound * fields.paperRounds };
+  };
+  const ours = side(fields.ours);
+  const torch = side(fields.torch);
+  return {
+    bench: 'time-to-target',
+    target: fields.target,
+    paperRounds: fields.paperRounds,
+    backend: fields.backend,
+    workers: fields.workers,
+    torchThreads: fields.torchThreads,
+    oursRounds: fields.ours.rounds,
+    oursSeconds: fields.ours.seconds,
+    oursAccuracy: fields.ours.accuracy,
+    oursReached: fields.ours.reached,
+    oursSecondsPerRound: ours.secondsPerRound,
+    oursTimeToTarget: ours.timeToTarget,
+    torchRounds: fields.torch.rounds,
+    torchSeconds: fields.torch.seconds,
+    torchAccuracy: fields.torch.accuracy,
+    torchReached: fields.torch.reached,
+    torchSecondsPerRound: torch.secondsPerRound,
+    torchTimeToTarget: torch.timeToTarget,
+    projected: !(fields.ours.reached && fields.torch.reached),
+    speedup: torch.timeToTarget / ours.timeToTarget,
+  };
 }
 
 /** The median of a non-empty list. */
@@ -177,6 +261,23 @@ const TARGET_COLUMNS: Column<RoundsToTargetRow>[] = [
   { header: 'projected s', value: (r) => r.projectedSeconds, digits: 0 },
 ];
 
+const TIME_TO_TARGET_COLUMNS: Column<TimeToTargetRow>[] = [
+  { header: 'ours', value: (r) => `${r.backend}, ${r.workers} workers` },
+  { header: 'rounds', value: (r) => r.oursRounds },
+  { header: 'accuracy', value: (r) => r.oursAccuracy, digits: 4 },
+  { header: 's', value: (r) => r.oursSeconds, digits: 1 },
+  { header: 's/round', value: (r) => r.oursSecondsPerRound, digits: 3 },
+  { header: 'torch', value: (r) => `${r.torchThreads} thread${r.torchThreads === 1 ? '' : 's'}` },
+  { header: 'torch rounds', value: (r) => r.torchRounds },
+  { header: 'torch accuracy', value: (r) => r.torchAccuracy, digits: 4 },
+  { header: 'torch s', value: (r) => r.torchSeconds, digits: 1 },
+  { header: 'torch s/round', value: (r) => r.torchSecondsPerRound, digits: 3 },
+  { header: 'ours to target s', value: (r) => r.oursTimeToTarget, digits: 1 },
+  { header: 'torch to target s', value: (r) => r.torchTimeToTarget, digits: 1 },
+  { header: 'torch / ours', value: (r) => r.speedup, digits: 2 },
+  { header: 'basis', value: (r) => (r.projected ? `projected to ${r.paperRounds} rounds where short` : 'measured') },
+];
+
 /** Numbers rounded for JSON: rates to integers, times to 0.1 ms, ratios to 3 decimals. */
 export function roundForJson(row: BenchRow): BenchRow {
   const out: Record<string, unknown> = { ...row };
@@ -185,13 +286,13 @@ export function roundForJson(row: BenchRow): BenchRow {
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = Number(v.toFixed(digits));
   };
   for (const key of ['samplesPerSec', 'torchSamplesPerSec', 'torchBestSamplesPerSec', 'projectedSeconds']) round(key, 0);
-  for (const key of ['roundMs', 'trainMs', 'overheadMs', 'seconds']) round(key, 1);
-  for (const key of ['ratio', 'ratioVsBest', 'efficiency', 'overheadPct']) round(key, 3);
-  round('accuracy', 4);
+  for (const key of ['roundMs', 'trainMs', 'overheadMs', 'seconds', 'oursSeconds', 'torchSeconds', 'oursTimeToTarget', 'torchTimeToTarget']) round(key, 1);
+  for (const key of ['ratio', 'ratioVsBest', 'efficiency', 'overheadPct', 'oursSecondsPerRound', 'torchSecondsPerRound', 'speedup']) round(key, 3);
+  for (const key of ['accuracy', 'oursAccuracy', 'torchAccuracy']) round(key, 4);
   return out as unknown as BenchRow;
 }
 
-/** Every bench's table, in the order throughput, round, rounds-to-target; benches with no rows are left out. */
+/** Every bench's table, in the order throughput, round, rounds-to-target, time-to-target; benches with no rows are left out. */
 export function formatTables(rows: readonly BenchRow[]): string {
   const rounded = rows.map(roundForJson);
   const of = <K extends BenchRow['bench']>(bench: K) => rounded.filter((r): r is Extract<BenchRow, { bench: K }> => r.bench === bench);
@@ -203,6 +304,15 @@ export function formatTables(rows: readonly BenchRow[]): string {
   if (round.length) tables.push(formatTable('Round parallel efficiency (T1 / (W·TW)) and overhead (round − train phase)', round, ROUND_COLUMNS));
   const target = of('rounds-to-target');
   if (target.length) tables.push(formatTable('Rounds to target test accuracy (2NN, E=1, B=10, 10 of 100 clients per round)', target, TARGET_COLUMNS));
+  const timeToTarget = of('time-to-target');
+  if (timeToTarget.length)
+    tables.push(
+      formatTable(
+        `Time to ${timeToTarget[0].target} test accuracy, FedAvg 2NN IID (E=1, B=10, 10 of 100 clients per round): fedbook next to a PyTorch FedAvg loop`,
+        timeToTarget,
+        TIME_TO_TARGET_COLUMNS,
+      ),
+    );
   return tables.join('\n\n');
 }
 

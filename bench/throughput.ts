@@ -119,17 +119,41 @@ export const PATH_RUNS: Record<BenchPath, { backend: 'auto' | 'wasm' | 'cpu' | '
   native: { backend: 'native', path: 'tfjs-native' },
 };
 
-/** Starts bench/torch_reference.py, or says why it cannot (no python3, no torch). */
-export async function startTorchReference(): Promise<TorchReference | { unavailable: string }> {
-  const script = join(__dirname, '..', '..', 'bench', 'torch_reference.py');
+/**
+ * The environment of every torch child. One BLAS thread: torch's own intra-op pool supplies the parallelism (two
+ * pools on two cores collapse). OPENBLAS_CORETYPE passes through unchanged (the same kernels as ours); glibc keeps
+ * freed memory mapped so that torch's per-step allocations do not page-fault (~6 µs per 4 KiB page in a VM; without
+ * it torch's CNN b50 halves at random).
+ */
+export function torchEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', GLIBC_TUNABLES: TORCH_GLIBC_TUNABLES };
+}
+
+/** The settings torch runs under, in one line for the bench's notes. */
+export function describeTorchEnvironment(): string {
+  const env = torchEnvironment();
+  return `torch runs with OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? '(unset)'} GLIBC_TUNABLES=${env.GLIBC_TUNABLES} OPENBLAS_NUM_THREADS=${env.OPENBLAS_NUM_THREADS}`;
+}
+
+/** Starts python on one of bench/'s torch scripts with the torch environment, or says why it cannot. */
+export function spawnTorchScript(name: string, args: readonly string[] = []): ChildProcessWithoutNullStreams | { unavailable: string } {
+  const script = join(__dirname, '..', '..', 'bench', name);
   if (!existsSync(PYTHON)) return { unavailable: `${PYTHON} not found` };
   if (!existsSync(script)) return { unavailable: `${script} not found` };
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [script], {
-    // One BLAS thread: torch's own intra-op pool supplies the parallelism (two pools on two cores collapse).
-    // OPENBLAS_CORETYPE passes through unchanged (the same kernels as ours); glibc keeps freed memory mapped so that
-    // torch's per-step allocations do not page-fault (~6 µs per 4 KiB page in a VM; without it torch's CNN b50 halves at random).
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', GLIBC_TUNABLES: TORCH_GLIBC_TUNABLES },
-  });
+  return spawn(PYTHON, [script, ...args], { env: torchEnvironment() });
+}
+
+/** Why a torch child printed nothing, from its stderr. */
+export function torchFailure(stderr: string): string {
+  return /No module named 'torch'/.test(stderr)
+    ? 'python3-torch is not installed (apt-get install python3-torch)'
+    : (stderr.trim().split('\n').pop() ?? 'exited');
+}
+
+/** Starts bench/torch_reference.py, or says why it cannot (no python3, no torch). */
+export async function startTorchReference(): Promise<TorchReference | { unavailable: string }> {
+  const child = spawnTorchScript('torch_reference.py');
+  if ('unavailable' in child) return child;
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -139,10 +163,7 @@ export async function startTorchReference(): Promise<TorchReference | { unavaila
   const nextLine = async (): Promise<string | undefined> => (await iterator.next()).value as string | undefined;
   const first = await nextLine();
   if (first === undefined) {
-    const why = /No module named 'torch'/.test(stderr)
-      ? 'python3-torch is not installed (apt-get install python3-torch)'
-      : (stderr.trim().split('\n').pop() ?? 'exited');
-    return { unavailable: why };
+    return { unavailable: torchFailure(stderr) };
   }
   const info = JSON.parse(first) as TorchInfo;
   return {
@@ -205,7 +226,7 @@ export async function benchThroughput(train: Dataset, options: ThroughputOptions
   const notes: string[] = [];
   const torch = await startTorchReference();
   if ('unavailable' in torch) notes.push(`torch column skipped: ${torch.unavailable}`);
-  else notes.push(describeTorch(torch.info));
+  else notes.push(describeTorch(torch.info), describeTorchEnvironment());
   const rows: ThroughputRow[] = [];
   // Each torch configuration is measured once and shared by every path's row, so the ratios compare like with like.
   const torchRates = new Map<string, Promise<number>>();

@@ -10,6 +10,9 @@ import { clientBatchSize, clientBatches } from './client-batches';
 import { getFlatWeights, readNumbers, setFlatWeights, type CachedModel } from './model-cache';
 import type { TrainResult, TrainTask } from './task-types';
 import { compiledTrainerFor, trainCompiled } from './compiled/compiled-training';
+import { sgdInPlace } from './sgd-in-place';
+import { fusedSoftmaxCrossEntropy } from './fused-loss';
+import { loadNativeLibs } from './backend/native-libs/index';
 
 export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D): { loss: tfjs.Scalar; outputs: tfjs.Tensor2D } {
   const outputs = cached.model.apply(xs, { training: true }) as tfjs.Tensor2D;
@@ -18,6 +21,19 @@ export function lossAndLogits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Ten
     ? tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.add(outputs, 1e-7))), 1)))
     : tf.losses.softmaxCrossEntropy(oneHot, outputs);
   return { loss: loss as tfjs.Scalar, outputs };
+}
+
+/**
+ * The loss and the batch's hit count (kept, for the accuracy metric: variableGrads disposes intermediates),
+ * through the fused kernel when `fuse` and the backend has it.
+ */
+function lossAndHits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labels: tfjs.Tensor1D, fuse: boolean): { loss: tfjs.Scalar; hits: tfjs.Scalar } {
+  if (fuse && !cached.softmaxOutput) {
+    const fused = fusedSoftmaxCrossEntropy(tf, cached.model.apply(xs, { training: true }) as tfjs.Tensor2D, labels);
+    if (fused) return fused;
+  }
+  const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
+  return { loss, hits: tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32'))) };
 }
 
 export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): Promise<TrainResult> {
@@ -45,6 +61,10 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   const xBuffer = new Float32Array(batchSize * size);
   const yBuffer = new Int32Array(batchSize);
   const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.clientLr) : tf.train.sgd(config.clientLr);
+  // 'auto' (the fallback path) fuses the loss and updates the weights in place through BLAS when it loaded. An
+  // explicit backend keeps tfjs's own arithmetic, bit for bit (the golden-weight tests pin 'wasm').
+  const fuse = task.backend === 'auto';
+  const saxpy = fuse ? loadNativeLibs().blas?.saxpy : undefined;
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
   const corrections = config.correction ? correctionTensors(tf, cached, config.correction) : undefined;
@@ -63,16 +83,16 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
         const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
         let hits: tfjs.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const { loss, outputs } = lossAndLogits(tf, cached, xs, labels);
-          // variableGrads disposes intermediates; keep the hit count for the accuracy metric.
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32')));
+          const { loss, hits: hitCount } = lossAndHits(tf, cached, xs, labels, fuse);
+          hits = hitCount;
           if (anchors.length === 0) return loss;
           const proximal = tf.addN(cached.trainableVariables.map((v, i) => tf.sum(tf.square(tf.sub(v, anchors[i])))));
           return tf.add(loss, tf.mul(config.proximalMu / 2, proximal)) as tfjs.Scalar;
         }, cached.trainableVariables);
         // SCAFFOLD: every local gradient is corrected by c − c_i.
         if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
-        optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
+        if (!(saxpy && config.optimizer !== 'adam' && sgdInPlace(tf, saxpy, cached.trainableVariables, grads, config.clientLr)))
+          optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
         return [value, hits!];
       });
       const [batchLoss, batchCorrect] = await readNumbers(tf, [lossTensor, hitTensor]);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../bench/index';
-import { formatTables, median, roundRow, roundsToTargetRow, throughputRow, toJson, type BenchRow } from '../../bench/table';
+import { formatTables, median, roundRow, roundsToTargetRow, throughputRow, timeToTargetRow, toJson, type BenchRow } from '../../bench/table';
 
 // Numbers a reader can check: 400 vs 1,000 samples/s is 0.4; T1 = 1,000 ms and T2 = 625 ms on 2 workers is 80%.
 const rows: BenchRow[] = [
@@ -137,8 +137,9 @@ test('the command line: quick by default, --full, --only, --json, and exact mess
     path: 'compiled',
   });
   assert.equal(parseArgs(['--path', 'wasm']).path, 'wasm');
+  assert.equal(parseArgs(['--only', 'time-to-target']).only, 'time-to-target');
   assert.throws(() => parseArgs(['--path', 'gpu']), /--path must be one of compiled, fallback, wasm, native, cpu \(got gpu\)/);
-  assert.throws(() => parseArgs(['--only', 'speed']), /--only must be one of throughput, round, rounds-to-target \(got speed\)/);
+  assert.throws(() => parseArgs(['--only', 'speed']), /--only must be one of throughput, round, rounds-to-target, time-to-target \(got speed\)/);
   assert.throws(() => parseArgs(['--workers', '0']), /--workers must be a positive integer \(got 0\)/);
   assert.throws(() => parseArgs(['--json']), /--json needs a value/);
   assert.throws(() => parseArgs(['--fast']), /unknown option --fast/);
@@ -149,4 +150,75 @@ test('the command line: quick by default, --full, --only, --json, and exact mess
 test('median of an odd and an even list', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+// Ours 5 rounds in 10 s (2 s/round), torch 5 rounds in 20 s (4 s/round); neither reached 97%: both projected to 87 rounds.
+const shortRun = timeToTargetRow({
+  target: 0.97,
+  paperRounds: 87,
+  backend: 'compiled-native',
+  workers: 2,
+  torchThreads: 2,
+  ours: { rounds: 5, seconds: 10, accuracy: 0.91, reached: false },
+  torch: { rounds: 5, seconds: 20, accuracy: 0.9, reached: false },
+});
+
+test('time-to-target rows: a side short of the target is projected to the paper rounds at its own seconds per round', () => {
+  assert.equal(shortRun.oursSecondsPerRound, 2);
+  assert.equal(shortRun.torchSecondsPerRound, 4);
+  assert.equal(shortRun.oursTimeToTarget, 174); // 2 s × 87
+  assert.equal(shortRun.torchTimeToTarget, 348); // 4 s × 87
+  assert.equal(shortRun.speedup, 2);
+  assert.equal(shortRun.projected, true);
+});
+
+test('time-to-target rows: measured seconds when both sides reached the target, whatever their round counts', () => {
+  const row = timeToTargetRow({
+    target: 0.97,
+    paperRounds: 87,
+    backend: 'wasm',
+    workers: 1,
+    torchThreads: 1,
+    ours: { rounds: 40, seconds: 30, accuracy: 0.9701, reached: true },
+    torch: { rounds: 50, seconds: 15, accuracy: 0.9703, reached: true },
+  });
+  assert.equal(row.oursTimeToTarget, 30);
+  assert.equal(row.torchTimeToTarget, 15);
+  assert.equal(row.speedup, 0.5);
+  assert.equal(row.projected, false);
+  assert.equal(row.oursSecondsPerRound, 0.75);
+  assert.equal(row.torchSecondsPerRound, 0.3);
+});
+
+test('time-to-target: one table with both sides, its JSON row has the documented keys', () => {
+  const text = formatTables([shortRun]);
+  assert.match(text, /^Time to 0\.97 test accuracy, FedAvg 2NN IID/);
+  const line = text.split('\n')[3];
+  assert.match(
+    line,
+    /^compiled-native, 2 workers\s+5\s+0\.9100\s+10\.0\s+2\.000\s+2 threads\s+5\s+0\.9000\s+20\.0\s+4\.000\s+174\.0\s+348\.0\s+2\.00\s+projected to 87 rounds where short$/,
+  );
+  const [parsed] = JSON.parse(toJson([shortRun])) as Array<Record<string, unknown>>;
+  assert.deepEqual(Object.keys(parsed).sort(), [
+    'backend',
+    'bench',
+    'oursAccuracy',
+    'oursReached',
+    'oursRounds',
+    'oursSeconds',
+    'oursSecondsPerRound',
+    'oursTimeToTarget',
+    'paperRounds',
+    'projected',
+    'speedup',
+    'target',
+    'torchAccuracy',
+    'torchReached',
+    'torchRounds',
+    'torchSeconds',
+    'torchSecondsPerRound',
+    'torchThreads',
+    'torchTimeToTarget',
+    'workers',
+  ]);
 });

@@ -1,7 +1,7 @@
 /**
- * The fallback path's native kernels: BatchMatMul, _FusedMatMul and the convolution gradients on the WASM
- * backend through BLAS ('auto' only), against the cpu backend on random shapes,
- * transposes, batches and fused bias + activation; 'wasm' keeps its own kernels.
+ * The fallback path's native kernels: BatchMatMul, _FusedMatMul and Sum over leading axes through BLAS,
+ * Conv2D and its gradients through oneDNN, on the WASM backend ('auto' only), against the cpu backend on
+ * random shapes, transposes, batches, fused bias + activation and axes; 'wasm' keeps its own kernels.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +76,33 @@ function cases(): Case[] {
       },
     });
   }
+  for (const [h, w, ci, co, k, stride, pad] of [
+    [9, 8, 2, 4, 3, 1, 'same'],
+    [7, 7, 3, 5, 3, 2, 'valid'],
+    [28, 28, 1, 8, 5, 1, 'same'],
+  ] as const) {
+    const xs = t([2, h, w, ci]),
+      filter = t([k, k, ci, co]);
+    list.push({ name: `conv2d ${h}×${w}×${ci}→${co} k${k} s${stride} ${pad}`, run: () => tf.conv2d(xs as tf.Tensor4D, filter as tf.Tensor4D, stride, pad) });
+  }
+  const dilatedX = t([1, 9, 9, 2]),
+    dilatedFilter = t([3, 3, 2, 3]);
+  list.push({ name: 'conv2d dilated (falls back)', run: () => tf.conv2d(dilatedX as tf.Tensor4D, dilatedFilter as tf.Tensor4D, 1, 'same', 'NHWC', 2) });
+  // Sum over leading axes (bias gradients) runs through BLAS; other axes fall back to the shipped kernel. (A full
+  // reduction of random signs cancels to near zero, where summation order alone exceeds the tolerance: none here.)
+  const s4 = t([3, 5, 4, 6]);
+  for (const [axis, keepDims] of [
+    [[0], false],
+    [[0, 1, 2], false],
+    [[1, 0], true],
+    [[1], false],
+    [[0, 2], false],
+    [-1, false],
+  ] as Array<[number | number[] | null, boolean]>) {
+    list.push({ name: `sum axis ${JSON.stringify(axis)} keepDims ${keepDims}`, run: () => tf.sum(s4, axis ?? undefined, keepDims) });
+  }
+  const ints = tf.tensor([1, 2, 3, 4], [2, 2], 'int32');
+  list.push({ name: 'sum of int32 (falls back)', run: () => tf.sum(ints, 0).toFloat() });
   list.push({
     name: 'dense gradients (transposed products)',
     run: () => {
@@ -90,8 +117,13 @@ describe('native BatchMatMul, _FusedMatMul and convolution gradients on WASM', {
   it("'auto' runs them natively and matches the cpu backend; 'wasm' keeps its own kernels", async () => {
     const loaded = await loadBackend('auto');
     assert.equal(loaded.name, 'wasm');
-    assert.deepEqual(nativeWasmKernels(), ['BatchMatMul', '_FusedMatMul', ...(libs.dnnl ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])]);
-    assert.match(loaded.detail ?? '', /native kernels: BatchMatMul, _FusedMatMul.* \(BLAS: /);
+    assert.deepEqual(nativeWasmKernels(), [
+      'BatchMatMul',
+      '_FusedMatMul',
+      'Sum',
+      ...(libs.dnnl ? ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] : []),
+    ]);
+    assert.match(loaded.detail ?? '', /native kernels: BatchMatMul, _FusedMatMul, Sum.* \(BLAS: /);
     const all = cases();
     const got = all.map((c) => tf.tidy(() => c.run().dataSync().slice()));
     await tf.setBackend('cpu');

@@ -209,13 +209,16 @@ describe('WASM depthwise convolution gradients (added) against cpu', () => {
 });
 
 describe('WASM MaxPoolGrad (one pass over the windows) against cpu', () => {
-  /** [x shape, filter size, strides, pad]; overlapping windows, padding and ragged edges included. */
+  /** [x shape, filter size, strides, pad]; overlapping and tiling windows, padding and ragged edges included. */
   const poolCases: Array<[number[], [number, number], [number, number], 'same' | 'valid' | number]> = [
     [[2, 8, 8, 3], [2, 2], [2, 2], 'valid'],
     [[2, 9, 7, 3], [2, 2], [2, 2], 'same'],
     [[1, 9, 9, 4], [3, 3], [2, 2], 'same'],
     [[2, 7, 8, 2], [3, 2], [1, 2], 'valid'],
     [[1, 6, 6, 5], [3, 3], [1, 1], 1],
+    // Tiling windows (the fast path), with a ragged edge left out by 'valid', and 3×3 tiles.
+    [[2, 9, 7, 2], [2, 2], [2, 2], 'valid'],
+    [[1, 9, 6, 3], [3, 3], [3, 3], 'valid'],
   ];
   for (const [xShape, filterSize, strides, pad] of poolCases) {
     for (const relu of [false, true]) {
@@ -277,6 +280,32 @@ describe('WASM convolution gradients: errors', () => {
   });
 });
 
+describe('WASM Identity and Cast', () => {
+  it('shares the buffer instead of copying it; the clone outlives its source', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await runOn('wasm', { kernel: 'Relu', inputs: { x: input([2], 1) }, attrs: {} }); // the backend is up
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const x = tf.tensor([1, 2, 3]);
+    const y = tf.clone(x);
+    assert.equal(backend.numDataIds() - before, 1, 'one buffer for the tensor and its clone');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    y.dispose();
+    assert.equal(backend.numDataIds(), before, 'freed with its last tensor');
+    // Cast shares only when the dtype stays; to another dtype it converts into a new buffer.
+    const z = tf.tensor([1.5, -2]);
+    const same = tf.cast(z, 'float32');
+    const ints = tf.cast(z, 'int32');
+    assert.equal(backend.numDataIds() - before, 2);
+    assert.deepEqual(Array.from(ints.dataSync()), [1, -2]);
+    z.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2]);
+    tf.dispose([same, ints]);
+    assert.equal(backend.numDataIds(), before);
+  });
+});
+
 describe('registering and restoring the kernels', () => {
   it('restores the shipped kernels in working order, then registers ours again', async () => {
     await runOn('wasm', { kernel: 'Relu', inputs: { x: input([2], 1) }, attrs: {} }); // the backend is up
@@ -311,7 +340,7 @@ describe('registering and restoring the kernels', () => {
   it('names the known kernels when given an unknown one', () => {
     assert.throws(() => registerWasmTrainingKernels(['Conv3D' as never]), {
       message:
-        "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum",
+        "Unknown WASM training kernel 'Conv3D'; expected one of BatchMatMul, _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, UnsortedSegmentSum, Identity, Cast",
     });
   });
 });

@@ -13,6 +13,11 @@
  * - MaxPoolGrad: one pass over the windows in JavaScript on the WASM heap.
  * - UnsortedSegmentSum (the gradient of gather, so of Embedding layers): not
  *   shipped; one pass in JavaScript on the WASM heap.
+ * - Identity and Cast to the same dtype: share their input's buffer instead of
+ *   copying it.
+ *
+ * With native libraries (`useNativeKernels`), matmuls and Sum over leading
+ * axes go through BLAS, Conv2D and its gradients through oneDNN.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -27,6 +32,8 @@ import { captureShipped, COMPOSED_KERNELS } from './shipped-ops';
 import { createNativeMatMulConfigs } from './native-mat-mul';
 import type { Dnnl, Sgemm } from '../native-libs/index';
 import { createNativeConvConfigs } from './native-conv';
+import { createCastConfig, identityConfig } from './identity';
+import { createNativeSumConfig } from './native-sum';
 
 /** Names of the kernels fedbook registers for the WASM backend. */
 export const WASM_TRAINING_KERNELS = [
@@ -38,6 +45,8 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'MaxPoolGrad',
   'UnsortedSegmentSum',
+  'Identity',
+  'Cast',
 ] as const;
 /** One of the kernels fedbook registers for the WASM backend. */
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
@@ -63,6 +72,10 @@ function replacementFor(name: WasmTrainingKernel): tf.KernelConfig {
       return maxPoolGradConfig;
     case 'UnsortedSegmentSum':
       return unsortedSegmentSumConfig;
+    case 'Identity':
+      return identityConfig;
+    case 'Cast':
+      return createCastConfig(shipped);
   }
 }
 
@@ -99,8 +112,8 @@ export interface NativeKernelLibs {
 let native: NativeKernelLibs = {};
 
 /**
- * Runs BatchMatMul and _FusedMatMul through native BLAS (`sgemm`) and the convolution gradients through
- * oneDNN (`dnnl`) on the WASM backend, or goes back to fedbook's composed kernels for whatever is not
+ * Runs BatchMatMul, _FusedMatMul and Sum over leading axes through native BLAS (`sgemm`) and Conv2D and its
+ * gradients through oneDNN (`dnnl`) on the WASM backend, or goes back to fedbook's composed kernels for whatever is not
  * given. Only where fedbook's kernels are registered (not with FEDBOOK_WASM_KERNELS=shipped). Idempotent.
  */
 export function useNativeKernels(libs: NativeKernelLibs): void {
@@ -113,26 +126,31 @@ export function useNativeKernels(libs: NativeKernelLibs): void {
     }
   };
   if (libs.sgemm !== native.sgemm) {
+    const shippedSum = captureShipped('Sum')!;
     const matMul = libs.sgemm ? createNativeMatMulConfigs(libs.sgemm) : { batchMatMul: batchMatMulConfig, fusedMatMul: fusedMatMulConfig };
-    swap([matMul.batchMatMul, matMul.fusedMatMul]);
+    swap([matMul.batchMatMul, matMul.fusedMatMul, libs.sgemm ? createNativeSumConfig(libs.sgemm, shippedSum) : shippedSum]);
   }
   if (libs.dnnl !== native.dnnl) {
     const composedInput = createConv2DBackpropInputConfig(captureShipped('Conv2DBackpropInput'));
-    const conv = libs.dnnl ? createNativeConvConfigs(libs.dnnl, composedInput) : { backpropInput: composedInput, backpropFilter: conv2DBackpropFilterConfig };
-    swap([conv.backpropInput, conv.backpropFilter]);
+    const shippedForward = captureShipped('Conv2D')!;
+    const conv = libs.dnnl
+      ? createNativeConvConfigs(libs.dnnl, composedInput, shippedForward)
+      : { forward: shippedForward, backpropInput: composedInput, backpropFilter: conv2DBackpropFilterConfig };
+    swap([conv.forward, conv.backpropInput, conv.backpropFilter]);
   }
   native = { ...libs };
 }
 
 /** The kernels that currently run natively on the WASM backend. */
 export function nativeWasmKernels(): string[] {
-  return [...(native.sgemm ? ['BatchMatMul', '_FusedMatMul'] : []), ...(native.dnnl ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])];
+  return [...(native.sgemm ? ['BatchMatMul', '_FusedMatMul', 'Sum'] : []), ...(native.dnnl ? ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])];
 }
 
 /** Puts back the kernels tfjs-backend-wasm shipped (for benchmarks and tests). */
 export function restoreShippedWasmKernels(): void {
   const backend = tf.findBackend('wasm');
-  for (const name of registered) {
+  // Sum and Conv2D are replaced only while native libraries are in use.
+  for (const name of new Set<string>([...registered, ...nativeWasmKernels()])) {
     tf.unregisterKernel(name, 'wasm');
     const shipped = captureShipped(name);
     if (shipped === undefined) continue;

@@ -44,6 +44,11 @@ function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.TensorInfo
   const gradOut = backend.typedArrayFromHeap(dy) as Float32Array;
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
+  const tiles = top === 0 && left === 0 && filterHeight === strideHeight && filterWidth === strideWidth;
+  if (tiles && outHeight * filterHeight <= inHeight && outWidth * filterWidth <= inWidth) {
+    tiledMaxPoolGrad(x, gradOut, dx, info);
+    return out;
+  }
 
   const best = new Float32Array(channels);
   const bestAt = new Int32Array(channels);
@@ -77,6 +82,80 @@ function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.TensorInfo
     }
   }
   return out;
+}
+
+/**
+ * Windows that tile the input without overlap and inside it (2×2 pools with stride 2, as in most CNNs): each
+ * input value is in at most one window, so its gradient is written, not accumulated, and the running maximum
+ * lives in locals, channel by channel, instead of per-channel arrays reset for every window.
+ */
+function tiledMaxPoolGrad(x: Float32Array, gradOut: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight, filterWidth } = info;
+  const rowStride = inWidth * channels;
+  if (filterHeight === 2 && filterWidth === 2) {
+    twoByTwoMaxPoolGrad(x, gradOut, dx, info);
+    return;
+  }
+  for (let b = 0; b < batchSize; b++) {
+    const imageBase = b * inHeight * rowStride;
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const corner = imageBase + yR * filterHeight * rowStride + yC * filterWidth * channels;
+        const dyBase = ((b * outHeight + yR) * outWidth + yC) * channels;
+        for (let d = 0; d < channels; d++) {
+          let best = Number.NEGATIVE_INFINITY,
+            bestAt = -1;
+          for (let r = 0; r < filterHeight; r++) {
+            let at = corner + r * rowStride + d;
+            for (let c = 0; c < filterWidth; c++, at += channels) {
+              const value = x[at];
+              if (value > best) {
+                best = value;
+                bestAt = at;
+              }
+            }
+          }
+          if (bestAt >= 0) dx[bestAt] = gradOut[dyBase + d];
+        }
+      }
+    }
+  }
+}
+
+/** 2×2 tiles, unrolled: four loads per channel along contiguous rows, the same first-maximum rule. */
+function twoByTwoMaxPoolGrad(x: Float32Array, gradOut: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const rowStride = inWidth * channels;
+  let dyAt = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const imageBase = b * inHeight * rowStride;
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const p00 = imageBase + 2 * yR * rowStride + 2 * yC * channels;
+        const p01 = p00 + channels,
+          p10 = p00 + rowStride,
+          p11 = p10 + channels;
+        for (let d = 0; d < channels; d++, dyAt++) {
+          let best = Number.NEGATIVE_INFINITY,
+            at = -1;
+          if (x[p00 + d] > best) {
+            best = x[p00 + d];
+            at = p00 + d;
+          }
+          if (x[p01 + d] > best) {
+            best = x[p01 + d];
+            at = p01 + d;
+          }
+          if (x[p10 + d] > best) {
+            best = x[p10 + d];
+            at = p10 + d;
+          }
+          if (x[p11 + d] > best) at = p11 + d;
+          if (at >= 0) dx[at] = gradOut[dyAt];
+        }
+      }
+    }
+  }
 }
 
 /** Kernel config replacing the shipped WASM MaxPoolGrad. */

@@ -13,5 +13,13 @@ export function sum(): SumLayer {
       for (const { vector } of inputs) for (let j = 0; j < width; j++) total[j] += vector[j];
       return { sum: total, state, metrics: {} };
     },
+    sumScaled(inputs, scales, into) {
+      into.fill(0);
+      // The same float64 products and the same order of additions as aggregate() over pre-scaled vectors.
+      inputs.forEach(({ vector }, i) => {
+        const scale = scales[i];
+        for (let j = 0; j < into.length; j++) into[j] += scale * vector[j];
+      });
+    },
   };
 }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { meanWeights, weightedMean } from '../../../../kernel/federated/aggregators/weighted-mean';
+import { sum } from '../../../../kernel/federated/aggregators/sum';
 import { findInvalidUpdate } from '../../../../kernel/federated/update-checks';
 import { context, input } from './inputs';
 
@@ -34,4 +35,24 @@ test('NaN, Inf and wrong-length updates are found', () => {
   assert.match(findInvalidUpdate(Float32Array.from([1, NaN]), 2)!, /update value 1 is NaN/);
   assert.match(findInvalidUpdate(Float32Array.from([Infinity, 0]), 2)!, /update value 0 is Infinity/);
   assert.match(findInvalidUpdate(Float32Array.from([1]), 2)!, /update has 1 values, the model has 2/);
+});
+
+test('the fused weighted mean (no scaled copy per update) is bit for bit the mean through a plain sum', () => {
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const dimension = 257;
+  const inputs = [13, 60, 1, 600, 59].map((n, i) =>
+    input(
+      i,
+      Array.from({ length: dimension }, () => random() * 10 ** (i - 2)),
+      n,
+    ),
+  );
+  const unfused = { ...sum(), sumScaled: undefined };
+  for (const weighting of ['examples', 'uniform'] as const) {
+    const fused = weightedMean(weighting).aggregate(inputs, undefined, context(dimension)).delta;
+    const reference = weightedMean(weighting, unfused).aggregate(inputs, undefined, context(dimension)).delta;
+    // The second weighting reuses the first one's accumulator: nothing of it may remain.
+    assert.deepEqual(Buffer.from(fused.buffer), Buffer.from(reference.buffer));
+  }
 });

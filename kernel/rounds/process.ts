@@ -92,7 +92,13 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
       const planned = performance.now();
       const outcome = await transport.train({ round, spec, weights: state.weights, clients: tasks, deadlineMs: options.clientDeadlineMs }, signal);
       const trained = performance.now();
-      const aggregate = aggregateRound(strategy, context, outcome, state);
+      let aggregate: ReturnType<typeof aggregateRound>;
+      try {
+        aggregate = aggregateRound(strategy, context, outcome, state);
+      } finally {
+        // The strategy has made what it keeps from the updates: their memory can serve the next round.
+        outcome.release?.();
+      }
       const aggregated = performance.now();
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
       const evaluation = await evaluateRound(

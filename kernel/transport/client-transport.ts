@@ -47,6 +47,11 @@ export interface TrainCohortOutcome {
   readonly paths?: Readonly<Record<string, { readonly clients: number; readonly note?: string }>>;
   /** Facts a transport adds to the round's metrics (e.g. how many simulated attackers were in the cohort). */
   readonly metrics?: Readonly<Record<string, unknown>>;
+  /**
+   * Says the round is done with the results: a transport may then reuse the memory of their deltas
+   * (the in-process one lends a shared buffer per round). Deltas must not be read after it; uncalled, nothing is reused.
+   */
+  readonly release?: () => void;
 }
 
 export interface EvaluateCohortRequest {

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { WorkerResult, WorkerTask } from '../../../workers/task-types';
+import { dropSharedBuffers } from './shared-buffers';
 
 export interface ClientPool {
   readonly workers: number;
@@ -72,4 +73,5 @@ export async function shutdownPools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
   await Promise.all(all.map((pool) => pool.close()));
+  dropSharedBuffers();
 }

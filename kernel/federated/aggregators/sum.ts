@@ -15,11 +15,20 @@ export function sum(): SumLayer {
     },
     sumScaled(inputs, scales, into) {
       into.fill(0);
-      // The same float64 products and the same order of additions as aggregate() over pre-scaled vectors.
-      inputs.forEach(({ vector }, i) => {
+      // The same float64 products added in the same order as aggregate() over pre-scaled vectors, four
+      // updates per pass so that the accumulator is read and written a quarter as often.
+      const n = into.length;
+      let i = 0;
+      for (; i + 4 <= inputs.length; i += 4) {
+        const [v0, v1, v2, v3] = [inputs[i].vector, inputs[i + 1].vector, inputs[i + 2].vector, inputs[i + 3].vector];
+        const [s0, s1, s2, s3] = [scales[i], scales[i + 1], scales[i + 2], scales[i + 3]];
+        for (let j = 0; j < n; j++) into[j] = into[j] + s0 * v0[j] + s1 * v1[j] + s2 * v2[j] + s3 * v3[j];
+      }
+      for (; i < inputs.length; i++) {
+        const vector = inputs[i].vector;
         const scale = scales[i];
-        for (let j = 0; j < into.length; j++) into[j] += scale * vector[j];
-      });
+        for (let j = 0; j < n; j++) into[j] += scale * vector[j];
+      }
     },
   };
 }

@@ -138,8 +138,9 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   const metrics = { trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
   if (status !== 'ok') return { ...base, status, ...metrics };
   const delta = into ?? new Float32Array(plan.dimension);
-  const global = task.globalWeights;
-  for (let j = 0; j < delta.length; j++) delta[j] = weights[j] - global[j];
+  // weights − global in BLAS: each value is the correctly rounded float32 difference, as in a JS loop, at memcpy speed.
+  delta.set(weights);
+  entry.saxpy(plan.dimension, -1, task.globalWeights, delta);
   return { ...base, status: 'ok', delta, ...metrics };
 }
 

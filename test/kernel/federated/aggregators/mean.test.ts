@@ -56,3 +56,16 @@ test('the fused weighted mean (no scaled copy per update) is bit for bit the mea
     assert.deepEqual(Buffer.from(fused.buffer), Buffer.from(reference.buffer));
   }
 });
+
+test('a NaN or Inf anywhere is found, whichever group of four it falls in, and huge finite values are not one', () => {
+  for (const length of [1, 3, 4, 5, 8, 9]) {
+    for (let at = 0; at < length; at++) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const delta = new Float32Array(length).fill(3.4e38);
+        delta[at] = bad;
+        assert.equal(findInvalidUpdate(delta, length), `update value ${at} is ${bad} (NaN or Inf updates are rejected)`);
+      }
+    }
+    assert.equal(findInvalidUpdate(new Float32Array(length).fill(3.4e38), length), undefined);
+  }
+});

@@ -41,9 +41,7 @@ export function weightedMean(weighting: Weighting = 'examples', inner: SumLayer 
       if (inputs.length === 0) return { delta, state, metrics: {} };
       const alphas = meanWeights(inputs, weighting);
       if (inner.sumScaled && (context.width ?? context.dimension) === context.dimension) {
-        const total = scratch(context.dimension);
-        inner.sumScaled(inputs, alphas, total);
-        for (let j = 0; j < delta.length; j++) delta[j] = total[j];
+        inner.sumScaled(inputs, alphas, scratch(context.dimension), delta);
         return { delta, state, metrics: {} };
       }
       const weighted = inputs.map((input, i) => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { meanWeights, weightedMean } from '../../../../kernel/federated/aggregators/weighted-mean';
 import { sum } from '../../../../kernel/federated/aggregators/sum';
+import { createRng } from '../../../../kernel/federated/random';
 import { findInvalidUpdate } from '../../../../kernel/federated/update-checks';
 import { context, input } from './inputs';
 
@@ -38,22 +39,32 @@ test('NaN, Inf and wrong-length updates are found', () => {
 });
 
 test('the fused weighted mean (no scaled copy per update) is bit for bit the mean through a plain sum', () => {
-  let seed = 7;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  // Full-precision values: with few significant bits every sum would be exact and any order would pass.
+  const rng = createRng(7);
+  const random = (): number => rng.next() * 2 - 1;
   const dimension = 257;
-  const inputs = [13, 60, 1, 600, 59].map((n, i) =>
-    input(
-      i,
-      Array.from({ length: dimension }, () => random() * 10 ** (i - 2)),
-      n,
-    ),
-  );
   const unfused = { ...sum(), sumScaled: undefined };
-  for (const weighting of ['examples', 'uniform'] as const) {
-    const fused = weightedMean(weighting).aggregate(inputs, undefined, context(dimension)).delta;
-    const reference = weightedMean(weighting, unfused).aggregate(inputs, undefined, context(dimension)).delta;
-    // The second weighting reuses the first one's accumulator: nothing of it may remain.
-    assert.deepEqual(Buffer.from(fused.buffer), Buffer.from(reference.buffer));
+  // 1 to 9 updates: every count of updates left after the groups of four (0 to 3).
+  for (let count = 1; count <= 9; count++) {
+    // Values of one magnitude, so that adding them in another order changes the float64 sums often.
+    const inputs = Array.from({ length: count }, (_, i) =>
+      input(
+        i,
+        Array.from({ length: dimension }, () => random()),
+        [13, 60, 1, 600, 59][i % 5],
+      ),
+    );
+    for (const weighting of ['examples', 'uniform'] as const) {
+      const fused = weightedMean(weighting).aggregate(inputs, undefined, context(dimension)).delta;
+      const reference = weightedMean(weighting, unfused).aggregate(inputs, undefined, context(dimension)).delta;
+      // Each case reuses the previous one's accumulator: nothing of it may remain.
+      assert.deepEqual(Buffer.from(fused.buffer), Buffer.from(reference.buffer), `${count} updates, ${weighting}`);
+    }
+    const scales = inputs.map((_, i) => [13, 60, 1, 600, 59][i % 5] / 733);
+    const total = new Float64Array(dimension);
+    sum().sumScaled!(inputs, scales, total);
+    const prescaled = inputs.map((x, i) => ({ ...x, vector: Float64Array.from(x.vector, (v) => scales[i] * v) }));
+    assert.deepEqual(total, sum().aggregate(prescaled, undefined, context(dimension)).sum, `${count} updates, float64 total`);
   }
 });
 

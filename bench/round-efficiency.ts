@@ -51,12 +51,14 @@ export interface RoundOptions {
 export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
   const rows: RoundRow[] = [];
   for (const c of roundCases(options.full)) {
-    const measured = options.full && c.model !== 'cnn' ? 3 : 2;
+    // Medians of several rounds: other work on a shared machine lands on one round, not on all.
+    const measured = c.model === 'cnn' ? 3 : 5;
     const train = await options.load(c.examples);
     const clients = fed.partition(train, { clients: c.numClients, scheme: 'iid', seed: 1 });
     // Warm-up on clients a tenth the size (same dataset): the workers build the model without a full extra round.
     const warmup = fed.partition(train, { clients: Math.min(train.length, c.numClients * 10), scheme: 'iid', seed: 2 });
     let oneWorkerMs: number | undefined;
+    let oneWorkerCpuMs: number | undefined;
     for (const workers of options.workers) {
       const timed = await timeRounds(
         { model: c.spec(), clientsPerRound: c.clientsPerRound, batchSize: c.batchSize, workers, backend: PATH_RUNS[options.path].backend },
@@ -69,14 +71,30 @@ export async function benchRounds(options: RoundOptions): Promise<RoundRow[]> {
       // The train phase of the same (median) round: the overhead is taken round by round, then its median.
       const overheads = timed.roundMs.map((ms, i) => ms - timed.trainMs[i]);
       const trainMs = roundMs - median(overheads);
-      if (workers === 1) oneWorkerMs = roundMs;
+      const cpuMs = median(timed.counters.map((k) => k.cpuMs));
+      if (workers === 1) {
+        oneWorkerMs = roundMs;
+        oneWorkerCpuMs = cpuMs;
+      }
       const row = roundRow(
-        { model: c.model, workers, clientsPerRound: c.clientsPerRound, roundMs, trainMs, backend: pathLabel(options.path, timed) },
+        {
+          model: c.model,
+          workers,
+          clientsPerRound: c.clientsPerRound,
+          roundMs,
+          trainMs,
+          cpuMs,
+          mainCpuMs: median(timed.counters.map((k) => k.mainCpuMs)),
+          minorFaults: median(timed.counters.map((k) => k.minorFaults)),
+          backend: pathLabel(options.path, timed),
+        },
         oneWorkerMs,
+        oneWorkerCpuMs,
       );
       options.log(
         `  round ${c.model} W=${workers} K=${c.clientsPerRound}: ${roundMs.toFixed(0)} ms, overhead ${row.overheadMs.toFixed(1)} ms (${row.overheadPct.toFixed(2)}%)` +
-          (row.efficiency === null ? '' : `, efficiency ${(100 * row.efficiency).toFixed(0)}%`),
+          (row.efficiency === null ? '' : `, efficiency ${(100 * row.efficiency).toFixed(0)}%`) +
+          `; CPU ${cpuMs.toFixed(0)} ms (main thread ${row.mainCpuMs.toFixed(0)} ms, waited ${median(timed.counters.map((k) => k.mainWaitMs)).toFixed(0)} ms), ${row.minorFaults} faults`,
       );
       rows.push(row);
       options.onRow?.(row);

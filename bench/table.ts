@@ -47,6 +47,12 @@ export interface RoundRow {
   overheadMs: number;
   /** overheadMs as a percentage of roundMs. */
   overheadPct: number;
+  /** Medians per round of the process's CPU time (all threads), the main thread's CPU time, and minor page faults. */
+  cpuMs: number;
+  mainCpuMs: number;
+  minorFaults: number;
+  /** cpuMs with one worker / cpuMs with W: the extra CPU W workers spend on the same round (1 = none); survives a busy machine. */
+  cpuEfficiency: number | null;
   backend: string;
 }
 
@@ -122,10 +128,15 @@ export function throughputRow(fields: Omit<ThroughputRow, 'bench' | 'ratio' | 'r
  * A round row. `oneWorkerRoundMs` is T1, the same round's time with one worker
  * (undefined when it was not measured).
  */
-export function roundRow(fields: Omit<RoundRow, 'bench' | 'efficiency' | 'overheadMs' | 'overheadPct'>, oneWorkerRoundMs?: number): RoundRow {
+export function roundRow(
+  fields: Omit<RoundRow, 'bench' | 'efficiency' | 'overheadMs' | 'overheadPct' | 'cpuEfficiency'>,
+  oneWorkerRoundMs?: number,
+  oneWorkerCpuMs?: number,
+): RoundRow {
   const overheadMs = Math.max(0, fields.roundMs - fields.trainMs);
   const efficiency = oneWorkerRoundMs === undefined ? null : oneWorkerRoundMs / (fields.workers * fields.roundMs);
-  return { bench: 'round', ...fields, efficiency, overheadMs, overheadPct: fields.roundMs > 0 ? (100 * overheadMs) / fields.roundMs : 0 };
+  const cpuEfficiency = oneWorkerCpuMs === undefined || !(fields.cpuMs > 0) ? null : oneWorkerCpuMs / fields.cpuMs;
+  return { bench: 'round', ...fields, efficiency, cpuEfficiency, overheadMs, overheadPct: fields.roundMs > 0 ? (100 * overheadMs) / fields.roundMs : 0 };
 }
 
 /** A rounds-to-target row with its projection to the paper's round count. */
@@ -249,6 +260,10 @@ const ROUND_COLUMNS: Column<RoundRow>[] = [
   { header: 'efficiency %', value: (r) => (r.efficiency === null ? null : 100 * r.efficiency), digits: 0 },
   { header: 'overhead ms', value: (r) => r.overheadMs, digits: 1 },
   { header: 'overhead %', value: (r) => r.overheadPct, digits: 2 },
+  { header: 'CPU ms', value: (r) => r.cpuMs, digits: 1 },
+  { header: 'CPU eff. %', value: (r) => (r.cpuEfficiency === null ? null : 100 * r.cpuEfficiency), digits: 0 },
+  { header: 'main CPU ms', value: (r) => r.mainCpuMs, digits: 1 },
+  { header: 'faults', value: (r) => r.minorFaults, digits: 0 },
 ];
 
 const TARGET_COLUMNS: Column<RoundsToTargetRow>[] = [
@@ -286,8 +301,22 @@ export function roundForJson(row: BenchRow): BenchRow {
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = Number(v.toFixed(digits));
   };
   for (const key of ['samplesPerSec', 'torchSamplesPerSec', 'torchBestSamplesPerSec', 'projectedSeconds']) round(key, 0);
-  for (const key of ['roundMs', 'trainMs', 'overheadMs', 'seconds', 'oursSeconds', 'torchSeconds', 'oursTimeToTarget', 'torchTimeToTarget']) round(key, 1);
-  for (const key of ['ratio', 'ratioVsBest', 'efficiency', 'overheadPct', 'oursSecondsPerRound', 'torchSecondsPerRound', 'speedup']) round(key, 3);
+  for (const key of [
+    'roundMs',
+    'trainMs',
+    'overheadMs',
+    'seconds',
+    'cpuMs',
+    'mainCpuMs',
+    'oursSeconds',
+    'torchSeconds',
+    'oursTimeToTarget',
+    'torchTimeToTarget',
+  ])
+    round(key, 1);
+  for (const key of ['ratio', 'ratioVsBest', 'efficiency', 'overheadPct', 'cpuEfficiency', 'oursSecondsPerRound', 'torchSecondsPerRound', 'speedup'])
+    round(key, 3);
+  round('minorFaults', 0);
   for (const key of ['accuracy', 'oursAccuracy', 'torchAccuracy']) round(key, 4);
   return out as unknown as BenchRow;
 }

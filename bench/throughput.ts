@@ -17,6 +17,7 @@ import type { Dataset } from '../kernel/data/dataset';
 import type { FederatedData } from '../kernel/federated/partition/federated-data';
 import type { ModelSpec } from '../workers/model-spec';
 import { median, throughputRow, type ThroughputRow } from './table';
+import { counterDelta, readCounters, type ProcessCounters } from './process-counters';
 
 /** The FedAvg paper's models, by the names the tables use. */
 export const PAPER_MODELS: Record<'2nn' | 'cnn', () => ModelSpec> = {
@@ -31,6 +32,8 @@ export interface TimedRounds {
   /** Per measured round: whole round and train phase, ms. */
   roundMs: number[];
   trainMs: number[];
+  /** Per measured round: CPU time, the main thread's share, page faults. */
+  counters: ProcessCounters[];
 }
 
 /**
@@ -57,18 +60,22 @@ export async function timeRounds(
   let state = await algo.initialize();
   const roundMs: number[] = [];
   const trainMs: number[] = [];
+  const counters: ProcessCounters[] = [];
   let paths: TimedRounds['paths'] = {};
   for (let r = 0; r <= rounds; r++) {
+    const before = readCounters();
     const result = await algo.next(state, r === 0 ? warmupClients : clients);
+    const after = readCounters();
     state = result.state;
     if (result.failures.length) throw new Error(`bench round failed: ${result.failures.map((f) => f.message).join('; ')}`);
     if (r > 0) {
       roundMs.push(result.metrics.ms);
       trainMs.push(result.metrics.phases?.train ?? NaN);
+      counters.push(counterDelta(before, after));
       paths = (result.metrics.trainPaths as TimedRounds['paths'] | undefined) ?? paths;
     }
   }
-  return { backend: state.backend, paths, roundMs, trainMs };
+  return { backend: state.backend, paths, roundMs, trainMs, counters };
 }
 
 /** What torch_reference.py reports about itself. */

@@ -8,6 +8,7 @@ import { getBackend, getModel } from './model-cache';
 import { trainLocally } from './local-training';
 import { describeCompiledPath } from './compiled/compiled-training';
 import { evaluateSlice } from './evaluation';
+import { trainCohortShare } from './cohort-training';
 import type { TrainTask, WorkerResult, WorkerTask } from './task-types';
 
 async function handle(task: WorkerTask): Promise<WorkerResult> {
@@ -27,6 +28,8 @@ async function handle(task: WorkerTask): Promise<WorkerResult> {
       task.startTimes[task.startSlot] = Date.now();
       injectFault(task);
       return corruptIfAsked(task, await trainLocally(tf, cached, task, name));
+    case 'train-cohort':
+      return trainCohortShare(tf, cached, task, name);
   }
 }
 

@@ -36,10 +36,11 @@ function lossAndHits(tf: typeof tfjs, cached: CachedModel, xs: tfjs.Tensor, labe
   return { loss, hits: tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs, 1), labels), 'int32'))) };
 }
 
-export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string): Promise<TrainResult> {
+/** `into`, when given, receives the delta (its `dimension` values) instead of a new array. */
+export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: TrainTask, backendName: string, into?: Float32Array): Promise<TrainResult> {
   // 'auto' trains through the compiled native step when the model compiles and BLAS loads.
   const compiled = task.backend === 'auto' ? compiledTrainerFor(tf, cached) : undefined;
-  if (compiled && 'step' in compiled) return trainCompiled(compiled, task, backendName);
+  if (compiled && 'step' in compiled) return trainCompiled(compiled, task, backendName, into);
   const started = Date.now();
   const deadlineAt = task.deadlineMs > 0 ? started + task.deadlineMs : Infinity;
   const { config, data } = task;
@@ -53,7 +54,9 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
     path,
     ...(compiled ? { pathNote: compiled.unsupported } : {}),
   };
-  if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
+  if (into && into.length !== cached.dimension) throw new RangeError(`the delta's buffer has ${into.length} values, the model has ${cached.dimension}`);
+  if (numExamples === 0)
+    return { ...base, status: 'ok', delta: into ? into.fill(0) : new Float32Array(cached.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
 
   setFlatWeights(tf, cached, task.globalWeights);
   const batchSize = clientBatchSize(task);
@@ -111,7 +114,7 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   if (status !== 'ok')
     return { ...base, status, trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
   const local = await getFlatWeights(tf, cached);
-  const delta = new Float32Array(cached.dimension);
+  const delta = into ?? new Float32Array(cached.dimension);
   for (let j = 0; j < delta.length; j++) delta[j] = local[j] - task.globalWeights[j];
   return { ...base, status: 'ok', delta, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ms: Date.now() - started, steps };
 }

@@ -58,6 +58,46 @@ export interface TrainResult {
   ms: number;
 }
 
+/**
+ * A whole cohort for one worker to share with the others: each worker claims
+ * the next untrained client from `next` until none is left, so W tasks train K
+ * clients with no dispatch per client and no idle worker while clients remain.
+ * Client i's delta goes into `deltas` at i · dimension (shared, reused between
+ * rounds); only small records come back.
+ */
+export interface CohortTask {
+  type: 'train-cohort';
+  backend: string;
+  spec: ModelSpec;
+  data: SharedData;
+  clientIds: number[];
+  /** Client i's examples are indices[offsets[i] .. offsets[i + 1]). */
+  indices: Int32Array;
+  offsets: Int32Array;
+  seeds: number[];
+  configs: ClientTrainConfig[];
+  globalWeights: Float32Array;
+  /** next[0]: the next client to claim (Atomics.add). */
+  next: Int32Array;
+  /** claims[i] ← this task's `worker` + 1 when it claims client i (so the clients of a dead thread are known). */
+  claims: Int32Array;
+  worker: number;
+  deltas: Float32Array;
+  abortFlag: Int32Array;
+  /** Test-only: faults a client of a shared cohort can simulate without stopping its thread. */
+  faults?: Record<number, 'throw' | 'nan'>;
+}
+
+/** One client of a shared cohort: its numbers, or why it failed; its delta is in the task's `deltas`. */
+export type CohortClientResult =
+  | ({ slot: number } & Omit<TrainResult, 'delta' | 'type'> & { invalid?: string })
+  | { slot: number; clientId: number; error: string };
+
+export interface CohortResult {
+  type: 'train-cohort';
+  clients: CohortClientResult[];
+}
+
 export interface EvaluateTask {
   type: 'evaluate';
   backend: string;
@@ -91,5 +131,5 @@ export interface DescribeResult {
   backendDetail?: string;
 }
 
-export type WorkerTask = TrainTask | EvaluateTask | DescribeTask;
-export type WorkerResult = TrainResult | EvaluateResult | DescribeResult;
+export type WorkerTask = TrainTask | CohortTask | EvaluateTask | DescribeTask;
+export type WorkerResult = TrainResult | CohortResult | EvaluateResult | DescribeResult;

@@ -105,7 +105,13 @@ export function createFederatedProcess(options: ProcessOptions): FederatedProces
         signal,
       );
       const trained = performance.now();
-      const aggregate = aggregateRound(strategy, context, outcome, state);
+      let aggregate: ReturnType<typeof aggregateRound>;
+      try {
+        aggregate = aggregateRound(strategy, context, outcome, state);
+      } finally {
+        // The strategy has made what it keeps from the updates: their memory can serve the next round.
+        outcome.release?.();
+      }
       const aggregated = performance.now();
       if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
       const evaluation = await evaluateRound(

@@ -59,6 +59,11 @@ export interface TrainCohortOutcome {
   readonly metrics?: Readonly<Record<string, unknown>>;
   /** Present when the transport ran the secure sum: `results` then carry metrics and empty deltas (the server never saw an update). */
   readonly secureSum?: SecureSumOutcome;
+  /**
+   * Says the round is done with the results: a transport may then reuse the memory of their deltas
+   * (the in-process one lends a shared buffer per round). Deltas must not be read after it; uncalled, nothing is reused.
+   */
+  readonly release?: () => void;
 }
 
 export interface EvaluateCohortRequest {

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { parseArgs } from '../../bench/index';
 import { formatTables, median, roundRow, roundsToTargetRow, throughputRow, timeToTargetRow, toJson, type BenchRow } from '../../bench/table';
 
-// Numbers a reader can check: 400 vs 1,000 samples/s is 0.4; T1 = 1,000 ms and T2 = 625 ms on 2 workers is 80%.
+function costs(cpuMs: number, mainCpuMs: number, minorFaults: number): { cpuMs: number; mainCpuMs: number; minorFaults: number } {
+  return { cpuMs, mainCpuMs, minorFaults };
+}
+
+// Numbers a reader can check: 400 vs 1,000 samples/s is 0.4; T1 = 1,000 ms and T2 = 625 ms on 2 workers is 80%; 900 vs 1,000 CPU ms is 90%.
 const rows: BenchRow[] = [
   throughputRow({
     model: 'cnn',
@@ -31,9 +35,9 @@ const rows: BenchRow[] = [
     clients: 4,
     examplesPerClient: 300,
   }),
-  roundRow({ model: 'cnn', workers: 1, clientsPerRound: 10, roundMs: 1000, trainMs: 990, backend: 'wasm' }, 1000),
-  roundRow({ model: 'cnn', workers: 2, clientsPerRound: 10, roundMs: 625, trainMs: 600, backend: 'wasm' }, 1000),
-  roundRow({ model: 'logistic', workers: 2, clientsPerRound: 1000, roundMs: 500, trainMs: 450, backend: 'wasm' }),
+  roundRow({ model: 'cnn', workers: 1, clientsPerRound: 10, roundMs: 1000, trainMs: 990, ...costs(900, 40, 1200), backend: 'wasm' }, 1000, 900),
+  roundRow({ model: 'cnn', workers: 2, clientsPerRound: 10, roundMs: 625, trainMs: 600, ...costs(1000, 50, 1500), backend: 'wasm' }, 1000, 900),
+  roundRow({ model: 'logistic', workers: 2, clientsPerRound: 1000, roundMs: 500, trainMs: 450, ...costs(800, 100, 3000), backend: 'wasm' }),
   roundsToTargetRow({ split: 'iid', rounds: 5, seconds: 10, accuracy: 0.91234, reached: false, target: 0.97, paperRounds: 87, backend: 'wasm' }),
 ];
 
@@ -53,6 +57,8 @@ test('round rows: efficiency = T1 / (W·TW), overhead = round − train phase', 
   assert.equal(two.overheadMs, 25);
   assert.equal(two.overheadPct, 4);
   assert.equal(logistic.efficiency, null, 'no one-worker row, no efficiency');
+  assert.equal(two.cpuEfficiency, 0.9, 'CPU time with one worker / with W');
+  assert.equal(logistic.cpuEfficiency, null);
   assert.equal(logistic.overheadPct, 10);
 });
 
@@ -83,7 +89,11 @@ test('--json writes an array of rows with exactly the documented keys, rounded',
     'backend',
     'bench',
     'clientsPerRound',
+    'cpuEfficiency',
+    'cpuMs',
     'efficiency',
+    'mainCpuMs',
+    'minorFaults',
     'model',
     'overheadMs',
     'overheadPct',
@@ -119,7 +129,7 @@ test('the tables print every bench with aligned columns and a dash for a missing
   assert.equal(nnLine.length <= header.length + 10, true);
   assert.match(nnLine, /—/);
   const twoWorkers = lines.find((l) => /^cnn\s+2\s+10\s/.test(l))!;
-  assert.match(twoWorkers, /625\.0\s+600\.0\s+80\s+25\.0\s+4\.00$/);
+  assert.match(twoWorkers, /625\.0\s+600\.0\s+80\s+25\.0\s+4\.00\s+1,000\.0\s+90\s+50\.0\s+1,500$/);
   assert.match(text, /no \(0\.97\)/);
   assert.equal(formatTables(rows.slice(2, 5)).includes('throughput'), false, 'a bench with no rows prints no table');
 });

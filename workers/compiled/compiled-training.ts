@@ -91,8 +91,8 @@ function compile(tf: typeof tfjs, cached: CachedModel, libs: NativeLibs): Compil
   };
 }
 
-/** trainLocally's contract, through the compiled step. */
-export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>, task: TrainTask, backendName: string): TrainResult {
+/** trainLocally's contract, through the compiled step; `into`, when given, receives the delta. */
+export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>, task: TrainTask, backendName: string, into?: Float32Array): TrainResult {
   const started = Date.now();
   const deadlineAt = task.deadlineMs > 0 ? started + task.deadlineMs : Infinity;
   const { config, data } = task;
@@ -100,7 +100,9 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   const { plan } = step;
   const numExamples = task.indices.length;
   const base = { type: 'train' as const, clientId: task.clientId, numExamples, backend: backendName, path: COMPILED_PATH };
-  if (numExamples === 0) return { ...base, status: 'ok', delta: new Float32Array(plan.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
+  if (into && into.length !== plan.dimension) throw new RangeError(`the delta's buffer has ${into.length} values, the model has ${plan.dimension}`);
+  if (numExamples === 0)
+    return { ...base, status: 'ok', delta: into ? into.fill(0) : new Float32Array(plan.dimension), trainLoss: 0, trainAccuracy: 0, ms: 0, steps: 0 };
   if (task.globalWeights.length !== plan.dimension) throw new RangeError(`weights have ${task.globalWeights.length} values, the model has ${plan.dimension}`);
   const size = exampleSize(data);
   if (size !== plan.inputSize) throw new RangeError(`examples have ${size} values, the model takes ${plan.inputSize}`);
@@ -147,9 +149,10 @@ export function trainCompiled(entry: Exclude<Compiled, { unsupported: string }>,
   const status = next.value;
   const metrics = { trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : 0, ms: Date.now() - started, steps };
   if (status !== 'ok') return { ...base, status, ...metrics };
-  const delta = new Float32Array(plan.dimension);
-  const global = task.globalWeights;
-  for (let j = 0; j < delta.length; j++) delta[j] = weights[j] - global[j];
+  const delta = into ?? new Float32Array(plan.dimension);
+  // weights − global in BLAS: each value is the correctly rounded float32 difference, as in a JS loop, at memcpy speed.
+  delta.set(weights);
+  entry.saxpy(plan.dimension, -1, task.globalWeights, delta);
   return { ...base, status: 'ok', delta, ...metrics };
 }
 

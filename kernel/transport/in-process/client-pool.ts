@@ -5,8 +5,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { WorkerResult, WorkerTask } from '../../../workers/task-types';
+import { dropSharedBuffers } from './shared-buffers';
 
 export interface ClientPool {
   readonly workers: number;
@@ -31,7 +33,20 @@ export function defaultWorkerCount(): number {
   return availableParallelism();
 }
 
+/**
+ * A young generation of at least 8 MB for the worker threads created from now on. V8 starts it at 1 MB,
+ * grows it under a client's small per-step allocations and shrinks it again, committing fresh pages each
+ * time: ~1,900 page faults per worker per round of 1,000 logistic clients (~6 µs each here), ~50 with
+ * this. V8 flags are per process and read when an isolate starts, so this is set before the first pool;
+ * a size the user chose on the command line wins.
+ */
+function reserveYoungGeneration(): void {
+  const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('semi-space-size'));
+  if (!chosen) setFlagsFromString('--min-semi-space-size=8');
+}
+
 export function createClientPool(workers: number): ClientPool {
+  reserveYoungGeneration();
   const piscina = new Piscina({
     filename: WORKER_FILE,
     minThreads: workers,
@@ -72,4 +87,5 @@ export async function shutdownPools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
   await Promise.all(all.map((pool) => pool.close()));
+  dropSharedBuffers();
 }

@@ -10,6 +10,8 @@ import type { ModelSpec } from '../../../workers/model-spec';
 import type { InjectedFault, SharedData, TrainResult } from '../../../workers/task-types';
 import type { ClientPool } from './client-pool';
 import { clientTrainResult } from '../train-result';
+import { borrowShared, returnShared } from './shared-buffers';
+import { canShareCohort, trainSharedCohort, type ClientEnd } from './shared-cohort';
 import type { ClientTrainResult } from '../client-transport';
 
 /** How long a client may keep running after an abort or its deadline before its thread is stopped. */
@@ -29,7 +31,8 @@ export interface CohortTrainingRequest {
   data: SharedData;
   /** One entry per client of the cohort: its examples, seed and config. */
   tasks: readonly { clientId: number; indices: Int32Array; seed: number; config: ClientTrainConfig }[];
-  globalWeights: Float32Array;
+  /** The round's global weights (copied here into shared memory, once for the whole cohort). */
+  weights: Float32Array;
   clientDeadlineMs: number;
   signal?: AbortSignal;
   faults?: ReadonlyMap<number, InjectedFault>;
@@ -43,22 +46,65 @@ export interface CohortOutcome {
   bytesUp: number;
   /** Sum of the clients' own training times, ms (the train phase minus this / workers is dispatch and transfer). */
   clientMs: number;
+  /** Gives the round's shared buffers back for the next round: the updates' deltas must not be read after it. */
+  release: () => void;
 }
+
+type Reply = Extract<ClientEnd, { reply: unknown }>['reply'];
 
 export async function trainCohort(request: CohortTrainingRequest): Promise<CohortOutcome> {
   const { pool, tasks, signal } = request;
   const cohort = tasks.map((task) => task.clientId);
   if (signal?.aborted) throw new RunAbortedError('the run was aborted before the round started');
+  const shared = canShareCohort(request);
   const abortFlag = new Int32Array(new SharedArrayBuffer(4));
-  const controllers = cohort.map(() => new AbortController());
+  const controllers = (shared ? Array.from({ length: Math.min(pool.workers, cohort.length) }) : cohort).map(() => new AbortController());
   const timers: NodeJS.Timeout[] = [];
   const stopAll = (): void => {
     Atomics.store(abortFlag, 0, 1);
     timers.push(setTimeout(() => controllers.forEach((c) => c.abort()), ABORT_GRACE_MS));
   };
   signal?.addEventListener('abort', stopAll, { once: true });
+  const weightsBuffer = borrowShared(request.weights.byteLength);
+  const globalWeights = new Float32Array(weightsBuffer);
+  globalWeights.set(request.weights);
+  try {
+    if (shared) {
+      const { replies, release } = await trainSharedCohort(
+        request,
+        globalWeights,
+        abortFlag,
+        controllers.map((c) => c.signal),
+      );
+      if (signal?.aborted) throw new RunAbortedError('the run was aborted mid-round');
+      returnShared(weightsBuffer);
+      // The worker checked each update beside its training.
+      return { ...sortOutcomes(cohort, replies, (reply) => reply.invalid, 0), release };
+    }
+    const replies = await trainOnePerTask(request, globalWeights, abortFlag, controllers, timers);
+    if (signal?.aborted) throw new RunAbortedError('the run was aborted mid-round');
+    const dimension = request.weights.length;
+    const outcome = sortOutcomes(cohort, replies, (reply) => findInvalidUpdate(reply.delta!, dimension), request.clientDeadlineMs);
+    // A thread stopped past its deadline may still be reading the weights: leave them to the GC then.
+    if (replies.every((end) => !('error' in end))) returnShared(weightsBuffer);
+    return { ...outcome, release: () => {} };
+  } finally {
+    signal?.removeEventListener('abort', stopAll);
+    timers.forEach((timer) => clearTimeout(timer));
+  }
+}
+
+/** One task per client, each stoppable alone: what a deadline (or a test's crashing client) needs. */
+async function trainOnePerTask(
+  request: CohortTrainingRequest,
+  globalWeights: Float32Array,
+  abortFlag: Int32Array,
+  controllers: readonly AbortController[],
+  timers: NodeJS.Timeout[],
+): Promise<ClientEnd[]> {
+  const { pool, tasks } = request;
   // Tasks queue for a free thread, so a deadline counts from when the client starts, which the worker writes here.
-  const startTimes = new Float64Array(new SharedArrayBuffer(8 * cohort.length));
+  const startTimes = new Float64Array(new SharedArrayBuffer(8 * tasks.length));
   if (request.clientDeadlineMs > 0) {
     const watchdog = setInterval(() => {
       const now = Date.now();
@@ -68,47 +114,50 @@ export async function trainCohort(request: CohortTrainingRequest): Promise<Cohor
     }, 100);
     timers.push(watchdog);
   }
-  try {
-    const settled = await Promise.allSettled(
-      tasks.map(({ clientId, indices, seed, config }, i) => {
-        return pool.run<TrainResult>(
-          {
-            type: 'train',
-            backend: request.backend,
-            spec: request.spec,
-            data: request.data,
-            clientId,
-            indices,
-            globalWeights: request.globalWeights,
-            config,
-            seed,
-            abortFlag,
-            deadlineMs: request.clientDeadlineMs,
-            startTimes,
-            startSlot: i,
-            fault: request.faults?.get(clientId),
-          },
-          controllers[i].signal,
-        );
-      }),
-    );
-    if (signal?.aborted) throw new RunAbortedError('the run was aborted mid-round');
-    return sortOutcomes(cohort, settled, request.globalWeights.length, request.clientDeadlineMs);
-  } finally {
-    signal?.removeEventListener('abort', stopAll);
-    timers.forEach((timer) => clearTimeout(timer));
-  }
+  const settled = await Promise.allSettled(
+    tasks.map(({ clientId, indices, seed, config }, i) => {
+      return pool.run<TrainResult>(
+        {
+          type: 'train',
+          backend: request.backend,
+          spec: request.spec,
+          data: request.data,
+          clientId,
+          indices,
+          globalWeights,
+          config,
+          seed,
+          abortFlag,
+          deadlineMs: request.clientDeadlineMs,
+          startTimes,
+          startSlot: i,
+          fault: request.faults?.get(clientId),
+        },
+        controllers[i].signal,
+      );
+    }),
+  );
+  return settled.map((result) => (result.status === 'fulfilled' ? { reply: result.value } : { error: result.reason }));
 }
 
-function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<TrainResult>[], dimension: number, deadlineMs: number): CohortOutcome {
-  const outcome: CohortOutcome = { updates: [], failures: [], paths: new Map(), bytesUp: 0, clientMs: 0 };
-  settled.forEach((result, i) => {
+function sortOutcomes(
+  cohort: readonly number[],
+  ends: readonly ClientEnd[],
+  findProblem: (reply: Reply) => string | undefined,
+  deadlineMs: number,
+): Omit<CohortOutcome, 'release'> {
+  const outcome: Omit<CohortOutcome, 'release'> = { updates: [], failures: [], paths: new Map(), bytesUp: 0, clientMs: 0 };
+  ends.forEach((end, i) => {
     const clientId = cohort[i];
-    if (result.status === 'rejected') {
-      outcome.failures.push(failureFromError(clientId, result.reason, deadlineMs));
+    if ('failure' in end) {
+      outcome.failures.push(end.failure);
       return;
     }
-    const reply = result.value;
+    if ('error' in end) {
+      outcome.failures.push(failureFromError(clientId, end.error, deadlineMs));
+      return;
+    }
+    const { reply } = end;
     const path = outcome.paths.get(reply.path) ?? { clients: 0, ...(reply.pathNote ? { note: reply.pathNote } : {}) };
     path.clients++;
     outcome.paths.set(reply.path, path);
@@ -122,7 +171,7 @@ function sortOutcomes(cohort: readonly number[], settled: PromiseSettledResult<T
       return;
     }
     outcome.bytesUp += reply.delta.byteLength;
-    const problem = findInvalidUpdate(reply.delta, dimension);
+    const problem = findProblem(reply);
     if (problem) {
       outcome.failures.push({ clientId, reason: 'invalid', message: `client ${clientId} sent an invalid update: ${problem}` });
       return;

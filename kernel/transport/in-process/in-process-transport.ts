@@ -29,14 +29,13 @@ export function createInProcessTransport(options: InProcessTransportOptions): Cl
     kind: 'in-process',
     numClients: data.numClients,
     async train(request, signal): Promise<TrainCohortOutcome> {
-      const globalWeights = broadcastCopy(request.weights);
       const outcome = await trainCohort({
         pool: options.pool(),
         backend: options.backend,
         spec: request.spec,
         data: sharedDataOf(data.dataset),
         tasks: request.clients.map(({ clientId, seed, config }) => ({ clientId, seed, config, indices: indicesFor(clientId, config) })),
-        globalWeights,
+        weights: request.weights,
         clientDeadlineMs: request.deadlineMs,
         signal,
         faults: options.faults,
@@ -49,6 +48,7 @@ export function createInProcessTransport(options: InProcessTransportOptions): Cl
         bytesUp: outcome.bytesUp,
         clientMs: outcome.clientMs,
         paths: Object.fromEntries(outcome.paths),
+        release: outcome.release,
       };
     },
     async evaluate(request, signal): Promise<EvaluateCohortOutcome> {

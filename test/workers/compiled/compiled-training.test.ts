@@ -57,6 +57,27 @@ describe('compiled trainer', { skip: noBlas }, () => {
     assert.ok(late.steps > 0);
   });
 
+  it('writes the delta into the buffer it is given: the float32 local − global of every weight, bit for bit', async () => {
+    const { cached, entry } = await logistic(5, 3);
+    const rng = createRng(6);
+    const task = randomTask(rng, [5], 3, 12, randomArray(rng, cached.dimension), { batchSize: 4, clientLr: 0.3 });
+    const into = new Float32Array(cached.dimension).fill(NaN);
+    const result = trainCompiled(entry, task, 'cpu', into);
+    assert.equal(result.delta, into);
+    const expected = entry.weights.map((w, j) => w - task.globalWeights[j]);
+    assert.ok(Buffer.from(into.buffer).equals(Buffer.from(expected.buffer)));
+    assert.ok(into.some((d) => d !== 0));
+    assert.throws(() => trainCompiled(entry, task, 'cpu', new Float32Array(cached.dimension + 1)), {
+      message: `the delta's buffer has ${cached.dimension + 1} values, the model has ${cached.dimension}`,
+    });
+    const empty = trainCompiled(entry, { ...task, indices: new Int32Array(0) }, 'cpu', into);
+    assert.ok(
+      into.every((d) => d === 0),
+      'an empty client clears the buffer it was given',
+    );
+    assert.equal(empty.delta, into);
+  });
+
   it('an empty client returns a zero delta and no steps', async () => {
     const { cached, entry } = await logistic(5, 3);
     const task = randomTask(createRng(5), [5], 3, 4, new Float32Array(cached.dimension));

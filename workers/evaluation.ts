@@ -20,7 +20,7 @@ export async function evaluateSlice(tf: typeof tfjs, cached: CachedModel, given:
   for (let start = task.start; start < task.end; start += EVALUATION_BATCH) {
     const end = Math.min(start + EVALUATION_BATCH, task.end);
     const sums = tf.tidy(() => {
-      const xs = tf.tensor(task.data.x.slice(start * size, end * size), [end - start, ...task.data.exampleShape]);
+      const xs = tf.tensor(task.data.x.slice(start * size, end * size), [end - start, ...(cached.inputShape ?? task.data.exampleShape)]);
       const labels = tf.tensor1d(task.data.y.slice(start, end), 'int32');
       const outputs = cached.model.apply(xs, { training: false }) as tfjs.Tensor2D;
       const oneHot = tf.oneHot(labels, outputs.shape[1]);

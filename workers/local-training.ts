@@ -82,7 +82,7 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
     while (!next.done) {
       const count = next.value;
       const [lossTensor, hitTensor] = tf.tidy(() => {
-        const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...data.exampleShape]);
+        const xs = tf.tensor(xBuffer.subarray(0, count * size), [count, ...(cached.inputShape ?? data.exampleShape)]);
         const labels = tf.tensor1d(yBuffer.subarray(0, count), 'int32');
         let hits: tfjs.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {

@@ -11,6 +11,11 @@ export interface CachedModel {
   trainableVariables: tfjs.Variable[];
   dimension: number;
   softmaxOutput: boolean;
+  /**
+   * One example's shape as the model takes it (without the batch), when fixed: batches are shaped to it, so an MLP
+   * built for [28, 28, 1] trains on flat [784] rows and the other way round (the kernel checked the sizes agree).
+   */
+  inputShape: number[] | undefined;
 }
 
 let backendPromise: Promise<{ tf: typeof tfjs; name: string; detail?: string }> | undefined;
@@ -41,7 +46,7 @@ export async function getModel(tf: typeof tfjs, spec: ModelSpec): Promise<Cached
       });
       // LayerVariable keeps its tf.Variable private; variableGrads needs the Variable itself.
       const trainableVariables = model.trainableWeights.map((w) => (w as unknown as { val: tfjs.Variable }).val);
-      return { model, variables, trainableVariables, dimension: offset, softmaxOutput: endsInSoftmax(model) };
+      return { model, variables, trainableVariables, dimension: offset, softmaxOutput: endsInSoftmax(model), inputShape: fixedInputShape(model) };
     })();
     models.set(key, cached);
   }
@@ -98,4 +103,9 @@ export async function readNumbers(tf: typeof tfjs, tensors: tfjs.Tensor[]): Prom
     firsts.dispose();
     tf.dispose(tensors);
   }
+}
+
+function fixedInputShape(model: tfjs.LayersModel): number[] | undefined {
+  const shape = model.inputs[0]?.shape.slice(1);
+  return shape?.every((d): d is number => typeof d === 'number') ? shape : undefined;
 }

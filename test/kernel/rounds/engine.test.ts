@@ -179,3 +179,17 @@ test('options are validated with exact messages', async () => {
   const wrongShape = fed.fedAvg({ model: fed.models.mlp({ hidden: [8], inputShape: [60] }), clientsPerRound: 2, workers: 2 });
   await assert.rejects(wrongShape.next(await wrongShape.initialize(), clients), /expects examples of shape \[60\].*pass inputShape: \[28,28,1\]/);
 });
+
+test('an MLP built for flat [784] rows trains on [28, 28, 1] images (batches take the model’s shape), as the image-shaped MLP does', async () => {
+  // tfjs path (backend 'wasm'): it shapes each batch as a tensor, where a mismatched rank used to fail every client.
+  const weightsOf = async (inputShape: number[]) => {
+    const algo = fed.fedAvg({ model: fed.models.mlp({ hidden: [16], inputShape }), clientsPerRound: 2, seed: 3, workers: 1, backend: 'wasm' });
+    const { state, metrics } = await algo.next(await algo.initialize(), clients, { evaluate: test_ });
+    assert.equal(metrics.failures, 0, JSON.stringify(metrics.failureDetails));
+    assert.ok(Number.isFinite(metrics.testAccuracy));
+    return state.weights;
+  };
+  const flat = await weightsOf([784]);
+  const image = await weightsOf([28, 28, 1]);
+  assert.deepEqual(new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength), new Uint8Array(image.buffer, image.byteOffset, image.byteLength));
+});

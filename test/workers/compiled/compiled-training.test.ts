@@ -52,7 +52,8 @@ describe('compiled trainer', { skip: noBlas }, () => {
     assert.equal(aborted.status, 'aborted');
     assert.equal(aborted.steps, 0);
     assert.equal(aborted.delta, undefined);
-    const late = trainCompiled(entry, { ...task, deadlineMs: 1, config: { ...task.config, localEpochs: 1e6 } }, 'cpu');
+    // A million epochs cannot end within 200 ms, and 200 ms leaves room for a first step on a busy machine (1 ms did not).
+    const late = trainCompiled(entry, { ...task, deadlineMs: 200, config: { ...task.config, localEpochs: 1e6 } }, 'cpu');
     assert.equal(late.status, 'timeout');
     assert.ok(late.steps > 0);
   });

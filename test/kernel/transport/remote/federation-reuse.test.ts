@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import * as zmq from 'zeromq';
 import { fed } from '../../../../kernel/api/index';
 import type { RoundMetrics } from '../../../../kernel/contract/round-metrics';
+import { observeRuns } from '../../../../kernel/simulation/run-events';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
 import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
@@ -98,8 +99,21 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   const simulated = await fedAvg().run({ rounds: 3, clients: split });
   assert.ok(bitsEqual(again.state.weights, simulated.state.weights), 'the re-run differs from the simulation');
 
-  const secure = await fed.fedAvg({ ...base, seed: 13, secureAggregation: true }).run({ rounds: 3, clients: remote });
+  const live: Array<{ round: number; states: string }> = [];
+  const stopObserving = observeRuns({
+    clientStates: (event) => void live.push({ round: event.round, states: event.states.map((c) => c.state).join(',') }),
+  });
+  const secure = await fed
+    .fedAvg({ ...base, seed: 13, secureAggregation: true })
+    .run({ rounds: 3, clients: remote })
+    .finally(stopObserving);
   allTrained('secure FedAvg', secure.rounds);
+  // A secure round publishes live states as a plain one does: every client training, then done as its part ends.
+  for (const round of [1, 2, 3]) {
+    const during = live.filter((e) => e.round === round).map((e) => e.states);
+    assert.equal(during[0], 'training,training,training', `round ${round}: ${JSON.stringify(during)}`);
+    assert.equal(during[during.length - 1], 'done,done,done', `round ${round}: ${JSON.stringify(during)}`);
+  }
   const secureSimulated = await fed.fedAvg({ ...base, seed: 13, secureAggregation: true }).run({ rounds: 3, clients: split });
   assert.ok(bitsEqual(secure.state.weights, secureSimulated.state.weights), 'the secure run differs from the simulation');
   assert.deepEqual(

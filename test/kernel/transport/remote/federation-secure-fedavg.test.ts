@@ -164,8 +164,20 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
   try {
     await remote.waitForClients(4, 10_000);
     const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
-    const step = await federated.next(await federated.initialize(), remote);
+    const live: string[] = [];
+    const step = await federated.next(await federated.initialize(), remote, {
+      onClientStates: (states) => void live.push(states.map((c) => `${c.name}:${c.state}`).join(',')),
+    });
     assert.equal(step.metrics.clients, 3);
+    // Live states while the secure round ran, as a plain round publishes them: all four training, each done as its keys
+    // arrive, then zed dropped when it vanished at the masked-input step.
+    assert.equal(live[0], 'alice:training,bob:training,carol:training,zed:training');
+    assert.ok(live.includes('alice:done,bob:done,carol:done,zed:done'), JSON.stringify(live));
+    assert.equal(live[live.length - 1], 'alice:done,bob:done,carol:done,zed:dropped');
+    assert.deepEqual(
+      step.metrics.clientStates?.map((c) => `${c.name}:${c.state}`),
+      ['alice:done', 'bob:done', 'carol:done', 'zed:dropped'],
+    );
     assert.deepEqual(
       step.failures.map((f) => [f.clientId, f.reason]),
       [[3, 'dropped']],

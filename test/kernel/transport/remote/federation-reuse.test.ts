@@ -122,6 +122,35 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   );
 });
 
+test('a run interrupted mid-round, then the cell run again: the new run trains every client, bit for bit as before', async () => {
+  const fedAvg = () => fed.fedAvg({ ...base, seed: 13 });
+  const interrupted = fedAvg();
+  const controller = new AbortController();
+  await assert.rejects(
+    interrupted.next(await interrupted.initialize(), remote, {
+      signal: controller.signal,
+      // Interrupted once every client has its task: the clients are training (or just answered) when the cancel comes.
+      onClientStates: (states) => {
+        if (states.filter((c) => c.state === 'training').length === 3) controller.abort();
+      },
+    }),
+    /aborted/,
+  );
+  const again = await fedAvg().run({ rounds: 3, clients: remote });
+  for (const m of again.rounds) {
+    assert.equal(m.clients, 3, `round ${m.round}: ${JSON.stringify(m.failureDetails)}`);
+    assert.deepEqual(
+      m.clientStates?.filter((c) => c.id !== null).map((c) => c.state),
+      ['done', 'done', 'done'],
+    );
+  }
+  const simulated = await fedAvg().run({ rounds: 3, clients: await splitOfCsvs(NAMES.map(csv)) });
+  assert.ok(bitsEqual(again.state.weights, simulated.state.weights), 'the re-run differs from the simulation');
+  // The interrupted round's answers, if they came at all, were turned away as answers to cancelled tasks, never counted.
+  const late = remote.describe().rejected.filter((r) => r.round === 1 && /train-result/.test(r.reason));
+  for (const r of late) assert.match(r.reason, /cancelled: the run was aborted before this answer came/);
+});
+
 test("a first run's answer replayed in a second run's round of the same number is turned away; the round completes", async () => {
   const pair = readKeyPair(keys.eve.key, 'eve');
   const eve = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });

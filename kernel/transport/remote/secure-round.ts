@@ -65,7 +65,7 @@ export interface SecureTrainOutcome {
 
 type Reply<T extends TaskReply['type']> = Extract<TaskReply, { type: T }>;
 
-/** Sends one message per client and waits for each answer, silence or departure. */
+/** Sends one message per client and waits for each answer, silence or departure; an abort of the run ends the wait at once. */
 async function ask<T extends TaskReply['type']>(
   link: RemoteLink,
   round: number,
@@ -75,8 +75,16 @@ async function ask<T extends TaskReply['type']>(
   timeoutMs: number,
   make: (slot: ClientSlot, task: string) => ServerMessage,
   tally: { down: number; up: number },
+  signal: AbortSignal | undefined,
   onSettled?: (slot: ClientSlot, answer: TaskAnswer) => void,
 ): Promise<{ replies: Map<number, Reply<T>>; failures: ClientFailure[] }> {
+  if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
+  const owners = new Map<string, ClientSlot>();
+  const onAbort = (): void => {
+    for (const task of link.tasks.failTasks([...owners.keys()], 'aborted', 'the run was aborted'))
+      link.send(owners.get(task)!, { type: 'cancel', task }, round);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   const settled = await Promise.all(
     targets.map(
       (slot) =>
@@ -85,6 +93,7 @@ async function ask<T extends TaskReply['type']>(
           if (!slot.connected)
             return settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId} ('${slot.name}') is not connected` } });
           const task = link.newTaskId();
+          owners.set(task, slot);
           const settleSeen = (answer: TaskAnswer): void => {
             onSettled?.(slot, answer);
             settle(answer);
@@ -98,7 +107,8 @@ async function ask<T extends TaskReply['type']>(
           tally.down += link.send(slot, make(slot, task), round);
         }),
     ),
-  );
+  ).finally(() => signal?.removeEventListener('abort', onAbort));
+  if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
   const replies = new Map<number, Reply<T>>();
   const failures: ClientFailure[] = [];
   settled.forEach((answer, i) => {
@@ -193,6 +203,7 @@ export async function secureTrain(
       };
     },
     tally,
+    signal,
     (slot, answer) => {
       if (slot.trainingSince === trainingSince) slot.trainingSince = undefined;
       slot.current = answer.ok
@@ -250,6 +261,7 @@ export async function secureTrain(
     stepMs,
     (_slot, task) => ({ type: 'sa-roster', task, ...rosterMessage }),
     tally,
+    signal,
     lostIfFailed,
   );
   failures.push(...shared.failures);
@@ -286,6 +298,7 @@ export async function secureTrain(
       return { type: 'sa-inbox', task, from: inbox.map((e) => e.from), ciphertexts: packBytes(inbox.map((e) => e.ciphertext)) };
     },
     tally,
+    signal,
     lostIfFailed,
   );
   failures.push(...masked.failures);
@@ -313,6 +326,7 @@ export async function secureTrain(
     stepMs,
     (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }),
     tally,
+    signal,
     lostIfFailed,
   );
   failures.push(...unmasked.failures);

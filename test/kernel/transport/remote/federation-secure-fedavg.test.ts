@@ -221,3 +221,39 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
     close();
   }
 });
+
+test('an interrupt during a secure round ends it at once, even while a client stalls in a step', { timeout: 20_000 }, async () => {
+  // zed comes back and stalls at the roster: without the interrupt the round would wait out the 30 s step timeout.
+  const close = await startScriptedClient({
+    remote,
+    port,
+    keyFile: keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta: (d) => new Float32Array(d).fill(0.25),
+    dropAt: 'stall-roster',
+  });
+  try {
+    await remote.waitForClients(4, 10_000);
+    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    await assert.rejects(
+      federated.next(await federated.initialize(), remote, {
+        signal: controller.signal,
+        // Every client's keys are in: the protocol's steps are next, and zed will not answer the roster.
+        onClientStates: (states) => {
+          if (timer === undefined && states.filter((c) => c.state === 'done').length === 4) timer = setTimeout(() => controller.abort(), 300);
+        },
+      }),
+      /the run was aborted during round 1/,
+    );
+    // The federation goes on: a plain round over the three processes completes.
+    const plain = fed.fedAvg({ ...base, clientsPerRound: 3, seed: 8 });
+    await remote.waitForClients(4, 10_000);
+    const step = await plain.next(await plain.initialize(), remote);
+    assert.ok(step.metrics.clients >= 3, JSON.stringify(step.metrics.failureDetails));
+  } finally {
+    close();
+  }
+});

@@ -243,12 +243,6 @@ export function buildAlgorithm(where: string, options: AlgorithmOptions, strateg
  * would still need an update on the server, or a knob that only means something in a simulation.
  */
 function checkRemoteSecure(where: string, options: AlgorithmOptions): void {
-  if (options.aggregator !== undefined) {
-    throw new TypeError(
-      `${where}: secureAggregation with remote clients cannot use a custom aggregator (${options.aggregator.name}): it would run on each update on the server, ` +
-        'which only ever learns their sum. Leave out aggregator (the weighted mean, or DP with privacy, runs over the secure sum).',
-    );
-  }
   if (options.attack?.poisonUpdate) {
     throw new TypeError(
       `${where}: the simulated attack ${options.attack.name} poisons updates after they arrive, and with secureAggregation on remote clients no update arrives ` +

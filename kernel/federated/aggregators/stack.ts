@@ -31,6 +31,14 @@ export function buildAggregation(choice: AggregationChoice, where = 'aggregator'
         'and this aggregator needs each update in the clear. Drop secureAggregation, or use the (weighted) mean.',
     );
   }
+  if (aggregator && secure) {
+    // Returning the aggregator as is would aggregate every update in the clear and drop the secure sum without a word.
+    throw new TypeError(
+      `${where}: secure aggregation cannot be combined with a custom aggregator (${aggregator.name}): secureAggregation brings its own mean ` +
+        `over the secure sum, and ${aggregator.name} would run on each update in the clear instead, so nothing would be summed securely. ` +
+        "Leave out aggregator (the strategy's mean runs over the secure sum; weighting: 'uniform' gives the unweighted mean), or drop secureAggregation.",
+    );
+  }
   if (aggregator && privacy) {
     throw new TypeError(
       `${where}: differential privacy calibrates its noise to a clipped sum divided by the expected cohort; ${aggregator.name} has another sensitivity, ` +

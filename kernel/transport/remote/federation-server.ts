@@ -281,8 +281,10 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     tasks,
     send: (slot: ClientSlot, message: ServerMessage, round: number) => sendTo(slot, message, round),
     newTaskId: () => randomBytes(12).toString('hex'),
+    // The round now running, not the highest seen: a later run over the same federation starts again at round 1.
+    // Tasks carry their own round and id; this only stamps the server's own messages (welcome, heartbeat, notice).
     setRound: (round: number) => {
-      currentRound = Math.max(currentRound, round);
+      currentRound = round;
     },
     defaultDeadlineMs: options.deadlineMs ?? 10 * 60_000,
     refusalsSince: (since: number) => refused.filter((refusal) => refusal.at > since),

@@ -16,7 +16,7 @@ import type { ClientFailure } from '../../federated/types';
 import type { TrainCohortRequest } from '../client-transport';
 import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientSlot } from './client-registry';
-import { DEADLINE_GRACE_MS, misfit, recordClientStates, type RemoteLink } from './remote-transport';
+import { DEADLINE_GRACE_MS, liveClientStates, misfit, recordClientStates, type RemoteLink } from './remote-transport';
 import type { ClientStateEntry } from '../../contract/client-states';
 import type { TaskEnd } from './client-states';
 import { packBytes, sharesFrom, unpackBytes } from './secagg-session';
@@ -65,7 +65,7 @@ export interface SecureTrainOutcome {
 
 type Reply<T extends TaskReply['type']> = Extract<TaskReply, { type: T }>;
 
-/** Sends one message per client and waits for each answer, silence or departure. */
+/** Sends one message per client and waits for each answer, silence or departure; an abort of the run ends the wait at once. */
 async function ask<T extends TaskReply['type']>(
   link: RemoteLink,
   round: number,
@@ -75,7 +75,16 @@ async function ask<T extends TaskReply['type']>(
   timeoutMs: number,
   make: (slot: ClientSlot, task: string) => ServerMessage,
   tally: { down: number; up: number },
+  signal: AbortSignal | undefined,
+  onSettled?: (slot: ClientSlot, answer: TaskAnswer) => void,
 ): Promise<{ replies: Map<number, Reply<T>>; failures: ClientFailure[] }> {
+  if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
+  const owners = new Map<string, ClientSlot>();
+  const onAbort = (): void => {
+    for (const task of link.tasks.failTasks([...owners.keys()], 'aborted', 'the run was aborted'))
+      link.send(owners.get(task)!, { type: 'cancel', task }, round);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   const settled = await Promise.all(
     targets.map(
       (slot) =>
@@ -84,16 +93,22 @@ async function ask<T extends TaskReply['type']>(
           if (!slot.connected)
             return settle({ ok: false, failure: { clientId, reason: 'dropped', message: `client ${clientId} ('${slot.name}') is not connected` } });
           const task = link.newTaskId();
+          owners.set(task, slot);
+          const settleSeen = (answer: TaskAnswer): void => {
+            onSettled?.(slot, answer);
+            settle(answer);
+          };
           link.tasks.add(
             task,
-            { clientName: slot.name, clientId, round, kind, expects, settle },
+            { clientName: slot.name, clientId, round, kind, expects, settle: settleSeen },
             timeoutMs,
             `client ${clientId} ('${slot.name}') did not ${kind} within ${timeoutMs} ms`,
           );
           tally.down += link.send(slot, make(slot, task), round);
         }),
     ),
-  );
+  ).finally(() => signal?.removeEventListener('abort', onAbort));
+  if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
   const replies = new Map<number, Reply<T>>();
   const failures: ClientFailure[] = [];
   settled.forEach((answer, i) => {
@@ -149,9 +164,23 @@ export async function secureTrain(
   };
   if (cohort.length < threshold) fail(`only ${cohort.length} clients can take part but the threshold is ${threshold}`);
 
+  // Live states as a plain round publishes them: training, then how each client's part ended (done, or how it was lost);
+  // a client that trained but drops out of a later step turns from done to dropped.
+  const publish = request.onClientStates && ((): void => request.onClientStates!(liveClientStates(link)));
+  const lost = (slot: ClientSlot, failure: ClientFailure): void => {
+    slot.current = { ok: false, reason: failure.reason, message: failure.message };
+    publish?.();
+  };
+  const lostIfFailed = (slot: ClientSlot, answer: TaskAnswer): void => {
+    if (!answer.ok) lost(slot, answer.failure);
+  };
+
   // Round 0: train, encode, advertise keys.
+  // A round aborted before it recorded its states leaves its answers behind: this round starts afresh.
+  for (const slot of link.registry.all()) slot.current = undefined;
   const trainingSince = Date.now();
   for (const slot of cohort) slot.trainingSince = trainingSince;
+  publish?.();
   const keyed = await ask(
     link,
     round,
@@ -174,16 +203,27 @@ export async function secureTrain(
       };
     },
     tally,
+    signal,
+    (slot, answer) => {
+      if (slot.trainingSince === trainingSince) slot.trainingSince = undefined;
+      slot.current = answer.ok
+        ? { ok: true, trainMs: (answer.reply as SecAggKeys).ms }
+        : { ok: false, reason: answer.failure.reason, message: answer.failure.message };
+      publish?.();
+    },
   );
   for (const slot of cohort) if (slot.trainingSince === trainingSince) slot.trainingSince = undefined;
   failures.push(...keyed.failures);
   // A client that breaks the protocol's shape is left out like a dropout, never allowed to fail the round for the others.
   const invalid = (clientId: number, what: string): void => {
-    failures.push({
+    const slot = link.registry.byClientId(clientId);
+    const failure: ClientFailure = {
       clientId,
       reason: 'invalid',
-      message: `client ${clientId} ('${link.registry.byClientId(clientId)?.name}') sent ${what}; left out of secure aggregation`,
-    });
+      message: `client ${clientId} ('${slot?.name}') sent ${what}; left out of secure aggregation`,
+    };
+    failures.push(failure);
+    if (slot) lost(slot, failure);
   };
   for (const [index, r] of keyed.replies) {
     if (r.cPublic.length !== 32 || r.sPublic.length !== 32) {
@@ -212,7 +252,18 @@ export async function secureTrain(
   const rosterMessage = { indices: roster.map((e) => e.index), keys: packBytes(roster.map((e) => Buffer.concat([e.cPublic, e.sPublic]))) };
 
   // Round 1: share keys; envelopes are routed unread.
-  const shared = await ask(link, round, inRoster, 'sa-shares', 'share keys', stepMs, (_slot, task) => ({ type: 'sa-roster', task, ...rosterMessage }), tally);
+  const shared = await ask(
+    link,
+    round,
+    inRoster,
+    'sa-shares',
+    'share keys',
+    stepMs,
+    (_slot, task) => ({ type: 'sa-roster', task, ...rosterMessage }),
+    tally,
+    signal,
+    lostIfFailed,
+  );
   failures.push(...shared.failures);
   const peers = new Set(roster.map((e) => e.index));
   for (const [from, reply] of shared.replies as Map<number, SecAggShares>) {
@@ -247,6 +298,8 @@ export async function secureTrain(
       return { type: 'sa-inbox', task, from: inbox.map((e) => e.from), ciphertexts: packBytes(inbox.map((e) => e.ciphertext)) };
     },
     tally,
+    signal,
+    lostIfFailed,
   );
   failures.push(...masked.failures);
   for (const [index, reply] of masked.replies as Map<number, SecAggMasked>) {
@@ -273,6 +326,8 @@ export async function secureTrain(
     stepMs,
     (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }),
     tally,
+    signal,
+    lostIfFailed,
   );
   failures.push(...unmasked.failures);
   // Only complete answers are used: a share missing or malformed would otherwise fail the reconstruction for everyone.

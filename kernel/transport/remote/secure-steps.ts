@@ -31,7 +31,9 @@ export function createSecureSteps(): { step(message: SecureMessage, work: Client
           const result = await work.train({ ...message, type: 'train' });
           if (result.status !== 'ok' || !result.delta) return { type: 'task-failed', task, message: `training stopped (${result.status})` };
           // The part of the strategy's aggregation below the secure sum (clip, weight, fixed point) runs here, on the client.
-          for (const old of sessions.keys()) if (old < message.round - 1) sessions.delete(old);
+          // The server runs one round at a time: a secure-train starts the only secure round this client is in. Any other
+          // session is from a round that is over (a dropout's, an aborted one's, an earlier run's higher round number).
+          sessions.clear();
           const session = new SecAggSession(message.clientId, encodeUpdate(result.delta, encoding), threshold);
           sessions.set(message.round, session);
           // The update stays here: only its metrics go with the keys.

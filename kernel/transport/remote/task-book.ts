@@ -24,7 +24,7 @@ interface OpenTask {
 }
 
 /** How a closed task ended, kept so that a later answer can be told apart from a forged one. */
-type ClosedAs = 'answered' | 'expired';
+type ClosedAs = 'answered' | 'expired' | 'cancelled';
 
 export interface RejectedMessage {
   readonly at: string;
@@ -63,7 +63,9 @@ export class TaskBook {
         ? 'replayed: the task was already answered'
         : this.closed.get(reply.task) === 'expired'
           ? 'late: the task had passed its deadline'
-          : 'unknown task id'
+          : this.closed.get(reply.task) === 'cancelled'
+            ? 'cancelled: the run was aborted before this answer came'
+            : 'unknown task id'
       : open.clientName !== clientName
         ? `the task belongs to client '${open.clientName}'`
         : open.round !== round
@@ -107,7 +109,8 @@ export class TaskBook {
     const still = tasks.filter((task) => this.open.has(task));
     for (const task of still) {
       const open = this.open.get(task)!;
-      this.close(task, 'expired', {
+      // An interrupted run's answers still come (the client stops between batches): say why they no longer count.
+      this.close(task, reason === 'aborted' ? 'cancelled' : 'expired', {
         ok: false,
         failure: { clientId: open.clientId, reason, message: `client ${open.clientId} ('${open.clientName}'): ${message}` },
       });

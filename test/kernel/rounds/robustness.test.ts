@@ -87,5 +87,11 @@ test('bad robustness options fail with exact messages naming the numbers', () =>
     () => fed.fedAvg({ model, clientsPerRound: 4, aggregator: fed.aggregators.median(), secureAggregation: true }),
     /secure aggregation cannot be combined with median/,
   );
+  assert.throws(() => fed.fedAvg({ model, clientsPerRound: 4, aggregator: fed.aggregators.mean(), secureAggregation: true }), {
+    message:
+      'fed.fedAvg: secure aggregation cannot be combined with a custom aggregator (mean>sum): secureAggregation brings its own mean over the secure sum, ' +
+      'and mean>sum would run on each update in the clear instead, so nothing would be summed securely. ' +
+      "Leave out aggregator (the strategy's mean runs over the secure sum; weighting: 'uniform' gives the unweighted mean), or drop secureAggregation.",
+  });
   assert.throws(() => fed.fedAvg({ model, clientsPerRound: 4, aggregator: 'median' as never }), /aggregator must come from fed.aggregators/);
 });

@@ -6,6 +6,7 @@ import { trimmedMean } from '../../../../kernel/federated/aggregators/trimmed-me
 import { krum, krumSelect } from '../../../../kernel/federated/aggregators/krum';
 import { centeredClipping } from '../../../../kernel/federated/aggregators/centered-clipping';
 import { clip } from '../../../../kernel/federated/aggregators/clip';
+import { mean, weightedMean } from '../../../../kernel/federated/aggregators/weighted-mean';
 import { buildAggregation } from '../../../../kernel/federated/aggregators/stack';
 import { dp } from '../../../../kernel/api/privacy';
 import { context, input } from './inputs';
@@ -89,6 +90,17 @@ test('unsound combinations are refused with a reason', () => {
   assert.throws(
     () => buildAggregation({ aggregator: median(), secure, weighting: 'examples' }, 'fed.fedAvg'),
     /secure aggregation cannot be combined with median/,
+  );
+  // A mean is not robust, but it would still see each update in the clear: refused rather than silently replacing the secure sum.
+  assert.throws(() => buildAggregation({ aggregator: mean(), secure, weighting: 'examples' }, 'fed.fedAvg'), {
+    message:
+      'fed.fedAvg: secure aggregation cannot be combined with a custom aggregator (mean>sum): secureAggregation brings its own mean over the secure sum, ' +
+      'and mean>sum would run on each update in the clear instead, so nothing would be summed securely. ' +
+      "Leave out aggregator (the strategy's mean runs over the secure sum; weighting: 'uniform' gives the unweighted mean), or drop secureAggregation.",
+  });
+  assert.throws(
+    () => buildAggregation({ aggregator: clip(1, weightedMean()), secure, weighting: 'uniform' }),
+    /cannot be combined with a custom aggregator \(clip\(1\)>weightedMean>sum\)/,
   );
   assert.throws(
     () => buildAggregation({ aggregator: krum({ byzantine: 1 }), privacy: dp.gaussian({ clip: 1, noiseMultiplier: 1, delta: 1e-5 }), weighting: 'examples' }),

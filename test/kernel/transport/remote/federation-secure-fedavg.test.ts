@@ -125,8 +125,10 @@ test('DP-FedAvg with adaptive clipping and secure aggregation: the clients send 
 
 test('unsound combinations are refused with the reason', async () => {
   const state = () => fed.fedAvg({ ...base, clientsPerRound: 3 }).initialize();
-  const withMean = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, aggregator: fed.aggregators.mean() });
-  await assert.rejects(withMean.next(await state(), remote), /cannot use a custom aggregator \(mean>sum\).*only ever learns their sum/);
+  assert.throws(
+    () => fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, aggregator: fed.aggregators.mean() }),
+    /cannot be combined with a custom aggregator \(mean>sum\).*would run on each update in the clear/,
+  );
   const simulatedDropouts = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: { threshold: 2, dropouts: 1 } });
   await assert.rejects(simulatedDropouts.next(await state(), remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
   const signFlip = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, attack: fed.attacks.signFlip({ fraction: 0.34 }) });
@@ -164,8 +166,20 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
   try {
     await remote.waitForClients(4, 10_000);
     const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
-    const step = await federated.next(await federated.initialize(), remote);
+    const live: string[] = [];
+    const step = await federated.next(await federated.initialize(), remote, {
+      onClientStates: (states) => void live.push(states.map((c) => `${c.name}:${c.state}`).join(',')),
+    });
     assert.equal(step.metrics.clients, 3);
+    // Live states while the secure round ran, as a plain round publishes them: all four training, each done as its keys
+    // arrive, then zed dropped when it vanished at the masked-input step.
+    assert.equal(live[0], 'alice:training,bob:training,carol:training,zed:training');
+    assert.ok(live.includes('alice:done,bob:done,carol:done,zed:done'), JSON.stringify(live));
+    assert.equal(live[live.length - 1], 'alice:done,bob:done,carol:done,zed:dropped');
+    assert.deepEqual(
+      step.metrics.clientStates?.map((c) => `${c.name}:${c.state}`),
+      ['alice:done', 'bob:done', 'carol:done', 'zed:dropped'],
+    );
     assert.deepEqual(
       step.failures.map((f) => [f.clientId, f.reason]),
       [[3, 'dropped']],
@@ -203,6 +217,42 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
     const simulated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, aggregator: byHand });
     const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(csv)));
     assert.ok(bitsEqual(step.state.weights, sim.state.weights), 'remote weights differ from the survivors-only sum');
+  } finally {
+    close();
+  }
+});
+
+test('an interrupt during a secure round ends it at once, even while a client stalls in a step', { timeout: 20_000 }, async () => {
+  // zed comes back and stalls at the roster: without the interrupt the round would wait out the 30 s step timeout.
+  const close = await startScriptedClient({
+    remote,
+    port,
+    keyFile: keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta: (d) => new Float32Array(d).fill(0.25),
+    dropAt: 'stall-roster',
+  });
+  try {
+    await remote.waitForClients(4, 10_000);
+    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    await assert.rejects(
+      federated.next(await federated.initialize(), remote, {
+        signal: controller.signal,
+        // Every client's keys are in: the protocol's steps are next, and zed will not answer the roster.
+        onClientStates: (states) => {
+          if (timer === undefined && states.filter((c) => c.state === 'done').length === 4) timer = setTimeout(() => controller.abort(), 300);
+        },
+      }),
+      /the run was aborted during round 1/,
+    );
+    // The federation goes on: a plain round over the three processes completes.
+    const plain = fed.fedAvg({ ...base, clientsPerRound: 3, seed: 8 });
+    await remote.waitForClients(4, 10_000);
+    const step = await plain.next(await plain.initialize(), remote);
+    assert.ok(step.metrics.clients >= 3, JSON.stringify(step.metrics.failureDetails));
   } finally {
     close();
   }

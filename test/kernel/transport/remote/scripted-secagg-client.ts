@@ -2,7 +2,8 @@
  * A scripted federation client for secure-aggregation tests: a raw CurveZMQ
  * socket in the test's process running the same SecAggSession and encoding as
  * `fedbook client`, with a fixed update, that drops out (goes silent: no
- * answers, no heartbeats) at a chosen step.
+ * answers, no heartbeats) at a chosen step, or stalls (heartbeats, never
+ * answers the roster).
  */
 import * as zmq from 'zeromq';
 import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
@@ -11,7 +12,7 @@ import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/key
 import { SecAggSession } from '../../../../kernel/transport/remote/secagg-session';
 import { decodeServerMessage, encodeMessage, type ClientMessage } from '../../../../kernel/transport/remote/wire';
 
-export type DropAt = 'never' | 'inbox' | 'unmask' | 'short-masked';
+export type DropAt = 'never' | 'inbox' | 'unmask' | 'short-masked' | 'stall-roster';
 
 export interface ScriptedClient {
   readonly remote: Federation;
@@ -60,7 +61,7 @@ export async function startScriptedClient(client: ScriptedClient): Promise<() =>
           session = new SecAggSession(m.clientId, encodeUpdate(client.delta(m.weights.length), m.secagg.encoding), m.secagg.threshold);
           send({ type: 'sa-keys', task: m.task, ...session.keys(), ...metrics }, m.round);
         }
-        if (m.type === 'sa-roster') send({ type: 'sa-shares', task: m.task, ...session!.shares(m) }, m.round);
+        if (m.type === 'sa-roster' && dropAt !== 'stall-roster') send({ type: 'sa-shares', task: m.task, ...session!.shares(m) }, m.round);
         if (m.type === 'sa-inbox') {
           if (dropAt === 'inbox') {
             stop();

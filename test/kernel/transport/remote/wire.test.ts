@@ -154,8 +154,12 @@ test('the task book accepts one answer per task, and records late, replayed and 
     answers.map((a) => (a.ok ? 'ok' : a.failure.reason)),
     ['ok', 'timeout'],
   );
-  assert.equal(book.rejected.length, 4);
-  assert.equal(book.takeRejectedCount(), 4);
+  // A task the run gave up on (an interrupt): its answer, when it comes, is turned away as cancelled, not as late.
+  book.add('c', { clientName: 'carol', clientId: 2, round: 3, kind: 'train', expects: 'train-result', settle: (x) => answers.push(x) }, 0, '');
+  assert.deepEqual(book.failTasks(['c'], 'aborted', 'the run was aborted'), ['c']);
+  assert.deepEqual(book.answer('carol', 3, reply('c'), 10), { accepted: false, reason: 'cancelled: the run was aborted before this answer came' });
+  assert.equal(book.rejected.length, 5);
+  assert.equal(book.takeRejectedCount(), 5);
   assert.equal(book.takeRejectedCount(), 0);
 });
 

@@ -6,15 +6,15 @@
  * Connection problems end in a message that says what to check, never a hang.
  */
 import { hostname } from 'node:os';
-import * as zmq from 'zeromq';
 import type { BackendPreference } from '../../contract/backend';
 import type { Dataset } from '../../data/dataset';
 import { readLoop } from '../../protocol/channels';
 import { createClientPool, type ClientPool } from '../in-process/client-pool';
 import { createClientWork, TaskRefused } from './client-work';
+import { checkServerAddress, diagnose, openCurveDealer } from './curve-dealer';
 import { createSecureSteps } from './secure-steps';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from './keys';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
+import { decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
 
 export interface FederationClientOptions {
   /** The server's address, e.g. 'tcp://10.0.0.5:7000'. */
@@ -57,49 +57,23 @@ export interface ClientSeams {
 export async function startClient(options: FederationClientOptions, seams: ClientSeams = {}): Promise<FederationClient> {
   const pair = readKeyPair(options.key, 'key');
   const serverKey = readPublicKey(options.serverKey, 'serverKey');
-  if (!/^tcp:\/\/[^\s:/]+(:\d+)$|^tcp:\/\/\[[0-9a-fA-F:]+\]:\d+$/.test(options.server)) {
-    throw new TypeError(`server must look like tcp://HOST:PORT (got '${options.server}')`);
-  }
+  checkServerAddress(options.server);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const log = options.log ?? ((line: string) => process.stderr.write(`fedbook client ${name}: ${line}\n`));
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const serverTimeoutMs = options.serverTimeoutMs ?? 60_000;
   const dataset = options.data;
 
-  const socket = new zmq.Dealer({
-    curveServerKey: serverKey,
-    curvePublicKey: pair.publicKey,
-    curveSecretKey: pair.secretKey,
-    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536,
-    linger: 500,
-  });
-  const seen = { connected: false, handshake: false, auth: '', protocol: '' };
-  void (async () => {
-    try {
-      for await (const event of socket.events) {
-        if (event.type === 'connect') seen.connected = true;
-        else if (event.type === 'handshake') seen.handshake = true;
-        else if (event.type === 'handshake:error:auth') seen.auth = event.error.message;
-        else if (event.type === 'handshake:error:protocol') seen.protocol = event.error.message;
-      }
-    } catch {
-      /* the socket closed */
-    }
-  })();
-  socket.connect(options.server);
+  const link = openCurveDealer(options.server, serverKey, pair);
+  const socket = link.socket;
 
   let round = 0;
   let joined = false;
-  let tail: Promise<void> = Promise.resolve();
-  const send = (message: ClientMessage): void => {
-    const frames = encodeMessage(message, round);
-    tail = tail
-      .then(() => socket.send(frames))
-      .catch((error: Error) => {
-        // Before the welcome, a failed send is explained by the connection diagnosis instead.
-        if (joined) log(`send failed: ${error.message}`);
-      });
-  };
+  const send = (message: ClientMessage): void =>
+    link.send(encodeMessage(message, round), (error) => {
+      // Before the welcome, a failed send is explained by the connection diagnosis instead.
+      if (joined) log(`send failed: ${error.message}`);
+    });
 
   // Started now: its thread loads while the handshake runs.
   const pool: ClientPool = seams.pool ?? createClientPool(1);
@@ -222,7 +196,7 @@ export async function startClient(options: FederationClientOptions, seams: Clien
     clearInterval(heartbeat);
     if (bye) {
       send({ type: 'bye', reason: bye });
-      await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 500))]);
+      await link.drain(500);
     }
     socket.close();
     if (!seams.pool) await pool.close();
@@ -243,7 +217,9 @@ export async function startClient(options: FederationClientOptions, seams: Clien
   const greeting = await Promise.race([welcome, timeout]);
   if (!greeting.ok) {
     await teardown();
-    throw new FederationConnectError(greeting.reason ? `the server refused this client: ${greeting.reason}` : diagnose(options.server, connectTimeoutMs, seen));
+    throw new FederationConnectError(
+      greeting.reason ? `the server refused this client: ${greeting.reason}` : diagnose(options.server, connectTimeoutMs, link.seen),
+    );
   }
   joined = true;
   log(`joined ${options.server} as '${name}' (${dataset.length} examples of shape [${dataset.exampleShape}])`);
@@ -265,25 +241,4 @@ export async function startClient(options: FederationClientOptions, seams: Clien
       await done.catch(() => undefined);
     },
   };
-}
-
-/** Why a connection got no welcome, from the socket's events; `as` names what should run on the server and who is asking. */
-export function diagnose(
-  server: string,
-  timeoutMs: number,
-  seen: { connected: boolean; handshake: boolean; auth: string; protocol: string },
-  as: { listener: string; who: string } = { listener: 'fed.federation.listen', who: 'client' },
-): string {
-  const { listener, who } = as;
-  const waited = `${Math.round(timeoutMs / 100) / 10} s`;
-  if (!seen.connected)
-    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is '${listener}' running there, and is the port open?)`;
-  if (seen.auth) return `the server at ${server} refused this ${who}'s key (${seen.auth}): add its public key to the server's allow-list`;
-  if (!seen.handshake) {
-    return (
-      `connected to ${server} but the CurveZMQ handshake did not complete within ${waited}: the server key given (--server-key) is probably not this server's, ` +
-      `or this ${who}'s key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`
-    );
-  }
-  return `the server at ${server} accepted the connection but did not welcome this ${who} within ${waited}`;
 }

@@ -6,14 +6,12 @@
  * What a round sends where is the scale-out transport's (scale-out-transport.ts).
  */
 import { randomBytes } from 'node:crypto';
-import * as zmq from 'zeromq';
 import type { Dataset } from '../../data/dataset';
 import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
 import { RunAbortedError } from '../in-process/cohort-training';
-import type { FederationKeys } from '../remote/federation-server';
-import { bindRetrying, serveZap, ZAP_ENDPOINT } from '../remote/federation-server';
-import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode } from '../remote/keys';
+import { openCurveRouter, readServerKeys, type FederationKeys } from '../remote/curve-router';
+import { verifyHelloProof, z85Decode } from '../remote/keys';
 import { TaskBook, type RejectedMessage } from '../remote/task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, WireError } from '../remote/wire';
 import type { WorkerCapacity } from './assignment';
@@ -92,13 +90,7 @@ export function linkOf(handle: unknown): ScaleOutLink | undefined {
 }
 
 export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
-  const serverKeys = readKeyPair(options.keys.server, 'keys.server');
-  const allowed = new Map(
-    options.keys.allow.map((key, i) => {
-      const z85 = readPublicKey(key, `keys.allow[${i}]`);
-      return [z85Decode(z85).toString('hex'), z85] as const;
-    }),
-  );
+  const { serverKeys, allowed } = readServerKeys(options.keys);
   const log = options.log ?? ((line: string) => console.error(`fedbook scale-out: ${line}`));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
@@ -109,38 +101,24 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   let round = 0;
   let closed = false;
 
-  const context = new zmq.Context();
-  const zap = new zmq.Reply({ context, linger: 0 });
-  await zap.bind(ZAP_ENDPOINT);
-  void serveZap(zap, allowed, (publicKey, address) => {
-    refused.push({ at: new Date().toISOString(), publicKey, address });
-    if (refused.length > 200) refused.shift();
-    log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+  const curve = await openCurveRouter({
+    serverKeys,
+    allowed,
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    maxMessageBytes,
+    caller: 'fed.federation.scaleOut',
+    onRefused: (publicKey, address) => {
+      refused.push({ at: new Date().toISOString(), publicKey, address });
+      if (refused.length > 200) refused.shift();
+      log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+    },
   });
-  const router = new zmq.Router({
-    context,
-    curveServer: true,
-    curveSecretKey: serverKeys.secretKey,
-    curvePublicKey: serverKeys.publicKey,
-    zapDomain: 'fedbook',
-    maxMessageSize: maxMessageBytes + 65_536,
-    mandatory: true,
-    linger: 1000,
-  });
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await bindRetrying(router, `tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
-  } catch (error) {
-    zap.close();
-    router.close();
-    throw new Error(`fed.federation.scaleOut: cannot listen on ${host}:${options.port}: ${(error as Error).message}`);
-  }
-  const address = router.lastEndpoint ?? `tcp://${host}:${options.port}`;
+  const { router, address } = curve;
 
-  let tail: Promise<void> = Promise.resolve();
   const sendRouted = (routing: string, message: ScaleOutServerMessage, onError?: (error: Error) => void, messageRound = round): number => {
     const frames = encodeScaleOut(message, messageRound, maxMessageBytes);
-    tail = tail.then(() => router.send([Buffer.from(routing, 'hex'), ...frames])).catch((error: Error) => (closed ? undefined : onError?.(error)));
+    curve.send(routing, frames, onError);
     return frames.reduce((sum, frame) => sum + frame.length, 0);
   };
   const send = (name: string, message: ScaleOutServerMessage, messageRound: number): number => {
@@ -296,10 +274,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     tasks.failTasks(tasks.openTasks(), 'dropped', 'the scale-out was closed');
     closed = true;
     clearInterval(watchdog);
-    await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 1000))]);
-    await router.unbind(address).catch(() => undefined);
-    router.close();
-    zap.close();
+    await curve.close();
   };
 
   try {

@@ -7,14 +7,14 @@
  * hash from its cache, by name when built in, or once from the server.
  */
 import { availableParallelism, hostname } from 'node:os';
-import * as zmq from 'zeromq';
 import type { TrainResult } from '../../../workers/task-types';
 import { readLoop } from '../../protocol/channels';
 import { createClientPool } from '../in-process/client-pool';
 import { broadcastCopy, sharedDataOf } from '../in-process/shared-data';
-import { diagnose, FederationConnectError } from '../remote/federation-client';
+import { checkServerAddress, diagnose, openCurveDealer } from '../remote/curve-dealer';
+import { FederationConnectError } from '../remote/federation-client';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from '../remote/keys';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Envelope } from '../remote/wire';
+import type { Envelope } from '../remote/wire';
 import { DatasetCache, defaultCacheDir } from './dataset-cache';
 import { decodeScaleOutServerMessage, encodeScaleOut, type ScaleOutServerMessage, type SimTrain, type WorkerMessage } from './scale-out-wire';
 import { createWorkerDatasets } from './worker-datasets';
@@ -45,42 +45,19 @@ export interface ScaleOutWorker {
 export async function startWorker(options: ScaleOutWorkerOptions): Promise<ScaleOutWorker> {
   const pair = readKeyPair(options.key, 'key');
   const serverKey = readPublicKey(options.serverKey, 'serverKey');
-  if (!/^tcp:\/\/[^\s:/]+(:\d+)$|^tcp:\/\/\[[0-9a-fA-F:]+\]:\d+$/.test(options.server))
-    throw new TypeError(`server must look like tcp://HOST:PORT (got '${options.server}')`);
+  checkServerAddress(options.server);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const threads = options.threads ?? availableParallelism();
   const log = options.log ?? ((line: string) => process.stderr.write(`fedbook worker ${name}: ${line}\n`));
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const serverTimeoutMs = options.serverTimeoutMs ?? 60_000;
 
-  const socket = new zmq.Dealer({
-    curveServerKey: serverKey,
-    curvePublicKey: pair.publicKey,
-    curveSecretKey: pair.secretKey,
-    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536,
-    linger: 500,
-  });
-  const seen = { connected: false, handshake: false, auth: '', protocol: '' };
-  void (async () => {
-    try {
-      for await (const event of socket.events) {
-        if (event.type === 'connect') seen.connected = true;
-        else if (event.type === 'handshake') seen.handshake = true;
-        else if (event.type === 'handshake:error:auth') seen.auth = event.error.message;
-        else if (event.type === 'handshake:error:protocol') seen.protocol = event.error.message;
-      }
-    } catch {
-      /* the socket closed */
-    }
-  })();
-  socket.connect(options.server);
+  const link = openCurveDealer(options.server, serverKey, pair);
+  const socket = link.socket;
 
-  let tail: Promise<void> = Promise.resolve();
   let joined = false;
-  const send = (message: WorkerMessage, round = 0): void => {
-    const frames = encodeScaleOut(message, round);
-    tail = tail.then(() => socket.send(frames)).catch((error: Error) => (joined ? log(`send failed: ${error.message}`) : undefined));
-  };
+  const send = (message: WorkerMessage, round = 0): void =>
+    link.send(encodeScaleOut(message, round), (error) => (joined ? log(`send failed: ${error.message}`) : undefined));
 
   const pool = createClientPool(threads);
   const cache = new DatasetCache(options.cacheDir ?? defaultCacheDir());
@@ -202,7 +179,7 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
     clearInterval(heartbeat);
     if (bye) {
       send({ type: 'bye', reason: bye });
-      await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 500))]);
+      await link.drain(500);
     }
     socket.close();
     await pool.close();
@@ -220,7 +197,7 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
     throw new FederationConnectError(
       greeting.reason
         ? `the server refused this worker: ${greeting.reason}`
-        : diagnose(options.server, connectTimeoutMs, seen, { listener: 'fed.federation.scaleOut', who: 'worker' }),
+        : diagnose(options.server, connectTimeoutMs, link.seen, { listener: 'fed.federation.scaleOut', who: 'worker' }),
     );
   }
   joined = true;

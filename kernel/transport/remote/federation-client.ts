@@ -8,10 +8,10 @@
 import { hostname } from 'node:os';
 import type { BackendPreference } from '../../contract/backend';
 import type { Dataset } from '../../data/dataset';
-import { readLoop } from '../../protocol/channels';
 import { createClientPool, type ClientPool } from '../in-process/client-pool';
 import { createClientWork, TaskRefused } from './client-work';
-import { checkServerAddress, diagnose, openCurveDealer } from './curve-dealer';
+import { checkServerAddress, openCurveDealer } from './curve-dealer';
+import { startServerSession } from './server-session';
 import { createSecureSteps } from './secure-steps';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from './keys';
 import { decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
@@ -44,9 +44,7 @@ export interface FederationClient {
   stop(): Promise<void>;
 }
 
-export class FederationConnectError extends Error {
-  override name = 'FederationConnectError';
-}
+export { FederationConnectError } from './server-session';
 
 /** What a host of many clients shares between them (the bench runs a hundred clients in a few processes); injected, not an option. */
 export interface ClientSeams {
@@ -65,30 +63,19 @@ export async function startClient(options: FederationClientOptions, seams: Clien
   const dataset = options.data;
 
   const link = openCurveDealer(options.server, serverKey, pair);
-  const socket = link.socket;
 
   let round = 0;
-  let joined = false;
   const send = (message: ClientMessage): void =>
     link.send(encodeMessage(message, round), (error) => {
       // Before the welcome, a failed send is explained by the connection diagnosis instead.
-      if (joined) log(`send failed: ${error.message}`);
+      if (session.joined) log(`send failed: ${error.message}`);
     });
 
   // Started now: its thread loads while the handshake runs.
   const pool: ClientPool = seams.pool ?? createClientPool(1);
   const work = createClientWork(dataset, () => pool, options.backend ?? 'auto');
-  let lastHeard = Date.now();
   let lastHello = 0;
   let rounds = 0;
-  let finish!: (outcome: { ok: true; reason: string } | { ok: false; error: Error }) => void;
-  const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => {
-    finish = resolve;
-  });
-  let welcomed!: (outcome: { ok: true } | { ok: false; reason: string }) => void;
-  const welcome = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => {
-    welcomed = resolve;
-  });
 
   // One task at a time, in arrival order; a cancel reaches the running one through the abort flag.
   let queue: Promise<void> = Promise.resolve();
@@ -136,69 +123,44 @@ export async function startClient(options: FederationClientOptions, seams: Clien
     });
   };
 
-  const onFrames = (frames: Buffer[]): void => {
-    lastHeard = Date.now();
-    let message: Envelope<ServerMessage>;
-    try {
-      message = decodeServerMessage(frames);
-    } catch (error) {
-      log(`ignored a malformed message from the server: ${(error as Error).message}`);
-      return;
-    }
-    switch (message.type) {
-      case 'welcome':
-        if (joined) log(`joined ${options.server} again as '${name}'`);
-        welcomed({ ok: true });
-        return;
-      case 'refuse':
-        welcomed({ ok: false, reason: message.reason });
-        finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
-        return;
-      case 'train':
-      case 'evaluate':
-      case 'secure-train':
-      case 'sa-roster':
-      case 'sa-inbox':
-      case 'sa-unmask':
-        runTask(message);
-        return;
-      case 'cancel':
-        if (running === message.task) work.cancel();
-        return;
-      case 'notice':
-        log(`server: ${message.message}`);
-        return;
-      case 'shutdown':
-        finish({ ok: true, reason: message.reason });
-        return;
-      case 'hello-again':
-        // Only once joined: before that, the first hello is still on its way.
-        if (joined && Date.now() - lastHello > 1000) {
-          lastHello = Date.now();
-          log(`the server asks this client to join again (${message.reason})`);
-          sayHello();
-        }
-        return;
-      case 'heartbeat':
-        return;
-    }
-  };
-  void readLoop(socket, onFrames, (error) => log(`reader: ${error.message}`));
-
-  const heartbeat = setInterval(() => {
-    send({ type: 'heartbeat' });
-    if (Date.now() - lastHeard > serverTimeoutMs) {
-      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${serverTimeoutMs / 1000} s)`) });
-    }
-  }, 1000);
+  const session = startServerSession({
+    server: options.server,
+    name,
+    who: 'client',
+    listener: 'fed.federation.listen',
+    connectTimeoutMs,
+    serverTimeoutMs,
+    dealer: link,
+    log,
+    decode: decodeServerMessage,
+    beat: () => send({ type: 'heartbeat' }),
+    onMessage: (message) => {
+      switch (message.type) {
+        case 'train':
+        case 'evaluate':
+        case 'secure-train':
+        case 'sa-roster':
+        case 'sa-inbox':
+        case 'sa-unmask':
+          runTask(message);
+          return;
+        case 'cancel':
+          if (running === message.task) work.cancel();
+          return;
+        case 'hello-again':
+          // Only once joined: before that, the first hello is still on its way.
+          if (session.joined && Date.now() - lastHello > 1000) {
+            lastHello = Date.now();
+            log(`the server asks this client to join again (${message.reason})`);
+            sayHello();
+          }
+          return;
+      }
+    },
+  });
 
   const teardown = async (bye?: string): Promise<void> => {
-    clearInterval(heartbeat);
-    if (bye) {
-      send({ type: 'bye', reason: bye });
-      await link.drain(500);
-    }
-    socket.close();
+    await session.close(bye ? () => send({ type: 'bye', reason: bye }) : undefined);
     if (!seams.pool) await pool.close();
   };
 
@@ -213,18 +175,10 @@ export async function startClient(options: FederationClientOptions, seams: Clien
       proof: helloProof(pair, serverKey, name),
     });
   sayHello();
-  const timeout = new Promise<{ ok: false; reason: string }>((resolve) => setTimeout(() => resolve({ ok: false, reason: '' }), connectTimeoutMs).unref());
-  const greeting = await Promise.race([welcome, timeout]);
-  if (!greeting.ok) {
-    await teardown();
-    throw new FederationConnectError(
-      greeting.reason ? `the server refused this client: ${greeting.reason}` : diagnose(options.server, connectTimeoutMs, link.seen),
-    );
-  }
-  joined = true;
+  await session.awaitWelcome(teardown);
   log(`joined ${options.server} as '${name}' (${dataset.length} examples of shape [${dataset.exampleShape}])`);
 
-  const done = finished.then(async (outcome) => {
+  const done = session.finished.then(async (outcome) => {
     await queue.catch(() => undefined);
     await teardown(outcome.ok ? undefined : 'lost the server');
     if (!outcome.ok) throw outcome.error;
@@ -236,7 +190,7 @@ export async function startClient(options: FederationClientOptions, seams: Clien
     name,
     done,
     async stop() {
-      finish({ ok: true, reason: 'stopped by this client' });
+      session.finish({ ok: true, reason: 'stopped by this client' });
       send({ type: 'bye', reason: 'stopped' });
       await done.catch(() => undefined);
     },

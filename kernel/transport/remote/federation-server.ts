@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
-import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientTransport, TrainCohortRequest } from '../client-transport';
 import { secureTrain, weightedMeanPlanner, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { trainSecurely } from './secure-transport';
@@ -16,6 +15,8 @@ import { ClientRegistry, type ClientSlot } from './client-registry';
 import { countClientStates, type ClientState, type ClientStateEntry } from '../../contract/client-states';
 import { liveClientEntry, type Refusal } from './client-states';
 import { openCurveRouter, readServerKeys, type FederationKeys } from './curve-router';
+import { createJoinWait } from './join-wait';
+import { watchSilence } from './silence-watchdog';
 import { verifyHelloProof, z85Decode } from './keys';
 import { createRemoteTransport, liveClientStates } from './remote-transport';
 import { TaskBook, type RejectedMessage } from './task-book';
@@ -139,7 +140,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     tasks.failClient(slot.name, 'dropped', (clientId) => `client ${clientId} ('${slot.name}') ${why}`);
   };
 
-  const joinWaiters = new Set<() => void>();
+  const joins = createJoinWait(() => registry.connected().length);
   const onFrames = (frames: Buffer[]): void => {
     const [routingFrame, ...body] = frames;
     const routing = routingFrame.toString('hex');
@@ -197,7 +198,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         `client '${message.name}' joined (${message.examples} examples of shape [${message.inputShape}]${joined.slot.id === undefined ? '' : `, id ${joined.slot.id}`})`,
       );
       sendTo(joined.slot, { type: 'welcome', name: message.name }, currentRound);
-      joinWaiters.forEach((wake) => wake());
+      joins.joined();
       return;
     }
     if (!slot) {
@@ -230,16 +231,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   };
   void readLoop(router, onFrames, (error) => log(`reader: ${error.message}`));
 
-  const watchdog = setInterval(
-    () => {
-      const now = Date.now();
-      for (const slot of registry.connected()) {
-        if (now - slot.lastSeen > heartbeatTimeoutMs) clientGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
-      }
-    },
-    Math.min(500, heartbeatTimeoutMs / 4),
-  );
-  watchdog.unref();
+  const stopWatchdog = watchSilence(() => registry.connected(), heartbeatTimeoutMs, clientGone);
 
   const link = {
     registry,
@@ -266,37 +258,15 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   };
 
   const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        if (registry.connected().length < count) return false;
-        cleanup();
-        resolve();
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
+    joins.waitFor(count, timeoutMs, signal, {
+      timedOut: () => {
         const present = registry.connected().map((slot) => `'${slot.name}'`);
-        reject(
-          new Error(
-            `only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
-              `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
-          ),
+        return (
+          `only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
+          `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`
         );
-      }, timeoutMs);
-      const wake = (): void => void check();
-      const onAbort = (): void => {
-        cleanup();
-        reject(new RunAbortedError(`stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`));
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        joinWaiters.delete(wake);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      joinWaiters.add(wake);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      check();
+      },
+      aborted: () => `stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`,
     });
 
   const close = async (): Promise<void> => {
@@ -304,7 +274,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     for (const slot of registry.connected()) sendTo(slot, { type: 'shutdown', reason: 'the server closed the federation' }, currentRound);
     tasks.failTasks(tasks.openTasks(), 'dropped', 'the federation was closed');
     closed = true;
-    clearInterval(watchdog);
+    stopWatchdog();
     await curve.close();
   };
 

@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import type { Dataset } from '../../data/dataset';
 import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
-import { RunAbortedError } from '../in-process/cohort-training';
 import { openCurveRouter, readServerKeys, type FederationKeys } from '../remote/curve-router';
+import { createJoinWait } from '../remote/join-wait';
+import { watchSilence } from '../remote/silence-watchdog';
 import { verifyHelloProof, z85Decode } from '../remote/keys';
 import { TaskBook, type RejectedMessage } from '../remote/task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, WireError } from '../remote/wire';
@@ -143,7 +144,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     tasks.failClient(slot.name, 'dropped', (clientId) => `client ${clientId} was training on worker '${slot.name}', which ${why}`);
   };
 
-  const joinWaiters = new Set<() => void>();
+  const joins = createJoinWait(() => workers.connected().length);
   const onFrames = (frames: Buffer[]): void => {
     const [routingFrame, ...body] = frames;
     const routing = routingFrame.toString('hex');
@@ -176,7 +177,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
       }
       log(`worker '${message.name}' joined with ${message.threads} thread(s)`);
       sendRouted(routing, { type: 'welcome', name: message.name });
-      joinWaiters.forEach((wake) => wake());
+      joins.joined();
       return;
     }
     if (!slot) {
@@ -217,16 +218,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   };
   void readLoop(router, onFrames, (error) => log(`reader: ${error.message}`));
 
-  const watchdog = setInterval(
-    () => {
-      const now = Date.now();
-      for (const slot of workers.connected()) {
-        if (now - slot.lastSeen > heartbeatTimeoutMs) workerGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
-      }
-    },
-    Math.min(500, heartbeatTimeoutMs / 4),
-  );
-  watchdog.unref();
+  const stopWatchdog = watchSilence(() => workers.connected(), heartbeatTimeoutMs, workerGone);
 
   const connected = (): WorkerSlot[] => workers.connected();
   const link: ScaleOutLink = {
@@ -239,33 +231,10 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   };
 
   const waitForWorkers = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (connected().length < count) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `only ${connected().length} of ${count} workers joined ${address} within ${timeoutMs / 1000} s${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
-          ),
-        );
-      }, timeoutMs);
-      const onAbort = (): void => {
-        cleanup();
-        reject(new RunAbortedError(`stopped waiting for workers at ${address} (${connected().length} of ${count} had joined)`));
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        joinWaiters.delete(check);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      joinWaiters.add(check);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      check();
+    joins.waitFor(count, timeoutMs, signal, {
+      timedOut: () =>
+        `only ${connected().length} of ${count} workers joined ${address} within ${timeoutMs / 1000} s${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
+      aborted: () => `stopped waiting for workers at ${address} (${connected().length} of ${count} had joined)`,
     });
 
   const close = async (): Promise<void> => {
@@ -273,7 +242,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     for (const slot of connected()) send(slot.name, { type: 'shutdown', reason: 'the server closed the scale-out' }, round);
     tasks.failTasks(tasks.openTasks(), 'dropped', 'the scale-out was closed');
     closed = true;
-    clearInterval(watchdog);
+    stopWatchdog();
     await curve.close();
   };
 

@@ -7,13 +7,18 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
-import type { WorkerResult, WorkerTask } from '../../../workers/task-types';
+import type { TrainResult, TrainTask, WorkerResult, WorkerTask } from '../../../workers/task-types';
 import { dropSharedBuffers } from './shared-buffers';
 
 export interface ClientPool {
   readonly workers: number;
   run<T extends WorkerResult>(task: WorkerTask, signal?: AbortSignal): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Trains one client on its own (a remote client's or a scale-out worker's task): its start time has a slot of its own. */
+export function trainOne(pool: ClientPool, task: Omit<TrainTask, 'type' | 'startTimes' | 'startSlot'>): Promise<TrainResult> {
+  return pool.run<TrainResult>({ type: 'train', ...task, startTimes: new Float64Array(new SharedArrayBuffer(8)), startSlot: 0 });
 }
 
 /**

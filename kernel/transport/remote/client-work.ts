@@ -4,10 +4,10 @@
  * Piscina pool: same backends, same seeded shuffles, same held-out split), over
  * its own examples. Only the update and metrics leave; never the examples.
  */
-import type { EvaluateResult, SharedData, TrainResult } from '../../../workers/task-types';
+import type { EvaluateResult, SharedData } from '../../../workers/task-types';
 import type { Dataset } from '../../data/dataset';
 import { splitHeldOut } from '../../federated/partition/held-out';
-import type { ClientPool } from '../in-process/client-pool';
+import { trainOne, type ClientPool } from '../in-process/client-pool';
 import { sharedDataOf } from '../in-process/shared-data';
 import { misfit } from './remote-transport';
 import type { EvaluateReply, EvaluateTaskMessage, TrainReply, TrainTaskMessage } from './wire';
@@ -38,8 +38,7 @@ export function createClientWork(dataset: Dataset, pool: () => ClientPool, backe
       const shaped = shapedFor(message);
       Atomics.store(abortFlag, 0, 0);
       const indices = message.config.heldOut ? splitHeldOut(all, message.config.heldOut, message.clientId).train : all;
-      const result = await pool().run<TrainResult>({
-        type: 'train',
+      const result = await trainOne(pool(), {
         backend,
         spec: message.spec,
         data: shaped,
@@ -50,8 +49,6 @@ export function createClientWork(dataset: Dataset, pool: () => ClientPool, backe
         seed: message.seed,
         abortFlag,
         deadlineMs: message.deadlineMs,
-        startTimes: new Float64Array(new SharedArrayBuffer(8)),
-        startSlot: 0,
       });
       return {
         status: result.status,

@@ -6,15 +6,15 @@
  * Connection problems end in a message that says what to check, never a hang.
  */
 import { hostname } from 'node:os';
-import * as zmq from 'zeromq';
 import type { BackendPreference } from '../../contract/backend';
 import type { Dataset } from '../../data/dataset';
-import { readLoop } from '../../protocol/channels';
 import { createClientPool, type ClientPool } from '../in-process/client-pool';
 import { createClientWork, TaskRefused } from './client-work';
+import { checkServerAddress, openCurveDealer } from './curve-dealer';
+import { startServerSession } from './server-session';
 import { createSecureSteps } from './secure-steps';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from './keys';
-import { DEFAULT_MAX_MESSAGE_BYTES, decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
+import { decodeServerMessage, encodeMessage, type ClientMessage, type Envelope, type ServerMessage } from './wire';
 
 export interface FederationClientOptions {
   /** The server's address, e.g. 'tcp://10.0.0.5:7000'. */
@@ -44,9 +44,7 @@ export interface FederationClient {
   stop(): Promise<void>;
 }
 
-export class FederationConnectError extends Error {
-  override name = 'FederationConnectError';
-}
+export { FederationConnectError } from './server-session';
 
 /** What a host of many clients shares between them (the bench runs a hundred clients in a few processes); injected, not an option. */
 export interface ClientSeams {
@@ -57,64 +55,27 @@ export interface ClientSeams {
 export async function startClient(options: FederationClientOptions, seams: ClientSeams = {}): Promise<FederationClient> {
   const pair = readKeyPair(options.key, 'key');
   const serverKey = readPublicKey(options.serverKey, 'serverKey');
-  if (!/^tcp:\/\/[^\s:/]+(:\d+)$|^tcp:\/\/\[[0-9a-fA-F:]+\]:\d+$/.test(options.server)) {
-    throw new TypeError(`server must look like tcp://HOST:PORT (got '${options.server}')`);
-  }
+  checkServerAddress(options.server);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const log = options.log ?? ((line: string) => process.stderr.write(`fedbook client ${name}: ${line}\n`));
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const serverTimeoutMs = options.serverTimeoutMs ?? 60_000;
   const dataset = options.data;
 
-  const socket = new zmq.Dealer({
-    curveServerKey: serverKey,
-    curvePublicKey: pair.publicKey,
-    curveSecretKey: pair.secretKey,
-    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536,
-    linger: 500,
-  });
-  const seen = { connected: false, handshake: false, auth: '', protocol: '' };
-  void (async () => {
-    try {
-      for await (const event of socket.events) {
-        if (event.type === 'connect') seen.connected = true;
-        else if (event.type === 'handshake') seen.handshake = true;
-        else if (event.type === 'handshake:error:auth') seen.auth = event.error.message;
-        else if (event.type === 'handshake:error:protocol') seen.protocol = event.error.message;
-      }
-    } catch {
-      /* the socket closed */
-    }
-  })();
-  socket.connect(options.server);
+  const link = openCurveDealer(options.server, serverKey, pair);
 
   let round = 0;
-  let joined = false;
-  let tail: Promise<void> = Promise.resolve();
-  const send = (message: ClientMessage): void => {
-    const frames = encodeMessage(message, round);
-    tail = tail
-      .then(() => socket.send(frames))
-      .catch((error: Error) => {
-        // Before the welcome, a failed send is explained by the connection diagnosis instead.
-        if (joined) log(`send failed: ${error.message}`);
-      });
-  };
+  const send = (message: ClientMessage): void =>
+    link.send(encodeMessage(message, round), (error) => {
+      // Before the welcome, a failed send is explained by the connection diagnosis instead.
+      if (session.joined) log(`send failed: ${error.message}`);
+    });
 
   // Started now: its thread loads while the handshake runs.
   const pool: ClientPool = seams.pool ?? createClientPool(1);
   const work = createClientWork(dataset, () => pool, options.backend ?? 'auto');
-  let lastHeard = Date.now();
   let lastHello = 0;
   let rounds = 0;
-  let finish!: (outcome: { ok: true; reason: string } | { ok: false; error: Error }) => void;
-  const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => {
-    finish = resolve;
-  });
-  let welcomed!: (outcome: { ok: true } | { ok: false; reason: string }) => void;
-  const welcome = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => {
-    welcomed = resolve;
-  });
 
   // One task at a time, in arrival order; a cancel reaches the running one through the abort flag.
   let queue: Promise<void> = Promise.resolve();
@@ -162,69 +123,44 @@ export async function startClient(options: FederationClientOptions, seams: Clien
     });
   };
 
-  const onFrames = (frames: Buffer[]): void => {
-    lastHeard = Date.now();
-    let message: Envelope<ServerMessage>;
-    try {
-      message = decodeServerMessage(frames);
-    } catch (error) {
-      log(`ignored a malformed message from the server: ${(error as Error).message}`);
-      return;
-    }
-    switch (message.type) {
-      case 'welcome':
-        if (joined) log(`joined ${options.server} again as '${name}'`);
-        welcomed({ ok: true });
-        return;
-      case 'refuse':
-        welcomed({ ok: false, reason: message.reason });
-        finish({ ok: false, error: new FederationConnectError(`the server refused this client: ${message.reason}`) });
-        return;
-      case 'train':
-      case 'evaluate':
-      case 'secure-train':
-      case 'sa-roster':
-      case 'sa-inbox':
-      case 'sa-unmask':
-        runTask(message);
-        return;
-      case 'cancel':
-        if (running === message.task) work.cancel();
-        return;
-      case 'notice':
-        log(`server: ${message.message}`);
-        return;
-      case 'shutdown':
-        finish({ ok: true, reason: message.reason });
-        return;
-      case 'hello-again':
-        // Only once joined: before that, the first hello is still on its way.
-        if (joined && Date.now() - lastHello > 1000) {
-          lastHello = Date.now();
-          log(`the server asks this client to join again (${message.reason})`);
-          sayHello();
-        }
-        return;
-      case 'heartbeat':
-        return;
-    }
-  };
-  void readLoop(socket, onFrames, (error) => log(`reader: ${error.message}`));
-
-  const heartbeat = setInterval(() => {
-    send({ type: 'heartbeat' });
-    if (Date.now() - lastHeard > serverTimeoutMs) {
-      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${serverTimeoutMs / 1000} s)`) });
-    }
-  }, 1000);
+  const session = startServerSession({
+    server: options.server,
+    name,
+    who: 'client',
+    listener: 'fed.federation.listen',
+    connectTimeoutMs,
+    serverTimeoutMs,
+    dealer: link,
+    log,
+    decode: decodeServerMessage,
+    beat: () => send({ type: 'heartbeat' }),
+    onMessage: (message) => {
+      switch (message.type) {
+        case 'train':
+        case 'evaluate':
+        case 'secure-train':
+        case 'sa-roster':
+        case 'sa-inbox':
+        case 'sa-unmask':
+          runTask(message);
+          return;
+        case 'cancel':
+          if (running === message.task) work.cancel();
+          return;
+        case 'hello-again':
+          // Only once joined: before that, the first hello is still on its way.
+          if (session.joined && Date.now() - lastHello > 1000) {
+            lastHello = Date.now();
+            log(`the server asks this client to join again (${message.reason})`);
+            sayHello();
+          }
+          return;
+      }
+    },
+  });
 
   const teardown = async (bye?: string): Promise<void> => {
-    clearInterval(heartbeat);
-    if (bye) {
-      send({ type: 'bye', reason: bye });
-      await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 500))]);
-    }
-    socket.close();
+    await session.close(bye ? () => send({ type: 'bye', reason: bye }) : undefined);
     if (!seams.pool) await pool.close();
   };
 
@@ -239,16 +175,10 @@ export async function startClient(options: FederationClientOptions, seams: Clien
       proof: helloProof(pair, serverKey, name),
     });
   sayHello();
-  const timeout = new Promise<{ ok: false; reason: string }>((resolve) => setTimeout(() => resolve({ ok: false, reason: '' }), connectTimeoutMs).unref());
-  const greeting = await Promise.race([welcome, timeout]);
-  if (!greeting.ok) {
-    await teardown();
-    throw new FederationConnectError(greeting.reason ? `the server refused this client: ${greeting.reason}` : diagnose(options.server, connectTimeoutMs, seen));
-  }
-  joined = true;
+  await session.awaitWelcome(teardown);
   log(`joined ${options.server} as '${name}' (${dataset.length} examples of shape [${dataset.exampleShape}])`);
 
-  const done = finished.then(async (outcome) => {
+  const done = session.finished.then(async (outcome) => {
     await queue.catch(() => undefined);
     await teardown(outcome.ok ? undefined : 'lost the server');
     if (!outcome.ok) throw outcome.error;
@@ -260,30 +190,9 @@ export async function startClient(options: FederationClientOptions, seams: Clien
     name,
     done,
     async stop() {
-      finish({ ok: true, reason: 'stopped by this client' });
+      session.finish({ ok: true, reason: 'stopped by this client' });
       send({ type: 'bye', reason: 'stopped' });
       await done.catch(() => undefined);
     },
   };
-}
-
-/** Why a connection got no welcome, from the socket's events; `as` names what should run on the server and who is asking. */
-export function diagnose(
-  server: string,
-  timeoutMs: number,
-  seen: { connected: boolean; handshake: boolean; auth: string; protocol: string },
-  as: { listener: string; who: string } = { listener: 'fed.federation.listen', who: 'client' },
-): string {
-  const { listener, who } = as;
-  const waited = `${Math.round(timeoutMs / 100) / 10} s`;
-  if (!seen.connected)
-    return `cannot reach the server at ${server}: nothing accepted a connection within ${waited} (is '${listener}' running there, and is the port open?)`;
-  if (seen.auth) return `the server at ${server} refused this ${who}'s key (${seen.auth}): add its public key to the server's allow-list`;
-  if (!seen.handshake) {
-    return (
-      `connected to ${server} but the CurveZMQ handshake did not complete within ${waited}: the server key given (--server-key) is probably not this server's, ` +
-      `or this ${who}'s key is not on its allow-list${seen.protocol ? ` (${seen.protocol})` : ''}`
-    );
-  }
-  return `the server at ${server} accepted the connection but did not welcome this ${who} within ${waited}`;
 }

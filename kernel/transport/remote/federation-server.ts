@@ -6,27 +6,23 @@
  * have joined, with a handle any algorithm's `next`/`run` takes as `clients`.
  */
 import { randomBytes } from 'node:crypto';
-import * as zmq from 'zeromq';
 import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
-import { RunAbortedError } from '../in-process/cohort-training';
 import type { ClientTransport, TrainCohortRequest } from '../client-transport';
 import { secureTrain, weightedMeanPlanner, type SecureTrainOutcome, type SecureTrainSettings } from './secure-round';
 import { trainSecurely } from './secure-transport';
 import { ClientRegistry, type ClientSlot } from './client-registry';
 import { countClientStates, type ClientState, type ClientStateEntry } from '../../contract/client-states';
 import { liveClientEntry, type Refusal } from './client-states';
-import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode, z85Encode, type KeyPair } from './keys';
+import { openCurveRouter, readServerKeys, type FederationKeys } from './curve-router';
+import { createJoinWait } from './join-wait';
+import { watchSilence } from './silence-watchdog';
+import { verifyHelloProof, z85Decode } from './keys';
 import { createRemoteTransport, liveClientStates } from './remote-transport';
 import { TaskBook, type RejectedMessage } from './task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, decodeClientMessage, encodeMessage, WireError, type ServerMessage } from './wire';
 
-export interface FederationKeys {
-  /** The server's key pair, or the path of its .key file ('fedbook keys new'). */
-  readonly server: KeyPair | string;
-  /** Client public keys allowed to join: Z85 keys or paths of .pub files. */
-  readonly allow: readonly string[];
-}
+export type { FederationKeys } from './curve-router';
 
 export interface ListenOptions {
   readonly port: number;
@@ -96,16 +92,8 @@ export interface Federation {
   close(): Promise<void>;
 }
 
-export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
-
 export async function listen(options: ListenOptions): Promise<Federation> {
-  const serverKeys = readKeyPair(options.keys.server, 'keys.server');
-  const allowed = new Map(
-    options.keys.allow.map((key, i) => {
-      const z85 = readPublicKey(key, `keys.allow[${i}]`);
-      return [z85Decode(z85).toString('hex'), z85] as const;
-    }),
-  );
+  const { serverKeys, allowed } = readServerKeys(options.keys);
   // console.error, not process.stderr: in a notebook the kernel shows it in the cell's output.
   const log = options.log ?? ((line: string) => console.error(`fedbook federation: ${line}`));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -120,52 +108,30 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   let currentRound = 0;
   let closed = false;
 
-  // A context of our own: the ZAP handler answers for this federation's sockets only.
-  const context = new zmq.Context();
-  const zap = new zmq.Reply({ context, linger: 0 });
-  await zap.bind(ZAP_ENDPOINT);
-  void serveZap(zap, allowed, (publicKey, address) => {
-    refuse({ at: Date.now(), publicKey, address, reason: 'key not on the allow-list' });
-    log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+  const curve = await openCurveRouter({
+    serverKeys,
+    allowed,
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    maxMessageBytes,
+    caller: 'fed.federation.listen',
+    onRefused: (publicKey, address) => {
+      refuse({ at: Date.now(), publicKey, address, reason: 'key not on the allow-list' });
+      log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+    },
   });
-  const router = new zmq.Router({
-    context,
-    curveServer: true,
-    curveSecretKey: serverKeys.secretKey,
-    curvePublicKey: serverKeys.publicKey,
-    zapDomain: 'fedbook',
-    maxMessageSize: maxMessageBytes + 65_536,
-    mandatory: true,
-    linger: 1000,
-  });
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await bindRetrying(router, `tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
-  } catch (error) {
-    zap.close();
-    router.close();
-    throw new Error(`fed.federation.listen: cannot listen on ${host}:${options.port}: ${(error as Error).message}`);
-  }
-  const address = router.lastEndpoint ?? `tcp://${host}:${options.port}`;
+  const { router, address } = curve;
 
-  // One send queue for the socket: zeromq.js allows one pending send.
-  let tail: Promise<void> = Promise.resolve();
   const sendTo = (slot: ClientSlot, message: ServerMessage, round: number): number => {
     const routing = slot.routing;
     if (routing === undefined) return 0;
     const frames = encodeMessage(message, round, { maxMessageBytes });
-    tail = tail
-      .then(() => router.send([Buffer.from(routing, 'hex'), ...frames]))
-      .catch((error: Error) => {
-        if (closed) return;
-        if (slot.routing === routing) clientGone(slot, `could not be reached (${(error as { code?: string }).code ?? error.message})`);
-      });
+    curve.send(routing, frames, (error) => {
+      if (slot.routing === routing) clientGone(slot, `could not be reached (${(error as { code?: string }).code ?? error.message})`);
+    });
     return frames.reduce((sum, frame) => sum + frame.length, 0);
   };
-  const sendRaw = (routing: string, message: ServerMessage): void => {
-    const frames = encodeMessage(message, currentRound, { maxMessageBytes });
-    tail = tail.then(() => router.send([Buffer.from(routing, 'hex'), ...frames])).catch(() => undefined);
-  };
+  const sendRaw = (routing: string, message: ServerMessage): void => curve.send(routing, encodeMessage(message, currentRound, { maxMessageBytes }));
 
   const clientGone = (slot: ClientSlot, why: string): void => {
     if (!slot.connected) return;
@@ -174,7 +140,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     tasks.failClient(slot.name, 'dropped', (clientId) => `client ${clientId} ('${slot.name}') ${why}`);
   };
 
-  const joinWaiters = new Set<() => void>();
+  const joins = createJoinWait(() => registry.connected().length);
   const onFrames = (frames: Buffer[]): void => {
     const [routingFrame, ...body] = frames;
     const routing = routingFrame.toString('hex');
@@ -232,7 +198,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
         `client '${message.name}' joined (${message.examples} examples of shape [${message.inputShape}]${joined.slot.id === undefined ? '' : `, id ${joined.slot.id}`})`,
       );
       sendTo(joined.slot, { type: 'welcome', name: message.name }, currentRound);
-      joinWaiters.forEach((wake) => wake());
+      joins.joined();
       return;
     }
     if (!slot) {
@@ -265,16 +231,7 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   };
   void readLoop(router, onFrames, (error) => log(`reader: ${error.message}`));
 
-  const watchdog = setInterval(
-    () => {
-      const now = Date.now();
-      for (const slot of registry.connected()) {
-        if (now - slot.lastSeen > heartbeatTimeoutMs) clientGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
-      }
-    },
-    Math.min(500, heartbeatTimeoutMs / 4),
-  );
-  watchdog.unref();
+  const stopWatchdog = watchSilence(() => registry.connected(), heartbeatTimeoutMs, clientGone);
 
   const link = {
     registry,
@@ -301,37 +258,15 @@ export async function listen(options: ListenOptions): Promise<Federation> {
   };
 
   const waitForClients = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        if (registry.connected().length < count) return false;
-        cleanup();
-        resolve();
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
+    joins.waitFor(count, timeoutMs, signal, {
+      timedOut: () => {
         const present = registry.connected().map((slot) => `'${slot.name}'`);
-        reject(
-          new Error(
-            `only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
-              `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
-          ),
+        return (
+          `only ${present.length} of ${count} clients joined ${address} within ${timeoutMs / 1000} s` +
+          `${present.length ? ` (connected: ${present.join(', ')})` : ''}${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`
         );
-      }, timeoutMs);
-      const wake = (): void => void check();
-      const onAbort = (): void => {
-        cleanup();
-        reject(new RunAbortedError(`stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`));
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        joinWaiters.delete(wake);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      joinWaiters.add(wake);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      check();
+      },
+      aborted: () => `stopped waiting for clients at ${address} (${registry.connected().length} of ${count} had joined)`,
     });
 
   const close = async (): Promise<void> => {
@@ -339,12 +274,8 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     for (const slot of registry.connected()) sendTo(slot, { type: 'shutdown', reason: 'the server closed the federation' }, currentRound);
     tasks.failTasks(tasks.openTasks(), 'dropped', 'the federation was closed');
     closed = true;
-    clearInterval(watchdog);
-    await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 1000))]);
-    // Unbind first: close() releases the port in ZeroMQ's own thread, some time later.
-    await router.unbind(address).catch(() => undefined);
-    router.close();
-    zap.close();
+    stopWatchdog();
+    await curve.close();
   };
 
   try {
@@ -393,26 +324,4 @@ export async function listen(options: ListenOptions): Promise<Federation> {
     waitForClients,
     close,
   };
-}
-
-/** Binds, retrying for a second while the port is in use: a federation closed just before (a re-run cell) frees it a moment later. */
-export async function bindRetrying(router: zmq.Router, endpoint: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await router.bind(endpoint);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= 10) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-/** The ZAP handler (RFC 27): admits CURVE clients whose public key is on the allow-list. */
-export async function serveZap(zap: zmq.Reply, allowed: ReadonlyMap<string, string>, onRefused: (publicKey: string, address: string) => void): Promise<void> {
-  for await (const [version, requestId, , address, , mechanism, credentials] of zap) {
-    const key = mechanism?.toString() === 'CURVE' && credentials?.length === 32 ? credentials.toString('hex') : undefined;
-    const ok = key !== undefined && allowed.has(key);
-    if (!ok) onRefused(credentials?.length === 32 ? z85Encode(credentials) : '(no CURVE key)', address?.toString() ?? '?');
-    await zap.send([version, requestId, ok ? '200' : '400', ok ? 'OK' : 'client key not on the allow-list', ok ? allowed.get(key!)! : '', '']);
-  }
 }

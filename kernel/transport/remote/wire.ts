@@ -373,21 +373,24 @@ function typedArrayFrom(frames: readonly Buffer[], index: number, dtype: string,
 type FieldKind = 'string' | 'number' | 'integer' | 'object' | 'shape' | 'ints' | 'f32' | 'i32' | 'u8' | 'u32' | 'string?' | 'number?' | 'f32?' | 'object?';
 export type Fields = Readonly<Record<string, FieldKind>>;
 
+/** A train-result's fields: a client's and a scale-out worker's alike. */
+export const TRAIN_RESULT_FIELDS: Fields = {
+  task: 'string',
+  status: 'string',
+  delta: 'f32?',
+  numExamples: 'integer',
+  trainLoss: 'number',
+  trainAccuracy: 'number',
+  steps: 'number?',
+  backend: 'string',
+  path: 'string?',
+  ms: 'number',
+};
+
 const CLIENT_FIELDS: Record<ClientMessage['type'], Fields> = {
   hello: { name: 'string', examples: 'integer', inputShape: 'shape', numClasses: 'integer', publicKey: 'string', proof: 'string' },
   heartbeat: {},
-  'train-result': {
-    task: 'string',
-    status: 'string',
-    delta: 'f32?',
-    numExamples: 'integer',
-    trainLoss: 'number',
-    trainAccuracy: 'number',
-    steps: 'number?',
-    backend: 'string',
-    path: 'string?',
-    ms: 'number',
-  },
+  'train-result': TRAIN_RESULT_FIELDS,
   'evaluate-result': { task: 'string', lossSum: 'number', correct: 'integer', count: 'integer', backend: 'string' },
   'task-failed': { task: 'string', message: 'string' },
   bye: { reason: 'string' },

@@ -6,14 +6,13 @@
  * What a round sends where is the scale-out transport's (scale-out-transport.ts).
  */
 import { randomBytes } from 'node:crypto';
-import * as zmq from 'zeromq';
 import type { Dataset } from '../../data/dataset';
 import { readLoop } from '../../protocol/channels';
 import { getAmbientSignal } from '../../simulation/run-events';
-import { RunAbortedError } from '../in-process/cohort-training';
-import type { FederationKeys } from '../remote/federation-server';
-import { bindRetrying, serveZap, ZAP_ENDPOINT } from '../remote/federation-server';
-import { readKeyPair, readPublicKey, verifyHelloProof, z85Decode } from '../remote/keys';
+import { openCurveRouter, readServerKeys, type FederationKeys } from '../remote/curve-router';
+import { createJoinWait } from '../remote/join-wait';
+import { watchSilence } from '../remote/silence-watchdog';
+import { verifyHelloProof, z85Decode } from '../remote/keys';
 import { TaskBook, type RejectedMessage } from '../remote/task-book';
 import { DEFAULT_MAX_MESSAGE_BYTES, WireError } from '../remote/wire';
 import type { WorkerCapacity } from './assignment';
@@ -92,13 +91,7 @@ export function linkOf(handle: unknown): ScaleOutLink | undefined {
 }
 
 export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
-  const serverKeys = readKeyPair(options.keys.server, 'keys.server');
-  const allowed = new Map(
-    options.keys.allow.map((key, i) => {
-      const z85 = readPublicKey(key, `keys.allow[${i}]`);
-      return [z85Decode(z85).toString('hex'), z85] as const;
-    }),
-  );
+  const { serverKeys, allowed } = readServerKeys(options.keys);
   const log = options.log ?? ((line: string) => console.error(`fedbook scale-out: ${line}`));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
@@ -109,38 +102,24 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   let round = 0;
   let closed = false;
 
-  const context = new zmq.Context();
-  const zap = new zmq.Reply({ context, linger: 0 });
-  await zap.bind(ZAP_ENDPOINT);
-  void serveZap(zap, allowed, (publicKey, address) => {
-    refused.push({ at: new Date().toISOString(), publicKey, address });
-    if (refused.length > 200) refused.shift();
-    log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+  const curve = await openCurveRouter({
+    serverKeys,
+    allowed,
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    maxMessageBytes,
+    caller: 'fed.federation.scaleOut',
+    onRefused: (publicKey, address) => {
+      refused.push({ at: new Date().toISOString(), publicKey, address });
+      if (refused.length > 200) refused.shift();
+      log(`refused a connection from ${address}: key ${publicKey} is not on the allow-list`);
+    },
   });
-  const router = new zmq.Router({
-    context,
-    curveServer: true,
-    curveSecretKey: serverKeys.secretKey,
-    curvePublicKey: serverKeys.publicKey,
-    zapDomain: 'fedbook',
-    maxMessageSize: maxMessageBytes + 65_536,
-    mandatory: true,
-    linger: 1000,
-  });
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await bindRetrying(router, `tcp://${host.includes(':') ? `[${host}]` : host}:${options.port}`);
-  } catch (error) {
-    zap.close();
-    router.close();
-    throw new Error(`fed.federation.scaleOut: cannot listen on ${host}:${options.port}: ${(error as Error).message}`);
-  }
-  const address = router.lastEndpoint ?? `tcp://${host}:${options.port}`;
+  const { router, address } = curve;
 
-  let tail: Promise<void> = Promise.resolve();
   const sendRouted = (routing: string, message: ScaleOutServerMessage, onError?: (error: Error) => void, messageRound = round): number => {
     const frames = encodeScaleOut(message, messageRound, maxMessageBytes);
-    tail = tail.then(() => router.send([Buffer.from(routing, 'hex'), ...frames])).catch((error: Error) => (closed ? undefined : onError?.(error)));
+    curve.send(routing, frames, onError);
     return frames.reduce((sum, frame) => sum + frame.length, 0);
   };
   const send = (name: string, message: ScaleOutServerMessage, messageRound: number): number => {
@@ -165,7 +144,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     tasks.failClient(slot.name, 'dropped', (clientId) => `client ${clientId} was training on worker '${slot.name}', which ${why}`);
   };
 
-  const joinWaiters = new Set<() => void>();
+  const joins = createJoinWait(() => workers.connected().length);
   const onFrames = (frames: Buffer[]): void => {
     const [routingFrame, ...body] = frames;
     const routing = routingFrame.toString('hex');
@@ -198,7 +177,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
       }
       log(`worker '${message.name}' joined with ${message.threads} thread(s)`);
       sendRouted(routing, { type: 'welcome', name: message.name });
-      joinWaiters.forEach((wake) => wake());
+      joins.joined();
       return;
     }
     if (!slot) {
@@ -239,16 +218,7 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   };
   void readLoop(router, onFrames, (error) => log(`reader: ${error.message}`));
 
-  const watchdog = setInterval(
-    () => {
-      const now = Date.now();
-      for (const slot of workers.connected()) {
-        if (now - slot.lastSeen > heartbeatTimeoutMs) workerGone(slot, `stopped answering (nothing heard for ${Math.round((now - slot.lastSeen) / 1000)} s)`);
-      }
-    },
-    Math.min(500, heartbeatTimeoutMs / 4),
-  );
-  watchdog.unref();
+  const stopWatchdog = watchSilence(() => workers.connected(), heartbeatTimeoutMs, workerGone);
 
   const connected = (): WorkerSlot[] => workers.connected();
   const link: ScaleOutLink = {
@@ -261,33 +231,10 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
   };
 
   const waitForWorkers = (count: number, timeoutMs = options.joinTimeoutMs ?? 10 * 60_000, signal = getAmbientSignal()): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (connected().length < count) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `only ${connected().length} of ${count} workers joined ${address} within ${timeoutMs / 1000} s${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
-          ),
-        );
-      }, timeoutMs);
-      const onAbort = (): void => {
-        cleanup();
-        reject(new RunAbortedError(`stopped waiting for workers at ${address} (${connected().length} of ${count} had joined)`));
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        joinWaiters.delete(check);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      joinWaiters.add(check);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      check();
+    joins.waitFor(count, timeoutMs, signal, {
+      timedOut: () =>
+        `only ${connected().length} of ${count} workers joined ${address} within ${timeoutMs / 1000} s${refused.length ? `; ${refused.length} connection(s) refused by the allow-list` : ''}`,
+      aborted: () => `stopped waiting for workers at ${address} (${connected().length} of ${count} had joined)`,
     });
 
   const close = async (): Promise<void> => {
@@ -295,11 +242,8 @@ export async function scaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
     for (const slot of connected()) send(slot.name, { type: 'shutdown', reason: 'the server closed the scale-out' }, round);
     tasks.failTasks(tasks.openTasks(), 'dropped', 'the scale-out was closed');
     closed = true;
-    clearInterval(watchdog);
-    await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 1000))]);
-    await router.unbind(address).catch(() => undefined);
-    router.close();
-    zap.close();
+    stopWatchdog();
+    await curve.close();
   };
 
   try {

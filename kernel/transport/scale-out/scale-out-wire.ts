@@ -15,6 +15,7 @@ import {
   type Bye,
   type Cancel,
   type Envelope,
+  TRAIN_RESULT_FIELDS,
   type Fields,
   type Heartbeat,
   type HelloAgain,
@@ -93,18 +94,7 @@ const WORKER_FIELDS: Record<WorkerMessage['type'], Fields> = {
   heartbeat: {},
   bye: { reason: 'string' },
   'need-dataset': { hash: 'string' },
-  'train-result': {
-    task: 'string',
-    status: 'string',
-    delta: 'f32?',
-    numExamples: 'integer',
-    trainLoss: 'number',
-    trainAccuracy: 'number',
-    steps: 'number?',
-    backend: 'string',
-    path: 'string?',
-    ms: 'number',
-  },
+  'train-result': TRAIN_RESULT_FIELDS,
   'task-failed': { task: 'string', message: 'string' },
 };
 

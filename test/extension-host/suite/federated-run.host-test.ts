@@ -23,7 +23,7 @@ describe('A federated run through the Fedbook controller', () => {
     const bundle = JSON.parse(runOutputs[0].find((i) => i.mime === RUN_MIME)!.text) as {
       status: string;
       plannedRounds?: number;
-      rounds: Array<{ round: number }>;
+      rounds: Array<{ round: number; trainPaths?: Record<string, { clients: number; note?: string }> }>;
     };
     assert.equal(bundle.status, 'completed');
     assert.equal(bundle.plannedRounds, 3);
@@ -32,6 +32,10 @@ describe('A federated run through the Fedbook controller', () => {
       [1, 2, 3],
     );
     assert.match(runOutputs[0].find((i) => i.mime === 'text/plain')?.text ?? '', /round 3\/3/);
+    // The packaged kernel brings koffi's addon: without it every client fell back to WASM with this note.
+    for (const [path, { note }] of Object.entries(bundle.rounds[0].trainPaths ?? {})) {
+      assert.doesNotMatch(note ?? '', /koffi/, `the packaged kernel trained on ${path} because its FFI did not load`);
+    }
     assert.match(streamText(cell), /finished 3 rounds/);
   });
 });

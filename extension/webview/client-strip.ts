@@ -72,7 +72,7 @@ function dot(state: ClientState): string {
   return `<i class="client-dot" style="background: ${STATE_COLORS[state] ?? STATE_COLORS.gone}"></i>`;
 }
 
-/** The entry's facts in words: id, state, timings, why. */
+/** The entry's facts in words: id, state, timings, why (or what happened after a done client's update counted). */
 export function tooltip(client: ClientStateEntry): string {
   const parts = [
     `${client.name}${client.id === null ? '' : ` (client ${client.id})`}: ${client.state}${client.rejoined ? ', rejoined since the previous round' : ''}`,
@@ -81,6 +81,7 @@ export function tooltip(client: ClientStateEntry): string {
   if (client.roundTripMs !== undefined) parts.push(`round trip ${Math.round(client.roundTripMs)} ms`);
   if (client.lastSeenMsAgo !== undefined) parts.push(`last heard ${Math.round(client.lastSeenMsAgo)} ms before the round ended`);
   if (client.reason) parts.push(client.reason);
+  if (client.note) parts.push(client.note);
   return parts.join(' · ');
 }
 

@@ -34,6 +34,8 @@ export interface ClientStateEntry {
   lastSeenMsAgo?: number;
   /** Why it dropped, timed out, failed or was refused. */
   reason?: string;
+  /** What happened to a done client after its update counted (a secure-aggregation survivor that left before unmasking). */
+  note?: string;
 }
 
 /** How many clients are in each state, in display order, states with none left out. */

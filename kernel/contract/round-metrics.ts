@@ -7,7 +7,10 @@ import type { ClientStateEntry } from './client-states';
 
 /** Cost of one secure sum, as recorded in round metrics. */
 export interface SecAggMetrics {
+  /** Clients that dropped after advertising keys and before their masked input: not in the sum. */
   readonly dropped: number;
+  /** Clients that left after their masked input (in the sum, counted as done clients of the round); absent when none. */
+  readonly droppedAfterInput?: number;
   /** True when the server recovered the survivors' sum (a round that cannot be recovered throws instead). */
   readonly recovered: boolean;
   readonly ms: number;

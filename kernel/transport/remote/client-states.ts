@@ -25,7 +25,7 @@ export interface SlotFacts {
 
 /** How a sampled client's task ended in a round. */
 export type TaskEnd =
-  | { readonly ok: true; readonly trainMs: number; readonly roundTripMs?: number }
+  | { readonly ok: true; readonly trainMs: number; readonly roundTripMs?: number; readonly note?: string }
   | { readonly ok: false; readonly reason: ClientFailure['reason']; readonly message: string; readonly roundTripMs?: number };
 
 /** A connection turned away at the door. */
@@ -65,6 +65,7 @@ export function roundClientEntry(slot: SlotFacts, end: TaskEnd | undefined, sinc
     ...(end?.roundTripMs !== undefined ? { roundTripMs: end.roundTripMs } : {}),
     lastSeenMsAgo: Math.max(0, now - slot.lastSeen),
     ...(end && !end.ok ? { reason: end.message } : {}),
+    ...(end?.ok && end.note ? { note: end.note } : {}),
   };
 }
 

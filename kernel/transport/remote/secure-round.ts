@@ -52,8 +52,10 @@ export interface SecureTrainOutcome {
   /** Each trained client's metrics (never its update). */
   readonly clients: readonly { clientId: number; numExamples: number; trainLoss: number; trainAccuracy: number; backend: string; ms: number }[];
   readonly failures: ClientFailure[];
-  /** Clients that dropped after sending keys (before or after their masked input). */
+  /** Clients that dropped after sending keys and before their masked input: not in the sum, failures of the round. */
   readonly droppedAfterKeys: readonly number[];
+  /** Survivors that dropped (or answered badly) after their masked input: in the sum, so done, not failures. */
+  readonly droppedAfterInput: readonly number[];
   readonly bytesDown: number;
   readonly bytesUp: number;
   /** Every client's state at the end of the round (survivors done, dropouts dropped), as a plain round records it. */
@@ -317,6 +319,8 @@ export async function secureTrain(
   const unmaskRequest = { survivors: survivorIds, dropped: sharers.map((slot) => slot.id!).filter((id) => !masked.replies.has(id)) };
   if (survivorIds.length < threshold) fail(`only ${survivorIds.length} clients sent masked inputs but the threshold is ${threshold}`);
   const survivorsSlots = unmaskRequest.survivors.map((index) => link.registry.byClientId(index)!);
+  /** Survivors that failed the unmasking step, with why: counted in the sum, so clients of the round, not failures. */
+  const leftAfterInput = new Map<number, string>();
   const unmasked = await ask(
     link,
     round,
@@ -327,9 +331,13 @@ export async function secureTrain(
     (_slot, task) => ({ type: 'sa-unmask', task, survivors: unmaskRequest.survivors, dropped: unmaskRequest.dropped }),
     tally,
     signal,
-    lostIfFailed,
+    // Its masked input is already in the sum: a survivor that leaves now stays done, its departure noted.
+    (slot, answer) => {
+      if (!answer.ok) leftAfterInput.set(slot.id!, answer.failure.message);
+      if (!answer.ok && slot.current?.ok) slot.current = { ...slot.current, note: afterInputNote(answer.failure.message) };
+      publish?.();
+    },
   );
-  failures.push(...unmasked.failures);
   // Only complete answers are used: a share missing or malformed would otherwise fail the reconstruction for everyone.
   const answers = [...(unmasked.replies as Map<number, SecAggUnmasking>)].flatMap(([from, r]) => {
     try {
@@ -342,7 +350,7 @@ export async function secureTrain(
     } catch {
       /* malformed: recorded below */
     }
-    invalid(from, 'an incomplete or malformed unmasking answer');
+    leftAfterInput.set(from, `client ${from} ('${link.registry.byClientId(from)?.name}') sent an incomplete or malformed unmasking answer`);
     return [];
   });
   if (answers.length < threshold) fail(`only ${answers.length} clients answered the unmasking request but the threshold is ${threshold}`);
@@ -350,9 +358,13 @@ export async function secureTrain(
   if (signal?.aborted) throw new RunAbortedError(`the run was aborted during round ${round}`);
 
   const survivors = unmaskRequest.survivors;
+  // Every failure is a client outside the sum: a survivor's trouble after its masked input went to leftAfterInput.
   const distinctFailures = [...new Map(failures.map((f) => [f.clientId, f])).values()];
   const ends = new Map<number, TaskEnd>(distinctFailures.map((f) => [f.clientId, { ok: false, reason: f.reason, message: f.message }]));
-  for (const id of survivors) ends.set(id, { ok: true, trainMs: keyed.replies.get(id)?.ms ?? 0 });
+  for (const id of survivors) {
+    const left = leftAfterInput.get(id);
+    ends.set(id, { ok: true, trainMs: keyed.replies.get(id)?.ms ?? 0, ...(left ? { note: afterInputNote(left) } : {}) });
+  }
   return {
     plan,
     words,
@@ -369,13 +381,18 @@ export async function secureTrain(
       backend: r.backend,
       ms: r.ms,
     })),
-    // A client that failed a later step is a dropout of the protocol, recorded once per client.
+    // A client that failed a later step before its masked input is a dropout of the protocol, recorded once per client.
     failures: distinctFailures,
     droppedAfterKeys: unmaskRequest.dropped,
+    droppedAfterInput: survivors.filter((id) => leftAfterInput.has(id)),
     bytesDown: tally.down,
     bytesUp: tally.up,
     clientStates: recordClientStates(link, ends),
     ms: performance.now() - protocolStarted,
     serverMs,
   };
+}
+
+function afterInputNote(why: string): string {
+  return `its masked input is in the sum; then: ${why}`;
 }

@@ -61,6 +61,7 @@ export async function trainSecurely(
         survivors: outcome.survivors.map((id) => position.get(id)!),
         metrics: {
           dropped: outcome.droppedAfterKeys.length,
+          ...(outcome.droppedAfterInput.length ? { droppedAfterInput: outcome.droppedAfterInput.length } : {}),
           recovered: true,
           ms: outcome.ms,
           serverMs: outcome.serverMs,

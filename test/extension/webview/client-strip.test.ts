@@ -69,6 +69,10 @@ test("a round still running shows its live states once they are newer than the r
 test('the tooltip gives the timings and the reason; names and reasons are escaped', () => {
   assert.equal(tooltip(STATES[0]), 'a-fast (client 0): done · trained 120 ms · round trip 180 ms · last heard 3 ms before the round ended');
   assert.equal(tooltip(STATES[3]), 'key Yne@$w-v: refused · key not on the allow-list');
+  assert.equal(
+    tooltip({ id: 3, name: 'zed', state: 'done', trainMs: 40, note: 'its masked input is in the sum; then: it left' }),
+    'zed (client 3): done · trained 40 ms · its masked input is in the sum; then: it left',
+  );
   const html = clientStripHtml([{ label: '<b>x</b>', rounds: [round(1, [{ id: 0, name: '<img src=x>', state: 'failed', reason: '"quoted" & <tag>' }])] }]);
   assert.ok(!html.includes('<img') && !html.includes('<b>'), html);
   assert.match(html, /&lt;img src=x&gt;/);

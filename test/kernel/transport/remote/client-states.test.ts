@@ -24,6 +24,9 @@ test('a sampled client is done, dropped, timed out or failed by how its task end
     1200,
   );
   assert.deepEqual(killed, { id: 3, name: 'alice', state: 'dropped', roundTripMs: 2000, lastSeenMsAgo: 200, reason: 'stopped answering' });
+  // A done client that left after its update counted keeps its state; what happened is a note, not a reason.
+  const leftAfter = roundClientEntry(slot({ connected: false, leftAt: 900 }), { ok: true, trainMs: 120, note: 'then it left' }, 0, 1200);
+  assert.deepEqual(leftAfter, { id: 3, name: 'alice', state: 'done', trainMs: 120, lastSeenMsAgo: 200, note: 'then it left' });
   assert.deepEqual((['timeout', 'error', 'invalid', 'crash', 'aborted', 'dropped'] as const).map(failureState), [
     'timed-out',
     'failed',

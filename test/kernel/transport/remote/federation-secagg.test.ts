@@ -131,12 +131,19 @@ test('a client dropping after its masked input, before unmasking: its input stay
   try {
     const { deltas, secure } = await plainThenSecure(5);
     assert.deepEqual(secure.survivors, [0, 1, 2, 3]);
+    // Its masked input is in the sum: its update counted, so it is a done client of the round, not a failure;
+    // its departure is noted on its state and counted apart from the dropouts before the masked input.
+    assert.deepEqual(secure.failures, []);
+    assert.deepEqual(secure.droppedAfterKeys, []);
+    assert.deepEqual(secure.droppedAfterInput, [3]);
     assert.deepEqual(
-      secure.failures.map((f) => [f.clientId, f.reason]),
-      [[3, 'dropped']],
+      secure.clients.map((c) => c.clientId),
+      [0, 1, 2, 3],
     );
-    // Its masked input is in the sum: its update counted, so its state is done.
-    assert.equal(secure.clientStates.find((c) => c.id === 3)?.state, 'done');
+    const zedState = secure.clientStates.find((c) => c.id === 3);
+    assert.equal(zedState?.state, 'done');
+    assert.equal(zedState?.reason, undefined);
+    assert.match(zedState?.note ?? '', /^its masked input is in the sum; then: client 3 \('zed'\) /);
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
   } finally {
     close();

@@ -222,6 +222,37 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
   }
 });
 
+test('a client leaving after its masked input: in the sum, so a done client of the round with a note, not a failure', async () => {
+  const close = await startScriptedClient({
+    remote,
+    port,
+    keyFile: keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta: (d) => new Float32Array(d).fill(0.25),
+    dropAt: 'unmask',
+  });
+  try {
+    await remote.waitForClients(4, 10_000);
+    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+    const step = await federated.next(await federated.initialize(), remote);
+    // The record agrees everywhere: four clients counted, no failure, zed done with what happened after its input.
+    assert.equal(step.metrics.clients, 4);
+    assert.deepEqual(step.failures, []);
+    assert.equal(step.metrics.failures, 0);
+    assert.deepEqual(
+      step.metrics.clientStates?.map((c) => `${c.name}:${c.state}`),
+      ['alice:done', 'bob:done', 'carol:done', 'zed:done'],
+    );
+    const zed = step.metrics.clientStates!.find((c) => c.name === 'zed')!;
+    assert.match(zed.note ?? '', /^its masked input is in the sum; then: client 3 \('zed'\) /);
+    assert.equal(step.metrics.secagg?.dropped, 0);
+    assert.equal(step.metrics.secagg?.droppedAfterInput, 1);
+  } finally {
+    close();
+  }
+});
+
 test('an interrupt during a secure round ends it at once, even while a client stalls in a step', { timeout: 20_000 }, async () => {
   // zed comes back and stalls at the roster: without the interrupt the round would wait out the 30 s step timeout.
   const close = await startScriptedClient({

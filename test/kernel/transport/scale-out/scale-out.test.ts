@@ -3,7 +3,8 @@
  * loopback: the same weights as the run all in process (same backend), a user
  * dataset sent once and then found in the worker's disk cache, a built-in one
  * loaded there by name, and a worker killed with SIGKILL mid-run whose clients
- * train here instead.
+ * train here instead; then, with clients slow enough to be caught training on
+ * the worker: a SIGKILL mid-client, an aborted run, and a client past its deadline.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,8 +15,9 @@ import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import { createDataset, sharedFloat32, sharedInt32 } from '../../../../kernel/data/dataset';
 import type { FederatedData } from '../../../../kernel/federated/partition/federated-data';
+import { RoundFailedError } from '../../../../kernel/federated/server-state';
 import { createRng } from '../../../../kernel/federated/random';
-import type { RunResult } from '../../../../kernel/rounds/run-loop';
+import { RunInterruptedError, type RunResult } from '../../../../kernel/rounds/run-loop';
 import type { ScaleOut } from '../../../../kernel/transport/scale-out/scale-out-server';
 import { BIN, exitWithin, freePort, makeKeys, tempDir, waitForOutput, type ClientProcess } from '../remote/federation-fixtures';
 
@@ -39,8 +41,21 @@ function userPartition(): FederatedData {
 }
 
 const model = () => fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 });
-const algorithm = (scaleOut?: ScaleOut) =>
-  fed.fedAvg({ model: model(), clientsPerRound: 4, localEpochs: 2, batchSize: 8, seed: 7, backend: 'wasm', workers: 1, ...(scaleOut ? { scaleOut } : {}) });
+const algorithm = (scaleOut?: ScaleOut, extra: { localEpochs?: number; clientDeadlineMs?: number } = {}) =>
+  fed.fedAvg({
+    model: model(),
+    clientsPerRound: 4,
+    localEpochs: 2,
+    batchSize: 8,
+    seed: 7,
+    backend: 'wasm',
+    workers: 1,
+    ...extra,
+    ...(scaleOut ? { scaleOut } : {}),
+  });
+/** Enough local epochs that a client is still training on the worker when the test acts on the worker's first finished client. */
+const SLOW_EPOCHS = Number(process.env.SCALE_OUT_SLOW_EPOCHS ?? 300);
+const slow = (scaleOut?: ScaleOut) => algorithm(scaleOut, { localEpochs: SLOW_EPOCHS });
 
 function spawnWorker(port: number, cache = cacheDir): ClientProcess {
   const args = [
@@ -188,5 +203,77 @@ test('a dataset too large for the wire: the worker is told, fails those clients,
     worker,
     /client \d+ failed: the server cannot send dataset [0-9a-f]{12}: dataset 'user-table' cannot be sent: message is \d+ bytes, at most 2000 are allowed/,
     5000,
+  );
+});
+
+/** The worker trains its two clients one after the other (one thread): once it reports the first, the second is training. */
+const FIRST_ON_WORKER = /round 1: client \d+ trained on/;
+const trainedLines = (worker: ClientProcess) => worker.output().match(/round \d+: client \d+ trained on/g) ?? [];
+
+test('SIGKILL of the worker while it trains a client: the round completes here with the all-local weights', async () => {
+  const local = await slow().run({ rounds: 1, clients });
+  const { handle, worker } = await withWorker();
+  const running = slow(handle).run({ rounds: 1, clients });
+  await waitForOutput(worker, FIRST_ON_WORKER, 120_000);
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  const result = await running;
+  assert.equal(trainedLines(worker).length, 1, 'the worker finished its second client before the kill: raise SCALE_OUT_SLOW_EPOCHS');
+  assert.ok(sameBits(result.state.weights, local.state.weights), 'the round retrained here gave other weights than the all-local run');
+  const spread = result.rounds[0].scaleOut as { here: number; workers: Record<string, number>; retriedHere?: number };
+  // The killed client is retrained here; the first one too if its result was still in the dead worker's send queue.
+  assert.ok((spread.retriedHere ?? 0) >= 1, `nothing was retrained here: ${JSON.stringify(spread)}`);
+  assert.equal(spread.here, 2);
+  assert.equal((spread.workers.w1 ?? 0) + (spread.retriedHere ?? 0), 2);
+  assert.equal(result.rounds[0].failures, 0);
+  assert.equal(handle.describe().workers[0].state, 'gone');
+});
+
+test('aborting a run while the worker trains: the run ends as aborted, the worker is told to stop and serves the next run', async () => {
+  const { handle, worker } = await withWorker();
+  const controller = new AbortController();
+  const running = slow(handle).run({ rounds: 2, clients, signal: controller.signal });
+  await waitForOutput(worker, FIRST_ON_WORKER, 120_000);
+  controller.abort();
+  const error = await running.then(
+    () => assert.fail('the aborted run resolved'),
+    (e: unknown) => e as RunInterruptedError,
+  );
+  assert.ok(error instanceof RunInterruptedError, String(error));
+  assert.equal(error.run.status, 'aborted');
+  assert.equal(error.run.rounds.length, 0);
+  // The server sent 'cancel': the worker stops its client between two batches instead of finishing it.
+  await waitForOutput(worker, /round 1: client \d+ stopped \(aborted\)/, 60_000);
+  assert.equal(trainedLines(worker).length, 1);
+  assert.deepEqual(
+    handle.describe().workers.map((w) => [w.name, w.state]),
+    [['w1', 'connected']],
+  );
+
+  const result = await algorithm(handle).run({ rounds: 3, clients });
+  assert.ok(sameBits(result.state.weights, allLocal.state.weights), 'the run after the abort gave other weights than the all-local run');
+  assert.deepEqual(result.rounds[0].scaleOut, { here: 2, workers: { w1: 2 } });
+});
+
+test('a client past its deadline on the worker is a timeout failure, not retrained here', async () => {
+  const handle = handles.at(-1)!;
+  // Every client misses a 1 ms deadline, here and on the worker: the round fails, listing each one's failure.
+  const error = await algorithm(handle, { localEpochs: SLOW_EPOCHS, clientDeadlineMs: 1 })
+    .next(allLocal.state, clients)
+    .then(
+      () => assert.fail('a round where every client missed its deadline succeeded'),
+      (e: unknown) => e as RoundFailedError,
+    );
+  assert.ok(error instanceof RoundFailedError, String(error));
+  const onWorker = error.failures.filter((f) => / \(on worker 'w1'\)$/.test(f.message));
+  assert.equal(onWorker.length, 2, JSON.stringify(error.failures));
+  for (const failure of onWorker) {
+    assert.equal(failure.reason, 'timeout');
+    assert.match(failure.message, /^client \d+ exceeded its deadline of 1 ms \(on worker 'w1'\)$/);
+  }
+  assert.equal(error.failures.length, 4);
+  assert.deepEqual(
+    handle.describe().workers.map((w) => [w.name, w.state, w.failures]),
+    [['w1', 'connected', 0]],
   );
 });

@@ -17,6 +17,7 @@ export {
   type MetricKey,
   type RoundMetrics,
   type RoundPhases,
+  type ScaleOutMetrics,
   type SecAggMetrics,
   type TableMetricKey,
 } from './round-metrics';

@@ -66,7 +66,16 @@ export interface RoundMetrics {
   secagg?: SecAggMetrics;
   /** A federation across machines: every client's state at the end of the round (and connections refused during it). */
   clientStates?: ClientStateEntry[];
+  /** A simulation spread over `fedbook worker` processes (fed.federation.scaleOut): where its clients trained. */
+  scaleOut?: ScaleOutMetrics;
   [extra: string]: unknown;
+}
+
+/** Clients trained in this process and on each worker (by name), and those retrained here after their worker failed. */
+export interface ScaleOutMetrics {
+  here: number;
+  workers: Record<string, number>;
+  retriedHere?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ import type { TrainReply } from '../remote/wire';
 import { clientTrainResult } from '../train-result';
 import { assignCohort } from './assignment';
 import type { ScaleOutLink } from './scale-out-server';
+import type { ScaleOutMetrics } from '../../contract';
 
 /** Slack on a worker's deadline for its queue and a first dataset transfer; the worker itself stops each client at the deadline. */
 const WORKER_DEADLINE_SLACK_MS = 30_000;
@@ -154,7 +155,7 @@ export function createScaleOutTransport(options: ScaleOutTransportOptions): Clie
           metrics: {
             ...localOutcome.metrics,
             transport: 'scale-out',
-            scaleOut: { here: here.length, workers: trainedOn, ...(retry.length ? { retriedHere: retry.length } : {}) },
+            scaleOut: { here: here.length, workers: trainedOn, ...(retry.length ? { retriedHere: retry.length } : {}) } satisfies ScaleOutMetrics,
           },
         };
       } finally {

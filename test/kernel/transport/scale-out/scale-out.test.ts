@@ -220,7 +220,7 @@ test('SIGKILL of the worker while it trains a client: the round completes here w
   const result = await running;
   assert.equal(trainedLines(worker).length, 1, 'the worker finished its second client before the kill: raise SCALE_OUT_SLOW_EPOCHS');
   assert.ok(sameBits(result.state.weights, local.state.weights), 'the round retrained here gave other weights than the all-local run');
-  const spread = result.rounds[0].scaleOut as { here: number; workers: Record<string, number>; retriedHere?: number };
+  const spread = result.rounds[0].scaleOut!;
   // The killed client is retrained here; the first one too if its result was still in the dead worker's send queue.
   assert.ok((spread.retriedHere ?? 0) >= 1, `nothing was retrained here: ${JSON.stringify(spread)}`);
   assert.equal(spread.here, 2);

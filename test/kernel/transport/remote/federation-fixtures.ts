@@ -8,6 +8,7 @@ import { fed } from '../../../../kernel/api/index';
 import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../../kernel/data/dataset';
 import { createFederatedData, type FederatedData } from '../../../../kernel/federated/partition/federated-data';
 import { createRng } from '../../../../kernel/federated/random';
+import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { writeKeyPair } from '../../../../kernel/transport/remote/keys';
 
 export const ROOT = resolve(__dirname, '../../../../..');
@@ -134,4 +135,58 @@ export async function splitOfCsvs(paths: readonly string[]): Promise<FederatedDa
   }
   const dataset: Dataset = createDataset({ x, y, exampleShape: [4], numClasses: 3, name: 'client-csvs' });
   return createFederatedData({ dataset, clients: lists, scheme: 'natural', seed: 0 });
+}
+
+export type Keys = ReturnType<typeof makeKeys>;
+
+export interface FederationOfClientsOptions {
+  /** The `fedbook client` processes started, one per name, each with its own CSV. */
+  readonly names: readonly string[];
+  /** Rows of each name's CSV, in the order of `names`. */
+  readonly sizes: readonly number[];
+  /** Name i's CSV is written with seed `seedBase + i`. */
+  readonly seedBase: number;
+  /** More keys the server admits but that start no process (a scripted or raw client of the test). */
+  readonly extraKeys: readonly string[];
+  readonly heartbeatTimeoutMs: number;
+  /** Passed to each client as `--label` when set. */
+  readonly label?: string;
+}
+
+export interface FederationOfClients {
+  readonly remote: Federation;
+  readonly port: number;
+  readonly keys: Keys;
+  /** The path of a name's CSV in the federation's temporary folder. */
+  readonly csv: (name: string) => string;
+  readonly processes: readonly ClientProcess[];
+  /** Closes the server and waits for every process to exit (10 s each). */
+  readonly stop: () => Promise<void>;
+}
+
+/** A loopback `listen` server (three clients needed, 60 s to join) and one wasm `fedbook client` process per name. */
+export async function startFederationOfClients(options: FederationOfClientsOptions): Promise<FederationOfClients> {
+  const { names, sizes, seedBase, extraKeys, heartbeatTimeoutMs, label } = options;
+  const dir = tempDir();
+  const keys = makeKeys(dir, ['server', ...names, ...extraKeys]);
+  const csv = (name: string) => join(dir, `${name}.csv`);
+  names.forEach((name, i) => writeClientCsv(csv(name), sizes[i], seedBase + i));
+  const port = await freePort();
+  const listening = fed.federation.listen({
+    port,
+    minClients: 3,
+    joinTimeoutMs: 60_000,
+    heartbeatTimeoutMs,
+    keys: { server: keys.server.key, allow: [...names, ...extraKeys].map((n) => keys[n].pub) },
+    log: () => undefined,
+  });
+  const processes = names.map((name) =>
+    spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label, name, backend: 'wasm' })),
+  );
+  const remote = await listening;
+  const stop = async () => {
+    await remote.close();
+    for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  };
+  return { remote, port, keys, csv, processes, stop };
 }

@@ -9,24 +9,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import * as zmq from 'zeromq';
 import { fed } from '../../../../kernel/api/index';
 import type { RoundMetrics } from '../../../../kernel/contract/round-metrics';
 import { observeRuns } from '../../../../kernel/simulation/run-events';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
-import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, splitOfCsvs, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { splitOfCsvs, startFederationOfClients, type Keys } from './federation-fixtures';
+import { connectRawClient, type Train } from './raw-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
-const SIZES = [36, 44, 28];
-const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'eve']);
-const csv = (name: string) => join(dir, `${name}.csv`);
-let port: number;
 let remote: Federation;
-const processes: ClientProcess[] = [];
+let port: number;
+let keys: Keys;
+let csv: (name: string) => string;
+let stop: (() => Promise<void>) | undefined;
 
 const base = {
   model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
@@ -39,25 +34,18 @@ const base = {
 } as const;
 
 before(async () => {
-  NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 400 + i));
-  port = await freePort();
-  const listening = fed.federation.listen({
-    port,
-    minClients: 3,
-    joinTimeoutMs: 60_000,
+  ({ remote, port, keys, csv, stop } = await startFederationOfClients({
+    names: NAMES,
+    sizes: [36, 44, 28],
+    seedBase: 400,
+    extraKeys: ['eve'],
     heartbeatTimeoutMs: 3000,
-    keys: { server: keys.server.key, allow: [...NAMES, 'eve'].map((n) => keys[n].pub) },
-    log: () => undefined,
-  });
-  for (const name of NAMES) {
-    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label: 'label', name, backend: 'wasm' })));
-  }
-  remote = await listening;
+    label: 'label',
+  }));
 });
 
 after(async () => {
-  await remote?.close();
-  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  await stop?.();
   await fed.shutdown();
 });
 
@@ -152,53 +140,16 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
 });
 
 test("a first run's answer replayed in a second run's round of the same number is turned away; the round completes", async () => {
-  const pair = readKeyPair(keys.eve.key, 'eve');
-  const eve = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
-  eve.connect(`tcp://127.0.0.1:${port}`);
-  type Train = Extract<ServerMessage, { type: 'train' }> & { round: number };
-  const next = async (type: ServerMessage['type']): Promise<ServerMessage & { round: number }> => {
-    for (;;) {
-      const message = decodeServerMessage(await eve.receive());
-      if (message.type === type) return message;
-    }
-  };
-  const answer = (task: Train) =>
-    encodeMessage(
-      {
-        type: 'train-result',
-        task: task.task,
-        status: 'ok',
-        delta: new Float32Array(task.weights.length),
-        numExamples: 5,
-        trainLoss: 1,
-        trainAccuracy: 0,
-        backend: 'test',
-        ms: 1,
-      },
-      task.round,
-    );
+  const eve = connectRawClient(remote, port, keys.eve.key, 'eve');
+  const { next } = eve;
   try {
-    await eve.send(
-      encodeMessage(
-        {
-          type: 'hello',
-          name: 'eve',
-          examples: 5,
-          inputShape: [4],
-          numClasses: 3,
-          publicKey: pair.publicKey,
-          proof: helloProof(pair, remote.publicKey, 'eve'),
-        },
-        0,
-      ),
-    );
-    await next('welcome');
+    await eve.join();
     const algorithm = () => fed.fedAvg({ ...base, clientsPerRound: 4, seed: 3 });
     const firstRun = algorithm();
     const firstRound = firstRun.next(await firstRun.initialize(), remote);
     const firstTask = (await next('train')) as Train;
-    const firstAnswer = answer(firstTask);
-    await eve.send(firstAnswer);
+    const firstAnswer = eve.zeroAnswer(firstTask);
+    await eve.socket.send(firstAnswer);
     assert.equal((await firstRound).metrics.clients, 4);
 
     const secondRun = algorithm();
@@ -206,12 +157,12 @@ test("a first run's answer replayed in a second run's round of the same number i
     const secondTask = (await next('train')) as Train;
     assert.equal(secondTask.round, firstTask.round, 'both runs are in their round 1');
     assert.notEqual(secondTask.task, firstTask.task);
-    await eve.send(firstAnswer); // the first run's answer, replayed
+    await eve.socket.send(firstAnswer); // the first run's answer, replayed
     const notice = await next('notice');
     assert.match((notice as { message: string }).message, /turned away your train-result for round 1: replayed: the task was already answered/);
     // The server's own messages carry the round now running, not the highest an earlier run reached.
     assert.equal(notice.round, 1);
-    await eve.send(answer(secondTask));
+    await eve.socket.send(eve.zeroAnswer(secondTask));
     const { metrics } = await secondRound;
     assert.equal(metrics.clients, 4, JSON.stringify(metrics.failureDetails));
     assert.equal(metrics.rejectedMessages, 1);
@@ -223,6 +174,6 @@ test("a first run's answer replayed in a second run's round of the same number i
       ['train-result for task …: replayed: the task was already answered'],
     );
   } finally {
-    eve.close();
+    eve.socket.close();
   }
 });

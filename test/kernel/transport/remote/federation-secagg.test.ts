@@ -7,44 +7,34 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import { addInto } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { TrainCohortRequest } from '../../../../kernel/transport/client-transport';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { startFederationOfClients, type Keys } from './federation-fixtures';
 import { startScriptedClient, type DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
-const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'zed']);
-let port: number;
 let remote: Federation;
-const processes: ClientProcess[] = [];
+let port: number;
+let keys: Keys;
+let stop: (() => Promise<void>) | undefined;
 const spec = fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 });
 const zedDelta = (dimension: number) => Float32Array.from({ length: dimension }, (_, j) => ((j % 7) - 3) * 0.001);
 
 before(async () => {
-  port = await freePort();
-  const listening = fed.federation.listen({
-    port,
-    minClients: 3,
-    joinTimeoutMs: 60_000,
+  ({ remote, port, keys, stop } = await startFederationOfClients({
+    names: NAMES,
+    sizes: [30, 40, 50],
+    seedBase: 40,
+    extraKeys: ['zed'],
     heartbeatTimeoutMs: 1500,
-    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) },
-    log: () => undefined,
-  });
-  NAMES.forEach((name, i) => {
-    writeClientCsv(join(dir, `${name}.csv`), 30 + 10 * i, 40 + i);
-    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: join(dir, `${name}.csv`), name, backend: 'wasm' })));
-  });
-  remote = await listening;
+  }));
 });
 
 after(async () => {
-  await remote?.close();
-  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  await stop?.();
   await fed.shutdown();
 });
 

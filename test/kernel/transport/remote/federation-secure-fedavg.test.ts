@@ -9,23 +9,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import type { Aggregator, AggregatorInput } from '../../../../kernel/federated/aggregators/aggregator';
 import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { NextOptions } from '../../../../kernel/rounds/process';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, splitOfCsvs, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
-import { startScriptedClient } from './scripted-secagg-client';
+import { splitOfCsvs, startFederationOfClients, writeClientCsv, type Keys } from './federation-fixtures';
+import { startScriptedClient, type DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const SIZES = [40, 55, 30];
-const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'zed']);
-const csv = (name: string) => join(dir, `${name}.csv`);
-let port: number;
 let remote: Federation;
-const processes: ClientProcess[] = [];
+let port: number;
+let keys: Keys;
+let csv: (name: string) => string;
+let stop: (() => Promise<void>) | undefined;
 
 const base = {
   model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
@@ -37,26 +35,19 @@ const base = {
 } as const;
 
 before(async () => {
-  NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 200 + i));
-  writeClientCsv(csv('zed'), 20, 299); // zed's rows only count in the simulation's split; the scripted zed never trains
-  port = await freePort();
-  const listening = fed.federation.listen({
-    port,
-    minClients: 3,
-    joinTimeoutMs: 60_000,
+  ({ remote, port, keys, csv, stop } = await startFederationOfClients({
+    names: NAMES,
+    sizes: SIZES,
+    seedBase: 200,
+    extraKeys: ['zed'],
     heartbeatTimeoutMs: 1500,
-    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) },
-    log: () => undefined,
-  });
-  for (const name of NAMES) {
-    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label: 'label', name, backend: 'wasm' })));
-  }
-  remote = await listening;
+    label: 'label',
+  }));
+  writeClientCsv(csv('zed'), 20, 299); // zed's rows only count in the simulation's split; the scripted zed never trains
 });
 
 after(async () => {
-  await remote?.close();
-  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  await stop?.();
   await fed.shutdown();
 });
 
@@ -142,6 +133,28 @@ test('unsound combinations are refused with the reason', async () => {
   );
 });
 
+/**
+ * Joins a scripted fourth client 'zed' (20 examples, every delta 0.25) that misbehaves at `dropAt`, waits until all
+ * four clients are in, runs `body` with a secure FedAvg over the four (seed 8), then disconnects zed.
+ */
+async function withZed(dropAt: DropAt, body: (federated: ReturnType<typeof fed.fedAvg>) => Promise<void>): Promise<void> {
+  const close = await startScriptedClient({
+    remote,
+    port,
+    keyFile: keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta: (d) => new Float32Array(d).fill(0.25),
+    dropAt,
+  });
+  try {
+    await remote.waitForClients(4, 10_000);
+    await body(fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true }));
+  } finally {
+    close();
+  }
+}
+
 /** An aggregator for the simulation that records its inputs and returns `delta(inputs)`. */
 function handAggregator(delta: (inputs: readonly AggregatorInput[], dimension: number) => Float32Array): Aggregator {
   return {
@@ -154,18 +167,7 @@ function handAggregator(delta: (inputs: readonly AggregatorInput[], dimension: n
 }
 
 test("a client dropping out after sharing keys: the survivors' sum, renormalised by the survivors' weights", async () => {
-  const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt: 'inbox',
-  });
-  try {
-    await remote.waitForClients(4, 10_000);
-    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+  await withZed('inbox', async (federated) => {
     const live: string[] = [];
     const step = await federated.next(await federated.initialize(), remote, {
       onClientStates: (states) => void live.push(states.map((c) => `${c.name}:${c.state}`).join(',')),
@@ -217,24 +219,11 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
     const simulated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, aggregator: byHand });
     const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(csv)));
     assert.ok(bitsEqual(step.state.weights, sim.state.weights), 'remote weights differ from the survivors-only sum');
-  } finally {
-    close();
-  }
+  });
 });
 
 test('a client leaving after its masked input: in the sum, so a done client of the round with a note, not a failure', async () => {
-  const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt: 'unmask',
-  });
-  try {
-    await remote.waitForClients(4, 10_000);
-    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+  await withZed('unmask', async (federated) => {
     const step = await federated.next(await federated.initialize(), remote);
     // The record agrees everywhere: four clients counted, no failure, zed done with what happened after its input.
     assert.equal(step.metrics.clients, 4);
@@ -248,25 +237,12 @@ test('a client leaving after its masked input: in the sum, so a done client of t
     assert.match(zed.note ?? '', /^its masked input is in the sum; then: client 3 \('zed'\) /);
     assert.equal(step.metrics.secagg?.dropped, 0);
     assert.equal(step.metrics.secagg?.droppedAfterInput, 1);
-  } finally {
-    close();
-  }
+  });
 });
 
 test('an interrupt during a secure round ends it at once, even while a client stalls in a step', { timeout: 20_000 }, async () => {
   // zed comes back and stalls at the roster: without the interrupt the round would wait out the 30 s step timeout.
-  const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt: 'stall-roster',
-  });
-  try {
-    await remote.waitForClients(4, 10_000);
-    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+  await withZed('stall-roster', async (federated) => {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     await assert.rejects(
@@ -284,7 +260,5 @@ test('an interrupt during a secure round ends it at once, even while a client st
     await remote.waitForClients(4, 10_000);
     const step = await plain.next(await plain.initialize(), remote);
     assert.ok(step.metrics.clients >= 3, JSON.stringify(step.metrics.failureDetails));
-  } finally {
-    close();
-  }
+  });
 });

@@ -1,5 +1,6 @@
 /** Shared pieces of the federation tests: keys, per-client CSVs, real client processes, free loopback ports. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -149,6 +150,8 @@ export interface FederationOfClientsOptions {
   /** More keys the server admits but that start no process (a scripted or raw client of the test). */
   readonly extraKeys: readonly string[];
   readonly heartbeatTimeoutMs: number;
+  /** More CSVs written beside the clients' (`rows` rows, seed `seed`) that no process reads. */
+  readonly extraCsvs?: readonly { readonly name: string; readonly rows: number; readonly seed: number }[];
   /** Passed to each client as `--label` when set. */
   readonly label?: string;
 }
@@ -166,11 +169,12 @@ export interface FederationOfClients {
 
 /** A loopback `listen` server (three clients needed, 60 s to join) and one wasm `fedbook client` process per name. */
 export async function startFederationOfClients(options: FederationOfClientsOptions): Promise<FederationOfClients> {
-  const { names, sizes, seedBase, extraKeys, heartbeatTimeoutMs, label } = options;
+  const { names, sizes, seedBase, extraKeys, heartbeatTimeoutMs, extraCsvs = [], label } = options;
   const dir = tempDir();
   const keys = makeKeys(dir, ['server', ...names, ...extraKeys]);
   const csv = (name: string) => join(dir, `${name}.csv`);
   names.forEach((name, i) => writeClientCsv(csv(name), sizes[i], seedBase + i));
+  for (const { name, rows, seed } of extraCsvs) writeClientCsv(csv(name), rows, seed);
   const port = await freePort();
   const listening = fed.federation.listen({
     port,
@@ -189,4 +193,39 @@ export async function startFederationOfClients(options: FederationOfClientsOptio
     for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
   };
   return { remote, port, keys, csv, processes, stop };
+}
+
+/**
+ * {@link startFederationOfClients} in the calling test file's `before` hook, stopped (then the kernel's pools shut
+ * down) in its `after` hook. The fields are readable from the tests on.
+ */
+export function federationOfClientsForFile(options: FederationOfClientsOptions): FederationOfClients {
+  let started: FederationOfClients | undefined;
+  before(async () => {
+    started = await startFederationOfClients(options);
+  });
+  after(async () => {
+    await started?.stop();
+    await fed.shutdown();
+  });
+  const get = (): FederationOfClients => {
+    if (!started) throw new Error('the federation is started in the before hook; read it from a test');
+    return started;
+  };
+  return {
+    get remote() {
+      return get().remote;
+    },
+    get port() {
+      return get().port;
+    },
+    get keys() {
+      return get().keys;
+    },
+    csv: (name) => get().csv(name),
+    get processes() {
+      return get().processes;
+    },
+    stop: () => get().stop(),
+  };
 }

@@ -7,21 +7,23 @@
  * federation. A first run's answer replayed in a later run's round of the same
  * number is still turned away: a task id is valid once, whatever the round.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fed } from '../../../../kernel/api/index';
 import type { RoundMetrics } from '../../../../kernel/contract/round-metrics';
 import { observeRuns } from '../../../../kernel/simulation/run-events';
-import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { splitOfCsvs, startFederationOfClients, type Keys } from './federation-fixtures';
+import { splitOfCsvs, federationOfClientsForFile } from './federation-fixtures';
 import { connectRawClient, type Train } from './raw-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
-let remote: Federation;
-let port: number;
-let keys: Keys;
-let csv: (name: string) => string;
-let stop: (() => Promise<void>) | undefined;
+const federation = federationOfClientsForFile({
+  names: NAMES,
+  sizes: [36, 44, 28],
+  seedBase: 400,
+  extraKeys: ['eve'],
+  heartbeatTimeoutMs: 3000,
+  label: 'label',
+});
 
 const base = {
   model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
@@ -32,22 +34,6 @@ const base = {
   backend: 'wasm',
   workers: 1,
 } as const;
-
-before(async () => {
-  ({ remote, port, keys, csv, stop } = await startFederationOfClients({
-    names: NAMES,
-    sizes: [36, 44, 28],
-    seedBase: 400,
-    extraKeys: ['eve'],
-    heartbeatTimeoutMs: 3000,
-    label: 'label',
-  }));
-});
-
-after(async () => {
-  await stop?.();
-  await fed.shutdown();
-});
 
 const bitsEqual = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -68,12 +54,12 @@ function allTrained(label: string, rounds: readonly RoundMetrics[]): void {
 }
 
 test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over the same federation: every client trains, the re-run is bit-identical', async () => {
-  const split = await splitOfCsvs(NAMES.map(csv));
+  const split = await splitOfCsvs(NAMES.map(federation.csv));
   const fedAvg = () => fed.fedAvg({ ...base, seed: 13 });
-  const first = await fedAvg().run({ rounds: 3, clients: remote });
+  const first = await fedAvg().run({ rounds: 3, clients: federation.remote });
   allTrained('first FedAvg', first.rounds);
 
-  const prox = await fed.fedProx({ ...base, seed: 4, mu: 0.01 }).run({ rounds: 3, clients: remote });
+  const prox = await fed.fedProx({ ...base, seed: 4, mu: 0.01 }).run({ rounds: 3, clients: federation.remote });
   allTrained('FedProx', prox.rounds);
   assert.deepEqual(
     prox.rounds.map((m) => m.round),
@@ -81,7 +67,7 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   );
 
   // The cell run again over the same handle: the same weights as on the fresh federation, and as in process.
-  const again = await fedAvg().run({ rounds: 3, clients: remote });
+  const again = await fedAvg().run({ rounds: 3, clients: federation.remote });
   allTrained('FedAvg again', again.rounds);
   assert.ok(bitsEqual(again.state.weights, first.state.weights), 'the re-run differs from the first run');
   const simulated = await fedAvg().run({ rounds: 3, clients: split });
@@ -93,7 +79,7 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   });
   const secure = await fed
     .fedAvg({ ...base, seed: 13, secureAggregation: true })
-    .run({ rounds: 3, clients: remote })
+    .run({ rounds: 3, clients: federation.remote })
     .finally(stopObserving);
   allTrained('secure FedAvg', secure.rounds);
   // A secure round publishes live states as a plain one does: every client training, then done as its part ends.
@@ -105,7 +91,7 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   const secureSimulated = await fed.fedAvg({ ...base, seed: 13, secureAggregation: true }).run({ rounds: 3, clients: split });
   assert.ok(bitsEqual(secure.state.weights, secureSimulated.state.weights), 'the secure run differs from the simulation');
   assert.deepEqual(
-    remote.describe().rejected.map((r) => r.reason),
+    federation.remote.describe().rejected.map((r) => r.reason),
     [],
   );
 });
@@ -115,7 +101,7 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
   const interrupted = fedAvg();
   const controller = new AbortController();
   await assert.rejects(
-    interrupted.next(await interrupted.initialize(), remote, {
+    interrupted.next(await interrupted.initialize(), federation.remote, {
       signal: controller.signal,
       // Interrupted once every client has its task: the clients are training (or just answered) when the cancel comes.
       onClientStates: (states) => {
@@ -124,7 +110,7 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
     }),
     /aborted/,
   );
-  const again = await fedAvg().run({ rounds: 3, clients: remote });
+  const again = await fedAvg().run({ rounds: 3, clients: federation.remote });
   for (const m of again.rounds) {
     assert.equal(m.clients, 3, `round ${m.round}: ${JSON.stringify(m.failureDetails)}`);
     assert.deepEqual(
@@ -132,28 +118,28 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
       ['done', 'done', 'done'],
     );
   }
-  const simulated = await fedAvg().run({ rounds: 3, clients: await splitOfCsvs(NAMES.map(csv)) });
+  const simulated = await fedAvg().run({ rounds: 3, clients: await splitOfCsvs(NAMES.map(federation.csv)) });
   assert.ok(bitsEqual(again.state.weights, simulated.state.weights), 'the re-run differs from the simulation');
   // The interrupted round's answers, if they came at all, were turned away as answers to cancelled tasks, never counted.
-  const late = remote.describe().rejected.filter((r) => r.round === 1 && /train-result/.test(r.reason));
+  const late = federation.remote.describe().rejected.filter((r) => r.round === 1 && /train-result/.test(r.reason));
   for (const r of late) assert.match(r.reason, /cancelled: the run was aborted before this answer came/);
 });
 
 test("a first run's answer replayed in a second run's round of the same number is turned away; the round completes", async () => {
-  const eve = connectRawClient(remote, port, keys.eve.key, 'eve');
+  const eve = connectRawClient(federation.remote, federation.port, federation.keys.eve.key, 'eve');
   const { next } = eve;
   try {
     await eve.join();
     const algorithm = () => fed.fedAvg({ ...base, clientsPerRound: 4, seed: 3 });
     const firstRun = algorithm();
-    const firstRound = firstRun.next(await firstRun.initialize(), remote);
+    const firstRound = firstRun.next(await firstRun.initialize(), federation.remote);
     const firstTask = (await next('train')) as Train;
     const firstAnswer = eve.zeroAnswer(firstTask);
     await eve.socket.send(firstAnswer);
     assert.equal((await firstRound).metrics.clients, 4);
 
     const secondRun = algorithm();
-    const secondRound = secondRun.next(await secondRun.initialize(), remote);
+    const secondRound = secondRun.next(await secondRun.initialize(), federation.remote);
     const secondTask = (await next('train')) as Train;
     assert.equal(secondTask.round, firstTask.round, 'both runs are in their round 1');
     assert.notEqual(secondTask.task, firstTask.task);
@@ -167,7 +153,7 @@ test("a first run's answer replayed in a second run's round of the same number i
     assert.equal(metrics.clients, 4, JSON.stringify(metrics.failureDetails));
     assert.equal(metrics.rejectedMessages, 1);
     assert.deepEqual(
-      remote
+      federation.remote
         .describe()
         .rejected.filter((r) => r.client === 'eve')
         .map((r) => r.reason.replace(/task \w+/, 'task …')),

@@ -7,23 +7,27 @@
  * client that drops out mid-protocol leaves the survivors' sum, weighted by the
  * survivors' counts.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fed } from '../../../../kernel/api/index';
 import type { Aggregator, AggregatorInput } from '../../../../kernel/federated/aggregators/aggregator';
 import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { NextOptions } from '../../../../kernel/rounds/process';
-import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { splitOfCsvs, startFederationOfClients, writeClientCsv, type Keys } from './federation-fixtures';
+import { federationOfClientsForFile, splitOfCsvs } from './federation-fixtures';
 import { startScriptedClient, type DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const SIZES = [40, 55, 30];
-let remote: Federation;
-let port: number;
-let keys: Keys;
-let csv: (name: string) => string;
-let stop: (() => Promise<void>) | undefined;
+const federation = federationOfClientsForFile({
+  names: NAMES,
+  sizes: SIZES,
+  seedBase: 200,
+  extraKeys: ['zed'],
+  heartbeatTimeoutMs: 1500,
+  // zed's rows only count in the simulation's split; the scripted zed never trains
+  extraCsvs: [{ name: 'zed', rows: 20, seed: 299 }],
+  label: 'label',
+});
 
 const base = {
   model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
@@ -34,26 +38,9 @@ const base = {
   workers: 1,
 } as const;
 
-before(async () => {
-  ({ remote, port, keys, csv, stop } = await startFederationOfClients({
-    names: NAMES,
-    sizes: SIZES,
-    seedBase: 200,
-    extraKeys: ['zed'],
-    heartbeatTimeoutMs: 1500,
-    label: 'label',
-  }));
-  writeClientCsv(csv('zed'), 20, 299); // zed's rows only count in the simulation's split; the scripted zed never trains
-});
-
-after(async () => {
-  await stop?.();
-  await fed.shutdown();
-});
-
 /** Runs `rounds` rounds of the same algorithm in process and over the federation; returns both final weights. */
 async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: number, options: NextOptions = {}) {
-  const split = await splitOfCsvs(NAMES.map(csv));
+  const split = await splitOfCsvs(NAMES.map(federation.csv));
   const simulated = build();
   const federated = build();
   let sim = await simulated.initialize();
@@ -61,7 +48,7 @@ async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: numb
   const metrics = [];
   for (let round = 1; round <= rounds; round++) {
     sim = (await simulated.next(sim, split, options)).state;
-    const step = await federated.next(fedState, remote, options);
+    const step = await federated.next(fedState, federation.remote, options);
     fedState = step.state;
     metrics.push(step.metrics);
   }
@@ -121,10 +108,10 @@ test('unsound combinations are refused with the reason', async () => {
     /cannot be combined with a custom aggregator \(mean>sum\).*would run on each update in the clear/,
   );
   const simulatedDropouts = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: { threshold: 2, dropouts: 1 } });
-  await assert.rejects(simulatedDropouts.next(await state(), remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
+  await assert.rejects(simulatedDropouts.next(await state(), federation.remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
   const signFlip = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, attack: fed.attacks.signFlip({ fraction: 0.34 }) });
   await assert.rejects(
-    signFlip.next(await state(), remote),
+    signFlip.next(await state(), federation.remote),
     /poisons updates after they arrive, and with secureAggregation on remote clients no update arrives/,
   );
   assert.throws(
@@ -139,16 +126,16 @@ test('unsound combinations are refused with the reason', async () => {
  */
 async function withZed(dropAt: DropAt, body: (federated: ReturnType<typeof fed.fedAvg>) => Promise<void>): Promise<void> {
   const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
+    remote: federation.remote,
+    port: federation.port,
+    keyFile: federation.keys.zed.key,
     name: 'zed',
     examples: 20,
     delta: (d) => new Float32Array(d).fill(0.25),
     dropAt,
   });
   try {
-    await remote.waitForClients(4, 10_000);
+    await federation.remote.waitForClients(4, 10_000);
     await body(fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true }));
   } finally {
     close();
@@ -169,7 +156,7 @@ function handAggregator(delta: (inputs: readonly AggregatorInput[], dimension: n
 test("a client dropping out after sharing keys: the survivors' sum, renormalised by the survivors' weights", async () => {
   await withZed('inbox', async (federated) => {
     const live: string[] = [];
-    const step = await federated.next(await federated.initialize(), remote, {
+    const step = await federated.next(await federated.initialize(), federation.remote, {
       onClientStates: (states) => void live.push(states.map((c) => `${c.name}:${c.state}`).join(',')),
     });
     assert.equal(step.metrics.clients, 3);
@@ -217,14 +204,14 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
       return Float32Array.from(sum, (x) => x / surviving);
     });
     const simulated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, aggregator: byHand });
-    const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(csv)));
+    const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(federation.csv)));
     assert.ok(bitsEqual(step.state.weights, sim.state.weights), 'remote weights differ from the survivors-only sum');
   });
 });
 
 test('a client leaving after its masked input: in the sum, so a done client of the round with a note, not a failure', async () => {
   await withZed('unmask', async (federated) => {
-    const step = await federated.next(await federated.initialize(), remote);
+    const step = await federated.next(await federated.initialize(), federation.remote);
     // The record agrees everywhere: four clients counted, no failure, zed done with what happened after its input.
     assert.equal(step.metrics.clients, 4);
     assert.deepEqual(step.failures, []);
@@ -246,7 +233,7 @@ test('an interrupt during a secure round ends it at once, even while a client st
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     await assert.rejects(
-      federated.next(await federated.initialize(), remote, {
+      federated.next(await federated.initialize(), federation.remote, {
         signal: controller.signal,
         // Every client's keys are in: the protocol's steps are next, and zed will not answer the roster.
         onClientStates: (states) => {
@@ -257,8 +244,8 @@ test('an interrupt during a secure round ends it at once, even while a client st
     );
     // The federation goes on: a plain round over the three processes completes.
     const plain = fed.fedAvg({ ...base, clientsPerRound: 3, seed: 8 });
-    await remote.waitForClients(4, 10_000);
-    const step = await plain.next(await plain.initialize(), remote);
+    await federation.remote.waitForClients(4, 10_000);
+    const step = await plain.next(await plain.initialize(), federation.remote);
     assert.ok(step.metrics.clients >= 3, JSON.stringify(step.metrics.failureDetails));
   });
 });

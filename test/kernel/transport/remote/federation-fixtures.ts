@@ -11,6 +11,7 @@ import { createFederatedData, type FederatedData } from '../../../../kernel/fede
 import { createRng } from '../../../../kernel/federated/random';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { writeKeyPair } from '../../../../kernel/transport/remote/keys';
+import { startScriptedClient, type DropAt } from './scripted-secagg-client';
 
 export const ROOT = resolve(__dirname, '../../../../..');
 export const BIN = join(ROOT, 'bin', 'fedbook.js');
@@ -228,4 +229,31 @@ export function federationOfClientsForFile(options: FederationOfClientsOptions):
     },
     stop: () => get().stop(),
   };
+}
+
+/** Joins the scripted client 'zed' (20 examples, update `delta`) that drops out at `dropAt`, and waits until four clients are in; returns what disconnects it. */
+export async function joinScriptedZed(federation: FederationOfClients, delta: (dimension: number) => Float32Array, dropAt: DropAt): Promise<() => void> {
+  const close = await startScriptedClient({
+    remote: federation.remote,
+    port: federation.port,
+    keyFile: federation.keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta,
+    dropAt,
+  });
+  await federation.remote.waitForClients(4, 10_000);
+  return close;
+}
+
+/** The training settings the federation tests share: a small MLP on wasm, 2 local epochs of batches of 8 at lr 0.1, one worker. */
+export function wasmMlpTraining() {
+  return {
+    model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
+    localEpochs: 2,
+    batchSize: 8,
+    clientLr: 0.1,
+    backend: 'wasm',
+    workers: 1,
+  } as const;
 }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { fed } from '../../../../kernel/api/index';
 import type { RoundMetrics } from '../../../../kernel/contract/round-metrics';
 import { observeRuns } from '../../../../kernel/simulation/run-events';
-import { splitOfCsvs, federationOfClientsForFile } from './federation-fixtures';
+import { federationOfClientsForFile, splitOfCsvs, wasmMlpTraining } from './federation-fixtures';
 import { connectRawClient, type Train } from './raw-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
@@ -25,15 +25,7 @@ const federation = federationOfClientsForFile({
   label: 'label',
 });
 
-const base = {
-  model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
-  clientsPerRound: 3,
-  localEpochs: 2,
-  batchSize: 8,
-  clientLr: 0.1,
-  backend: 'wasm',
-  workers: 1,
-} as const;
+const base = { ...wasmMlpTraining(), clientsPerRound: 3 } as const;
 
 const bitsEqual = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -11,8 +11,8 @@ import { fed } from '../../../../kernel/api/index';
 import { addInto } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { TrainCohortRequest } from '../../../../kernel/transport/client-transport';
 import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
-import { federationOfClientsForFile } from './federation-fixtures';
-import { startScriptedClient, type DropAt } from './scripted-secagg-client';
+import { federationOfClientsForFile, joinScriptedZed } from './federation-fixtures';
+import type { DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const federation = federationOfClientsForFile({
@@ -27,19 +27,7 @@ const spec = fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 });
 const zedDelta = (dimension: number) => Float32Array.from({ length: dimension }, (_, j) => ((j % 7) - 3) * 0.001);
 
 /** The scripted client 'zed' (20 examples, a fixed update), dropping out at `dropAt`. */
-async function zed(dropAt: DropAt): Promise<() => void> {
-  const close = await startScriptedClient({
-    remote: federation.remote,
-    port: federation.port,
-    keyFile: federation.keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: zedDelta,
-    dropAt,
-  });
-  await federation.remote.waitForClients(4, 10_000);
-  return close;
-}
+const zed = (dropAt: DropAt) => joinScriptedZed(federation, zedDelta, dropAt);
 
 /** The same cohort's plain round, then its secure round; returns the plain deltas and the secure outcome. */
 async function plainThenSecure(round: number) {

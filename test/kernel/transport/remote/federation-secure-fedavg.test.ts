@@ -13,8 +13,8 @@ import { fed } from '../../../../kernel/api/index';
 import type { Aggregator, AggregatorInput } from '../../../../kernel/federated/aggregators/aggregator';
 import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { NextOptions } from '../../../../kernel/rounds/process';
-import { federationOfClientsForFile, splitOfCsvs } from './federation-fixtures';
-import { startScriptedClient, type DropAt } from './scripted-secagg-client';
+import { federationOfClientsForFile, joinScriptedZed, splitOfCsvs, wasmMlpTraining } from './federation-fixtures';
+import type { DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const SIZES = [40, 55, 30];
@@ -29,14 +29,7 @@ const federation = federationOfClientsForFile({
   label: 'label',
 });
 
-const base = {
-  model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
-  localEpochs: 2,
-  batchSize: 8,
-  clientLr: 0.1,
-  backend: 'wasm',
-  workers: 1,
-} as const;
+const base = wasmMlpTraining();
 
 /** Runs `rounds` rounds of the same algorithm in process and over the federation; returns both final weights. */
 async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: number, options: NextOptions = {}) {
@@ -125,17 +118,8 @@ test('unsound combinations are refused with the reason', async () => {
  * four clients are in, runs `body` with a secure FedAvg over the four (seed 8), then disconnects zed.
  */
 async function withZed(dropAt: DropAt, body: (federated: ReturnType<typeof fed.fedAvg>) => Promise<void>): Promise<void> {
-  const close = await startScriptedClient({
-    remote: federation.remote,
-    port: federation.port,
-    keyFile: federation.keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt,
-  });
+  const close = await joinScriptedZed(federation, (d) => new Float32Array(d).fill(0.25), dropAt);
   try {
-    await federation.remote.waitForClients(4, 10_000);
     await body(fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true }));
   } finally {
     close();

@@ -1,5 +1,6 @@
 /** Shared pieces of the federation tests: keys, per-client CSVs, real client processes, free loopback ports. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import { fed } from '../../../../kernel/api/index';
 import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../../kernel/data/dataset';
 import { createFederatedData, type FederatedData } from '../../../../kernel/federated/partition/federated-data';
 import { createRng } from '../../../../kernel/federated/random';
+import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { writeKeyPair } from '../../../../kernel/transport/remote/keys';
+import { startScriptedClient, type DropAt } from './scripted-secagg-client';
 
 export const ROOT = resolve(__dirname, '../../../../..');
 export const BIN = join(ROOT, 'bin', 'fedbook.js');
@@ -134,4 +137,123 @@ export async function splitOfCsvs(paths: readonly string[]): Promise<FederatedDa
   }
   const dataset: Dataset = createDataset({ x, y, exampleShape: [4], numClasses: 3, name: 'client-csvs' });
   return createFederatedData({ dataset, clients: lists, scheme: 'natural', seed: 0 });
+}
+
+export type Keys = ReturnType<typeof makeKeys>;
+
+export interface FederationOfClientsOptions {
+  /** The `fedbook client` processes started, one per name, each with its own CSV. */
+  readonly names: readonly string[];
+  /** Rows of each name's CSV, in the order of `names`. */
+  readonly sizes: readonly number[];
+  /** Name i's CSV is written with seed `seedBase + i`. */
+  readonly seedBase: number;
+  /** More keys the server admits but that start no process (a scripted or raw client of the test). */
+  readonly extraKeys: readonly string[];
+  readonly heartbeatTimeoutMs: number;
+  /** More CSVs written beside the clients' (`rows` rows, seed `seed`) that no process reads. */
+  readonly extraCsvs?: readonly { readonly name: string; readonly rows: number; readonly seed: number }[];
+  /** Passed to each client as `--label` when set. */
+  readonly label?: string;
+}
+
+export interface FederationOfClients {
+  readonly remote: Federation;
+  readonly port: number;
+  readonly keys: Keys;
+  /** The path of a name's CSV in the federation's temporary folder. */
+  readonly csv: (name: string) => string;
+  readonly processes: readonly ClientProcess[];
+  /** Closes the server and waits for every process to exit (10 s each). */
+  readonly stop: () => Promise<void>;
+}
+
+/** A loopback `listen` server (three clients needed, 60 s to join) and one wasm `fedbook client` process per name. */
+export async function startFederationOfClients(options: FederationOfClientsOptions): Promise<FederationOfClients> {
+  const { names, sizes, seedBase, extraKeys, heartbeatTimeoutMs, extraCsvs = [], label } = options;
+  const dir = tempDir();
+  const keys = makeKeys(dir, ['server', ...names, ...extraKeys]);
+  const csv = (name: string) => join(dir, `${name}.csv`);
+  names.forEach((name, i) => writeClientCsv(csv(name), sizes[i], seedBase + i));
+  for (const { name, rows, seed } of extraCsvs) writeClientCsv(csv(name), rows, seed);
+  const port = await freePort();
+  const listening = fed.federation.listen({
+    port,
+    minClients: 3,
+    joinTimeoutMs: 60_000,
+    heartbeatTimeoutMs,
+    keys: { server: keys.server.key, allow: [...names, ...extraKeys].map((n) => keys[n].pub) },
+    log: () => undefined,
+  });
+  const processes = names.map((name) =>
+    spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label, name, backend: 'wasm' })),
+  );
+  const remote = await listening;
+  const stop = async () => {
+    await remote.close();
+    for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
+  };
+  return { remote, port, keys, csv, processes, stop };
+}
+
+/**
+ * {@link startFederationOfClients} in the calling test file's `before` hook, stopped (then the kernel's pools shut
+ * down) in its `after` hook. The fields are readable from the tests on.
+ */
+export function federationOfClientsForFile(options: FederationOfClientsOptions): FederationOfClients {
+  let started: FederationOfClients | undefined;
+  before(async () => {
+    started = await startFederationOfClients(options);
+  });
+  after(async () => {
+    await started?.stop();
+    await fed.shutdown();
+  });
+  const get = (): FederationOfClients => {
+    if (!started) throw new Error('the federation is started in the before hook; read it from a test');
+    return started;
+  };
+  return {
+    get remote() {
+      return get().remote;
+    },
+    get port() {
+      return get().port;
+    },
+    get keys() {
+      return get().keys;
+    },
+    csv: (name) => get().csv(name),
+    get processes() {
+      return get().processes;
+    },
+    stop: () => get().stop(),
+  };
+}
+
+/** Joins the scripted client 'zed' (20 examples, update `delta`) that drops out at `dropAt`, and waits until four clients are in; returns what disconnects it. */
+export async function joinScriptedZed(federation: FederationOfClients, delta: (dimension: number) => Float32Array, dropAt: DropAt): Promise<() => void> {
+  const close = await startScriptedClient({
+    remote: federation.remote,
+    port: federation.port,
+    keyFile: federation.keys.zed.key,
+    name: 'zed',
+    examples: 20,
+    delta,
+    dropAt,
+  });
+  await federation.remote.waitForClients(4, 10_000);
+  return close;
+}
+
+/** The training settings the federation tests share: a small MLP on wasm, 2 local epochs of batches of 8 at lr 0.1, one worker. */
+export function wasmMlpTraining() {
+  return {
+    model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
+    localEpochs: 2,
+    batchSize: 8,
+    clientLr: 0.1,
+    backend: 'wasm',
+    workers: 1,
+  } as const;
 }

@@ -7,59 +7,25 @@
  * federation. A first run's answer replayed in a later run's round of the same
  * number is still turned away: a task id is valid once, whatever the round.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import * as zmq from 'zeromq';
 import { fed } from '../../../../kernel/api/index';
 import type { RoundMetrics } from '../../../../kernel/contract/round-metrics';
 import { observeRuns } from '../../../../kernel/simulation/run-events';
-import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
-import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, splitOfCsvs, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
+import { federationOfClientsForFile, splitOfCsvs, wasmMlpTraining } from './federation-fixtures';
+import { connectRawClient, type Train } from './raw-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
-const SIZES = [36, 44, 28];
-const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'eve']);
-const csv = (name: string) => join(dir, `${name}.csv`);
-let port: number;
-let remote: Federation;
-const processes: ClientProcess[] = [];
-
-const base = {
-  model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
-  clientsPerRound: 3,
-  localEpochs: 2,
-  batchSize: 8,
-  clientLr: 0.1,
-  backend: 'wasm',
-  workers: 1,
-} as const;
-
-before(async () => {
-  NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 400 + i));
-  port = await freePort();
-  const listening = fed.federation.listen({
-    port,
-    minClients: 3,
-    joinTimeoutMs: 60_000,
-    heartbeatTimeoutMs: 3000,
-    keys: { server: keys.server.key, allow: [...NAMES, 'eve'].map((n) => keys[n].pub) },
-    log: () => undefined,
-  });
-  for (const name of NAMES) {
-    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label: 'label', name, backend: 'wasm' })));
-  }
-  remote = await listening;
+const federation = federationOfClientsForFile({
+  names: NAMES,
+  sizes: [36, 44, 28],
+  seedBase: 400,
+  extraKeys: ['eve'],
+  heartbeatTimeoutMs: 3000,
+  label: 'label',
 });
 
-after(async () => {
-  await remote?.close();
-  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
-  await fed.shutdown();
-});
+const base = { ...wasmMlpTraining(), clientsPerRound: 3 } as const;
 
 const bitsEqual = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -80,12 +46,12 @@ function allTrained(label: string, rounds: readonly RoundMetrics[]): void {
 }
 
 test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over the same federation: every client trains, the re-run is bit-identical', async () => {
-  const split = await splitOfCsvs(NAMES.map(csv));
+  const split = await splitOfCsvs(NAMES.map(federation.csv));
   const fedAvg = () => fed.fedAvg({ ...base, seed: 13 });
-  const first = await fedAvg().run({ rounds: 3, clients: remote });
+  const first = await fedAvg().run({ rounds: 3, clients: federation.remote });
   allTrained('first FedAvg', first.rounds);
 
-  const prox = await fed.fedProx({ ...base, seed: 4, mu: 0.01 }).run({ rounds: 3, clients: remote });
+  const prox = await fed.fedProx({ ...base, seed: 4, mu: 0.01 }).run({ rounds: 3, clients: federation.remote });
   allTrained('FedProx', prox.rounds);
   assert.deepEqual(
     prox.rounds.map((m) => m.round),
@@ -93,7 +59,7 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   );
 
   // The cell run again over the same handle: the same weights as on the fresh federation, and as in process.
-  const again = await fedAvg().run({ rounds: 3, clients: remote });
+  const again = await fedAvg().run({ rounds: 3, clients: federation.remote });
   allTrained('FedAvg again', again.rounds);
   assert.ok(bitsEqual(again.state.weights, first.state.weights), 'the re-run differs from the first run');
   const simulated = await fedAvg().run({ rounds: 3, clients: split });
@@ -105,7 +71,7 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   });
   const secure = await fed
     .fedAvg({ ...base, seed: 13, secureAggregation: true })
-    .run({ rounds: 3, clients: remote })
+    .run({ rounds: 3, clients: federation.remote })
     .finally(stopObserving);
   allTrained('secure FedAvg', secure.rounds);
   // A secure round publishes live states as a plain one does: every client training, then done as its part ends.
@@ -117,7 +83,7 @@ test('FedAvg, FedProx, FedAvg again and a secure FedAvg, each from round 1 over 
   const secureSimulated = await fed.fedAvg({ ...base, seed: 13, secureAggregation: true }).run({ rounds: 3, clients: split });
   assert.ok(bitsEqual(secure.state.weights, secureSimulated.state.weights), 'the secure run differs from the simulation');
   assert.deepEqual(
-    remote.describe().rejected.map((r) => r.reason),
+    federation.remote.describe().rejected.map((r) => r.reason),
     [],
   );
 });
@@ -127,7 +93,7 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
   const interrupted = fedAvg();
   const controller = new AbortController();
   await assert.rejects(
-    interrupted.next(await interrupted.initialize(), remote, {
+    interrupted.next(await interrupted.initialize(), federation.remote, {
       signal: controller.signal,
       // Interrupted once every client has its task: the clients are training (or just answered) when the cancel comes.
       onClientStates: (states) => {
@@ -136,7 +102,7 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
     }),
     /aborted/,
   );
-  const again = await fedAvg().run({ rounds: 3, clients: remote });
+  const again = await fedAvg().run({ rounds: 3, clients: federation.remote });
   for (const m of again.rounds) {
     assert.equal(m.clients, 3, `round ${m.round}: ${JSON.stringify(m.failureDetails)}`);
     assert.deepEqual(
@@ -144,85 +110,48 @@ test('a run interrupted mid-round, then the cell run again: the new run trains e
       ['done', 'done', 'done'],
     );
   }
-  const simulated = await fedAvg().run({ rounds: 3, clients: await splitOfCsvs(NAMES.map(csv)) });
+  const simulated = await fedAvg().run({ rounds: 3, clients: await splitOfCsvs(NAMES.map(federation.csv)) });
   assert.ok(bitsEqual(again.state.weights, simulated.state.weights), 'the re-run differs from the simulation');
   // The interrupted round's answers, if they came at all, were turned away as answers to cancelled tasks, never counted.
-  const late = remote.describe().rejected.filter((r) => r.round === 1 && /train-result/.test(r.reason));
+  const late = federation.remote.describe().rejected.filter((r) => r.round === 1 && /train-result/.test(r.reason));
   for (const r of late) assert.match(r.reason, /cancelled: the run was aborted before this answer came/);
 });
 
 test("a first run's answer replayed in a second run's round of the same number is turned away; the round completes", async () => {
-  const pair = readKeyPair(keys.eve.key, 'eve');
-  const eve = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
-  eve.connect(`tcp://127.0.0.1:${port}`);
-  type Train = Extract<ServerMessage, { type: 'train' }> & { round: number };
-  const next = async (type: ServerMessage['type']): Promise<ServerMessage & { round: number }> => {
-    for (;;) {
-      const message = decodeServerMessage(await eve.receive());
-      if (message.type === type) return message;
-    }
-  };
-  const answer = (task: Train) =>
-    encodeMessage(
-      {
-        type: 'train-result',
-        task: task.task,
-        status: 'ok',
-        delta: new Float32Array(task.weights.length),
-        numExamples: 5,
-        trainLoss: 1,
-        trainAccuracy: 0,
-        backend: 'test',
-        ms: 1,
-      },
-      task.round,
-    );
+  const eve = connectRawClient(federation.remote, federation.port, federation.keys.eve.key, 'eve');
+  const { next } = eve;
   try {
-    await eve.send(
-      encodeMessage(
-        {
-          type: 'hello',
-          name: 'eve',
-          examples: 5,
-          inputShape: [4],
-          numClasses: 3,
-          publicKey: pair.publicKey,
-          proof: helloProof(pair, remote.publicKey, 'eve'),
-        },
-        0,
-      ),
-    );
-    await next('welcome');
+    await eve.join();
     const algorithm = () => fed.fedAvg({ ...base, clientsPerRound: 4, seed: 3 });
     const firstRun = algorithm();
-    const firstRound = firstRun.next(await firstRun.initialize(), remote);
+    const firstRound = firstRun.next(await firstRun.initialize(), federation.remote);
     const firstTask = (await next('train')) as Train;
-    const firstAnswer = answer(firstTask);
-    await eve.send(firstAnswer);
+    const firstAnswer = eve.zeroAnswer(firstTask);
+    await eve.socket.send(firstAnswer);
     assert.equal((await firstRound).metrics.clients, 4);
 
     const secondRun = algorithm();
-    const secondRound = secondRun.next(await secondRun.initialize(), remote);
+    const secondRound = secondRun.next(await secondRun.initialize(), federation.remote);
     const secondTask = (await next('train')) as Train;
     assert.equal(secondTask.round, firstTask.round, 'both runs are in their round 1');
     assert.notEqual(secondTask.task, firstTask.task);
-    await eve.send(firstAnswer); // the first run's answer, replayed
+    await eve.socket.send(firstAnswer); // the first run's answer, replayed
     const notice = await next('notice');
     assert.match((notice as { message: string }).message, /turned away your train-result for round 1: replayed: the task was already answered/);
     // The server's own messages carry the round now running, not the highest an earlier run reached.
     assert.equal(notice.round, 1);
-    await eve.send(answer(secondTask));
+    await eve.socket.send(eve.zeroAnswer(secondTask));
     const { metrics } = await secondRound;
     assert.equal(metrics.clients, 4, JSON.stringify(metrics.failureDetails));
     assert.equal(metrics.rejectedMessages, 1);
     assert.deepEqual(
-      remote
+      federation.remote
         .describe()
         .rejected.filter((r) => r.client === 'eve')
         .map((r) => r.reason.replace(/task \w+/, 'task …')),
       ['train-result for task …: replayed: the task was already answered'],
     );
   } finally {
-    eve.close();
+    eve.socket.close();
   }
 });

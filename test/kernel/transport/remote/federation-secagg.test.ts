@@ -5,55 +5,29 @@
  * unmasks equals the plain fixed-point sum of the survivors' inputs, bit for
  * bit, the inputs being what the same clients send in a plain round.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import { addInto } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { TrainCohortRequest } from '../../../../kernel/transport/client-transport';
-import type { Federation } from '../../../../kernel/transport/remote/federation-server';
 import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
-import { startScriptedClient, type DropAt } from './scripted-secagg-client';
+import { federationOfClientsForFile, joinScriptedZed } from './federation-fixtures';
+import type { DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
-const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'zed']);
-let port: number;
-let remote: Federation;
-const processes: ClientProcess[] = [];
+const federation = federationOfClientsForFile({
+  names: NAMES,
+  sizes: [30, 40, 50],
+  seedBase: 40,
+  extraKeys: ['zed'],
+  heartbeatTimeoutMs: 1500,
+});
+
 const spec = fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 });
 const zedDelta = (dimension: number) => Float32Array.from({ length: dimension }, (_, j) => ((j % 7) - 3) * 0.001);
 
-before(async () => {
-  port = await freePort();
-  const listening = fed.federation.listen({
-    port,
-    minClients: 3,
-    joinTimeoutMs: 60_000,
-    heartbeatTimeoutMs: 1500,
-    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) },
-    log: () => undefined,
-  });
-  NAMES.forEach((name, i) => {
-    writeClientCsv(join(dir, `${name}.csv`), 30 + 10 * i, 40 + i);
-    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: join(dir, `${name}.csv`), name, backend: 'wasm' })));
-  });
-  remote = await listening;
-});
-
-after(async () => {
-  await remote?.close();
-  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
-  await fed.shutdown();
-});
-
 /** The scripted client 'zed' (20 examples, a fixed update), dropping out at `dropAt`. */
-async function zed(dropAt: DropAt): Promise<() => void> {
-  const close = await startScriptedClient({ remote, port, keyFile: keys.zed.key, name: 'zed', examples: 20, delta: zedDelta, dropAt });
-  await remote.waitForClients(4, 10_000);
-  return close;
-}
+const zed = (dropAt: DropAt) => joinScriptedZed(federation, zedDelta, dropAt);
 
 /** The same cohort's plain round, then its secure round; returns the plain deltas and the secure outcome. */
 async function plainThenSecure(round: number) {
@@ -66,10 +40,10 @@ async function plainThenSecure(round: number) {
     deadlineMs: 0,
     clients: [0, 1, 2, 3].map((clientId) => ({ clientId, seed: 100 + clientId, config })),
   };
-  const plain = await remote.transport.train(request);
+  const plain = await federation.remote.transport.train(request);
   assert.equal(plain.results.length, 4, JSON.stringify(plain.failures));
   const deltas = new Map(plain.results.map((r) => [r.clientId, r.delta]));
-  const secure = await remote.transport.secureTrain({ ...request, round: round + 1 }, { threshold: 3, bound: 1, stepTimeoutMs: 20_000 });
+  const secure = await federation.remote.transport.secureTrain({ ...request, round: round + 1 }, { threshold: 3, bound: 1, stepTimeoutMs: 20_000 });
   return { deltas, secure };
 }
 
@@ -170,7 +144,7 @@ test('below the threshold the round fails with a clear message instead of unmask
   const weights = (await fed.fedAvg({ model: spec, clientsPerRound: 1, seed: 9 }).initialize()).weights;
   const config = { localEpochs: 1, batchSize: 8, clientLr: 0.1, optimizer: 'sgd' as const, proximalMu: 0 };
   await assert.rejects(
-    remote.transport.secureTrain(
+    federation.remote.transport.secureTrain(
       { round: 9, spec, weights, deadlineMs: 0, clients: [0, 1].map((clientId) => ({ clientId, seed: clientId, config })) },
       { threshold: 3, bound: 1 },
     ),

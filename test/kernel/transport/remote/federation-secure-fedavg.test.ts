@@ -7,62 +7,33 @@
  * client that drops out mid-protocol leaves the survivors' sum, weighted by the
  * survivors' counts.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import type { Aggregator, AggregatorInput } from '../../../../kernel/federated/aggregators/aggregator';
 import { addInto, decodeFixedPoint, encodeFixedPoint, fixedPointScale } from '../../../../kernel/federated/privacy/secagg/fixed-point';
 import type { NextOptions } from '../../../../kernel/rounds/process';
-import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import { clientArgs, exitWithin, freePort, makeKeys, spawnClient, splitOfCsvs, tempDir, writeClientCsv, type ClientProcess } from './federation-fixtures';
-import { startScriptedClient } from './scripted-secagg-client';
+import { federationOfClientsForFile, joinScriptedZed, splitOfCsvs, wasmMlpTraining } from './federation-fixtures';
+import type { DropAt } from './scripted-secagg-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const SIZES = [40, 55, 30];
-const dir = tempDir();
-const keys = makeKeys(dir, ['server', ...NAMES, 'zed']);
-const csv = (name: string) => join(dir, `${name}.csv`);
-let port: number;
-let remote: Federation;
-const processes: ClientProcess[] = [];
-
-const base = {
-  model: fed.models.mlp({ hidden: [8], inputShape: [4], numClasses: 3 }),
-  localEpochs: 2,
-  batchSize: 8,
-  clientLr: 0.1,
-  backend: 'wasm',
-  workers: 1,
-} as const;
-
-before(async () => {
-  NAMES.forEach((name, i) => writeClientCsv(csv(name), SIZES[i], 200 + i));
-  writeClientCsv(csv('zed'), 20, 299); // zed's rows only count in the simulation's split; the scripted zed never trains
-  port = await freePort();
-  const listening = fed.federation.listen({
-    port,
-    minClients: 3,
-    joinTimeoutMs: 60_000,
-    heartbeatTimeoutMs: 1500,
-    keys: { server: keys.server.key, allow: [...NAMES, 'zed'].map((n) => keys[n].pub) },
-    log: () => undefined,
-  });
-  for (const name of NAMES) {
-    processes.push(spawnClient(clientArgs({ port, serverKey: keys.server.pub, key: keys[name].key, data: csv(name), label: 'label', name, backend: 'wasm' })));
-  }
-  remote = await listening;
+const federation = federationOfClientsForFile({
+  names: NAMES,
+  sizes: SIZES,
+  seedBase: 200,
+  extraKeys: ['zed'],
+  heartbeatTimeoutMs: 1500,
+  // zed's rows only count in the simulation's split; the scripted zed never trains
+  extraCsvs: [{ name: 'zed', rows: 20, seed: 299 }],
+  label: 'label',
 });
 
-after(async () => {
-  await remote?.close();
-  for (const p of processes) await exitWithin(p, 10_000).catch(() => undefined);
-  await fed.shutdown();
-});
+const base = wasmMlpTraining();
 
 /** Runs `rounds` rounds of the same algorithm in process and over the federation; returns both final weights. */
 async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: number, options: NextOptions = {}) {
-  const split = await splitOfCsvs(NAMES.map(csv));
+  const split = await splitOfCsvs(NAMES.map(federation.csv));
   const simulated = build();
   const federated = build();
   let sim = await simulated.initialize();
@@ -70,7 +41,7 @@ async function bothWays(build: () => ReturnType<typeof fed.fedAvg>, rounds: numb
   const metrics = [];
   for (let round = 1; round <= rounds; round++) {
     sim = (await simulated.next(sim, split, options)).state;
-    const step = await federated.next(fedState, remote, options);
+    const step = await federated.next(fedState, federation.remote, options);
     fedState = step.state;
     metrics.push(step.metrics);
   }
@@ -130,10 +101,10 @@ test('unsound combinations are refused with the reason', async () => {
     /cannot be combined with a custom aggregator \(mean>sum\).*would run on each update in the clear/,
   );
   const simulatedDropouts = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: { threshold: 2, dropouts: 1 } });
-  await assert.rejects(simulatedDropouts.next(await state(), remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
+  await assert.rejects(simulatedDropouts.next(await state(), federation.remote), /dropouts simulates clients vanishing; remote clients drop out for real/);
   const signFlip = fed.fedAvg({ ...base, clientsPerRound: 3, secureAggregation: true, attack: fed.attacks.signFlip({ fraction: 0.34 }) });
   await assert.rejects(
-    signFlip.next(await state(), remote),
+    signFlip.next(await state(), federation.remote),
     /poisons updates after they arrive, and with secureAggregation on remote clients no update arrives/,
   );
   assert.throws(
@@ -141,6 +112,19 @@ test('unsound combinations are refused with the reason', async () => {
     /secure aggregation cannot be combined with median/,
   );
 });
+
+/**
+ * Joins a scripted fourth client 'zed' (20 examples, every delta 0.25) that misbehaves at `dropAt`, waits until all
+ * four clients are in, runs `body` with a secure FedAvg over the four (seed 8), then disconnects zed.
+ */
+async function withZed(dropAt: DropAt, body: (federated: ReturnType<typeof fed.fedAvg>) => Promise<void>): Promise<void> {
+  const close = await joinScriptedZed(federation, (d) => new Float32Array(d).fill(0.25), dropAt);
+  try {
+    await body(fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true }));
+  } finally {
+    close();
+  }
+}
 
 /** An aggregator for the simulation that records its inputs and returns `delta(inputs)`. */
 function handAggregator(delta: (inputs: readonly AggregatorInput[], dimension: number) => Float32Array): Aggregator {
@@ -154,20 +138,9 @@ function handAggregator(delta: (inputs: readonly AggregatorInput[], dimension: n
 }
 
 test("a client dropping out after sharing keys: the survivors' sum, renormalised by the survivors' weights", async () => {
-  const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt: 'inbox',
-  });
-  try {
-    await remote.waitForClients(4, 10_000);
-    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+  await withZed('inbox', async (federated) => {
     const live: string[] = [];
-    const step = await federated.next(await federated.initialize(), remote, {
+    const step = await federated.next(await federated.initialize(), federation.remote, {
       onClientStates: (states) => void live.push(states.map((c) => `${c.name}:${c.state}`).join(',')),
     });
     assert.equal(step.metrics.clients, 3);
@@ -215,27 +188,14 @@ test("a client dropping out after sharing keys: the survivors' sum, renormalised
       return Float32Array.from(sum, (x) => x / surviving);
     });
     const simulated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, aggregator: byHand });
-    const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(csv)));
+    const sim = await simulated.next(await simulated.initialize(), await splitOfCsvs([...NAMES, 'zed'].map(federation.csv)));
     assert.ok(bitsEqual(step.state.weights, sim.state.weights), 'remote weights differ from the survivors-only sum');
-  } finally {
-    close();
-  }
+  });
 });
 
 test('a client leaving after its masked input: in the sum, so a done client of the round with a note, not a failure', async () => {
-  const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt: 'unmask',
-  });
-  try {
-    await remote.waitForClients(4, 10_000);
-    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
-    const step = await federated.next(await federated.initialize(), remote);
+  await withZed('unmask', async (federated) => {
+    const step = await federated.next(await federated.initialize(), federation.remote);
     // The record agrees everywhere: four clients counted, no failure, zed done with what happened after its input.
     assert.equal(step.metrics.clients, 4);
     assert.deepEqual(step.failures, []);
@@ -248,29 +208,16 @@ test('a client leaving after its masked input: in the sum, so a done client of t
     assert.match(zed.note ?? '', /^its masked input is in the sum; then: client 3 \('zed'\) /);
     assert.equal(step.metrics.secagg?.dropped, 0);
     assert.equal(step.metrics.secagg?.droppedAfterInput, 1);
-  } finally {
-    close();
-  }
+  });
 });
 
 test('an interrupt during a secure round ends it at once, even while a client stalls in a step', { timeout: 20_000 }, async () => {
   // zed comes back and stalls at the roster: without the interrupt the round would wait out the 30 s step timeout.
-  const close = await startScriptedClient({
-    remote,
-    port,
-    keyFile: keys.zed.key,
-    name: 'zed',
-    examples: 20,
-    delta: (d) => new Float32Array(d).fill(0.25),
-    dropAt: 'stall-roster',
-  });
-  try {
-    await remote.waitForClients(4, 10_000);
-    const federated = fed.fedAvg({ ...base, clientsPerRound: 4, seed: 8, secureAggregation: true });
+  await withZed('stall-roster', async (federated) => {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     await assert.rejects(
-      federated.next(await federated.initialize(), remote, {
+      federated.next(await federated.initialize(), federation.remote, {
         signal: controller.signal,
         // Every client's keys are in: the protocol's steps are next, and zed will not answer the roster.
         onClientStates: (states) => {
@@ -281,10 +228,8 @@ test('an interrupt during a secure round ends it at once, even while a client st
     );
     // The federation goes on: a plain round over the three processes completes.
     const plain = fed.fedAvg({ ...base, clientsPerRound: 3, seed: 8 });
-    await remote.waitForClients(4, 10_000);
-    const step = await plain.next(await plain.initialize(), remote);
+    await federation.remote.waitForClients(4, 10_000);
+    const step = await plain.next(await plain.initialize(), federation.remote);
     assert.ok(step.metrics.clients >= 3, JSON.stringify(step.metrics.failureDetails));
-  } finally {
-    close();
-  }
+  });
 });

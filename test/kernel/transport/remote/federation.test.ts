@@ -7,9 +7,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
 import type { Federation } from '../../../../kernel/transport/remote/federation-server';
-import * as zmq from 'zeromq';
-import { helloProof, readKeyPair } from '../../../../kernel/transport/remote/keys';
-import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../../../kernel/transport/remote/wire';
 import {
   clientArgs,
   exitWithin,
@@ -22,6 +19,7 @@ import {
   writeClientCsv,
   type ClientProcess,
 } from './federation-fixtures';
+import { connectRawClient, type Train } from './raw-client';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const MAX_MESSAGE_BYTES = 1 << 20;
@@ -152,68 +150,19 @@ test("a model the clients' data does not fit: a failure record on the server, a 
 });
 
 test('forged, truncated, oversized and replayed messages from an admitted client are turned away and recorded; the others go on', async () => {
-  const pair = readKeyPair(keys.eve.key, 'eve');
-  const eve = new zmq.Dealer({ curveServerKey: remote.publicKey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey, linger: 0 });
-  eve.connect(`tcp://127.0.0.1:${port}`);
-  const next = async (type: ServerMessage['type']): Promise<ServerMessage & { round: number }> => {
-    for (;;) {
-      const message = decodeServerMessage(await eve.receive());
-      if (message.type === type) return message;
-    }
-  };
+  const eve = connectRawClient(remote, port, keys.eve.key, 'eve');
+  const { next } = eve;
   try {
-    await eve.send(
-      encodeMessage(
-        {
-          type: 'hello',
-          name: 'eve',
-          examples: 5,
-          inputShape: [4],
-          numClasses: 3,
-          publicKey: pair.publicKey,
-          proof: helloProof(pair, remote.publicKey, 'eve'),
-        },
-        0,
-      ),
-    );
-    await next('welcome');
+    await eve.join();
     const algo = fed.fedAvg({ model: model(), clientsPerRound: 4, seed: 5, backend: 'wasm', workers: 1 });
     const round = algo.next(await algo.initialize(), remote);
-    const task = (await next('train')) as Extract<ServerMessage, { type: 'train' }> & { round: number };
-    const answer = encodeMessage(
-      {
-        type: 'train-result',
-        task: task.task,
-        status: 'ok',
-        delta: new Float32Array(task.weights.length),
-        numExamples: 5,
-        trainLoss: 1,
-        trainAccuracy: 0,
-        backend: 'test',
-        ms: 1,
-      },
-      task.round,
-    );
-    await eve.send(answer);
-    await eve.send(answer); // replayed
-    await eve.send(
-      encodeMessage(
-        {
-          type: 'train-result',
-          task: 'made-up',
-          status: 'ok',
-          delta: new Float32Array(task.weights.length),
-          numExamples: 5,
-          trainLoss: 1,
-          trainAccuracy: 0,
-          backend: 'test',
-          ms: 1,
-        },
-        task.round,
-      ),
-    );
-    await eve.send([answer[0]]); // truncated: the delta's frame is missing
-    await eve.send([answer[0], Buffer.alloc(MAX_MESSAGE_BYTES)]); // oversized
+    const task = (await next('train')) as Train;
+    const answer = eve.zeroAnswer(task);
+    await eve.socket.send(answer);
+    await eve.socket.send(answer); // replayed
+    await eve.socket.send(eve.zeroAnswer(task, 'made-up'));
+    await eve.socket.send([answer[0]]); // truncated: the delta's frame is missing
+    await eve.socket.send([answer[0], Buffer.alloc(MAX_MESSAGE_BYTES)]); // oversized
     const { metrics } = await round;
     assert.equal(metrics.clients, 4, JSON.stringify(metrics.failureDetails));
     await new Promise((r) => setTimeout(r, 300));
@@ -228,11 +177,11 @@ test('forged, truncated, oversized and replayed messages from an admitted client
     assert.match(reasons, /malformed message: message is \d+ bytes, at most 1048576 are allowed/);
     await next('notice');
     // The server keeps serving the processes: a round without eve completes.
-    eve.close();
+    eve.socket.close();
     const after = fed.fedAvg({ model: model(), clientsPerRound: 3, seed: 6, backend: 'wasm', workers: 1 });
     const later = await after.next(await after.initialize(), remote);
     assert.ok(later.metrics.clients >= 2, JSON.stringify(later.metrics.failureDetails));
   } finally {
-    if (!eve.closed) eve.close();
+    if (!eve.socket.closed) eve.socket.close();
   }
 });

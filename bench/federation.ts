@@ -20,10 +20,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fed } from '../kernel/api/index';
+import { freePorts } from '../kernel/protocol/connection';
 import { createDataset, sharedFloat32, sharedInt32 } from '../kernel/data/dataset';
 import { createFederatedData } from '../kernel/federated/partition/federated-data';
 import { defaultThreshold } from '../kernel/federated/privacy/secagg/run-secure-sum';
@@ -77,16 +77,6 @@ function parse(argv: readonly string[]): BenchArgs {
   if (out.perProcess !== undefined && !(Number.isInteger(out.perProcess) && out.perProcess >= 1)) throw new Error('--per-process must be a positive integer');
   if (!(out.rounds >= 2)) throw new Error('--rounds must be at least 2 (the first round is not measured)');
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -175,7 +165,7 @@ async function benchOne(clients: number, args: BenchArgs, dir: string): Promise<
   const keyDir = join(dir, `keys-${clients}`);
   const server = writeKeyPair(keyDir, 'server');
   const clientKeys = names.map((name) => writeKeyPair(keyDir, name));
-  const port = await freePort();
+  const port = (await freePorts(1))[0];
   const listening = fed.federation.listen({
     port,
     minClients: clients,

@@ -11,10 +11,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fed } from '../kernel/api/index';
+import { freePorts } from '../kernel/protocol/connection';
 import type { RoundMetrics } from '../kernel/contract';
 import { writeKeyPair } from '../kernel/transport/remote/keys';
 
@@ -49,17 +49,6 @@ function parse(argv: readonly string[]) {
       );
   }
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -102,7 +91,7 @@ async function main(): Promise<void> {
   });
 
   for (const count of options.workers) {
-    const port = await freePort();
+    const port = (await freePorts(1))[0];
     const names = Array.from({ length: count }, (_, i) => `bench-${i}`);
     const keys = names.map((name) => writeKeyPair(join(dir, `keys-${count}`), name));
     const listening = fed.federation.scaleOut({

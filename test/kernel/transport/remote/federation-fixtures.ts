@@ -2,10 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fed } from '../../../../kernel/api/index';
+import { freePorts } from '../../../../kernel/protocol/connection';
 import { createDataset, featureSize, sharedFloat32, sharedInt32, type Dataset } from '../../../../kernel/data/dataset';
 import { createFederatedData, type FederatedData } from '../../../../kernel/federated/partition/federated-data';
 import { createRng } from '../../../../kernel/federated/random';
@@ -21,15 +21,8 @@ export function tempDir(): string {
 }
 
 /** A free TCP port on loopback (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
 }
 
 /** Key pairs written the way `fedbook keys new` writes them. */

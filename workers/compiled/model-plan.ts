@@ -6,6 +6,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ConvGeometry } from '../backend/native-libs/dnnl-conv';
+import type { PoolWindow } from '../backend/native-libs/dnnl-pool';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 
@@ -38,21 +39,12 @@ export type PlanOp =
       /** Per example, NHWC; padding top, left, bottom, right. */
       geometry: Omit<ConvGeometry, 'batch' | 'bias'>;
     }
-  | {
+  | (PoolWindow & {
       kind: 'maxPool';
       layer: string;
-      inH: number;
-      inW: number;
-      channels: number;
-      outH: number;
-      outW: number;
-      ph: number;
-      pw: number;
-      sh: number;
-      sw: number;
       /** 'relu' when the previous conv2d's ReLU moved here (see fuseReluIntoPool): that conv2d rectifies its output. */
       activation: 'linear' | 'relu';
-    };
+    });
 
 /** Values per example an op produces. */
 export function opOutputSize(op: PlanOp): number {

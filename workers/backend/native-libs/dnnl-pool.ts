@@ -8,8 +8,8 @@
 import type { Dnnl } from './dnnl';
 import { bindDnnl, DNNL as C, execute, i64, memoryDesc, Owned } from './dnnl-primitives';
 
-export interface PoolGeometry {
-  batch: number;
+/** One example's pooling window: input and output sizes (NHWC), window and strides; the compiled plan's maxPool op holds the same. */
+export interface PoolWindow {
   inH: number;
   inW: number;
   channels: number;
@@ -19,6 +19,10 @@ export interface PoolGeometry {
   pw: number;
   sh: number;
   sw: number;
+}
+
+export interface PoolGeometry extends PoolWindow {
+  batch: number;
   /**
    * The pooled values went through a ReLU applied before the pool (max(0, ·) commutes with max pooling):
    * backward then takes the ReLU's gradient first, zeroing dy where the pooled value is not positive.

@@ -67,7 +67,7 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
   // 'auto' (the fallback path) fuses the loss and updates the weights in place through BLAS when it loaded. An
   // explicit backend keeps tfjs's own arithmetic, bit for bit (the golden-weight tests pin 'wasm').
   const fuse = task.backend === 'auto';
-  const saxpy = fuse ? loadNativeLibs().blas?.saxpy : undefined;
+  const saxpy = fuse && config.optimizer !== 'adam' ? loadNativeLibs().blas?.saxpy : undefined;
   // FedProx: the proximal term pulls local weights toward the round's global weights.
   const anchors = config.proximalMu > 0 ? cached.trainableVariables.map((v) => tf.keep(v.clone())) : [];
   const corrections = config.correction ? correctionTensors(tf, cached, config.correction) : undefined;
@@ -94,7 +94,7 @@ export async function trainLocally(tf: typeof tfjs, cached: CachedModel, task: T
         }, cached.trainableVariables);
         // SCAFFOLD: every local gradient is corrected by c − c_i.
         if (corrections) for (const [name, correction] of corrections) grads[name] = tf.add(grads[name], correction);
-        if (!(saxpy && config.optimizer !== 'adam' && sgdInPlace(tf, saxpy, cached.trainableVariables, grads, config.clientLr)))
+        if (!(saxpy && sgdInPlace(tf, saxpy, cached.trainableVariables, grads, config.clientLr)))
           optimizer.applyGradients(grads as unknown as { [name: string]: tfjs.Variable });
         return [value, hits!];
       });

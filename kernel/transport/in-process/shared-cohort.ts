@@ -73,7 +73,8 @@ export async function trainSharedCohort(
     abortFlag,
     ...(Object.keys(faults).length ? { faults } : {}),
   };
-  const workers = Math.min(pool.workers, count, signals.length);
+  // One signal per worker task: the caller made min(workers, cohort) of them.
+  const workers = signals.length;
   const settled = await Promise.allSettled(Array.from({ length: workers }, (_, worker) => pool.run<CohortResult>({ ...shared, worker }, signals[worker])));
 
   const replies: SharedCohortReplies['replies'] = new Array(count);

@@ -10,7 +10,7 @@
 import type { Dnnl } from './dnnl';
 import { createSignalGuard, type SignalGuard } from './ffi';
 
-export const MD_BYTES = 2048,
+const MD_BYTES = 2048,
   OP_DESC_BYTES = 16384;
 
 /** oneDNN 2.x enum values (dnnl_types.h). */
@@ -31,7 +31,7 @@ export const DNNL = {
   arg: { src: 1, dst: 17, weights: 33, bias: 41, workspace: 64, diffSrc: 129, diffDst: 145, diffWeights: 161, diffBias: 169 },
 };
 
-export type Fn = (...args: unknown[]) => number;
+type Fn = (...args: unknown[]) => number;
 
 export interface Bindings {
   engine: unknown;
@@ -126,7 +126,7 @@ export function bindDnnl(dnnl: Dnnl): Bindings {
   return b;
 }
 
-export function ok(status: number, what: string): void {
+function ok(status: number, what: string): void {
   if (status !== 0) throw new Error(`oneDNN ${what} failed with status ${status}`);
 }
 

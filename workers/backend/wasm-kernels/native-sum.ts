@@ -17,7 +17,7 @@ interface SumArgs {
 }
 
 /** Rows and columns when `axis` is exactly the first few axes of `shape` (not all of them), else undefined. */
-export function leadingAxesSplit(shape: readonly number[], axis: number | number[] | null): { rows: number; cols: number; kept: number[] } | undefined {
+function leadingAxesSplit(shape: readonly number[], axis: number | number[] | null): { rows: number; cols: number; kept: number[] } | undefined {
   const axes = tf.util.parseAxisParam(axis ?? shape.map((_, i) => i), [...shape]).sort((a, b) => a - b);
   // A full reduction (the loss) is one small dot product: the shipped kernel is as fast.
   if (axes.length === 0 || axes.length === shape.length || !axes.every((a, i) => a === i)) return undefined;

@@ -17,6 +17,7 @@ import { fed } from '../kernel/api/index';
 import { freePorts } from '../kernel/protocol/connection';
 import type { RoundMetrics } from '../kernel/contract';
 import { writeKeyPair } from '../kernel/transport/remote/keys';
+import { median } from './table';
 
 const BIN = join(resolve(__dirname, '..', '..'), 'bin', 'fedbook.js');
 
@@ -50,8 +51,6 @@ function parse(argv: readonly string[]) {
   }
   return out;
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));

@@ -106,6 +106,11 @@ function lastLineType(text: string): string | undefined {
   return undefined;
 }
 
+/** Whether the record's last complete line is its end line: the run ended, whatever its lock or age say. */
+export function hasEndLine(text: string): boolean {
+  return lastLineType(text) === 'end';
+}
+
 function format(value: number | undefined, digits: number): string | undefined {
   return value === undefined || !Number.isFinite(value) ? undefined : value.toFixed(digits);
 }
@@ -114,7 +119,7 @@ function format(value: number | undefined, digits: number): string | undefined {
 export function runNode(record: RunFile, context: RunsViewContext): RunNode {
   const run = parseRunRecord(record.text, record.file);
   const config = JSON.parse(record.text.split('\n', 1)[0]) as { seed?: unknown; sweep?: unknown; startedAt?: unknown; backend?: unknown };
-  const ended = lastLineType(record.text) === 'end';
+  const ended = hasEndLine(record.text);
   const live = context.live?.get(run.runId);
   const slowest = run.rounds.reduce((most, r) => Math.max(most, typeof r.ms === 'number' ? r.ms : 0), 0);
   const staleAt = record.mtimeMs + Math.max(MIN_STALE_MS, 3 * slowest);

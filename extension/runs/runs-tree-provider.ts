@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { RunBundle, RunStatus } from '../../kernel/contract';
 import { RUN_GLOB, findRunFiles } from '../chart/run-files';
 import { checkpointDirectory, isRunLockOwnerAlive, LOCK_FILE, parseRunLockOwner } from '../../kernel/contract/run-lock';
-import { buildRunsTree, type RunFile, type RunsTreeNode } from './run-tree-items';
+import { buildRunsTree, hasEndLine, type RunFile, type RunsTreeNode } from './run-tree-items';
 
 /** Changes to a record arrive once a round; the view reads them at most this often. */
 const REFRESH_DELAY_MS = 500;
@@ -150,8 +150,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       files.map(async (uri): Promise<RunFile | undefined> => {
         try {
           const [bytes, stat] = await Promise.all([vscode.workspace.fs.readFile(uri), vscode.workspace.fs.stat(uri)]);
-          const lock = await lockState(uri);
-          return { file: uri.toString(), text: new TextDecoder().decode(bytes), mtimeMs: stat.mtime, ...(lock ? { lock } : {}) };
+          const text = new TextDecoder().decode(bytes);
+          // A record with its end line is decided whatever its lock says: read the lock only for the others.
+          const lock = hasEndLine(text) ? undefined : await lockState(uri);
+          return { file: uri.toString(), text, mtimeMs: stat.mtime, ...(lock ? { lock } : {}) };
         } catch {
           return undefined; // Deleted between the listing and the read.
         }

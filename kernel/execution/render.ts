@@ -178,3 +178,9 @@ export function renderRunResult(run: RunResultLike): MimeBundle {
     `<tbody>${run.rounds.map((r) => `<tr>${columns.map((c) => `<td>${cell(r, c.key)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
   return { 'text/plain': text.join('\n'), 'text/html': html };
 }
+
+/** "12.3 s" (`precise`, under 100 s) or "70 s": elapsed and remaining times in progress lines. */
+export function formatSeconds(ms: number, precise: boolean): string {
+  const s = ms / 1000;
+  return precise && s < 100 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
+}

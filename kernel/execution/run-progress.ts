@@ -18,7 +18,7 @@ import {
 } from '../simulation/run-events';
 import { countClientStates, RUN_MIME, sweepIdOf, type RoundMetrics, type RunBundle, type SweepBundle } from '../contract';
 import { loadRun } from '../simulation/run-records';
-import { escapeHtml, formatNumber } from './render';
+import { escapeHtml, formatNumber, formatSeconds } from './render';
 import { sweepMimeBundle } from './sweep-progress';
 
 /** At most one update per run per this many milliseconds (the last one is never dropped). */
@@ -63,11 +63,6 @@ export interface ProgressWatcher {
   dispose(): void;
 }
 
-function seconds(ms: number, precise: boolean): string {
-  const s = ms / 1000;
-  return precise && s < 100 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
-}
-
 /** "round 3/20 · acc 0.912 · loss 0.31 · ε 1.2 · 12.3 s elapsed · ETA 70 s" (and "clients 2 done, 1 dropped" for a federation) */
 export function progressLine(bundle: RunBundle, elapsedMs: number): string {
   const last: RoundMetrics | undefined = bundle.rounds[bundle.rounds.length - 1];
@@ -89,9 +84,9 @@ export function progressLine(bundle: RunBundle, elapsedMs: number): string {
           .join(', ') || 'none'
       }`,
     );
-  parts.push(`${seconds(elapsedMs, true)} elapsed`);
+  parts.push(`${formatSeconds(elapsedMs, true)} elapsed`);
   if (bundle.status === 'running' && bundle.plannedRounds && ran > 0 && done < bundle.plannedRounds) {
-    parts.push(`ETA ${seconds((elapsedMs / ran) * (bundle.plannedRounds - done), false)}`);
+    parts.push(`ETA ${formatSeconds((elapsedMs / ran) * (bundle.plannedRounds - done), false)}`);
   }
   if (bundle.status !== 'running') parts.push(bundle.status);
   return parts.join(' · ');

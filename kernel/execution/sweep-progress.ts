@@ -8,7 +8,8 @@
  */
 import { SWEEP_MIME, type SweepBundle } from '../contract';
 import type { MimeBundle } from './executor';
-import { escapeHtml, formatNumber } from './render';
+import { formatValue, alignedText } from '../rounds/sweep-table';
+import { escapeHtml, formatNumber, formatSeconds } from './render';
 
 export type SweepRun = SweepBundle['runs'][number];
 
@@ -73,20 +74,15 @@ export function sweepHeadline(bundle: SweepBundle, elapsedMs: number): string {
   if (failed) parts.push(`${failed} failed`);
   if (interrupted) parts.push(`${interrupted} interrupted`);
   if (pending) parts.push(`${pending} pending`);
-  const s = elapsedMs / 1000;
-  parts.push(`${s < 100 ? s.toFixed(1) : Math.round(s)} s ${bundle.status === 'running' ? 'elapsed' : 'in all'}`);
+  parts.push(`${formatSeconds(elapsedMs, true)} ${bundle.status === 'running' ? 'elapsed' : 'in all'}`);
   return parts.join(' · ');
-}
-
-function paramText(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 /** The table's header and rows as text cells: grid keys, one column per seed, the mean. */
 export function sweepTableCells(bundle: SweepBundle): { header: string[]; rows: string[][] } {
   const header = [...(bundle.keys.length ? bundle.keys : ['combination']), ...bundle.seeds.map((seed) => `seed ${seed}`), 'mean acc'];
   const rows = bundle.combinations.map((combination) => [
-    ...(bundle.keys.length ? bundle.keys.map((key) => paramText(combination.params[key])) : ['base']),
+    ...(bundle.keys.length ? bundle.keys.map((key) => formatValue(combination.params[key])) : ['base']),
     ...bundle.seeds.map((seed) => sweepCellText(runAt(bundle, combination.index, seed), bundle.plannedRounds)),
     meanAccuracy(bundle, combination.index),
   ]);
@@ -96,13 +92,7 @@ export function sweepTableCells(bundle: SweepBundle): { header: string[]; rows: 
 /** The headline and an aligned text table. */
 export function sweepProgressText(bundle: SweepBundle, elapsedMs: number): string {
   const { header, rows } = sweepTableCells(bundle);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [sweepHeadline(bundle, elapsedMs), line(header), ...rows.map(line)].join('\n');
+  return [sweepHeadline(bundle, elapsedMs), alignedText(header, rows)].join('\n');
 }
 
 /** The headline and an HTML table. */

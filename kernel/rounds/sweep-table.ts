@@ -141,20 +141,26 @@ export function formatSweepTable(rows: readonly SweepRow[], keys: readonly strin
       ? [row.roundsToTarget?.n ? `${formatStat(row.roundsToTarget, 1)} (${row.roundsToTarget.reached}/${row.finished})` : `— (0/${row.finished})`]
       : []),
   ]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i].length)));
+  return alignedText(header, body);
+}
+
+/** A header and rows as columns padded to their widest cell, two spaces apart. */
+export function alignedText(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((cells) => cells[i].length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => cell.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
-  return [line(header), ...body.map(line)].join('\n');
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 export function formatStat(stat: Stat | undefined, digits: number): string {
   return stat && stat.n > 0 ? `${stat.mean.toFixed(digits)} ± ${stat.std.toFixed(digits)}` : '—';
 }
 
-function formatValue(value: unknown): string {
+/** A grid value as a table cell: strings as they are, anything else as JSON. */
+export function formatValue(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 

@@ -44,11 +44,8 @@ export interface SecureTrainOutcome {
   /** Σ α_i·Δ_i over the survivors, as 32-bit words (mod 2^32) and decoded. */
   readonly words: Uint32Array;
   readonly sum: Float64Array;
-  /** Client ids whose inputs are in the sum, and Σ α_i over them (divide by it to renormalise the mean). */
+  /** Client ids whose inputs are in the sum (their α_i are in `plan`). */
   readonly survivors: readonly number[];
-  readonly survivingAlpha: number;
-  readonly alphas: ReadonlyMap<number, number>;
-  readonly scale: number;
   /** Each trained client's metrics (never its update). */
   readonly clients: readonly { clientId: number; numExamples: number; trainLoss: number; trainAccuracy: number; backend: string; ms: number }[];
   readonly failures: ClientFailure[];
@@ -160,7 +157,6 @@ export async function secureTrain(
   const { threshold, scale } = plan;
   const position = new Map(cohort.map((slot, i) => [slot.id!, i]));
   const encodingOf = (clientId: number) => plan.encodings[position.get(clientId)!];
-  const alphas = new Map(cohort.map((slot) => [slot.id!, encodingOf(slot.id!).weight]));
   const fail = (message: string): never => {
     throw new SecureAggregationError(`round ${round}: ${message}`, failures.length, threshold, request.clients.length);
   };
@@ -370,9 +366,6 @@ export async function secureTrain(
     words,
     sum: decodeFixedPoint(words, scale),
     survivors,
-    scale,
-    alphas,
-    survivingAlpha: survivors.reduce((sum, i) => sum + alphas.get(i)!, 0),
     clients: [...keyed.replies].map(([clientId, r]: [number, SecAggKeys]) => ({
       clientId,
       numExamples: r.numExamples,

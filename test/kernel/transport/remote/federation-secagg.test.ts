@@ -13,6 +13,7 @@ import type { TrainCohortRequest } from '../../../../kernel/transport/client-tra
 import { encodeUpdate } from '../../../../kernel/federated/aggregators/secure-encoding';
 import { federationOfClientsForFile, joinScriptedZed } from './federation-fixtures';
 import type { DropAt } from './scripted-secagg-client';
+import type { SecurePlan } from '../../../../kernel/federated/aggregators/secure-stack';
 
 const NAMES = ['alice', 'bob', 'carol'];
 const federation = federationOfClientsForFile({
@@ -47,16 +48,17 @@ async function plainThenSecure(round: number) {
   return { deltas, secure };
 }
 
+/** The weight α_i the plan gave client `id`. */
+function alphaOf(plan: SecurePlan, id: number): number {
+  return plan.encodings[plan.cohort.findIndex((member) => member.clientId === id)].weight;
+}
+
 /** Σ over `ids` of each client's fixed-point input, as the protocol defines it, added mod 2^32. */
-function plainFixedPointSum(
-  ids: readonly number[],
-  deltas: Map<number, Float32Array>,
-  secure: { alphas: ReadonlyMap<number, number>; scale: number },
-): Uint32Array {
+function plainFixedPointSum(ids: readonly number[], deltas: Map<number, Float32Array>, { plan }: { plan: SecurePlan }): Uint32Array {
   const sum = new Uint32Array(deltas.get(0)!.length);
   for (const id of ids) {
-    const alpha = secure.alphas.get(id)!;
-    addInto(sum, encodeUpdate(deltas.get(id)!, { weight: alpha, scale: secure.scale, bound: alpha * 1 }));
+    const alpha = alphaOf(plan, id);
+    addInto(sum, encodeUpdate(deltas.get(id)!, { weight: alpha, scale: plan.scale, bound: alpha * 1 }));
   }
   return sum;
 }
@@ -69,7 +71,7 @@ test('no dropouts: the unmasked sum equals the plain fixed-point sum bit for bit
     assert.deepEqual(secure.failures, []);
     assert.deepEqual(Array.from(secure.words), Array.from(plainFixedPointSum([0, 1, 2, 3], deltas, secure)));
     assert.ok(secure.sum.some((v) => v !== 0));
-    assert.deepEqual([...secure.alphas.values()].reduce((a, b) => a + b, 0).toFixed(12), (1).toFixed(12));
+    assert.deepEqual(secure.plan.encodings.reduce((a, e) => a + e.weight, 0).toFixed(12), (1).toFixed(12));
   } finally {
     close();
   }

@@ -13,6 +13,7 @@ import {
   type LiveClientStates,
   type RoundMetrics,
 } from '../../kernel/contract';
+import { escapeHtml } from '../../kernel/contract/html';
 
 /** A run as the strip reads it. */
 export interface StripRun {
@@ -83,8 +84,4 @@ export function tooltip(client: ClientStateEntry): string {
   if (client.reason) parts.push(client.reason);
   if (client.note) parts.push(client.note);
   return parts.join(' · ');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -7,6 +7,7 @@
 import { inspect } from 'node:util';
 import type { MimeBundle } from './executor';
 import { TABLE_METRICS, type RoundMetrics, type TableMetricKey } from '../contract';
+import { escapeHtml } from '../contract/html';
 
 /** Marks objects that must not be shown as a cell's result (display handles). */
 export const HIDDEN_RESULT = Symbol.for('fedbook.hiddenResult');
@@ -63,9 +64,7 @@ export function isRunResult(value: unknown): value is RunResultLike {
 }
 
 /** Escapes text for HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 /** The bundle for a cell's value; undefined means "show nothing" (undefined, display handles). */
 export function renderValue(value: unknown): MimeBundle | undefined {
